@@ -1,0 +1,54 @@
+import { OrgConfig } from "./model";
+
+/**
+ * Names and paths inside a stack's containers. Renderers and components both read them from here, so a config
+ * file always points at the place the component mounts it.
+ */
+export const SYNAPSE_PATHS = {
+  configDir: "/config",
+  config: "/config/homeserver.yaml",
+  logConfig: "/config/log.config",
+  /** Volume: Synapse's own state (pid file, signing key). */
+  dataDir: "/data",
+  signingKeyDir: "/data/keys",
+  /** Volume of its own: uploaded media, the bulk of the data. */
+  mediaStore: "/media_store",
+} as const;
+
+/** Synapse's image runs Synapse as this user (docker/start.py: UID/GID default 991). */
+export const SYNAPSE_UID = 991;
+
+export const DATABASE = {
+  /** Network alias of the PostgreSQL container on the stack network. */
+  host: "postgres",
+  port: 5432,
+  name: "synapse",
+  user: "synapse",
+} as const;
+
+export const COTURN_PATHS = {
+  config: "/etc/coturn/turnserver.conf",
+  cert: "/etc/coturn/tls/fullchain.pem",
+  key: "/etc/coturn/tls/privkey.pem",
+} as const;
+
+export const LIVEKIT_PATHS = { config: "/etc/livekit.yaml" } as const;
+
+export function signingKeyPath(org: OrgConfig): string {
+  return `${SYNAPSE_PATHS.signingKeyDir}/${org.serverName}.signing.key`;
+}
+
+/** The public URL Element clients use for the homeserver. */
+export function homeserverBaseUrl(org: OrgConfig): string {
+  return `https://${org.hosts.homeserver}`;
+}
+
+/** lk-jwt-service behind the reverse proxy, as MatrixRTC clients are told in `rtc_foci` and MSC4143 transports. */
+export function livekitServiceUrl(org: OrgConfig): string {
+  return `https://${org.hosts.rtc}/livekit/jwt`;
+}
+
+/** LiveKit's public WebSocket URL: lk-jwt-service hands it to clients, so it must be reachable from outside. */
+export function livekitPublicUrl(org: OrgConfig): string {
+  return `wss://${org.hosts.rtc}/livekit/sfu`;
+}

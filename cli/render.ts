@@ -8,14 +8,24 @@ import { SecretValues, mergeSecretValues, placeholderSecrets } from "../lib/secr
 import { PROJECT_DIR, listStacks, readStackFile } from "../lib/stack-files";
 import { UsageError, parseArgs } from "./args";
 
-const USAGE = `usage: npm run render -- --stack <name|all> [--out <dir>] [--secrets <file>]
+const USAGE = `usage: npm run render -- --stack <name|all> [--out <dir>] [--secrets <file>] [--project-dir <dir>]
 
 Writes every file the stack deploys to <out>/<stack>/ (default out: ./out). Secrets are written as stable
-placeholders ({{secret:name}}) unless --secrets names a JSON or YAML file of real values (for local labs only).`;
+placeholders ({{secret:name}}) unless --secrets names a JSON or YAML file of real values (for local labs only).
+--project-dir reads the Pulumi.<stack>.yaml files from another checkout (default: this repository).`;
 
 /** Renders one stack into `outDir/<stack>/`; returns the written paths relative to `outDir`. */
-export function renderStack(stack: string, outDir: string, secrets: SecretValues, projectDir = PROJECT_DIR): string[] {
-  const { plan } = analyseStack(stack, readStackFile(stack, projectDir), { projectDir, secrets, deploying: false });
+export function renderStack(
+  stack: string,
+  outDir: string,
+  secrets: SecretValues,
+  projectDir = PROJECT_DIR,
+): string[] {
+  const { plan } = analyseStack(stack, readStackFile(stack, projectDir), {
+    projectDir,
+    secrets,
+    deploying: false,
+  });
   const written: string[] = [];
   for (const [relative, content] of renderPlanByPath(plan)) {
     const file = path.join(outDir, stack, relative);
@@ -32,26 +42,35 @@ export function readSecretsFile(file: string): SecretValues {
     throw new UsageError(`--secrets ${file}: expected a map of secret name -> value`);
   }
   const { values, unknown, invalid } = mergeSecretValues(raw as Record<string, unknown>);
-  if (unknown.length > 0) throw new UsageError(`--secrets ${file}: unknown secret names: ${unknown.join(", ")}`);
-  if (invalid.length > 0) throw new UsageError(`--secrets ${file}: values must be non-empty strings: ${invalid.join(", ")}`);
+  if (unknown.length > 0)
+    throw new UsageError(`--secrets ${file}: unknown secret names: ${unknown.join(", ")}`);
+  if (invalid.length > 0)
+    throw new UsageError(`--secrets ${file}: values must be non-empty strings: ${invalid.join(", ")}`);
   return values;
 }
 
 function main(argv: readonly string[]): number {
-  const { values, flags } = parseArgs(argv, { stack: "value", out: "value", secrets: "value", help: "flag" });
+  const { values, flags } = parseArgs(argv, {
+    stack: "value",
+    out: "value",
+    secrets: "value",
+    "project-dir": "value",
+    help: "flag",
+  });
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;
   }
   if (values.stack === undefined) throw new UsageError("--stack is required");
-  const known = listStacks();
+  const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
+  const known = listStacks(projectDir);
   const stacks = values.stack === "all" ? known : [values.stack];
   const outDir = path.resolve(values.out ?? "out");
   const secrets = values.secrets !== undefined ? readSecretsFile(values.secrets) : placeholderSecrets();
   const problems: Problem[] = [];
   for (const stack of stacks) {
     try {
-      const written = renderStack(stack, outDir, secrets);
+      const written = renderStack(stack, outDir, secrets, projectDir);
       console.log(`rendered ${stack}: ${written.length} files in ${path.join(outDir, stack)}`);
       for (const file of written) console.log(`  ${file}`);
     } catch (error) {
@@ -64,7 +83,9 @@ function main(argv: readonly string[]): number {
     return 1;
   }
   if (values.secrets === undefined) {
-    console.log("secrets are placeholders ({{secret:<name>}}); the same placeholder marks one shared secret.");
+    console.log(
+      "secrets are placeholders ({{secret:<name>}}); the same placeholder marks one shared secret.",
+    );
   }
   return 0;
 }

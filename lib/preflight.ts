@@ -200,6 +200,7 @@ function checkTurn({ org, synapse, coturn, proxyHosts, jitsi }: StackPlan): Prob
   }
   const keyFor = (derived: string): string =>
     "turn_uris" in org.overrides.synapse ? "overrides.synapse.turn_uris" : derived;
+  const proxiedTurnHosts = new Set<string>();
   for (const uri of uris) {
     const parts = typeof uri === "string" ? turnUriParts(uri) : undefined;
     if (parts === undefined) {
@@ -223,7 +224,8 @@ function checkTurn({ org, synapse, coturn, proxyHosts, jitsi }: StackPlan): Prob
         ),
       );
     }
-    if (vhosts.has(parts.host)) {
+    if (vhosts.has(parts.host) && !proxiedTurnHosts.has(parts.host)) {
+      proxiedTurnHosts.add(parts.host);
       problems.push(
         problem(
           org.stack,

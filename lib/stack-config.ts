@@ -63,18 +63,17 @@ export function parseStackConfig(stack: string, values: Readonly<Record<string, 
   const serverName = hostname(top, "serverName", top.requiredString("serverName", "example.org"));
 
   const hostsSection = top.section("hosts");
+  // Derived defaults are not validated again: a bad server name is reported once, at serverName.
+  const host = (key: string, fallback: string): string =>
+    hostsSection.has(key) ? hostname(hostsSection, key, hostsSection.string(key, fallback)) : fallback;
   const hosts: Hostnames = {
-    wellKnown: hostname(hostsSection, "wellKnown", hostsSection.string("wellKnown", serverName)),
-    homeserver: hostname(
-      hostsSection,
-      "homeserver",
-      hostsSection.string("homeserver", `matrix.${serverName}`),
-    ),
-    element: hostname(hostsSection, "element", hostsSection.string("element", `element.${serverName}`)),
-    rtc: hostname(hostsSection, "rtc", hostsSection.string("rtc", `matrix-rtc.${serverName}`)),
-    turn: hostname(hostsSection, "turn", hostsSection.string("turn", `turn.${serverName}`)),
-    jitsi: hostname(hostsSection, "jitsi", hostsSection.string("jitsi", `meet.${serverName}`)),
-    admin: hostname(hostsSection, "admin", hostsSection.string("admin", `admin.${serverName}`)),
+    wellKnown: host("wellKnown", serverName),
+    homeserver: host("homeserver", `matrix.${serverName}`),
+    element: host("element", `element.${serverName}`),
+    rtc: host("rtc", `matrix-rtc.${serverName}`),
+    turn: host("turn", `turn.${serverName}`),
+    jitsi: host("jitsi", `meet.${serverName}`),
+    admin: host("admin", `admin.${serverName}`),
   };
   hostsSection.rejectUnknownKeys();
 

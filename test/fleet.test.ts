@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { analyseStack } from "../lib/analyse";
+import { fleetProblems } from "../lib/fleet";
+import { ConfigError, Problem } from "../lib/problems";
+import { placeholderSecrets } from "../lib/secrets";
+import { PROJECT_DIR, listStacks, readStackFile } from "../lib/stack-files";
+import { STACKS, describeProblems, orgFor } from "./helpers";
+
+/** A throw-away project directory holding copies of the real stack files. */
+function copyOfProject(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-"));
+  for (const stack of listStacks()) {
+    fs.copyFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+  }
+  return dir;
+}
+
+function problemsOf(fn: () => unknown): readonly Problem[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("the fleet of stack files", () => {
+  it("has exactly the four organisations", () => {
+    assert.deepEqual(listStacks(), [...STACKS]);
+  });
+
+  it("federates produktor, pro-dukt and medex with each other and nobody else; moda1 with nobody", () => {
+    const peers = Object.fromEntries(STACKS.map((s) => [s, [...orgFor(s).federationPeers].sort()]));
+    assert.deepEqual(peers, {
+      produktor: ["medex-pflegedienst.de", "pro-dukt.de"],
+      "pro-dukt": ["medex-pflegedienst.de", "produktor.io"],
+      medex: ["pro-dukt.de", "produktor.io"],
+      moda1: [],
+    });
+  });
+
+  it("has symmetric whitelists and no clashes", () => {
+    const problems = fleetProblems(STACKS.map((s) => orgFor(s)));
+    assert.equal(problems.length, 0, describeProblems(problems));
+  });
+
+  for (const stack of STACKS) {
+    it(`analyses ${stack} cleanly for render and preview`, () => {
+      const problems = problemsOf(() =>
+        analyseStack(stack, readStackFile(stack), {
+          projectDir: PROJECT_DIR,
+          secrets: placeholderSecrets(),
+          deploying: false,
+        }),
+      );
+      assert.equal(problems.length, 0, describeProblems(problems));
+    });
+  }
+});
+
+describe("fleet checks", () => {
+  it("find a whitelist entry that its peer does not mirror, and report it on both stacks", () => {
+    const orgs = STACKS.map((s) =>
+      s === "medex" ? orgFor(s, { federation: { peers: ["pro-dukt.de"] } }) : orgFor(s),
+    );
+    const problems = fleetProblems(orgs);
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.equal(problems[0]!.stack, "medex");
+    assert.equal(problems[0]!.key, "matrix-fleet:federation.peers");
+    assert.match(
+      problems[0]!.message,
+      /produktor\.io \(stack produktor\) federates with medex-pflegedienst\.de, but medex-pflegedienst\.de does not list produktor\.io/,
+    );
+    assert.deepEqual([...problems[0]!.involves].sort(), ["medex", "produktor"]);
+  });
+
+  it("stop produktor's preview when medex's stack file drops produktor", () => {
+    const dir = copyOfProject();
+    const medexFile = path.join(dir, "Pulumi.medex.yaml");
+    fs.writeFileSync(medexFile, fs.readFileSync(medexFile, "utf8").replace("      - produktor.io\n", ""));
+    const problems = problemsOf(() =>
+      analyseStack("produktor", readStackFile("produktor", dir), {
+        projectDir: dir,
+        secrets: placeholderSecrets(),
+        deploying: false,
+      }),
+    );
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.equal(problems[0]!.stack, "medex");
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it("find a peer that is not a stack of this fleet", () => {
+    const orgs = [orgFor("moda1", { federation: { peers: ["matrix.org"] } })];
+    const problems = fleetProblems(orgs);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /matrix\.org is not a stack of this fleet/);
+  });
+
+  it("find two stacks on one Docker host binding the same ports", () => {
+    const orgs = [orgFor("produktor"), orgFor("pro-dukt", { docker: { host: "ssh://deploy@192.0.2.10" } })];
+    const problems = fleetProblems(orgs).filter((p) => /clashes/.test(p.message));
+    assert.ok(problems.length > 0);
+    assert.ok(problems.every((p) => p.stack === "pro-dukt"));
+    assert.ok(
+      problems.some((p) => /coturn relay range udp\/49160-49200 clashes/.test(p.message)),
+      describeProblems(problems),
+    );
+  });
+
+  it("find one hostname claimed by two organisations", () => {
+    const orgs = STACKS.map((s) =>
+      s === "medex" ? orgFor(s, { hosts: { turn: "turn.produktor.io" } }) : orgFor(s),
+    );
+    const problems = fleetProblems(orgs);
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(problems[0]!.message, /turn\.produktor\.io is also used by stack (medex|produktor)/);
+    assert.deepEqual([...problems[0]!.involves].sort(), ["medex", "produktor"]);
+  });
+});
+
+describe("pulumi up refuses placeholders; preview does not", () => {
+  it("lists every placeholder key with the command that sets it", () => {
+    const problems = problemsOf(() =>
+      analyseStack("produktor", readStackFile("produktor"), {
+        projectDir: PROJECT_DIR,
+        secrets: placeholderSecrets(),
+        deploying: true,
+      }),
+    );
+    const keys = problems.map((p) => p.key).sort();
+    assert.deepEqual(keys, [
+      "matrix-fleet:docker.host",
+      "matrix-fleet:network.lanIp",
+      "matrix-fleet:network.publicIp",
+      "matrix-fleet:proxy.forwardHost",
+      "matrix-fleet:proxy.lanIp",
+      "matrix-fleet:proxy.npmUrl",
+    ]);
+    const publicIp = problems.find((p) => p.key === "matrix-fleet:network.publicIp")!;
+    assert.match(publicIp.message, /placeholder '203\.0\.113\.10'/);
+    assert.match(publicIp.fix, /pulumi config set --path 'network\.publicIp' <value> --stack produktor/);
+  });
+
+  it("passes once real values are set", () => {
+    const values = readStackFile("moda1");
+    const real = {
+      ...values,
+      network: { ...(values.network as object), publicIp: "81.2.69.160" },
+      docker: { host: "ssh://deploy@81.2.69.160" },
+      proxy: { ...(values.proxy as object), npmUrl: "http://10.1.0.2:81", lanIp: "10.1.0.2" },
+    };
+    const problems = problemsOf(() =>
+      analyseStack("moda1", real, {
+        projectDir: PROJECT_DIR,
+        secrets: placeholderSecrets(),
+        deploying: true,
+      }),
+    );
+    assert.equal(problems.length, 0, describeProblems(problems));
+  });
+});

@@ -1,0 +1,42 @@
+import { deepMerge } from "../lib/merge";
+import { OrgConfig } from "../lib/model";
+import { StackPlan, buildStackPlan } from "../lib/plan";
+import { Problem } from "../lib/problems";
+import { SecretValues, placeholderSecrets } from "../lib/secrets";
+import { loadOrgConfig, parseStackConfig } from "../lib/stack-config";
+import { readStackFile } from "../lib/stack-files";
+
+export const STACKS = ["medex", "moda1", "pro-dukt", "produktor"] as const;
+
+/** Deterministic fake secret values: distinct per name, long enough for every consumer's rules. */
+export function fakeSecrets(): SecretValues {
+  const values: Record<string, string> = {};
+  for (const name of Object.keys(placeholderSecrets())) values[name] = `test-${name}-`.padEnd(48, "x");
+  return values as SecretValues;
+}
+
+/** The stack file's config with `changes` deep-merged over it (a `null` removes a key). */
+export function stackValues(stack: string, changes: Record<string, unknown> = {}): Record<string, unknown> {
+  return deepMerge(readStackFile(stack), changes);
+}
+
+export function orgFor(stack: string, changes: Record<string, unknown> = {}): OrgConfig {
+  return loadOrgConfig(stack, stackValues(stack, changes));
+}
+
+export function planFor(
+  stack: string,
+  changes: Record<string, unknown> = {},
+  secrets: SecretValues = placeholderSecrets(),
+): StackPlan {
+  return buildStackPlan(orgFor(stack, changes), secrets);
+}
+
+export function parseProblems(stack: string, changes: Record<string, unknown>): readonly Problem[] {
+  return parseStackConfig(stack, stackValues(stack, changes)).problems;
+}
+
+/** Renders problems as one string for readable assertion failures. */
+export function describeProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => `${p.stack} ${p.key}: ${p.message}`).join("\n");
+}

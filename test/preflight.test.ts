@@ -1,0 +1,275 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { preflight } from "../lib/preflight";
+import { StackPlan } from "../lib/plan";
+import { Problem } from "../lib/problems";
+import { placeholderSecrets } from "../lib/secrets";
+import { STACKS, describeProblems, fakeSecrets, planFor } from "./helpers";
+
+/** The problems preflight finds after applying `changes` to a real stack's config. */
+function problemsWith(
+  stack: string,
+  changes: Record<string, unknown>,
+  secrets = placeholderSecrets(),
+): Problem[] {
+  return preflight(planFor(stack, changes, secrets));
+}
+
+/** Asserts exactly one problem with that key, whose message matches, and returns it. */
+function expectOne(problems: Problem[], key: string, message: RegExp): Problem {
+  const matching = problems.filter((p) => p.key === `matrix-fleet:${key}`);
+  assert.equal(matching.length, 1, `expected one problem at ${key}, got:\n${describeProblems(problems)}`);
+  const [found] = matching;
+  assert.match(found!.message, message);
+  assert.ok(found!.fix.length > 10, "every problem says how to fix it");
+  return found!;
+}
+
+describe("preflight on the real stacks", () => {
+  for (const stack of STACKS) {
+    it(`finds nothing wrong with ${stack}`, () => {
+      const problems = preflight(planFor(stack, {}, fakeSecrets()));
+      assert.equal(problems.length, 0, describeProblems(problems));
+    });
+  }
+});
+
+describe("preflight catches each known failure mode", () => {
+  it("relay ranges that overlap (coturn vs LiveKit)", () => {
+    const problems = problemsWith("produktor", { ports: { livekitUdp: "49190-49300" } });
+    expectOne(problems, "ports.livekitUdp", /overlaps coturn relay range \(udp\/49160-49200/);
+  });
+
+  it("JVB inside a relay range", () => {
+    const problems = problemsWith("produktor", { ports: { jvb: 50150 } });
+    expectOne(problems, "ports.jvb", /overlaps LiveKit media range/);
+  });
+
+  it("a relay range the router does not forward", () => {
+    const problems = problemsWith("produktor", {
+      network: {
+        routerForwards: [
+          "tcp/80",
+          "tcp/443",
+          "udp/3478",
+          "tcp/3478",
+          "tcp/5349",
+          "udp/49160-49200",
+          "tcp/7881",
+          "udp/10000",
+        ],
+      },
+    });
+    const p = expectOne(problems, "network.routerForwards", /udp\/50100-50200 \(LiveKit/);
+    assert.match(p.fix, /forward udp\/50100-50200 to 192\.0\.2\.10/);
+  });
+
+  it("a forward that covers only part of a range", () => {
+    const problems = problemsWith("medex", {
+      network: {
+        routerForwards: [
+          "tcp/80",
+          "tcp/443",
+          "udp/3478",
+          "tcp/3478",
+          "udp/49160-49199",
+          "tcp/7881",
+          "udp/50100-50200",
+        ],
+      },
+    });
+    expectOne(problems, "network.routerForwards", /udp\/49160-49200 \(coturn/);
+  });
+
+  it("LiveKit node_ip differing from coturn's external-ip", () => {
+    const problems = problemsWith("produktor", {
+      overrides: { livekit: { rtc: { node_ip: "172.18.0.5" } } },
+    });
+    expectOne(problems, "overrides.livekit.rtc.node_ip", /differs from coturn external-ip '203\.0\.113\.10'/);
+  });
+
+  it("coturn external-ip overridden away from LiveKit's node_ip", () => {
+    const problems = problemsWith("produktor", { overrides: { coturn: { "external-ip": "198.51.100.99" } } });
+    expectOne(problems, "overrides.coturn.external-ip", /differs from coturn external-ip '198\.51\.100\.99'/);
+  });
+
+  it("LiveKit use_external_ip turned on", () => {
+    const problems = problemsWith("pro-dukt", { overrides: { livekit: { rtc: { use_external_ip: true } } } });
+    expectOne(problems, "overrides.livekit.rtc.use_external_ip", /STUN discovery overrides node_ip/);
+  });
+
+  it("LIVEKIT_URL that is not the public wss://<rtc host>/livekit/sfu", () => {
+    const problems = problemsWith("produktor", {
+      overrides: { lkJwt: { LIVEKIT_URL: "ws://livekit:7880" } },
+    });
+    expectOne(
+      problems,
+      "overrides.lkJwt.LIVEKIT_URL",
+      /not the public wss:\/\/matrix-rtc\.produktor\.io\/livekit\/sfu/,
+    );
+  });
+
+  it("TURN URIs on port 443", () => {
+    const problems = problemsWith("produktor", {
+      overrides: { synapse: { turn_uris: ["turn:turn.produktor.io:443?transport=tcp"] } },
+    });
+    expectOne(problems, "overrides.synapse.turn_uris", /uses port 443/);
+  });
+
+  it("a TURN hostname that is a proxied HTTPS vhost", () => {
+    const problems = problemsWith("produktor", { hosts: { turn: "chat.produktor.io" } });
+    expectOne(problems, "hosts.turn", /TURN host 'chat\.produktor\.io' is also a proxied HTTPS vhost/);
+  });
+
+  it("msc4143 enabled without transports", () => {
+    const problems = problemsWith("produktor", {
+      overrides: { synapse: { matrix_rtc: { transports: [] } } },
+    });
+    expectOne(problems, "overrides.synapse.matrix_rtc.transports", /Synapse answers \{\}/);
+  });
+
+  it("msc4143 turned on for a stack without MatrixRTC (moda1) and no transports", () => {
+    const problems = problemsWith("moda1", {
+      overrides: { synapse: { experimental_features: { msc4143_enabled: true } } },
+    });
+    expectOne(problems, "overrides.synapse.matrix_rtc.transports", /no matrix_rtc\.transports/);
+  });
+
+  it("delayed events switched off", () => {
+    const problems = problemsWith("pro-dukt", { overrides: { synapse: { max_event_delay_duration: null } } });
+    expectOne(problems, "overrides.synapse.max_event_delay_duration", /delayed events are off/);
+  });
+
+  it("no openid/federation resource for lk-jwt-service", () => {
+    const problems = problemsWith("produktor", {
+      overrides: {
+        synapse: { listeners: [{ port: 8008, type: "http", resources: [{ names: ["client"] }] }] },
+      },
+    });
+    expectOne(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);
+  });
+
+  it("room.auto_create true", () => {
+    const problems = problemsWith("produktor", { overrides: { livekit: { room: { auto_create: true } } } });
+    expectOne(problems, "overrides.livekit.room.auto_create", /auto_create is not false/);
+  });
+
+  it("lk-jwt full-access homeserver that is not our own server name", () => {
+    const problems = problemsWith("medex", {
+      overrides: { lkJwt: { LIVEKIT_FULL_ACCESS_HOMESERVERS: "matrix.org" } },
+    });
+    expectOne(
+      problems,
+      "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS",
+      /does not name this server \(medex-pflegedienst\.de\)/,
+    );
+  });
+
+  it("LiveKit secret shorter than 32 characters", () => {
+    const secrets = { ...fakeSecrets(), livekit_api_secret: "too-short-secret" };
+    const problems = problemsWith("produktor", {}, secrets);
+    expectOne(problems, "secrets.livekit_api_secret", /16 characters; LiveKit requires at least 32/);
+  });
+
+  it("an unknown LiveKit key, which LiveKit's strict parser refuses", () => {
+    const problems = problemsWith("produktor", {
+      overrides: { livekit: { rtc: { node_ipp: "203.0.113.10" } } },
+    });
+    expectOne(problems, "overrides.livekit.rtc.node_ipp", /strict parser/);
+  });
+
+  it("lt-cred-mech mixed with use-auth-secret", () => {
+    const problems = problemsWith("moda1", { overrides: { coturn: { "lt-cred-mech": true } } });
+    expectOne(problems, "overrides.coturn.lt-cred-mech", /Cannot find credentials/);
+  });
+
+  it("coturn's static-auth-secret drifting from Synapse's turn_shared_secret", () => {
+    const problems = problemsWith("produktor", {
+      overrides: { coturn: { "static-auth-secret": "something-else" } },
+    });
+    expectOne(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
+  });
+
+  it("lk-jwt-service's key pair drifting from LiveKit's keys", () => {
+    const problems = problemsWith("pro-dukt", {
+      overrides: { lkJwt: { LIVEKIT_SECRET: "another-secret-another-secret-xx" } },
+    });
+    expectOne(problems, "overrides.lkJwt.LIVEKIT_SECRET", /not a key pair LiveKit knows/);
+  });
+
+  it("both LIVEKIT_JWT_PORT and LIVEKIT_JWT_BIND set", () => {
+    const problems = problemsWith("produktor", { overrides: { lkJwt: { LIVEKIT_JWT_PORT: "8080" } } });
+    expectOne(problems, "overrides.lkJwt.LIVEKIT_JWT_PORT", /refuses to start/);
+  });
+
+  it("well-known served without the CORS header", () => {
+    const plan = planFor("produktor");
+    const broken: StackPlan = {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) => ({
+        ...h,
+        advanced_config: h.advanced_config.replace(
+          /\s*add_header Access-Control-Allow-Origin "\*" always;/g,
+          "",
+        ),
+      })),
+    };
+    const problems = preflight(broken).filter((p) => p.key === "matrix-fleet:proxy");
+    assert.equal(problems.length, 4, describeProblems(problems)); // server + client on two hosts
+    assert.match(problems[0]!.message, /without 'Access-Control-Allow-Origin: \*'/);
+  });
+
+  it("a removed federation whitelist (open federation)", () => {
+    const problems = problemsWith("moda1", { overrides: { synapse: { federation_domain_whitelist: null } } });
+    expectOne(problems, "overrides.synapse.federation_domain_whitelist", /federates with every server/);
+  });
+
+  it("report_stats removed and experimental_features null", () => {
+    const problems = preflight({
+      ...planFor("produktor"),
+      synapse: {
+        ...planFor("produktor").synapse,
+        homeserver: {
+          ...planFor("produktor").synapse.homeserver,
+          report_stats: undefined,
+          experimental_features: null,
+        },
+      },
+    });
+    expectOne(problems, "overrides.synapse.report_stats", /refuses to start/);
+    expectOne(problems, "overrides.synapse.experimental_features", /rejects it/);
+  });
+
+  it("a moving image tag", () => {
+    const problems = problemsWith("produktor", { images: { livekit: "livekit/livekit-server:latest" } });
+    expectOne(problems, "images.livekit", /not pinned/);
+  });
+
+  it("a proxy body limit below Synapse's upload limit", () => {
+    const problems = problemsWith("produktor", { synapse: { maxUploadSize: "100M" } });
+    expectOne(problems, "proxy.clientMaxBodySize", /fail with 413/);
+  });
+
+  it("a stack listing itself as federation peer", () => {
+    const problems = problemsWith("produktor", {
+      federation: { peers: ["pro-dukt.de", "medex-pflegedienst.de", "produktor.io"] },
+    });
+    expectOne(problems, "federation.peers", /own server name/);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsWith("produktor", {
+      ports: { livekitUdp: "49190-49300" },
+      overrides: { livekit: { room: { auto_create: true } }, lkJwt: { LIVEKIT_URL: "ws://x" } },
+    });
+    const keys = new Set(problems.map((p) => p.key));
+    for (const key of [
+      "ports.livekitUdp",
+      "overrides.livekit.room.auto_create",
+      "overrides.lkJwt.LIVEKIT_URL",
+    ]) {
+      assert.ok(keys.has(`matrix-fleet:${key}`), key);
+    }
+    assert.ok(problems.every((p) => p.stack === "produktor"));
+  });
+});

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { PROJECT_DIR } from "../lib/stack-files";
+import { parseTurnserverConf, parseYaml } from "./parse-formats";
+
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-cli-"));
+after(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+function render(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(PROJECT_DIR, "cli/render.ts"), ...args],
+    {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("render --stack all", () => {
+  const out = path.join(workDir, "all");
+  const result = render("--stack", "all", "--out", out);
+
+  it("exits 0 and writes the documented layout for every stack", () => {
+    assert.equal(result.status, 0, result.stderr);
+    const always = [
+      "synapse/homeserver.yaml",
+      "synapse/log.config",
+      "well-known/server",
+      "well-known/client",
+      "coturn/turnserver.conf",
+      "element-web/config.json",
+      "proxy-hosts.json",
+      "router-checklist.md",
+      "summary.md",
+    ];
+    const rtc = ["livekit/livekit.yaml", "lk-jwt/env", "ketesa/config.json"];
+    const jitsi = ["jitsi/web.env", "jitsi/prosody.env", "jitsi/jicofo.env", "jitsi/jvb.env"];
+    const expected: Record<string, string[]> = {
+      produktor: [...always, ...rtc, ...jitsi],
+      "pro-dukt": [...always, ...rtc],
+      medex: [...always, ...rtc],
+      moda1: always,
+    };
+    for (const [stack, files] of Object.entries(expected)) {
+      const actual = fs
+        .readdirSync(path.join(out, stack), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(path.join(out, stack), path.join(e.parentPath, e.name)))
+        .sort();
+      assert.deepEqual(actual, [...files].sort(), stack);
+    }
+  });
+
+  it("writes no secret in clear: only placeholders", () => {
+    const hs = parseYaml(fs.readFileSync(path.join(out, "produktor/synapse/homeserver.yaml"), "utf8"));
+    assert.equal(hs.turn_shared_secret, "{{secret:turn_shared_secret}}");
+    assert.equal(hs.macaroon_secret_key, "{{secret:macaroon_secret_key}}");
+    assert.match(result.stdout, /placeholders/);
+  });
+});
+
+describe("render --secrets", () => {
+  it("fills real values from a YAML file, the same value in every consumer", () => {
+    const secretsFile = path.join(workDir, "lab-secrets.yaml");
+    fs.writeFileSync(secretsFile, "turn_shared_secret: lab-turn-secret-0123456789\n");
+    const out = path.join(workDir, "secrets");
+    const result = render("--stack", "produktor", "--out", out, "--secrets", secretsFile);
+    assert.equal(result.status, 0, result.stderr);
+    const hs = parseYaml(fs.readFileSync(path.join(out, "produktor/synapse/homeserver.yaml"), "utf8"));
+    const conf = parseTurnserverConf(
+      fs.readFileSync(path.join(out, "produktor/coturn/turnserver.conf"), "utf8"),
+    );
+    assert.equal(hs.turn_shared_secret, "lab-turn-secret-0123456789");
+    assert.deepEqual(conf.get("static-auth-secret"), ["lab-turn-secret-0123456789"]);
+    assert.equal(hs.form_secret, "{{secret:form_secret}}", "secrets not in the file stay placeholders");
+    assert.ok(!result.stdout.includes("lab-turn-secret"), "secret values are never printed");
+  });
+
+  it("refuses unknown secret names", () => {
+    const secretsFile = path.join(workDir, "typo.yaml");
+    fs.writeFileSync(secretsFile, "turn_secret: x\n");
+    const result = render(
+      "--stack",
+      "produktor",
+      "--out",
+      path.join(workDir, "typo"),
+      "--secrets",
+      secretsFile,
+    );
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown secret names: turn_secret/);
+  });
+});
+
+describe("render with bad config", () => {
+  it("exits 1 with every problem naming stack, key and fix, and no stack trace", () => {
+    const project = path.join(workDir, "project");
+    fs.mkdirSync(project);
+    for (const file of fs
+      .readdirSync(PROJECT_DIR)
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
+      fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
+    }
+    const produktor = path.join(project, "Pulumi.produktor.yaml");
+    const text = fs.readFileSync(produktor, "utf8");
+    fs.writeFileSync(
+      produktor,
+      `${text}  matrix-fleet:overrides:\n    livekit:\n      room:\n        auto_create: true\n  matrix-fleet:ports:\n    livekitUdp: 49190-49300\n`,
+    );
+    const result = render(
+      "--stack",
+      "produktor",
+      "--out",
+      path.join(workDir, "bad"),
+      "--project-dir",
+      project,
+    );
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /\[stack produktor\] matrix-fleet:overrides\.livekit\.room\.auto_create: /);
+    assert.match(result.stderr, /\[stack produktor\] matrix-fleet:ports\.livekitUdp: .*overlaps/);
+    assert.match(result.stderr, /fix: /);
+    assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, "no stack trace for a user mistake");
+    assert.equal(fs.existsSync(path.join(workDir, "bad", "produktor")), false, "nothing is written");
+  });
+
+  it("exits 2 with usage for an unknown stack flag", () => {
+    const result = render("--stak", "produktor");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown argument '--stak'/);
+  });
+
+  it("names the known stacks for an unknown stack", () => {
+    const result = render("--stack", "nope", "--out", path.join(workDir, "nope"));
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /no stack file Pulumi\.nope\.yaml.*medex, moda1, pro-dukt, produktor/s);
+  });
+});

@@ -1,0 +1,288 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { renderPlanFiles } from "../lib/render-files";
+import { placeholderSecrets } from "../lib/secrets";
+import { STACKS, fakeSecrets, planFor } from "./helpers";
+import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
+import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
+
+const secrets = fakeSecrets();
+const filesOf = (stack: string, changes: Record<string, unknown> = {}) =>
+  renderPlanFiles(planFor(stack, changes, secrets));
+
+describe("Synapse homeserver.yaml", () => {
+  it("delegates produktor.io to chat.produktor.io and whitelists exactly its two peers", () => {
+    const hs = parseYaml(filesOf("produktor").homeserver!);
+    assert.equal(hs.server_name, "produktor.io");
+    assert.equal(hs.public_baseurl, "https://chat.produktor.io/");
+    assert.equal(hs.report_stats, false);
+    assert.deepEqual(hs.federation_domain_whitelist, ["pro-dukt.de", "medex-pflegedienst.de"]);
+    assert.deepEqual(hs.trusted_key_servers, []);
+  });
+
+  it("writes an empty whitelist for moda1, which Synapse reads as: federate with nobody", () => {
+    const hs = parseYaml(filesOf("moda1").homeserver!);
+    assert.ok("federation_domain_whitelist" in hs, "an absent whitelist would mean open federation");
+    assert.deepEqual(hs.federation_domain_whitelist, []);
+  });
+
+  it("enables MatrixRTC for old and new clients: msc4143 with a non-empty transport, msc4222, delayed events, rate limits", () => {
+    const hs = parseYaml(filesOf("pro-dukt").homeserver!);
+    assert.deepEqual(hs.experimental_features, { msc4143_enabled: true, msc4222_enabled: true });
+    assert.deepEqual(hs.matrix_rtc, {
+      transports: [{ type: "livekit", livekit_service_url: "https://matrix-rtc.pro-dukt.de/livekit/jwt" }],
+    });
+    assert.equal(hs.max_event_delay_duration, "24h");
+    assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+  });
+
+  it("leaves MatrixRTC keys out where LiveKit is not deployed (moda1)", () => {
+    const hs = parseYaml(filesOf("moda1").homeserver!);
+    assert.equal(hs.experimental_features, undefined);
+    assert.equal(hs.matrix_rtc, undefined);
+  });
+
+  it("hands out TURN URIs on coturn's ports, UDP and TCP, plus TURNS where TLS is on", () => {
+    assert.deepEqual(parseYaml(filesOf("produktor").homeserver!).turn_uris, [
+      "turn:turn.produktor.io:3478?transport=udp",
+      "turn:turn.produktor.io:3478?transport=tcp",
+      "turns:turn.produktor.io:5349?transport=tcp",
+    ]);
+    assert.deepEqual(parseYaml(filesOf("medex").homeserver!).turn_uris, [
+      "turn:turn.medex-pflegedienst.de:3478?transport=udp",
+      "turn:turn.medex-pflegedienst.de:3478?transport=tcp",
+    ]);
+  });
+
+  it("serves client + federation (which includes openid for lk-jwt-service) behind the proxy", () => {
+    const hs = parseYaml(filesOf("produktor").homeserver!);
+    const [listener] = hs.listeners as Array<Record<string, unknown>>;
+    assert.equal(listener!.x_forwarded, true);
+    assert.equal(listener!.port, 8008);
+    assert.deepEqual((listener!.resources as Array<{ names: string[] }>)[0]!.names, ["client", "federation"]);
+  });
+
+  it("uses PostgreSQL with the generated password", () => {
+    const hs = parseYaml(filesOf("produktor").homeserver!);
+    const database = hs.database as { name: string; args: Record<string, unknown> };
+    assert.equal(database.name, "psycopg2");
+    assert.equal(database.args.password, secrets.postgres_password);
+  });
+
+  it("writes a Python logging dictConfig as log config", () => {
+    const log = parseYaml(filesOf("produktor").synapseLogConfig!);
+    assert.equal(log.version, 1);
+    assert.deepEqual((log.root as { handlers: string[] }).handlers, ["console"]);
+  });
+});
+
+describe("coturn turnserver.conf", () => {
+  it("shares the TURN secret with Synapse through use-auth-secret, never lt-cred-mech", () => {
+    const files = filesOf("produktor");
+    const conf = parseTurnserverConf(files.coturn!);
+    const hs = parseYaml(files.homeserver!);
+    assert.deepEqual(conf.get("use-auth-secret"), [""]);
+    assert.equal(conf.has("lt-cred-mech"), false);
+    assert.deepEqual(conf.get("static-auth-secret"), [hs.turn_shared_secret]);
+    assert.equal(hs.turn_shared_secret, secrets.turn_shared_secret);
+  });
+
+  it("announces public/private external-ip, the relay range and realm", () => {
+    const conf = parseTurnserverConf(filesOf("produktor").coturn!);
+    assert.deepEqual(conf.get("external-ip"), ["203.0.113.10/192.0.2.10"]);
+    assert.deepEqual(conf.get("min-port"), ["49160"]);
+    assert.deepEqual(conf.get("max-port"), ["49200"]);
+    assert.deepEqual(conf.get("realm"), ["produktor.io"]);
+    assert.deepEqual(conf.get("listening-port"), ["3478"]);
+    assert.deepEqual(conf.get("tls-listening-port"), ["5349"]);
+  });
+
+  it("uses only the public address when the host is not behind NAT (moda1)", () => {
+    const conf = parseTurnserverConf(filesOf("moda1").coturn!);
+    assert.deepEqual(conf.get("external-ip"), ["198.51.100.40"]);
+  });
+
+  it("carries Synapse's recommended hardening", () => {
+    const conf = parseTurnserverConf(filesOf("medex").coturn!);
+    for (const flag of ["no-tcp-relay", "no-multicast-peers"]) assert.ok(conf.has(flag), flag);
+    const denied = conf.get("denied-peer-ip") ?? [];
+    for (const range of [
+      "10.0.0.0-10.255.255.255",
+      "172.16.0.0-172.31.255.255",
+      "192.168.0.0-192.168.255.255",
+      "127.0.0.0-127.255.255.255",
+      "100.64.0.0-100.127.255.255",
+      "169.254.0.0-169.254.255.255",
+      "fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+      "::1",
+    ]) {
+      assert.ok(denied.includes(range), `denied-peer-ip ${range}`);
+    }
+    assert.deepEqual(conf.get("user-quota"), ["12"]);
+    assert.deepEqual(conf.get("total-quota"), ["1200"]);
+  });
+});
+
+describe("LiveKit and lk-jwt-service", () => {
+  it("pins node_ip to the public IP coturn announces, with STUN discovery off", () => {
+    const files = filesOf("produktor");
+    const livekit = parseYaml(files.livekit!);
+    const rtc = livekit.rtc as Record<string, unknown>;
+    assert.equal(rtc.node_ip, "203.0.113.10");
+    assert.equal(rtc.use_external_ip, false);
+    const coturnExternal = parseTurnserverConf(files.coturn!).get("external-ip")![0]!.split("/")[0];
+    assert.equal(rtc.node_ip, coturnExternal);
+    assert.equal(rtc.tcp_port, 7881);
+    assert.equal(rtc.port_range_start, 50100);
+    assert.equal(rtc.port_range_end, 50200);
+    assert.deepEqual(livekit.room, { auto_create: false });
+  });
+
+  it("gives lk-jwt-service the key pair LiveKit knows and the public WSS URL", () => {
+    const files = filesOf("pro-dukt");
+    const livekit = parseYaml(files.livekit!);
+    const env = parseEnvFile(files.lkJwt!);
+    assert.deepEqual(livekit.keys, { [secrets.livekit_api_key]: secrets.livekit_api_secret });
+    assert.equal(env.LIVEKIT_KEY, secrets.livekit_api_key);
+    assert.equal(env.LIVEKIT_SECRET, secrets.livekit_api_secret);
+    assert.equal(env.LIVEKIT_URL, "wss://matrix-rtc.pro-dukt.de/livekit/sfu");
+    assert.equal(env.LIVEKIT_FULL_ACCESS_HOMESERVERS, "pro-dukt.de");
+    assert.match(env.LIVEKIT_JWT_BIND!, /^[0-9.]+:8080$/, "a bare :8080 breaks the image healthcheck");
+    assert.equal(env.LIVEKIT_JWT_PORT, undefined);
+  });
+
+  it("renders no LiveKit or lk-jwt file for moda1", () => {
+    const files = filesOf("moda1");
+    assert.equal(files.livekit, undefined);
+    assert.equal(files.lkJwt, undefined);
+    assert.equal(files.jitsiJvb, undefined);
+  });
+});
+
+describe("well-known files", () => {
+  it("delegate federation to the homeserver on 443 and publish rtc_foci", () => {
+    const files = filesOf("medex");
+    assert.deepEqual(JSON.parse(files.wellKnownServer!), { "m.server": "chat.medex-pflegedienst.de:443" });
+    assert.deepEqual(JSON.parse(files.wellKnownClient!), {
+      "m.homeserver": { base_url: "https://chat.medex-pflegedienst.de" },
+      "org.matrix.msc4143.rtc_foci": [
+        { type: "livekit", livekit_service_url: "https://matrix-rtc.medex-pflegedienst.de/livekit/jwt" },
+      ],
+    });
+  });
+
+  it("omit rtc_foci without MatrixRTC", () => {
+    assert.deepEqual(JSON.parse(filesOf("moda1").wellKnownClient!), {
+      "m.homeserver": { base_url: "https://synapse.server.moda1.uk" },
+    });
+  });
+});
+
+describe("Element Web, Jitsi, Ketesa", () => {
+  it("points Element at the homeserver with default_server_config only", () => {
+    const config = JSON.parse(filesOf("produktor").elementWeb!);
+    assert.deepEqual(config.default_server_config, {
+      "m.homeserver": { base_url: "https://chat.produktor.io", server_name: "produktor.io" },
+    });
+    assert.equal(config.default_server_name, undefined);
+    assert.equal(config.default_hs_url, undefined);
+    assert.deepEqual(config.jitsi, { preferred_domain: "meet.produktor.io" });
+  });
+
+  it("gives Jitsi the shared TURN secret, coturn's TLS port and the public IP", () => {
+    const files = filesOf("produktor");
+    const prosody = parseEnvFile(files.jitsiProsody!);
+    assert.equal(prosody.TURN_CREDENTIALS, secrets.turn_shared_secret);
+    assert.equal(prosody.TURN_HOST, "turn.produktor.io");
+    assert.equal(prosody.TURN_PORT, "3478");
+    assert.equal(prosody.TURNS_PORT, "5349", "the image's default TURNS_PORT 443 collides with the proxy");
+    const jvb = parseEnvFile(files.jitsiJvb!);
+    assert.equal(jvb.JVB_ADVERTISE_IPS, "203.0.113.10");
+    assert.equal(jvb.JVB_PORT, "10000");
+    assert.equal(jvb.JVB_AUTH_PASSWORD, secrets.jvb_auth_password);
+    assert.equal(parseEnvFile(files.jitsiJicofo!).JICOFO_AUTH_PASSWORD, secrets.jicofo_auth_password);
+    assert.equal(prosody.JICOFO_AUTH_PASSWORD, secrets.jicofo_auth_password);
+    assert.equal(parseEnvFile(files.jitsiWeb!).PUBLIC_URL, "https://meet.produktor.io");
+  });
+
+  it("locks Ketesa to the organisation's homeserver", () => {
+    assert.deepEqual(JSON.parse(filesOf("pro-dukt").ketesa!), {
+      restrictBaseUrl: "https://chat.pro-dukt.de",
+    });
+  });
+});
+
+describe("Nginx Proxy Manager proxy hosts", () => {
+  const hostsOf = (stack: string): NpmProxyHost[] => JSON.parse(filesOf(stack).proxyHosts!);
+  const byDomain = (stack: string, domain: string): NpmProxyHost => {
+    const host = hostsOf(stack).find((h) => h.domain_names.includes(domain));
+    assert.ok(host, `no proxy host for ${domain}`);
+    return host;
+  };
+
+  it("routes /_matrix and /_synapse/client to Synapse", () => {
+    const host = byDomain("produktor", "chat.produktor.io");
+    const paths = host.locations.map((l) => [l.path, l.forward_port]);
+    assert.deepEqual(paths.slice(0, 2), [
+      ["/_matrix", 8008],
+      ["/_synapse/client", 8008],
+    ]);
+    assert.equal(host.forward_host, "192.0.2.10");
+    assert.equal(host.ssl_forced, true);
+  });
+
+  it("routes /livekit/jwt/ and /livekit/sfu/ with the prefix stripped, WebSocket upgrade and long timeouts", () => {
+    const host = byDomain("produktor", "matrix-rtc.produktor.io");
+    assert.equal(host.allow_websocket_upgrade, true);
+    const jwt = host.locations.find((l) => l.path === "/livekit/jwt/")!;
+    const sfu = host.locations.find((l) => l.path === "/livekit/sfu/")!;
+    assert.equal(jwt.forward_port, 8082);
+    assert.equal(jwt.forward_path, "/");
+    assert.equal(sfu.forward_port, 7880);
+    assert.equal(sfu.forward_path, "/");
+    assert.match(sfu.advanced_config, /proxy_read_timeout 120s;/);
+  });
+
+  it("serves both well-known files with Access-Control-Allow-Origin: * on the server name and the homeserver", () => {
+    for (const domain of ["produktor.io", "chat.produktor.io"]) {
+      const config = byDomain("produktor", domain).advanced_config;
+      for (const file of ["server", "client"]) {
+        const block = new RegExp(
+          `location = /\\.well-known/matrix/${file} \\{[^}]*add_header Access-Control-Allow-Origin "\\*" always;[^}]*\\}`,
+        );
+        assert.match(config, block, `${domain} ${file}`);
+      }
+    }
+  });
+
+  it("never proxies the TURN host", () => {
+    for (const stack of STACKS) {
+      const domains = hostsOf(stack).flatMap((h) => h.domain_names);
+      assert.ok(!domains.some((d) => d.startsWith("turn.")), `${stack}: ${domains.join(", ")}`);
+    }
+  });
+
+  it("requests Let's Encrypt certificates with the operator's e-mail", () => {
+    const host = byDomain("medex", "chat.medex-pflegedienst.de");
+    assert.equal(host.certificate_id, "new");
+    assert.equal(host.meta.letsencrypt_email, "admin@medex-pflegedienst.de");
+    assert.equal(host.meta.letsencrypt_agree, true);
+  });
+});
+
+describe("placeholders and determinism", () => {
+  it("writes one stable placeholder per secret, the same in every file that shares it", () => {
+    const files = renderPlanFiles(planFor("produktor", {}, placeholderSecrets()));
+    const turn = "{{secret:turn_shared_secret}}";
+    assert.ok(files.homeserver!.includes(turn));
+    assert.ok(files.coturn!.includes(`static-auth-secret=${turn}`));
+    assert.ok(files.jitsiProsody!.includes(`TURN_CREDENTIALS=${turn}`));
+    assert.ok(files.livekit!.includes('"{{secret:livekit_api_key}}": "{{secret:livekit_api_secret}}"'));
+    assert.ok(files.lkJwt!.includes("LIVEKIT_SECRET={{secret:livekit_api_secret}}"));
+  });
+
+  it("renders byte-identical output for the same input", () => {
+    assert.deepEqual(filesOf("produktor"), filesOf("produktor"));
+  });
+});

@@ -1,0 +1,52 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { OrgConfig } from "../lib/model";
+import { COTURN_PATHS } from "../lib/topology";
+import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
+
+export interface CoturnArgs {
+  readonly org: OrgConfig;
+  readonly context: ServiceContext;
+}
+
+/**
+ * coturn on the host network. Publishing its relay range through Docker would create one proxy and one iptables
+ * rule per port (and @pulumi/docker takes single ports only); coturn's own Docker docs recommend host networking,
+ * which also keeps the relay ports 1:1 with what the router forwards.
+ */
+export class Coturn extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+
+  constructor(name: string, args: CoturnArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("matrix-fleet:turn:Coturn", name, {}, opts);
+    const { org, context } = args;
+    const child = { parent: this, provider: context.provider };
+    const image = pinnedImage(`${name}-image`, org.images.coturn, child);
+    const tlsVolumes = org.turn.tls
+      ? [
+          { hostPath: org.turn.certFile, containerPath: COTURN_PATHS.cert, readOnly: true },
+          { hostPath: org.turn.keyFile, containerPath: COTURN_PATHS.key, readOnly: true },
+        ]
+      : [];
+    this.container = new docker.Container(
+      `${name}-coturn`,
+      {
+        ...serviceDefaults(org.stack, "coturn", 512),
+        image: image.imageId,
+        networkMode: "host",
+        command: ["-c", COTURN_PATHS.config],
+        uploads: [upload(context.files, "coturn", COTURN_PATHS.config)],
+        volumes: tlsVolumes,
+        // A STUN binding request against the listener: proves coturn answers, not only that the process runs.
+        healthcheck: {
+          tests: ["CMD", "turnutils_stunclient", "-p", String(org.ports.turn), "127.0.0.1"],
+          interval: "30s",
+          timeout: "5s",
+          retries: 3,
+        },
+      },
+      child,
+    );
+    this.registerOutputs({ container: this.container.name });
+  }
+}

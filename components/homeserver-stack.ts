@@ -1,0 +1,132 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { renderRouterChecklist, requiredForwards } from "../config-templates/router-checklist";
+import { OrgConfig } from "../lib/model";
+import { buildStackPlan } from "../lib/plan";
+import { renderPlanFiles } from "../lib/render-files";
+import { homeserverBaseUrl } from "../lib/topology";
+import { Coturn } from "./coturn";
+import { ElementWeb } from "./element-web";
+import { FleetSecrets } from "./fleet-secrets";
+import { JitsiMeet } from "./jitsi";
+import { Ketesa } from "./ketesa";
+import { Livekit } from "./livekit";
+import { LkJwtService } from "./lk-jwt";
+import { ProxyHosts } from "./proxy-hosts";
+import { ServiceContext, dockerName } from "./shared";
+import { Synapse } from "./synapse";
+
+export interface HomeserverStackArgs {
+  /** The validated model (preflight has passed). */
+  readonly org: OrgConfig;
+}
+
+/**
+ * One organisation: its Docker host, network, secrets and every enabled service. Files come from the same
+ * renderers as `render`, fed with the generated secrets.
+ */
+export class HomeserverStack extends pulumi.ComponentResource {
+  readonly secrets: FleetSecrets;
+  readonly synapse: Synapse;
+  readonly elementWeb: ElementWeb | undefined;
+  readonly coturn: Coturn | undefined;
+  readonly livekit: Livekit | undefined;
+  readonly lkJwt: LkJwtService | undefined;
+  readonly jitsi: JitsiMeet | undefined;
+  readonly ketesa: Ketesa | undefined;
+  readonly proxyHosts: ProxyHosts;
+  /** Every container and stateful volume of the stack, for outputs and tests. */
+  readonly containers: docker.Container[];
+  readonly volumes: docker.Volume[];
+  readonly urls: Record<string, string>;
+  readonly routerChecklist: string;
+  readonly firstAdminCommand: string;
+
+  constructor(name: string, args: HomeserverStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("matrix-fleet:stack:HomeserverStack", name, {}, opts);
+    const { org } = args;
+    const c = org.components;
+
+    const provider = new docker.Provider(
+      `${name}-docker`,
+      { host: org.docker.host, sshOpts: [...org.docker.sshOpts] },
+      { parent: this },
+    );
+    const network = new docker.Network(
+      `${name}-network`,
+      { name: dockerName(org.stack, "net"), driver: "bridge" },
+      { parent: this, provider },
+    );
+    this.secrets = new FleetSecrets(`${name}-secrets`, { org }, { parent: this });
+    const plan = this.secrets.values.apply((values) => buildStackPlan(org, values));
+    const context: ServiceContext = {
+      stack: org.stack,
+      provider,
+      network,
+      plan,
+      files: plan.apply(renderPlanFiles),
+    };
+    const child = { parent: this };
+
+    this.synapse = new Synapse(`${name}-synapse`, { org, context }, child);
+    this.elementWeb = c.elementWeb ? new ElementWeb(`${name}-element`, { org, context }, child) : undefined;
+    this.coturn = c.coturn ? new Coturn(`${name}-coturn`, { org, context }, child) : undefined;
+    this.livekit = c.matrixRtc ? new Livekit(`${name}-livekit`, { org, context }, child) : undefined;
+    this.lkJwt = c.matrixRtc ? new LkJwtService(`${name}-lk-jwt`, { org, context }, child) : undefined;
+    this.jitsi = c.jitsi ? new JitsiMeet(`${name}-jitsi`, { org, context }, child) : undefined;
+    this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
+    this.proxyHosts = new ProxyHosts(`${name}-proxy-hosts`, { context }, child);
+
+    this.containers = [
+      this.synapse.postgres,
+      this.synapse.container,
+      ...[this.elementWeb, this.coturn, this.livekit, this.lkJwt, this.ketesa].flatMap((s) =>
+        s ? [s.container] : [],
+      ),
+      ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
+    ];
+    this.volumes = [
+      ...Object.values(this.synapse.volumes),
+      ...(this.jitsi ? Object.values(this.jitsi.volumes) : []),
+    ];
+    this.urls = publicUrls(org);
+    this.routerChecklist = renderRouterChecklist(org, requiredForwards(org));
+    this.firstAdminCommand = firstAdminCommand(org);
+    this.registerOutputs({
+      urls: this.urls,
+      routerChecklist: this.routerChecklist,
+      firstAdminCommand: this.firstAdminCommand,
+      proxyHosts: this.proxyHosts.definitions,
+    });
+  }
+}
+
+export function publicUrls(org: OrgConfig): Record<string, string> {
+  const c = org.components;
+  const urls: Record<string, string> = {
+    homeserver: homeserverBaseUrl(org),
+    wellKnownServer: `https://${org.hosts.wellKnown}/.well-known/matrix/server`,
+    wellKnownClient: `https://${org.hosts.wellKnown}/.well-known/matrix/client`,
+  };
+  if (c.elementWeb) urls.element = `https://${org.hosts.element}`;
+  if (c.matrixRtc) {
+    urls.livekitJwt = `https://${org.hosts.rtc}/livekit/jwt`;
+    urls.livekitSfu = `wss://${org.hosts.rtc}/livekit/sfu`;
+  }
+  if (c.coturn) urls.turn = `turn:${org.hosts.turn}:${org.ports.turn}`;
+  if (c.jitsi) urls.jitsi = `https://${org.hosts.jitsi}`;
+  if (c.ketesa) urls.admin = `https://${org.hosts.admin}`;
+  return urls;
+}
+
+/**
+ * Synapse's own tool registers the first admin with the shared registration secret from homeserver.yaml, so the
+ * secret never appears on a command line.
+ */
+export function firstAdminCommand(org: OrgConfig): string {
+  const target = org.docker.host.startsWith("unix://") ? "" : ` -H ${org.docker.host}`;
+  return (
+    `docker${target} exec -it ${dockerName(org.stack, "synapse")} register_new_matrix_user ` +
+    `-c /config/homeserver.yaml --admin http://localhost:${org.ports.synapse}`
+  );
+}

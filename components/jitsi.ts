@@ -1,0 +1,102 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { JITSI_XMPP } from "../config-templates/jitsi-env";
+import { OrgConfig } from "../lib/model";
+import { StackPlan } from "../lib/plan";
+import { ServiceContext, dockerName, envList, pinnedImage, serviceDefaults, statefulVolume } from "./shared";
+
+/** Port the Jitsi web image serves plain HTTP on (TLS ends at the reverse proxy). */
+export const JITSI_WEB_PORT = 80;
+
+export interface JitsiArgs {
+  readonly org: OrgConfig;
+  readonly context: ServiceContext;
+}
+
+/**
+ * Jitsi Meet (docker-jitsi-meet): web, prosody, jicofo and the videobridge. Prosody's data and the transcripts
+ * are state and live in protected, retained volumes.
+ */
+export class JitsiMeet extends pulumi.ComponentResource {
+  readonly web: docker.Container;
+  readonly prosody: docker.Container;
+  readonly jicofo: docker.Container;
+  readonly jvb: docker.Container;
+  readonly volumes: { readonly prosody: docker.Volume; readonly transcripts: docker.Volume };
+
+  constructor(name: string, args: JitsiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("matrix-fleet:jitsi:JitsiMeet", name, {}, opts);
+    const { org, context } = args;
+    const child = { parent: this, provider: context.provider };
+    const stack = org.stack;
+    const env = (pick: (jitsi: NonNullable<StackPlan["jitsi"]>) => Readonly<Record<string, string>>) =>
+      envList(context.plan, (plan) => (plan.jitsi === undefined ? undefined : pick(plan.jitsi)));
+
+    this.volumes = {
+      prosody: statefulVolume(`${name}-prosody-data`, dockerName(stack, "jitsi-prosody"), stack, child),
+      transcripts: statefulVolume(
+        `${name}-transcripts`,
+        dockerName(stack, "jitsi-transcripts"),
+        stack,
+        child,
+      ),
+    };
+
+    this.prosody = new docker.Container(
+      `${name}-prosody`,
+      {
+        ...serviceDefaults(stack, "jitsi-prosody", 256),
+        image: pinnedImage(`${name}-prosody-image`, org.images.jitsiProsody, child).imageId,
+        envs: env((j) => j.prosody),
+        volumes: [{ volumeName: this.volumes.prosody.name, containerPath: "/config" }],
+        networksAdvanced: [{ name: context.network.name, aliases: [JITSI_XMPP.server] }],
+      },
+      child,
+    );
+
+    this.jicofo = new docker.Container(
+      `${name}-jicofo`,
+      {
+        ...serviceDefaults(stack, "jitsi-jicofo", 512),
+        image: pinnedImage(`${name}-jicofo-image`, org.images.jitsiJicofo, child).imageId,
+        envs: env((j) => j.jicofo),
+        networksAdvanced: [{ name: context.network.name }],
+      },
+      { ...child, dependsOn: [this.prosody] },
+    );
+
+    this.jvb = new docker.Container(
+      `${name}-jvb`,
+      {
+        ...serviceDefaults(stack, "jitsi-jvb", 1024),
+        image: pinnedImage(`${name}-jvb-image`, org.images.jitsiJvb, child).imageId,
+        envs: env((j) => j.jvb),
+        networksAdvanced: [{ name: context.network.name }],
+        // One UDP port: publishing it is cheap, unlike the relay ranges.
+        ports: [{ internal: org.ports.jvb, external: org.ports.jvb, protocol: "udp" }],
+      },
+      { ...child, dependsOn: [this.prosody] },
+    );
+
+    this.web = new docker.Container(
+      `${name}-web`,
+      {
+        ...serviceDefaults(stack, "jitsi-web", 256),
+        image: pinnedImage(`${name}-web-image`, org.images.jitsiWeb, child).imageId,
+        envs: env((j) => j.web),
+        volumes: [
+          { volumeName: this.volumes.transcripts.name, containerPath: "/usr/share/jitsi-meet/transcripts" },
+        ],
+        networksAdvanced: [{ name: context.network.name }],
+        ports: [{ internal: JITSI_WEB_PORT, external: org.ports.jitsiWeb }],
+      },
+      { ...child, dependsOn: [this.jvb, this.jicofo] },
+    );
+    this.registerOutputs({
+      web: this.web.name,
+      prosody: this.prosody.name,
+      jicofo: this.jicofo.name,
+      jvb: this.jvb.name,
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { OrgConfig } from "../lib/model";
+import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
+
+/** Port the Ketesa image serves on, and where it reads its config. */
+export const KETESA_CONTAINER = { port: 80, config: "/app/config.json" } as const;
+
+export interface KetesaArgs {
+  readonly org: OrgConfig;
+  readonly context: ServiceContext;
+}
+
+/** Ketesa, the Synapse admin UI, locked to this organisation's homeserver. Stateless. */
+export class Ketesa extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+
+  constructor(name: string, args: KetesaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("matrix-fleet:admin:Ketesa", name, {}, opts);
+    const { org, context } = args;
+    const child = { parent: this, provider: context.provider };
+    const image = pinnedImage(`${name}-image`, org.images.ketesa, child);
+    this.container = new docker.Container(
+      `${name}-ketesa`,
+      {
+        ...serviceDefaults(org.stack, "ketesa", 128),
+        image: image.imageId,
+        uploads: [upload(context.files, "ketesa", KETESA_CONTAINER.config)],
+        networksAdvanced: [{ name: context.network.name }],
+        ports: [{ internal: KETESA_CONTAINER.port, external: org.ports.ketesa }],
+      },
+      child,
+    );
+    this.registerOutputs({ container: this.container.name });
+  }
+}

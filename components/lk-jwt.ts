@@ -1,0 +1,37 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LK_JWT_CONTAINER_PORT } from "../config-templates/lk-jwt-env";
+import { OrgConfig } from "../lib/model";
+import { ServiceContext, envList, pinnedImage, serviceDefaults } from "./shared";
+
+export interface LkJwtArgs {
+  readonly org: OrgConfig;
+  readonly context: ServiceContext;
+}
+
+/**
+ * lk-jwt-service: turns a Matrix OpenID token into a LiveKit JWT. Its environment is the rendered `lk-jwt/env`;
+ * the image brings its own healthcheck (built from LIVEKIT_JWT_BIND, which is why the bind names a host).
+ */
+export class LkJwtService extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+
+  constructor(name: string, args: LkJwtArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("matrix-fleet:rtc:LkJwtService", name, {}, opts);
+    const { org, context } = args;
+    const child = { parent: this, provider: context.provider };
+    const image = pinnedImage(`${name}-image`, org.images.lkJwt, child);
+    this.container = new docker.Container(
+      `${name}-lk-jwt`,
+      {
+        ...serviceDefaults(org.stack, "lk-jwt", 64),
+        image: image.imageId,
+        envs: envList(context.plan, (plan) => plan.lkJwt),
+        networksAdvanced: [{ name: context.network.name }],
+        ports: [{ internal: LK_JWT_CONTAINER_PORT, external: org.ports.lkJwt }],
+      },
+      child,
+    );
+    this.registerOutputs({ container: this.container.name });
+  }
+}

@@ -1,0 +1,94 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { StackPlan } from "../lib/plan";
+import { FileId } from "../lib/render-files";
+
+/** What every service component of one organisation receives from `HomeserverStack`. */
+export interface ServiceContext {
+  readonly stack: string;
+  readonly provider: docker.Provider;
+  readonly network: docker.Network;
+  /**
+   * Every rendered file of the stack, from the same renderers `render` uses. One Output for all files, but each
+   * container reads only its own file, and Pulumi diffs by value: a change to one file replaces only the
+   * containers that upload it.
+   */
+  readonly files: pulumi.Output<Partial<Record<FileId, string>>>;
+  /** The documents behind the files, for values that go into container settings (environment variables). */
+  readonly plan: pulumi.Output<StackPlan>;
+}
+
+/** Docker object names carry the stack so that two organisations could share a host without collisions. */
+export function dockerName(stack: string, service: string): string {
+  return `matrix-${stack}-${service}`;
+}
+
+/** Settings every long-running container shares. */
+export function serviceDefaults(stack: string, service: string, memoryMb: number) {
+  return {
+    name: dockerName(stack, service),
+    restart: "unless-stopped",
+    memory: memoryMb,
+    // Rotated logs: a chatty SFU must not fill the host's disk.
+    logDriver: "json-file",
+    logOpts: { "max-size": "50m", "max-file": "5" },
+    labels: [
+      { label: "org.matrix-fleet.stack", value: stack },
+      { label: "org.matrix-fleet.service", value: service },
+    ],
+  };
+}
+
+/** One rendered file as a container upload. Missing files are a bug in the caller, not a user mistake. */
+export function upload(
+  files: ServiceContext["files"],
+  id: FileId,
+  path: string,
+): docker.types.input.ContainerUpload {
+  return {
+    file: path,
+    content: files.apply((all) => {
+      const content = all[id];
+      if (content === undefined) throw new Error(`rendered file ${id} is missing for ${path}`);
+      return content;
+    }),
+  };
+}
+
+/** Environment as Docker's `KEY=value` list, from an env document of the plan; secret when the plan is. */
+export function envList(
+  plan: ServiceContext["plan"],
+  pick: (plan: StackPlan) => Readonly<Record<string, string>> | undefined,
+): pulumi.Output<string[]> {
+  return plan.apply((p) => {
+    const env = pick(p);
+    if (env === undefined) throw new Error("environment document missing from the plan");
+    return Object.entries(env).map(([key, value]) => `${key}=${value}`);
+  });
+}
+
+/** Stateful volumes survive `pulumi destroy`, removing a component from config, and any replacement. */
+export function statefulVolume(
+  name: string,
+  volumeName: string,
+  stack: string,
+  opts: pulumi.CustomResourceOptions,
+): docker.Volume {
+  return new docker.Volume(
+    name,
+    {
+      name: volumeName,
+      labels: [{ label: "org.matrix-fleet.stack", value: stack }],
+    },
+    { ...opts, protect: true, retainOnDelete: true },
+  );
+}
+
+/** A pinned image, pulled on the target host and kept there when the resource goes away. */
+export function pinnedImage(
+  name: string,
+  image: string,
+  opts: pulumi.CustomResourceOptions,
+): docker.RemoteImage {
+  return new docker.RemoteImage(name, { name: image, keepLocally: true }, opts);
+}

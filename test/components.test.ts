@@ -1,0 +1,263 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { buildStackPlan } from "../lib/plan";
+import { FILES, FileId, renderPlanFiles } from "../lib/render-files";
+import { SECRET_NAMES, SecretValues, secretPlaceholder } from "../lib/secrets";
+import { neededSecrets } from "../components/fleet-secrets";
+import { OrgConfig } from "../lib/model";
+import { STACKS, orgFor } from "./helpers";
+import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
+import {
+  containersOf,
+  envOf,
+  isSecretValue,
+  mockSecretValue,
+  runStack,
+  unwrap,
+  uploadAt,
+} from "./pulumi-harness";
+
+/** The secret values the mock engine generates for an organisation, as the components will have used them. */
+function mockSecrets(org: OrgConfig): SecretValues {
+  const needed = new Set(neededSecrets(org));
+  return Object.fromEntries(
+    SECRET_NAMES.map((name) => {
+      if (!needed.has(name)) return [name, secretPlaceholder(name)];
+      const spec = {
+        turn_shared_secret: "turn",
+        livekit_api_key: "livekit",
+        livekit_api_secret: "livekit",
+        registration_shared_secret: "synapse",
+        macaroon_secret_key: "synapse",
+        form_secret: "synapse",
+        postgres_password: undefined,
+        jicofo_auth_password: "jitsi",
+        jvb_auth_password: "jitsi",
+      }[name];
+      const rotation =
+        spec === undefined ? undefined : org.secretRotation[spec as keyof OrgConfig["secretRotation"]];
+      return [name, mockSecretValue(name.replace(/_/g, "-"), rotation)];
+    }),
+  ) as SecretValues;
+}
+
+const EXPECTED_CONTAINERS: Record<string, string[]> = {
+  produktor: [
+    "postgres",
+    "synapse",
+    "element-web",
+    "coturn",
+    "livekit",
+    "lk-jwt",
+    "ketesa",
+    "jitsi-prosody",
+    "jitsi-jicofo",
+    "jitsi-jvb",
+    "jitsi-web",
+  ],
+  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa"],
+  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa"],
+  moda1: ["postgres", "synapse", "element-web", "coturn"],
+};
+
+/** Where each container finds its rendered file. */
+const UPLOADS: Array<[service: string, file: FileId, path: string]> = [
+  ["synapse", "homeserver", "/config/homeserver.yaml"],
+  ["synapse", "synapseLogConfig", "/config/log.config"],
+  ["element-web", "elementWeb", "/app/config.json"],
+  ["coturn", "coturn", "/etc/coturn/turnserver.conf"],
+  ["livekit", "livekit", "/etc/livekit.yaml"],
+  ["ketesa", "ketesa", "/app/config.json"],
+];
+
+describe("HomeserverStack under the mock engine", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: creates exactly the expected containers, volumes, images and one network`, async () => {
+      const org = orgFor(stack);
+      const run = await runStack(org);
+      const containers = [...containersOf(run).keys()].sort();
+      assert.deepEqual(containers, EXPECTED_CONTAINERS[stack]!.map((s) => `matrix-${stack}-${s}`).sort());
+      const volumes = run.resources
+        .filter((r) => r.type === "docker:index/volume:Volume")
+        .map((r) => unwrap(r.inputs.name))
+        .sort();
+      const expectedVolumes = [
+        "postgres-data",
+        "synapse-data",
+        "synapse-media",
+        ...(org.components.jitsi ? ["jitsi-prosody", "jitsi-transcripts"] : []),
+      ];
+      assert.deepEqual(volumes, expectedVolumes.map((v) => `matrix-${stack}-${v}`).sort());
+      const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
+      assert.equal(networks.length, 1);
+      const images = run.resources
+        .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
+        .map((r) => unwrap(r.inputs.name));
+      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length);
+      for (const image of images) assert.match(String(image), /:[\w.-]+$/, "pinned tag");
+    });
+
+    it(`${stack}: uploads exactly what render produces for the same secrets`, async () => {
+      const org = orgFor(stack);
+      const run = await runStack(org);
+      const rendered = renderPlanFiles(buildStackPlan(org, mockSecrets(org)));
+      const containers = containersOf(run);
+      let compared = 0;
+      for (const [service, file, path] of UPLOADS) {
+        const container = containers.get(`matrix-${stack}-${service}`);
+        if (container === undefined) {
+          assert.equal(rendered[file], undefined, `${file} rendered but no ${service} container`);
+          continue;
+        }
+        assert.equal(
+          uploadAt(container, path),
+          rendered[file],
+          `${service}:${path} differs from render's ${FILES[file]}`,
+        );
+        compared++;
+      }
+      const lkJwt = containers.get(`matrix-${stack}-lk-jwt`);
+      if (lkJwt !== undefined) {
+        assert.deepEqual(envOf(lkJwt), parseEnvFile(rendered.lkJwt!));
+        compared++;
+      }
+      assert.ok(compared >= 3);
+    });
+  }
+
+  it("hands one TURN secret to Synapse, coturn and Jitsi, and one LiveKit key pair to LiveKit and lk-jwt", async () => {
+    const org = orgFor("produktor");
+    const containers = containersOf(await runStack(org));
+    const synapse = parseYaml(
+      uploadAt(containers.get("matrix-produktor-synapse")!, "/config/homeserver.yaml"),
+    );
+    const coturn = parseTurnserverConf(
+      uploadAt(containers.get("matrix-produktor-coturn")!, "/etc/coturn/turnserver.conf"),
+    );
+    const jitsi = envOf(containers.get("matrix-produktor-jitsi-prosody")!);
+    const turnSecret = synapse.turn_shared_secret as string;
+    assert.match(turnSecret, /^mock/, "a generated value, not a placeholder");
+    assert.deepEqual(coturn.get("static-auth-secret"), [turnSecret]);
+    assert.equal(jitsi.TURN_CREDENTIALS, turnSecret);
+    const livekit = parseYaml(uploadAt(containers.get("matrix-produktor-livekit")!, "/etc/livekit.yaml"));
+    const lkJwt = envOf(containers.get("matrix-produktor-lk-jwt")!);
+    assert.deepEqual(livekit.keys, { [lkJwt.LIVEKIT_KEY!]: lkJwt.LIVEKIT_SECRET });
+    const postgres = envOf(containers.get("matrix-produktor-postgres")!);
+    assert.equal(
+      postgres.POSTGRES_PASSWORD,
+      (synapse.database as { args: { password: string } }).args.password,
+    );
+  });
+
+  it("keeps every secret-carrying container input secret", async () => {
+    const containers = containersOf(await runStack(orgFor("produktor")));
+    const secretInputs: Array<[string, string]> = [
+      ["synapse", "uploads"],
+      ["coturn", "uploads"],
+      ["livekit", "uploads"],
+      ["lk-jwt", "envs"],
+      ["postgres", "envs"],
+      ["jitsi-prosody", "envs"],
+      ["jitsi-jvb", "envs"],
+    ];
+    for (const [service, input] of secretInputs) {
+      const value = containers.get(`matrix-produktor-${service}`)![input];
+      assert.ok(isSecretValue(value), `${service}.${input} reaches the engine as a secret`);
+    }
+  });
+
+  it("protects and retains every stateful volume", async () => {
+    const run = await runStack(orgFor("produktor"));
+    const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
+    assert.equal(volumes.length, 5);
+    for (const volume of volumes) {
+      assert.equal(volume.options.protect, true, `${volume.name} protect`);
+      assert.equal(volume.options.retainOnDelete, true, `${volume.name} retainOnDelete`);
+    }
+    const containers = run.resources.filter((r) => r.type === "docker:index/container:Container");
+    for (const container of containers)
+      assert.notEqual(container.options.protect, true, "containers are cattle");
+  });
+
+  it("deploys to the Docker host named in the stack config", async () => {
+    const run = await runStack(
+      orgFor("medex", { docker: { host: "ssh://ops@10.9.8.7", sshOpts: ["-p", "2222"] } }),
+    );
+    const provider = run.resources.find((r) => r.type === "pulumi:providers:docker")!;
+    assert.equal(unwrap(provider.inputs.host), "ssh://ops@10.9.8.7");
+    assert.deepEqual(JSON.parse(String(unwrap(provider.inputs.sshOpts))), ["-p", "2222"]);
+  });
+
+  it("runs coturn and LiveKit on the host network and publishes no relay range", async () => {
+    const containers = containersOf(await runStack(orgFor("produktor")));
+    for (const service of ["coturn", "livekit"]) {
+      const container = containers.get(`matrix-produktor-${service}`)!;
+      assert.equal(container.networkMode, "host");
+      assert.equal(container.ports, undefined);
+    }
+    for (const [name, container] of containers) {
+      assert.equal(container.restart, "unless-stopped", name);
+      assert.ok(Number(container.memory) > 0, `${name} has a memory limit`);
+    }
+  });
+
+  it("completes a preview (unknown outputs) of every stack without hanging", async () => {
+    for (const stack of STACKS) {
+      const run = await runStack(orgFor(stack), { preview: true });
+      assert.equal(containersOf(run).size, EXPECTED_CONTAINERS[stack]!.length, stack);
+    }
+  });
+});
+
+describe("blast radius", () => {
+  /** Names of the containers whose inputs differ between two configurations. */
+  async function changedContainers(stack: string, changes: Record<string, unknown>): Promise<string[]> {
+    const before = containersOf(await runStack(orgFor(stack)));
+    const after = containersOf(await runStack(orgFor(stack, changes)));
+    return [...after.keys()]
+      .filter((name) => JSON.stringify(unwrap(before.get(name))) !== JSON.stringify(unwrap(after.get(name))))
+      .map((name) => name.replace(`matrix-${stack}-`, ""))
+      .sort();
+  }
+
+  it("an Element Web setting replaces only Element Web", async () => {
+    assert.deepEqual(await changedContainers("produktor", { element: { brand: "Produktor Chat" } }), [
+      "element-web",
+    ]);
+  });
+
+  it("rotating the LiveKit secret touches LiveKit and lk-jwt-service only, never coturn or Synapse", async () => {
+    assert.deepEqual(await changedContainers("produktor", { secretRotation: { livekit: "2" } }), [
+      "livekit",
+      "lk-jwt",
+    ]);
+  });
+
+  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn and Jitsi prosody", async () => {
+    assert.deepEqual(await changedContainers("produktor", { secretRotation: { turn: "2" } }), [
+      "coturn",
+      "jitsi-prosody",
+      "synapse",
+    ]);
+  });
+
+  it("a relay range change touches coturn and Synapse's neighbours not at all", async () => {
+    assert.deepEqual(
+      await changedContainers("medex", {
+        ports: { turnRelay: "49160-49250" },
+        network: {
+          routerForwards: [
+            "tcp/80",
+            "tcp/443",
+            "udp/3478",
+            "tcp/3478",
+            "udp/49160-49250",
+            "tcp/7881",
+            "udp/50100-50200",
+          ],
+        },
+      }),
+      ["coturn"],
+    );
+  });
+});

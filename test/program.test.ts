@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE } from "../lib/problems";
+import { loadProgramConfig } from "../lib/program";
+import { readStackFile } from "../lib/stack-files";
+
+/** Hands a stack file's config to the mock engine the way the Pulumi CLI does: every value a string. */
+async function engineWithStack(
+  stack: string,
+  preview: boolean,
+  changes: Record<string, unknown> = {},
+): Promise<void> {
+  await pulumi.runtime.setMocks(
+    { newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) },
+    "matrix-fleet",
+    stack,
+    preview,
+  );
+  const values = { ...readStackFile(stack), ...changes };
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    config[`${CONFIG_NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  pulumi.runtime.setAllConfig(config);
+}
+
+describe("the Pulumi program's config loading", () => {
+  it("accepts a placeholder-holding stack in preview", async () => {
+    await engineWithStack("produktor", true);
+    const org = loadProgramConfig();
+    assert.equal(org.serverName, "produktor.io");
+    assert.equal(org.network.publicIp, "203.0.113.10");
+  });
+
+  it("refuses `pulumi up` while placeholders remain, naming each key, without a stack trace", async () => {
+    await engineWithStack("moda1", false);
+    assert.throws(loadProgramConfig, (error: unknown) => {
+      assert.ok(
+        error instanceof pulumi.RunError,
+        "RunError: Pulumi prints the message without a stack trace",
+      );
+      assert.match(
+        error.message,
+        /\[stack moda1\] matrix-fleet:network\.publicIp: still holds the placeholder '198\.51\.100\.40'/,
+      );
+      assert.match(error.message, /matrix-fleet:docker\.host/);
+      return true;
+    });
+  });
+
+  it("stops preview on a preflight problem before any resource exists", async () => {
+    await engineWithStack("produktor", true, { overrides: { livekit: { rtc: { use_external_ip: true } } } });
+    assert.throws(loadProgramConfig, /matrix-fleet:overrides\.livekit\.rtc\.use_external_ip/);
+  });
+});

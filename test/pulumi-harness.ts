@@ -1,0 +1,122 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HomeserverStack } from "../components/homeserver-stack";
+import { OrgConfig } from "../lib/model";
+
+/** One resource the program registered, as the mock engine saw it. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs as the engine receives them: secret values stay wrapped (see `unwrap`). */
+  readonly inputs: Record<string, unknown>;
+  readonly options: pulumi.CustomResourceOptions;
+}
+
+const SECRET_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+export function isSecretValue(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_KEY] === SECRET_SIG
+  );
+}
+
+/** Removes secret wrappers at any depth. */
+export function unwrap(value: unknown): unknown {
+  if (isSecretValue(value)) return unwrap((value as { value: unknown }).value);
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+  }
+  return value;
+}
+
+/** The deterministic value the mock gives a RandomPassword of this resource name and rotation keeper. */
+export function mockSecretValue(resourceName: string, rotation: unknown): string {
+  return `mock${resourceName.replace(/[^a-z0-9]/gi, "")}r${String(rotation ?? "")}`.padEnd(48, "0");
+}
+
+export interface ProgramRun {
+  readonly stack: HomeserverStack;
+  readonly resources: RecordedResource[];
+}
+
+/**
+ * Runs `HomeserverStack` for one organisation under the SDK's mock engine. RandomPassword results come back
+ * secret-wrapped, as the real provider marks them, so that secrecy can be followed to the containers. In preview
+ * mode the mock returns no outputs, which leaves them unknown as in a real first preview.
+ */
+export async function runStack(org: OrgConfig, options: { preview?: boolean } = {}): Promise<ProgramRun> {
+  const preview = options.preview ?? false;
+  const resources: RecordedResource[] = [];
+  const registered = new Map<string, Record<string, unknown>>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        registered.set(`${args.type}::${args.name}`, args.inputs);
+        if (preview) return { id: undefined, state: {} };
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+          const keepers = unwrap(args.inputs.keepers) as Record<string, unknown> | undefined;
+          state.result = { [SECRET_KEY]: SECRET_SIG, value: mockSecretValue(args.name, keepers?.rotation) };
+        }
+        if (args.type === "docker:index/remoteImage:RemoteImage") {
+          state.imageId = `${String(args.inputs.name)}@sha256:mock`;
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call: () => ({}),
+    },
+    "matrix-fleet",
+    org.stack,
+    preview,
+  );
+  const stack = new HomeserverStack(
+    org.stack,
+    { org },
+    {
+      transformations: [
+        (args) => {
+          resources.push({ type: args.type, name: args.name, inputs: {}, options: args.opts });
+          return undefined;
+        },
+      ],
+    },
+  );
+  // Every registration has reached the mock once every resource's URN is known.
+  await Promise.all(
+    [...stack.containers, ...stack.volumes].map(
+      (r) => new Promise<void>((resolve) => r.urn.apply(() => resolve())),
+    ),
+  );
+  // Drain every outstanding RPC (component outputs included) before the next run replaces the mock engine.
+  await pulumi.runtime.disconnect();
+  return {
+    stack,
+    resources: resources.map((r) => ({ ...r, inputs: registered.get(`${r.type}::${r.name}`) ?? {} })),
+  };
+}
+
+export function containersOf(run: ProgramRun): Map<string, Record<string, unknown>> {
+  return new Map(
+    run.resources
+      .filter((r) => r.type === "docker:index/container:Container")
+      .map((r) => [String(unwrap(r.inputs.name)), r.inputs]),
+  );
+}
+
+/** An upload's content, by the path it lands at inside the container. */
+export function uploadAt(container: Record<string, unknown>, path: string): string {
+  const uploads = unwrap(container.uploads) as Array<{ file: string; content: string }>;
+  const found = uploads.find((u) => u.file === path);
+  if (found === undefined) throw new Error(`no upload at ${path}`);
+  return found.content;
+}
+
+export function envOf(container: Record<string, unknown>): Record<string, string> {
+  const list = unwrap(container.envs) as string[];
+  return Object.fromEntries(
+    list.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+  );
+}

@@ -9,7 +9,7 @@ export const DEFAULT_IMAGES: Images = {
   postgres: "postgres:16.10-alpine",
   elementWeb: "vectorim/element-web:v1.12.3",
   coturn: "coturn/coturn:4.7.0",
-  livekit: "livekit/livekit-server:v1.13.11",
+  livekit: "livekit/livekit-server:v1.13.5",
   lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0",
   jitsiWeb: "jitsi/web:stable-10431",
   jitsiProsody: "jitsi/prosody:stable-10431",

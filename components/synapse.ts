@@ -65,13 +65,13 @@ export class Synapse extends pulumi.ComponentResource {
     );
 
     const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
-    // The image's start.py does not create a signing key. Create it once (a no-op when it exists, e.g. an
-    // adopted key), make the volume roots writable for Synapse's user, then hand over to start.py as usual.
+    // Synapse creates a missing signing key itself at start (`--generate-missing-and-run` is its default mode,
+    // synapse/config/_base.py), but the image's start.py only hands over to Synapse's user without fixing the
+    // ownership of fresh named volumes. Make the volume roots writable for that user, then start as usual.
     const uid = `${SYNAPSE_UID}:${SYNAPSE_UID}`;
     const bootstrap = [
       `mkdir -p ${SYNAPSE_PATHS.signingKeyDir}`,
       `chown ${uid} ${SYNAPSE_PATHS.dataDir} ${SYNAPSE_PATHS.signingKeyDir} ${SYNAPSE_PATHS.mediaStore}`,
-      `gosu ${uid} python -m synapse.app.homeserver --config-path ${SYNAPSE_PATHS.config} --generate-keys`,
       "exec /start.py",
     ].join(" && ");
     this.container = new docker.Container(

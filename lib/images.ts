@@ -5,7 +5,7 @@ import { ImageName, Images } from "./model";
  * LiveKit versions (see `lab/versions.ts`) so that what the tests prove is what gets deployed.
  */
 export const DEFAULT_IMAGES: Images = {
-  synapse: "matrixdotorg/synapse:v1.163.2",
+  synapse: "matrixdotorg/synapse:v1.157.1",
   postgres: "postgres:16.10-alpine",
   elementWeb: "vectorim/element-web:v1.12.3",
   coturn: "coturn/coturn:4.7.0",

@@ -1,0 +1,197 @@
+/**
+ * Starts and stops the lab's real servers inside the lab namespace: per organisation a PostgreSQL, Synapse,
+ * coturn and (with MatrixRTC) LiveKit on the organisation's address, and one nginx front for all proxy hosts.
+ * Readiness is probed with bounded waits; everything is stopped by PID.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { TurnSession } from "../lib/turn-client";
+import { LabManifest, LabStack } from "./prepare";
+import { ProcessGroup, run, waitFor } from "./processes";
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "")
+    throw new Error(`${name} is not set: run the lab through lab/run.sh`);
+  return value;
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return response.ok;
+}
+
+export class LabEnvironment {
+  readonly processes: ProcessGroup;
+
+  constructor(readonly manifest: LabManifest) {
+    this.processes = new ProcessGroup(path.join(manifest.dir, "logs"), path.join(manifest.dir, "pids"));
+  }
+
+  stack(name: string): LabStack {
+    const found = this.manifest.stacks.find((s) => s.stack === name);
+    if (found === undefined) throw new Error(`stack ${name} is not in the lab`);
+    return found;
+  }
+
+  /** The production file `render` wrote for a stack (before the overlay). */
+  rendered(name: string, file: string): string {
+    return fs.readFileSync(path.join(this.stack(name).rendered, file), "utf8");
+  }
+
+  async startPostgres(stack: LabStack): Promise<void> {
+    const pgBin = env("PG_BIN");
+    const dataDir = path.join(stack.dir, "pg");
+    fs.mkdirSync(dataDir, { recursive: true });
+    for (const dir of [this.manifest.dir, stack.dir, dataDir]) fs.chmodSync(dir, 0o755);
+    run("chown", ["-R", "postgres:postgres", dataDir]);
+    const asPostgres = (command: string, args: string[]) =>
+      run("runuser", ["-u", "postgres", "--", path.join(pgBin, command), ...args]);
+    asPostgres("initdb", [
+      "-D",
+      dataDir,
+      "-U",
+      "postgres",
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      "--encoding=UTF8",
+      "--locale=C",
+    ]);
+    this.processes.start(`${stack.stack}-postgres`, "runuser", [
+      "-u",
+      "postgres",
+      "--",
+      path.join(pgBin, "postgres"),
+      "-D",
+      dataDir,
+      "-h",
+      stack.address,
+      "-p",
+      "5432",
+      "-k",
+      dataDir,
+    ]);
+    await waitFor(
+      `${stack.stack} postgres`,
+      () => {
+        try {
+          run(path.join(pgBin, "pg_isready"), ["-h", dataDir, "-p", "5432"]);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      () => this.processes.logOf(`${stack.stack}-postgres`),
+    );
+    // The role and database the rendered homeserver.yaml names, with its password and the C collation Synapse needs.
+    const db = (
+      yaml.load(this.rendered(stack.stack, "synapse/homeserver.yaml")) as {
+        database: { args: Record<string, string> };
+      }
+    ).database.args;
+    const psql = (sql: string) =>
+      run("runuser", [
+        "-u",
+        "postgres",
+        "--",
+        path.join(pgBin, "psql"),
+        "-h",
+        dataDir,
+        "-p",
+        "5432",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        sql,
+      ]);
+    psql(`CREATE ROLE "${db.user}" LOGIN PASSWORD '${db.password}'`);
+    psql(
+      `CREATE DATABASE "${db.dbname}" OWNER "${db.user}" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+    );
+  }
+
+  async startSynapse(stack: LabStack): Promise<void> {
+    this.processes.start(
+      `${stack.stack}-synapse`,
+      env("SYNAPSE_PYTHON"),
+      ["-m", "synapse.app.homeserver", "--config-path", path.join(stack.dir, "homeserver.yaml")],
+      { cwd: stack.dir },
+    );
+    await waitFor(
+      `${stack.stack} synapse`,
+      () => httpOk(`http://${stack.address}:8008/health`),
+      180_000,
+      () => this.processes.logOf(`${stack.stack}-synapse`),
+    );
+  }
+
+  async startCoturn(stack: LabStack): Promise<void> {
+    this.processes.start(`${stack.stack}-coturn`, env("TURNSERVER"), [
+      "-c",
+      path.join(stack.dir, "turnserver.conf"),
+    ]);
+    await waitFor(
+      `${stack.stack} coturn`,
+      async () => {
+        const session = await TurnSession.open({ host: stack.address, port: 3478, transport: "udp" }, 1000);
+        try {
+          await session.binding();
+          return true;
+        } finally {
+          session.close();
+        }
+      },
+      30_000,
+      () => this.processes.logOf(`${stack.stack}-coturn`),
+    );
+  }
+
+  async startLivekit(stack: LabStack): Promise<void> {
+    this.processes.start(`${stack.stack}-livekit`, env("LIVEKIT_SERVER"), [
+      "--config",
+      path.join(stack.dir, "livekit.yaml"),
+    ]);
+    await waitFor(
+      `${stack.stack} livekit`,
+      () => httpOk(`http://${stack.address}:7880/`),
+      30_000,
+      () => this.processes.logOf(`${stack.stack}-livekit`),
+    );
+  }
+
+  async startNginx(): Promise<void> {
+    const conf = path.join(this.manifest.dir, "nginx", "nginx.conf");
+    run(env("NGINX"), ["-t", "-q", "-c", conf]);
+    this.processes.start("nginx", env("NGINX"), ["-c", conf, "-g", "daemon off;"]);
+    const first = this.manifest.stacks[0]!;
+    await waitFor(
+      "nginx",
+      () =>
+        httpOk(`https://${first.hostnames[1] ?? first.serverName}/.well-known/matrix/client`).catch(
+          () => false,
+        ),
+      15_000,
+      () => this.processes.logOf("nginx"),
+    );
+  }
+
+  /** Starts everything; servers of different organisations start side by side. */
+  async start(): Promise<void> {
+    await Promise.all(
+      this.manifest.stacks.map(async (stack) => {
+        await this.startPostgres(stack);
+        const started: Array<Promise<void>> = [this.startSynapse(stack)];
+        if (stack.components.coturn) started.push(this.startCoturn(stack));
+        if (stack.components.matrixRtc) started.push(this.startLivekit(stack));
+        await Promise.all(started);
+      }),
+    );
+    await this.startNginx();
+  }
+
+  async stop(): Promise<void> {
+    await this.processes.stopAll();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The lab overlay: the ONE place that turns the rendered production files into files that run on this machine.
+ * It changes only
+ *   - addresses: each organisation gets its own loopback address inside the lab's network namespace, and every
+ *     service binds to / announces that address instead of the WAN address;
+ *   - ports that would clash: coturn's CLI (one per instance) is switched off, and LiveKit's ICE/TCP port and UDP
+ *     range (bound on every interface, whatever bind_addresses says) move by a per-organisation offset;
+ *   - certificate and state paths: the lab's private CA and per-organisation directories under .lab/;
+ *   - the database host: each organisation's PostgreSQL listens on its lab address.
+ * Nothing else. Whatever the lab proves about secrets, keys, URLs, whitelists, rtc_foci and CORS is proved about
+ * the production files.
+ */
+import * as yaml from "js-yaml";
+import * as path from "node:path";
+import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
+
+export const LAB_ADDRESSES: Readonly<Record<string, string>> = {
+  produktor: "127.0.1.1",
+  "pro-dukt": "127.0.2.1",
+  medex: "127.0.3.1",
+  moda1: "127.0.4.1",
+};
+
+/** Added to LiveKit's ICE ports so that several organisations' SFUs fit on one machine. */
+export const LAB_PORT_OFFSETS: Readonly<Record<string, number>> = {
+  produktor: 0,
+  "pro-dukt": 1000,
+  medex: 2000,
+  moda1: 3000,
+};
+
+export interface LabStackPaths {
+  readonly stack: string;
+  readonly address: string;
+  /** Per-organisation state directory (media, keys, pid files). */
+  readonly dir: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export function labPaths(labDir: string, stack: string): LabStackPaths {
+  const address = LAB_ADDRESSES[stack];
+  if (address === undefined) throw new Error(`no lab address for stack ${stack}`);
+  const dir = path.join(labDir, stack);
+  return {
+    stack,
+    address,
+    dir,
+    caFile: path.join(labDir, "ca", "ca.pem"),
+    certFile: path.join(labDir, "ca", `${stack}.pem`),
+    keyFile: path.join(labDir, "ca", `${stack}.key`),
+  };
+}
+
+type Doc = Record<string, unknown>;
+
+export function overlaySynapse(text: string, lab: LabStackPaths): string {
+  const doc = yaml.load(text) as Doc;
+  const listeners = doc.listeners as Doc[];
+  for (const listener of listeners) listener.bind_addresses = [lab.address];
+  const args = (doc.database as { args: Doc }).args;
+  args.host = lab.address;
+  doc.pid_file = path.join(lab.dir, "homeserver.pid");
+  doc.media_store_path = path.join(lab.dir, "media_store");
+  doc.signing_key_path = path.join(lab.dir, "keys", `${String(doc.server_name)}.signing.key`);
+  doc.log_config = path.join(lab.dir, "log.config");
+  // Certificates: peers present certificates from the lab CA.
+  doc.federation_custom_ca_list = [lab.caFile];
+  // Addresses: Synapse refuses outbound requests to loopback by default; the lab's "internet" is loopback.
+  doc.ip_range_whitelist = ["127.0.0.0/8"];
+  return yaml.dump(doc, { lineWidth: -1 });
+}
+
+export function overlayCoturn(text: string, lab: LabStackPaths): string {
+  const replaced = new Map<string, string | undefined>([
+    ["external-ip", lab.address],
+    ["allowed-peer-ip", lab.address],
+    ["cert", lab.certFile],
+    ["pkey", lab.keyFile],
+  ]);
+  const lines = text
+    .split("\n")
+    .map((line) => {
+      const option = line.split("=")[0] ?? "";
+      return replaced.has(option) ? `${option}=${replaced.get(option)}` : line;
+    })
+    .filter((line) => line !== "");
+  lines.push(
+    `listening-ip=${lab.address}`,
+    `relay-ip=${lab.address}`,
+    "no-cli",
+    `pidfile=${path.join(lab.dir, "turnserver.pid")}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export function overlayLivekit(text: string, lab: LabStackPaths): string {
+  const doc = yaml.load(text) as Doc;
+  doc.bind_addresses = [lab.address];
+  const rtc = doc.rtc as Doc;
+  rtc.node_ip = lab.address;
+  const offset = LAB_PORT_OFFSETS[lab.stack] ?? 0;
+  for (const key of ["tcp_port", "port_range_start", "port_range_end"]) rtc[key] = Number(rtc[key]) + offset;
+  return yaml.dump(doc, { lineWidth: -1 });
+}
+
+/** The proxy forwards to the Docker host; in the lab the services run on the organisation's address. */
+export function overlayProxyHosts(text: string, lab: LabStackPaths): NpmProxyHost[] {
+  const hosts = JSON.parse(text) as NpmProxyHost[];
+  return hosts.map((host) => ({
+    ...host,
+    forward_host: lab.address,
+    locations: host.locations.map((location) => ({ ...location, forward_host: lab.address })),
+  }));
+}

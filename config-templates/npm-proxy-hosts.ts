@@ -12,7 +12,10 @@ export interface NpmLocation {
   readonly forward_scheme: "http" | "https";
   readonly forward_host: string;
   readonly forward_port: number;
-  /** Appended to the upstream in `proxy_pass`; `/` replaces the matched prefix (nginx semantics). */
+  /**
+   * Appended to the upstream in `proxy_pass`: empty passes the request URI untouched; `/` replaces the matched
+   * prefix (nginx semantics) and makes nginx normalise the URI.
+   */
   readonly forward_path: string;
   readonly advanced_config: string;
 }
@@ -110,13 +113,16 @@ export function proxyHostDocuments(org: OrgConfig): NpmProxyHost[] {
   const hosts: NpmProxyHost[] = [];
   const c = org.components;
 
-  // Synapse: client API, federation (on 443: no 8448 in this fleet) and Synapse's own client pages.
+  // Synapse: client API, federation (on 443: no 8448 in this fleet) and Synapse's own client pages. No
+  // forward_path: with a URI in proxy_pass nginx normalises the request URI (decoding %21 in room IDs and the
+  // like), and federation requests, whose signature covers the URI, fail with "Invalid signature"
+  // (Synapse docs/reverse_proxy.md). The call lab caught exactly this.
   const synapseLocations = [
-    location("/_matrix", org.ports.synapse, "/_matrix", bodySize),
-    location("/_synapse/client", org.ports.synapse, "/_synapse/client"),
+    location("/_matrix", org.ports.synapse, "", bodySize),
+    location("/_synapse/client", org.ports.synapse, ""),
   ];
   // The admin API is only exposed when the admin UI, which calls it from the browser, is deployed.
-  if (c.ketesa) synapseLocations.push(location("/_synapse/admin", org.ports.synapse, "/_synapse/admin"));
+  if (c.ketesa) synapseLocations.push(location("/_synapse/admin", org.ports.synapse, ""));
   const homeserverAdvanced = [bodySize];
   if (!c.ketesa) homeserverAdvanced.push("location ^~ /_synapse/admin {\n    return 404;\n}");
   // Clients that discover through the homeserver host find the same files there.

@@ -25,6 +25,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkLivekit(plan),
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
+    ...checkProxyPaths(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
   ];
@@ -523,6 +524,40 @@ function checkWellKnownCors({ org, proxyHosts }: StackPlan): Problem[] {
         "point hosts.wellKnown at a host the proxy serves",
       ),
     );
+  }
+  return problems;
+}
+
+/**
+ * Failure mode 8: proxy path mistakes. Synapse's paths must reach it with the URI untouched (a forward_path makes
+ * nginx normalise it and breaks federation signatures); the LiveKit paths must strip their prefix.
+ */
+function checkProxyPaths({ org, proxyHosts }: StackPlan): Problem[] {
+  const problems: Problem[] = [];
+  for (const host of proxyHosts) {
+    for (const location of host.locations) {
+      const domain = host.domain_names[0];
+      if (/^\/_(matrix|synapse)/.test(location.path) && location.forward_path !== "") {
+        problems.push(
+          problem(
+            org.stack,
+            "proxy",
+            `${domain}${location.path} forwards with forward_path '${location.forward_path}': nginx then rewrites the request URI and federation requests fail with "Invalid signature"`,
+            "forward Synapse paths without a path (empty forward_path)",
+          ),
+        );
+      }
+      if (location.path.startsWith("/livekit/") && location.forward_path !== "/") {
+        problems.push(
+          problem(
+            org.stack,
+            "proxy",
+            `${domain}${location.path} does not strip its prefix: lk-jwt-service and LiveKit serve at /`,
+            "use forward_path '/' on the /livekit/jwt/ and /livekit/sfu/ locations",
+          ),
+        );
+      }
+    }
   }
   return problems;
 }

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 
 const MAGIC_COOKIE = 0x2112a442;
-const METHOD = { binding: 0x001, allocate: 0x003, createPermission: 0x008 } as const;
+const METHOD = { binding: 0x001, allocate: 0x003, refresh: 0x004, createPermission: 0x008 } as const;
 const ATTR = {
   username: 0x0006,
   messageIntegrity: 0x0008,
@@ -280,8 +280,25 @@ export class TurnSession {
       : { ok: false, errorCode: response.errorCode, errorReason: response.errorReason };
   }
 
-  close(): void {
-    this.closeTransport();
+  /**
+   * Releases the allocation (Refresh with LIFETIME 0) and closes the transport. Without the Refresh a UDP
+   * allocation would hold its relay port on the server until it times out.
+   */
+  async close(): Promise<void> {
+    try {
+      if (this.credentials !== undefined) {
+        await this.request(
+          METHOD.refresh,
+          [[ATTR.lifetime, Buffer.alloc(4)], ...this.credentials.attributes],
+          this.credentials.key,
+        );
+        this.credentials = undefined;
+      }
+    } catch {
+      // The server may already be gone; closing the transport is all that is left to do.
+    } finally {
+      this.closeTransport();
+    }
   }
 }
 

@@ -219,6 +219,37 @@ describe("preflight catches each known failure mode", () => {
     assert.match(problems[0]!.message, /without 'Access-Control-Allow-Origin: \*'/);
   });
 
+  it("a Synapse location with a forward_path (nginx rewrites the URI, federation signatures break)", () => {
+    const plan = planFor("produktor");
+    const broken: StackPlan = {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) => ({
+        ...h,
+        locations: h.locations.map((l) => (l.path === "/_matrix" ? { ...l, forward_path: "/_matrix" } : l)),
+      })),
+    };
+    const problems = preflight(broken);
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(
+      problems[0]!.message,
+      /chat\.produktor\.io\/_matrix forwards with forward_path '\/_matrix'.*Invalid signature/,
+    );
+  });
+
+  it("a LiveKit location that keeps its prefix", () => {
+    const plan = planFor("produktor");
+    const broken: StackPlan = {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) => ({
+        ...h,
+        locations: h.locations.map((l) => (l.path === "/livekit/sfu/" ? { ...l, forward_path: "" } : l)),
+      })),
+    };
+    const problems = preflight(broken);
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(problems[0]!.message, /\/livekit\/sfu\/ does not strip its prefix/);
+  });
+
   it("a removed federation whitelist (open federation)", () => {
     const problems = problemsWith("moda1", { overrides: { synapse: { federation_domain_whitelist: null } } });
     expectOne(problems, "overrides.synapse.federation_domain_whitelist", /federates with every server/);

@@ -10,6 +10,18 @@ import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  LocalAudioTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+  dispose,
+} from "@livekit/rtc-node";
 import { TurnSession, TurnTransport, turnRestCredentials } from "../lib/turn-client";
 import { LabEnvironment } from "./environment";
 import { MatrixError, Session, call, get, login, post, registerWithSharedSecret } from "./matrix-client";
@@ -41,7 +53,10 @@ async function userOf(stack: string): Promise<Session> {
 }
 
 before(async () => lab.start(), { timeout: 300_000 });
-after(async () => lab.stop());
+after(async () => {
+  await dispose();
+  await lab.stop();
+});
 
 describe("Synapse on PostgreSQL behind the nginx front built from the rendered proxy hosts", () => {
   for (const stack of ["produktor", "pro-dukt"]) {
@@ -332,5 +347,96 @@ describe("federation follows the rendered whitelists", () => {
       (error: unknown) => error instanceof MatrixError && error.status >= 400,
       "produktor invited a moda1 user: moda1.uk must not be on produktor's whitelist",
     );
+  });
+});
+
+/** lk-jwt-service's environment as rendered. */
+function lkJwtEnv(stack: string): Record<string, string> {
+  return Object.fromEntries(
+    lab
+      .rendered(stack, "lk-jwt/env")
+      .split("\n")
+      .filter((l) => l.includes("=") && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+/**
+ * One MatrixRTC call as Element Call makes it after lk-jwt-service: two real WebRTC participants join a room
+ * created for them, one publishes a tone, and the other must receive audible frames. Media flows to the address
+ * LiveKit announces (rtc.node_ip), so a wrong node_ip shows up here as "no audio".
+ */
+async function audioCall(stack: string, roomName: string): Promise<number> {
+  const env = lkJwtEnv(stack);
+  const direct = `http://${lab.stack(stack).address}:7880`;
+  await new RoomServiceClient(direct, env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!).createRoom({
+    name: roomName,
+    emptyTimeout: 30,
+  });
+  const token = async (identity: string) => {
+    const t = new AccessToken(env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!, { identity });
+    t.addGrant({ room: roomName, roomJoin: true, canPublish: true, canSubscribe: true });
+    return t.toJwt();
+  };
+  const alice = new Room();
+  const bob = new Room();
+  let pump: NodeJS.Timeout | undefined;
+  let timeout: NodeJS.Timeout | undefined;
+  try {
+    const heard = new Promise<number>((resolve, reject) => {
+      timeout = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no audio reached the other participant within 20 s: check LiveKit rtc.node_ip (${lab.stack(stack).address} in the lab) and the UDP range`,
+            ),
+          ),
+        20_000,
+      );
+      bob.on(RoomEvent.TrackSubscribed, (track) => {
+        if (track.kind !== TrackKind.KIND_AUDIO) return;
+        void (async () => {
+          let audible = 0;
+          for await (const frame of new AudioStream(track)) {
+            if (frame.data.some((sample) => Math.abs(sample) > 1000)) audible++;
+            if (audible >= 20) {
+              resolve(audible);
+              break;
+            }
+          }
+        })();
+      });
+    });
+    // Signalling goes to LiveKit's listener; ICE then uses the candidates LiveKit announces.
+    const url = `ws://${lab.stack(stack).address}:7880`;
+    await bob.connect(url, await token("@bob:lab"), { autoSubscribe: true, dynacast: false });
+    await alice.connect(url, await token("@alice:lab"), { autoSubscribe: true, dynacast: false });
+    const source = new AudioSource(48000, 1);
+    const options = new TrackPublishOptions();
+    options.source = TrackSource.SOURCE_MICROPHONE;
+    await alice.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack("mic", source), options);
+    let phase = 0;
+    pump = setInterval(() => {
+      const samples = new Int16Array(480);
+      for (let i = 0; i < samples.length; i++, phase++)
+        samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * phase) / 48000));
+      void source.captureFrame(new AudioFrame(samples, 48000, 1, samples.length)).catch(() => undefined);
+    }, 10);
+    return await heard;
+  } finally {
+    clearInterval(pump);
+    clearTimeout(timeout);
+    await alice.disconnect();
+    await bob.disconnect();
+  }
+}
+
+describe("a MatrixRTC call on the real LiveKit, twice", () => {
+  it("the first call carries audio between two participants", { timeout: 60_000 }, async () => {
+    assert.ok((await audioCall("produktor", "call-one")) >= 20);
+  });
+
+  it("the second call connects too", { timeout: 60_000 }, async () => {
+    assert.ok((await audioCall("produktor", "call-two")) >= 20);
   });
 });

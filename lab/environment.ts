@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { TurnSession } from "../lib/turn-client";
+import { LAB_NETWORK } from "./overlay";
 import { LabManifest, LabStack } from "./prepare";
 import { ProcessGroup, run, waitFor } from "./processes";
 
@@ -58,6 +59,8 @@ export class LabEnvironment {
       "--encoding=UTF8",
       "--locale=C",
     ]);
+    // Synapse connects over TCP from the lab network with the rendered password (scram), as from its container.
+    fs.appendFileSync(path.join(dataDir, "pg_hba.conf"), `host all all ${LAB_NETWORK} scram-sha-256\n`);
     this.processes.start(`${stack.stack}-postgres`, "runuser", [
       "-u",
       "postgres",

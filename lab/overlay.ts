@@ -1,7 +1,7 @@
 /**
  * The lab overlay: the ONE place that turns the rendered production files into files that run on this machine.
  * It changes only
- *   - addresses: each organisation gets its own loopback address inside the lab's network namespace, and every
+ *   - addresses: each organisation gets its own address inside the lab's network namespace, and every
  *     service binds to / announces that address instead of the WAN address;
  *   - ports that would clash: coturn's CLI (one per instance) is switched off, and LiveKit's ICE/TCP port and UDP
  *     range (bound on every interface, whatever bind_addresses says) move by a per-organisation offset;
@@ -14,11 +14,17 @@ import * as yaml from "js-yaml";
 import * as path from "node:path";
 import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 
+/**
+ * Lab addresses: RFC 2544's benchmarking range, on a veth interface inside the lab namespace (lab/run.sh), so
+ * nothing can leave it. Not loopback: WebRTC stacks ignore loopback interfaces for ICE, so LiveKit and its
+ * clients could never connect media there.
+ */
+export const LAB_NETWORK = "198.18.0.0/15";
 export const LAB_ADDRESSES: Readonly<Record<string, string>> = {
-  produktor: "127.0.1.1",
-  "pro-dukt": "127.0.2.1",
-  medex: "127.0.3.1",
-  moda1: "127.0.4.1",
+  produktor: "198.18.1.1",
+  "pro-dukt": "198.18.2.1",
+  medex: "198.18.3.1",
+  moda1: "198.18.4.1",
 };
 
 /** Added to LiveKit's ICE ports so that several organisations' SFUs fit on one machine. */
@@ -67,8 +73,8 @@ export function overlaySynapse(text: string, lab: LabStackPaths): string {
   doc.log_config = path.join(lab.dir, "log.config");
   // Certificates: peers present certificates from the lab CA.
   doc.federation_custom_ca_list = [lab.caFile];
-  // Addresses: Synapse refuses outbound requests to loopback by default; the lab's "internet" is loopback.
-  doc.ip_range_whitelist = ["127.0.0.0/8"];
+  // Addresses: Synapse refuses outbound requests to special ranges by default; the lab's "internet" is one.
+  doc.ip_range_whitelist = [LAB_NETWORK];
   return yaml.dump(doc, { lineWidth: -1 });
 }
 

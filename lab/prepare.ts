@@ -112,6 +112,7 @@ export function prepareLab(): LabManifest {
     const org = parseStackConfig(stack, readStackFile(stack)).config!;
     renderStack(stack, renderedDir, values);
     const paths = labPaths(LAB_DIR, stack);
+    run("ip", ["-n", NAMESPACE, "addr", "add", `${paths.address}/32`, "dev", "lab0"]);
     const hostnames = [...new Set([org.serverName, ...Object.values(org.hosts)])];
     certificate(caDir, stack, hostnames);
     const rendered = path.join(renderedDir, stack);

@@ -22,6 +22,11 @@ cleanup
 
 ip netns add "$NS"
 ip -n "$NS" link set lo up
+# One interface holds every organisation's lab address (prepare.ts adds them). It is one end of a veth
+# pair whose other end is in the namespace too (this kernel has no dummy devices): no route leaves.
+ip -n "$NS" link add lab0 type veth peer name lab1
+ip -n "$NS" link set lab0 up
+ip -n "$NS" link set lab1 up
 node --import tsx lab/prepare.ts
 lab_started=$SECONDS
 status=0

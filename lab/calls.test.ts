@@ -301,6 +301,11 @@ describe("MatrixRTC: Synapse transports, OpenID as lk-jwt-service checks it, Liv
       env.LIVEKIT_SECRET!,
     );
     const unknownRoom = await validate(env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!);
+    assert.notEqual(
+      unknownRoom.status,
+      401,
+      `LiveKit refused lk-jwt-service's key pair: ${await unknownRoom.clone().text()}`,
+    );
     assert.equal(
       unknownRoom.status,
       404,
@@ -318,15 +323,22 @@ describe("federation follows the rendered whitelists", () => {
   it("a pro-dukt user joins a produktor room over federation", async () => {
     const alice = await userOf("produktor");
     const bob = await userOf("pro-dukt");
-    const room = (await post(alice, "/_matrix/client/v3/createRoom", {
-      preset: "public_chat",
-      invite: [bob.userId],
-    })) as { room_id: string };
-    const joined = await post(
-      bob,
-      `/_matrix/client/v3/join/${encodeURIComponent(room.room_id)}?server_name=produktor.io`,
-    );
-    assert.equal(joined.room_id, room.room_id);
+    try {
+      const room = (await post(alice, "/_matrix/client/v3/createRoom", {
+        preset: "public_chat",
+        invite: [bob.userId],
+      })) as { room_id: string };
+      const joined = await post(
+        bob,
+        `/_matrix/client/v3/join/${encodeURIComponent(room.room_id)}?server_name=produktor.io`,
+      );
+      assert.equal(joined.room_id, room.room_id);
+    } catch (error) {
+      throw new Error(
+        `federation between produktor.io and pro-dukt.de failed; each must list the other in federation_domain_whitelist: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   });
 
   it("moda1 federates with nobody: its user cannot join a produktor room, nor be invited", async () => {

@@ -43,9 +43,15 @@ export interface LabStackPaths {
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
+  /** The stack's production addresses (WAN, Docker host LAN) that the lab address stands in for. */
+  readonly productionAddresses: readonly string[];
 }
 
-export function labPaths(labDir: string, stack: string): LabStackPaths {
+export function labPaths(
+  labDir: string,
+  stack: string,
+  productionAddresses: readonly string[],
+): LabStackPaths {
   const address = LAB_ADDRESSES[stack];
   if (address === undefined) throw new Error(`no lab address for stack ${stack}`);
   const dir = path.join(labDir, stack);
@@ -56,10 +62,23 @@ export function labPaths(labDir: string, stack: string): LabStackPaths {
     caFile: path.join(labDir, "ca", "ca.pem"),
     certFile: path.join(labDir, "ca", `${stack}.pem`),
     keyFile: path.join(labDir, "ca", `${stack}.key`),
+    productionAddresses,
   };
 }
 
 type Doc = Record<string, unknown>;
+
+/**
+ * Address translation, not replacement: a production address becomes the lab address, anything else stays. A
+ * renderer that announced a wrong address (a bridge IP, the LAN address where the WAN one belongs) keeps it in
+ * the lab too, and the lab's calls fail the way production calls would.
+ */
+export function translateAddresses(value: string, lab: LabStackPaths): string {
+  return value
+    .split("/")
+    .map((part) => (lab.productionAddresses.includes(part) ? lab.address : part))
+    .join("/");
+}
 
 export function overlaySynapse(text: string, lab: LabStackPaths): string {
   const doc = yaml.load(text) as Doc;
@@ -79,17 +98,18 @@ export function overlaySynapse(text: string, lab: LabStackPaths): string {
 }
 
 export function overlayCoturn(text: string, lab: LabStackPaths): string {
-  const replaced = new Map<string, string | undefined>([
-    ["external-ip", lab.address],
-    ["allowed-peer-ip", lab.address],
-    ["cert", lab.certFile],
-    ["pkey", lab.keyFile],
+  const replaced = new Map<string, (value: string) => string>([
+    ["external-ip", (value) => translateAddresses(value, lab)],
+    ["allowed-peer-ip", (value) => translateAddresses(value, lab)],
+    ["cert", () => lab.certFile],
+    ["pkey", () => lab.keyFile],
   ]);
   const lines = text
     .split("\n")
     .map((line) => {
-      const option = line.split("=")[0] ?? "";
-      return replaced.has(option) ? `${option}=${replaced.get(option)}` : line;
+      const [option = "", ...rest] = line.split("=");
+      const replace = replaced.get(option);
+      return replace === undefined ? line : `${option}=${replace(rest.join("="))}`;
     })
     .filter((line) => line !== "");
   lines.push(
@@ -105,7 +125,7 @@ export function overlayLivekit(text: string, lab: LabStackPaths): string {
   const doc = yaml.load(text) as Doc;
   doc.bind_addresses = [lab.address];
   const rtc = doc.rtc as Doc;
-  rtc.node_ip = lab.address;
+  rtc.node_ip = translateAddresses(String(rtc.node_ip), lab);
   const offset = LAB_PORT_OFFSETS[lab.stack] ?? 0;
   for (const key of ["tcp_port", "port_range_start", "port_range_end"]) rtc[key] = Number(rtc[key]) + offset;
   return yaml.dump(doc, { lineWidth: -1 });

@@ -11,6 +11,7 @@ import { renderStack } from "../cli/render";
 import { parseStackConfig } from "../lib/stack-config";
 import { SECRET_NAMES, SecretValues } from "../lib/secrets";
 import { readStackFile } from "../lib/stack-files";
+import { applyFault } from "./faults";
 import { nginxConf, serverBlock } from "./npm-nginx";
 import {
   LabStackPaths,
@@ -111,7 +112,9 @@ export function prepareLab(): LabManifest {
   for (const stack of LAB_STACKS) {
     const org = parseStackConfig(stack, readStackFile(stack)).config!;
     renderStack(stack, renderedDir, values);
-    const paths = labPaths(LAB_DIR, stack);
+    applyFault(process.env.LAB_FAULT, stack, path.join(renderedDir, stack));
+    const productionAddresses = [org.network.publicIp, ...(org.network.lanIp ? [org.network.lanIp] : [])];
+    const paths = labPaths(LAB_DIR, stack, productionAddresses);
     run("ip", ["-n", NAMESPACE, "addr", "add", `${paths.address}/32`, "dev", "lab0"]);
     const hostnames = [...new Set([org.serverName, ...Object.values(org.hosts)])];
     certificate(caDir, stack, hostnames);

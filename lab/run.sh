@@ -31,6 +31,6 @@ node --import tsx lab/prepare.ts
 lab_started=$SECONDS
 status=0
 NODE_EXTRA_CA_CERTS="$PWD/.lab/ca/ca.pem" ip netns exec "$NS" \
-  node --import tsx --test --test-concurrency=1 --test-reporter=spec lab/*.test.ts || status=$?
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec ${LAB_TEST_PATTERN:+--test-name-pattern="$LAB_TEST_PATTERN"} lab/*.test.ts || status=$?
 echo "lab: scenarios took $((SECONDS - lab_started)) s, whole lab $((SECONDS - started)) s"
 exit $status

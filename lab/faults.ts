@@ -1,0 +1,82 @@
+/**
+ * Renderer regressions the lab must catch. Each fault edits one rendered production file of produktor the way a
+ * broken renderer would (after `render`, before the lab overlay); `lab/faults.sh` starts the lab once per fault
+ * and checks that the named scenario fails with a message pointing at the cause.
+ *
+ * Not here: a wrong LiveKit `node_ip`. The lab network has no NAT, so when LiveKit announces a wrong address ICE
+ * still finds a peer-reflexive path to the client and the call connects; behind a real router it would not.
+ * Preflight refuses a node_ip that differs from coturn's external-ip or the public IP.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export interface Fault {
+  readonly name: string;
+  readonly file: string;
+  readonly breaks: (text: string) => string;
+  /** `--test-name-pattern` of the scenario that must fail. */
+  readonly scenario: string;
+  /** What the failure must say. */
+  readonly expect: RegExp;
+}
+
+export const FAULTS: readonly Fault[] = [
+  {
+    name: "turn-secret",
+    file: "coturn/turnserver.conf",
+    breaks: (text) => text.replace(/^static-auth-secret=.*$/m, "static-auth-secret=drifted-from-synapse"),
+    scenario: "produktor: /voip/turnServer",
+    expect: /turn_shared_secret and coturn's static-auth-secret must be one secret/,
+  },
+  {
+    name: "livekit-keys",
+    file: "lk-jwt/env",
+    breaks: (text) => text.replace(/^LIVEKIT_SECRET=.*$/m, `LIVEKIT_SECRET=${"x".repeat(48)}`),
+    scenario: "LiveKit accepts a token",
+    expect: /LiveKit refused lk-jwt-service's key pair/,
+  },
+  {
+    name: "cors",
+    file: "proxy-hosts.json",
+    breaks: (text) => text.replace(/\s*add_header Access-Control-Allow-Origin \\"\*\\" always;/g, ""),
+    scenario: "produktor: serves both well-known files",
+    expect: /lacks the CORS header/,
+  },
+  {
+    name: "msc4143-transports",
+    file: "synapse/homeserver.yaml",
+    breaks: (text) =>
+      text.replace(/matrix_rtc:\n {2}transports:\n( {4}.*\n)+/, "matrix_rtc:\n  transports: []\n"),
+    scenario: "Synapse's MSC4143 endpoint",
+    expect: /msc4143_enabled needs non-empty matrix_rtc\.transports/,
+  },
+  {
+    name: "whitelist",
+    file: "synapse/homeserver.yaml",
+    breaks: (text) => text.replace(/^ {2}- pro-dukt\.de\n/m, ""),
+    scenario: "a pro-dukt user joins a produktor room",
+    expect: /federation_domain_whitelist/,
+  },
+];
+
+/** Applies `LAB_FAULT` (if set) to produktor's rendered files; fails loudly if the fault did not change them. */
+export function applyFault(name: string | undefined, stack: string, renderedDir: string): void {
+  if (name === undefined || name === "" || stack !== "produktor") return;
+  const fault = FAULTS.find((f) => f.name === name);
+  if (fault === undefined)
+    throw new Error(`unknown LAB_FAULT ${name}; known: ${FAULTS.map((f) => f.name).join(", ")}`);
+  const file = path.join(renderedDir, fault.file);
+  const before = fs.readFileSync(file, "utf8");
+  const after = fault.breaks(before);
+  if (after === before)
+    throw new Error(
+      `fault ${name} did not change ${fault.file}: the fault no longer matches the renderer's output`,
+    );
+  fs.writeFileSync(file, after);
+  console.log(`lab: fault ${name} injected into produktor/${fault.file}`);
+}
+
+if (require.main === module) {
+  // Used by lab/faults.sh: one line per fault, "name<TAB>scenario<TAB>expected pattern".
+  for (const fault of FAULTS) console.log([fault.name, fault.scenario, fault.expect.source].join("\t"));
+}

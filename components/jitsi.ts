@@ -5,8 +5,8 @@ import { OrgConfig } from "../lib/model";
 import { StackPlan } from "../lib/plan";
 import { ServiceContext, dockerName, envList, pinnedImage, serviceDefaults, statefulVolume } from "./shared";
 
-/** Port the Jitsi web image serves plain HTTP on (TLS ends at the reverse proxy). */
-export const JITSI_WEB_PORT = 80;
+/** Port the Jitsi web image serves plain HTTP on (docker-jitsi-meet publishes `${HTTP_PORT}:8000`). */
+export const JITSI_WEB_PORT = 8000;
 
 export interface JitsiArgs {
   readonly org: OrgConfig;

@@ -1,21 +1,22 @@
 import { ImageName, Images } from "./model";
 
 /**
- * Pinned images. A tag is bumped on purpose, after reading the release notes; the lab runs the same Synapse and
- * LiveKit versions (see `lab/versions.ts`) so that what the tests prove is what gets deployed.
+ * Pinned images, at the versions listed in shared/reference/matrix-rtc-facts.md. A tag is bumped on purpose,
+ * after reading the release notes; the lab runs the same Synapse and LiveKit versions (lab/setup.sh) so that what
+ * the tests prove is what gets deployed. Element Web 1.12.26 still bundles an Element Call that reads rtc_foci.
  */
 export const DEFAULT_IMAGES: Images = {
   synapse: "matrixdotorg/synapse:v1.157.1",
   postgres: "postgres:16.10-alpine",
-  elementWeb: "vectorim/element-web:v1.12.3",
-  coturn: "coturn/coturn:4.7.0",
+  elementWeb: "vectorim/element-web:v1.12.26",
+  coturn: "coturn/coturn:4.17",
   livekit: "livekit/livekit-server:v1.13.5",
   lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0",
-  jitsiWeb: "jitsi/web:stable-10431",
-  jitsiProsody: "jitsi/prosody:stable-10431",
-  jitsiJicofo: "jitsi/jicofo:stable-10431",
-  jitsiJvb: "jitsi/jvb:stable-10431",
-  ketesa: "ghcr.io/etkecc/ketesa:v1.4.0",
+  jitsiWeb: "ghcr.io/jitsi/web:stable-11146-2",
+  jitsiProsody: "ghcr.io/jitsi/prosody:stable-11146-2",
+  jitsiJicofo: "ghcr.io/jitsi/jicofo:stable-11146-2",
+  jitsiJvb: "ghcr.io/jitsi/jvb:stable-11146-2",
+  ketesa: "ghcr.io/etkecc/ketesa:1.4.0",
 };
 
 export const IMAGE_NAMES = Object.keys(DEFAULT_IMAGES) as ImageName[];

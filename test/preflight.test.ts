@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { preflight } from "../lib/preflight";
+import { NpmLocation } from "../config-templates/npm-proxy-hosts";
 import { StackPlan } from "../lib/plan";
 import { Problem } from "../lib/problems";
 import { placeholderSecrets } from "../lib/secrets";
@@ -23,6 +24,18 @@ function expectOne(problems: Problem[], key: string, message: RegExp): Problem {
   assert.match(found!.message, message);
   assert.ok(found!.fix.length > 10, "every problem says how to fix it");
   return found!;
+}
+
+/** The produktor plan with one proxy location changed, as a broken renderer would emit it. */
+function withLocation(path: string, change: Partial<NpmLocation>): StackPlan {
+  const plan = planFor("produktor");
+  return {
+    ...plan,
+    proxyHosts: plan.proxyHosts.map((h) => ({
+      ...h,
+      locations: h.locations.map((l) => (l.path === path ? { ...l, ...change } : l)),
+    })),
+  };
 }
 
 describe("preflight on the real stacks", () => {
@@ -220,14 +233,7 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("a Synapse location with a forward_path (nginx rewrites the URI, federation signatures break)", () => {
-    const plan = planFor("produktor");
-    const broken: StackPlan = {
-      ...plan,
-      proxyHosts: plan.proxyHosts.map((h) => ({
-        ...h,
-        locations: h.locations.map((l) => (l.path === "/_matrix" ? { ...l, forward_path: "/_matrix" } : l)),
-      })),
-    };
+    const broken = withLocation("/_matrix", { forward_path: "/_matrix" });
     const problems = preflight(broken);
     assert.equal(problems.length, 1, describeProblems(problems));
     assert.match(
@@ -237,14 +243,7 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("a LiveKit location that keeps its prefix", () => {
-    const plan = planFor("produktor");
-    const broken: StackPlan = {
-      ...plan,
-      proxyHosts: plan.proxyHosts.map((h) => ({
-        ...h,
-        locations: h.locations.map((l) => (l.path === "/livekit/sfu/" ? { ...l, forward_path: "" } : l)),
-      })),
-    };
+    const broken = withLocation("/livekit/sfu/", { forward_path: "" });
     const problems = preflight(broken);
     assert.equal(problems.length, 1, describeProblems(problems));
     assert.match(problems[0]!.message, /\/livekit\/sfu\/ does not strip its prefix/);

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { renderPlanFiles } from "../lib/render-files";
 import { placeholderSecrets } from "../lib/secrets";
@@ -204,6 +206,23 @@ describe("Element Web, Jitsi, Ketesa", () => {
     assert.equal(parseEnvFile(files.jitsiJicofo!).JICOFO_AUTH_PASSWORD, secrets.jicofo_auth_password);
     assert.equal(prosody.JICOFO_AUTH_PASSWORD, secrets.jicofo_auth_password);
     assert.equal(parseEnvFile(files.jitsiWeb!).PUBLIC_URL, "https://meet.produktor.io");
+  });
+
+  it("sets on each Jitsi container only variables that service reads", () => {
+    const files = filesOf("produktor", { jitsi: { enableAuth: true } });
+    const reads = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "fixtures", "docker-jitsi-meet-env.json"), "utf8"),
+    );
+    const envs: Record<string, string> = {
+      web: files.jitsiWeb!,
+      prosody: files.jitsiProsody!,
+      jicofo: files.jitsiJicofo!,
+      jvb: files.jitsiJvb!,
+    };
+    for (const [service, text] of Object.entries(envs)) {
+      const unknown = Object.keys(parseEnvFile(text)).filter((name) => !reads[service].includes(name));
+      assert.deepEqual(unknown, [], `${service} does not read these`);
+    }
   });
 
   it("locks Ketesa to the organisation's homeserver", () => {

@@ -4,28 +4,18 @@
  * that would explain a failure.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
-import {
-  AudioFrame,
-  AudioSource,
-  AudioStream,
-  LocalAudioTrack,
-  Room,
-  RoomEvent,
-  TrackKind,
-  TrackPublishOptions,
-  TrackSource,
-  dispose,
-} from "@livekit/rtc-node";
 import { TurnSession, TurnTransport, turnRestCredentials } from "../lib/turn-client";
 import { LabEnvironment } from "./environment";
 import { MatrixError, Session, call, get, login, post, registerWithSharedSecret } from "./matrix-client";
-import { readManifest } from "./prepare";
+import { CLIENT_NAMESPACE, readManifest } from "./prepare";
 
 const lab = new LabEnvironment(readManifest());
 
@@ -53,10 +43,7 @@ async function userOf(stack: string): Promise<Session> {
 }
 
 before(async () => lab.start(), { timeout: 300_000 });
-after(async () => {
-  await dispose();
-  await lab.stop();
-});
+after(async () => lab.stop());
 
 describe("Synapse on PostgreSQL behind the nginx front built from the rendered proxy hosts", () => {
   for (const stack of ["produktor", "pro-dukt"]) {
@@ -374,14 +361,14 @@ function lkJwtEnv(stack: string): Record<string, string> {
 }
 
 /**
- * One MatrixRTC call as Element Call makes it after lk-jwt-service: two real WebRTC participants join a room
- * created for them, one publishes a tone, and the other must receive audible frames. Media flows to the address
- * LiveKit announces (rtc.node_ip), so a wrong node_ip shows up here as "no audio".
+ * One MatrixRTC call: the room is created as lk-jwt-service creates it, tokens are minted with lk-jwt-service's
+ * rendered key pair, and two real WebRTC participants run in the client namespace (lab/call-client.ts), which
+ * only lets in what it asked for. Media then flows only to the address LiveKit announces (rtc.node_ip).
  */
 async function audioCall(stack: string, roomName: string): Promise<number> {
   const env = lkJwtEnv(stack);
-  const direct = `http://${lab.stack(stack).address}:7880`;
-  await new RoomServiceClient(direct, env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!).createRoom({
+  const address = lab.stack(stack).address;
+  await new RoomServiceClient(`http://${address}:7880`, env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!).createRoom({
     name: roomName,
     emptyTimeout: 30,
   });
@@ -390,57 +377,36 @@ async function audioCall(stack: string, roomName: string): Promise<number> {
     t.addGrant({ room: roomName, roomJoin: true, canPublish: true, canSubscribe: true });
     return t.toJwt();
   };
-  const alice = new Room();
-  const bob = new Room();
-  let pump: NodeJS.Timeout | undefined;
-  let timeout: NodeJS.Timeout | undefined;
-  try {
-    const heard = new Promise<number>((resolve, reject) => {
-      timeout = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `no audio reached the other participant within 20 s: check LiveKit rtc.node_ip (${lab.stack(stack).address} in the lab) and the UDP range`,
-            ),
-          ),
-        20_000,
-      );
-      bob.on(RoomEvent.TrackSubscribed, (track) => {
-        if (track.kind !== TrackKind.KIND_AUDIO) return;
-        void (async () => {
-          let audible = 0;
-          for await (const frame of new AudioStream(track)) {
-            if (frame.data.some((sample) => Math.abs(sample) > 1000)) audible++;
-            if (audible >= 20) {
-              resolve(audible);
-              break;
-            }
-          }
-        })();
-      });
-    });
-    // Signalling goes to LiveKit's listener; ICE then uses the candidates LiveKit announces.
-    const url = `ws://${lab.stack(stack).address}:7880`;
-    await bob.connect(url, await token("@bob:lab"), { autoSubscribe: true, dynacast: false });
-    await alice.connect(url, await token("@alice:lab"), { autoSubscribe: true, dynacast: false });
-    const source = new AudioSource(48000, 1);
-    const options = new TrackPublishOptions();
-    options.source = TrackSource.SOURCE_MICROPHONE;
-    await alice.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack("mic", source), options);
-    let phase = 0;
-    pump = setInterval(() => {
-      const samples = new Int16Array(480);
-      for (let i = 0; i < samples.length; i++, phase++)
-        samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * phase) / 48000));
-      void source.captureFrame(new AudioFrame(samples, 48000, 1, samples.length)).catch(() => undefined);
-    }, 10);
-    return await heard;
-  } finally {
-    clearInterval(pump);
-    clearTimeout(timeout);
-    await alice.disconnect();
-    await bob.disconnect();
-  }
+  const result = spawnSync(
+    "ip",
+    [
+      "netns",
+      "exec",
+      CLIENT_NAMESPACE,
+      process.execPath,
+      "--import",
+      "tsx",
+      path.join(__dirname, "call-client.ts"),
+      `ws://${address}:7880`,
+      await token("@alice:lab"),
+      await token("@bob:lab"),
+      "20000",
+    ],
+    { encoding: "utf8", timeout: 45_000 },
+  );
+  const line = result.stdout
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith('{"audible"') || l.startsWith('{"error"'));
+  const outcome =
+    line === undefined
+      ? { error: `call client died: ${result.stderr.slice(-500).replace(/\s+/g, " ")}` }
+      : (JSON.parse(line) as { audible?: number; error?: string });
+  assert.ok(
+    outcome.audible !== undefined,
+    `no audio reached the other participant: ${outcome.error}; check LiveKit rtc.node_ip (it must be the address clients reach) and the UDP range`,
+  );
+  return outcome.audible;
 }
 
 describe("a MatrixRTC call on the real LiveKit, twice", () => {

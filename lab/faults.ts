@@ -2,10 +2,6 @@
  * Renderer regressions the lab must catch. Each fault edits one rendered production file of produktor the way a
  * broken renderer would (after `render`, before the lab overlay); `lab/faults.sh` starts the lab once per fault
  * and checks that the named scenario fails with a message pointing at the cause.
- *
- * Not here: a wrong LiveKit `node_ip`. The lab network has no NAT, so when LiveKit announces a wrong address ICE
- * still finds a peer-reflexive path to the client and the call connects; behind a real router it would not.
- * Preflight refuses a node_ip that differs from coturn's external-ip or the public IP.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -34,6 +30,14 @@ export const FAULTS: readonly Fault[] = [
     breaks: (text) => text.replace(/^LIVEKIT_SECRET=.*$/m, `LIVEKIT_SECRET=${"x".repeat(48)}`),
     scenario: "LiveKit accepts a token",
     expect: /LiveKit refused lk-jwt-service's key pair/,
+  },
+  {
+    name: "node-ip",
+    file: "livekit/livekit.yaml",
+    // A Docker bridge address: the classic "waiting for media".
+    breaks: (text) => text.replace(/node_ip: .*/, "node_ip: 172.18.0.5"),
+    scenario: "the first call carries audio",
+    expect: /no audio reached the other participant.*rtc\.node_ip/,
   },
   {
     name: "cors",

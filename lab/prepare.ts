@@ -26,6 +26,8 @@ import { run } from "./processes";
 export const LAB_DIR = path.resolve(__dirname, "..", ".lab");
 export const LAB_STACKS = ["produktor", "pro-dukt", "moda1"] as const;
 export const NAMESPACE = "mflab";
+/** Where the WebRTC clients run: behind a stateful firewall, reaching the lab only through lab/run.sh's veth. */
+export const CLIENT_NAMESPACE = "mflab-client";
 
 export interface LabStack extends LabStackPaths {
   readonly serverName: string;

@@ -9,12 +9,14 @@ bash lab/setup.sh
 # shellcheck source=/dev/null
 source .cache/lab-env.sh
 NS=mflab
+CLIENT_NS=mflab-client
 
 cleanup() {
   if [ -f .lab/pids ]; then
     while read -r pid name; do kill -9 "$pid" 2>/dev/null && echo "lab: stopped leftover $name ($pid)"; done <.lab/pids || true
   fi
   ip netns del "$NS" 2>/dev/null || true
+  ip netns del "$CLIENT_NS" 2>/dev/null || true
   rm -rf "/etc/netns/$NS"
 }
 trap cleanup EXIT
@@ -27,6 +29,26 @@ ip -n "$NS" link set lo up
 ip -n "$NS" link add lab0 type veth peer name lab1
 ip -n "$NS" link set lab0 up
 ip -n "$NS" link set lab1 up
+# The clients' network: a second namespace on a veth to the lab, routed to the lab addresses only, whose
+# firewall admits nothing it did not ask for (a phone behind its home router). ICE then cannot fall back to a
+# path LiveKit opens itself, so media flows only to the address LiveKit announces.
+ip netns add "$CLIENT_NS"
+ip -n "$CLIENT_NS" link set lo up
+ip link add mflab-up netns "$NS" type veth peer name mflab-cl netns "$CLIENT_NS"
+ip -n "$NS" addr add 198.19.0.1/24 dev mflab-up
+ip -n "$NS" link set mflab-up up
+ip -n "$CLIENT_NS" addr add 198.19.0.2/24 dev mflab-cl
+ip -n "$CLIENT_NS" link set mflab-cl up
+ip -n "$CLIENT_NS" route add 198.18.0.0/15 via 198.19.0.1
+ip netns exec "$CLIENT_NS" nft -f - <<'NFT'
+table inet client_firewall {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif lo accept
+    ct state established,related accept
+  }
+}
+NFT
 node --import tsx lab/prepare.ts
 lab_started=$SECONDS
 status=0

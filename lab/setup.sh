@@ -17,7 +17,7 @@ step() { step_started=$SECONDS; echo "lab-setup: $*"; }
 done_step() { echo "lab-setup:   done in $((SECONDS - step_started)) s"; }
 
 step "Debian packages"
-packages=(coturn nginx postgresql openssl iproute2 libpq-dev python3-venv curl)
+packages=(coturn nginx postgresql openssl iproute2 nftables libpq-dev python3-venv curl)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -7,12 +7,15 @@ import { renderPlanByPath } from "../lib/render-files";
 import { SecretValues, mergeSecretValues, placeholderSecrets } from "../lib/secrets";
 import { PROJECT_DIR, listStacks, readStackFile } from "../lib/stack-files";
 import { UsageError, parseArgs } from "./args";
+import { renderDiff } from "./render-diff";
 
 const USAGE = `usage: npm run render -- --stack <name|all> [--out <dir>] [--secrets <file>] [--project-dir <dir>]
+       npm run render -- --stack <name|all> --diff <git ref>
 
 Writes every file the stack deploys to <out>/<stack>/ (default out: ./out). Secrets are written as stable
 placeholders ({{secret:name}}) unless --secrets names a JSON or YAML file of real values (for local labs only).
---project-dir reads the Pulumi.<stack>.yaml files from another checkout (default: this repository).`;
+--project-dir reads the Pulumi.<stack>.yaml files from another checkout (default: this repository).
+--diff renders the stacks at the working tree and at the git ref and prints a unified diff per file.`;
 
 /** Renders one stack into `outDir/<stack>/`; returns the written paths relative to `outDir`. */
 export function renderStack(
@@ -55,6 +58,7 @@ function main(argv: readonly string[]): number {
     out: "value",
     secrets: "value",
     "project-dir": "value",
+    diff: "value",
     help: "flag",
   });
   if (flags.has("help")) {
@@ -63,6 +67,11 @@ function main(argv: readonly string[]): number {
   }
   if (values.stack === undefined) throw new UsageError("--stack is required");
   const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
+  if (values.diff !== undefined) {
+    if (values.secrets !== undefined) throw new UsageError("--diff shows placeholders only; drop --secrets");
+    process.stdout.write(renderDiff(values.stack, values.diff, projectDir));
+    return 0;
+  }
   const known = listStacks(projectDir);
   const stacks = values.stack === "all" ? known : [values.stack];
   const outDir = path.resolve(values.out ?? "out");

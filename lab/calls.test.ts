@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as https from "node:https";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
@@ -303,6 +304,37 @@ describe("MatrixRTC: Synapse transports, OpenID as lk-jwt-service checks it, Liv
     assert.equal(good.status, 200, `LiveKit refused lk-jwt-service's key pair: ${await good.text()}`);
     const bad = await validate(env.LIVEKIT_KEY!, "x".repeat(48));
     assert.equal(bad.status, 401);
+  });
+});
+
+describe("the /livekit/sfu/ proxy location carries LiveKit's WebSocket", () => {
+  it("upgrades wss://<rtc host>/livekit/sfu/rtc to LiveKit's signalling WebSocket", async () => {
+    const env = lkJwtEnv("produktor");
+    const token = new AccessToken(env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!, { identity: "@ws:lab" });
+    token.addGrant({ room: "lab-room", roomJoin: true });
+    const url = new URL(
+      `${env.LIVEKIT_URL!.replace("wss://", "https://")}/rtc?access_token=${await token.toJwt()}`,
+    );
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = https.request(url, {
+        headers: {
+          Connection: "Upgrade",
+          Upgrade: "websocket",
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+        },
+        timeout: 10_000,
+      });
+      request.on("upgrade", (response, socket) => {
+        socket.destroy();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("response", (response) => resolve(response.statusCode ?? 0));
+      request.on("timeout", () => request.destroy(new Error("no answer in 10 s")));
+      request.on("error", reject);
+      request.end();
+    });
+    assert.equal(status, 101, "the proxy must pass Upgrade/Connection and strip /livekit/sfu for LiveKit");
   });
 });
 

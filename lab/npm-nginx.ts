@@ -1,5 +1,5 @@
 /**
- * nginx configuration built from proxy-host definitions the way Nginx Proxy Manager builds it
+ * nginx configuration built from proxy-host definitions the way Nginx Proxy Manager v2.15.1 builds it
  * (backend/templates/proxy_host.conf and _location.conf): one `server` per proxy host, its `advanced_config`
  * pasted into the server block, one `location` per custom location proxying to
  * `forward_scheme://forward_host:forward_port` + `forward_path` with the location's own `advanced_config`, the
@@ -30,11 +30,12 @@ function indent(text: string, by: string): string {
 }
 
 function locationBlock(host: NpmProxyHost, location: NpmLocation): string {
+  // NPM's _location.conf order: the location's advanced_config first, then headers and proxy_pass.
   const body = [
+    location.advanced_config,
     ...PROXY_HEADERS,
     `proxy_pass ${location.forward_scheme}://${location.forward_host}:${location.forward_port}${location.forward_path};`,
     ...(host.allow_websocket_upgrade ? WEBSOCKET : []),
-    location.advanced_config,
   ].join("\n");
   return `location ${location.path} {\n${indent(body, "    ")}\n}`;
 }

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./lib/program";
 
-const org = loadProgramConfig();
-const fleet = new HomeserverStack(org.stack, { org });
+const { org, npmCredentials } = loadProgramConfig();
+const fleet = new HomeserverStack(org.stack, { org, npmCredentials });
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;

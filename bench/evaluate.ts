@@ -44,7 +44,13 @@ async function evaluate(orgs: readonly OrgConfig[], fleet: readonly OrgConfig[] 
     fleetProblems(fleet).length +
     orgs.reduce((n, org) => n + preflight(buildStackPlan(org, placeholderSecrets())).length, 0);
   if (problems > 0) throw new Error(`benchmark fleet has ${problems} problems`);
-  const stacks = orgs.map((org) => new HomeserverStack(org.stack, { org }));
+  const stacks = orgs.map(
+    (org) =>
+      new HomeserverStack(org.stack, {
+        org,
+        npmCredentials: { identity: "admin@example.invalid", secret: "npm-test-secret" },
+      }),
+  );
   await Promise.all(
     stacks
       .flatMap((s) => [...s.containers, ...s.volumes])

@@ -12,13 +12,16 @@ import { JitsiMeet } from "./jitsi";
 import { Ketesa } from "./ketesa";
 import { Livekit } from "./livekit";
 import { LkJwtService } from "./lk-jwt";
-import { ProxyHosts } from "./proxy-hosts";
+import { NpmCredentialInputs, ProxyHosts } from "./proxy-hosts";
+import { proxyHostDocuments } from "../config-templates/npm-proxy-hosts";
 import { ServiceContext, dockerName } from "./shared";
 import { Synapse } from "./synapse";
 
 export interface HomeserverStackArgs {
   /** The validated model (preflight has passed). */
   readonly org: OrgConfig;
+  /** Nginx Proxy Manager admin credentials (secret config); placeholders are fine for a preview. */
+  readonly npmCredentials: NpmCredentialInputs;
 }
 
 /**
@@ -65,6 +68,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
       network,
       plan,
       files: plan.apply(renderPlanFiles),
+      proxyHostDomains: proxyHostDocuments(org).map((host) => host.domain_names[0]!),
     };
     const child = { parent: this };
 
@@ -75,7 +79,11 @@ export class HomeserverStack extends pulumi.ComponentResource {
     this.lkJwt = c.matrixRtc ? new LkJwtService(`${name}-lk-jwt`, { org, context }, child) : undefined;
     this.jitsi = c.jitsi ? new JitsiMeet(`${name}-jitsi`, { org, context }, child) : undefined;
     this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
-    this.proxyHosts = new ProxyHosts(`${name}-proxy-hosts`, { context }, child);
+    this.proxyHosts = new ProxyHosts(
+      `${name}-proxy-hosts`,
+      { context, npmUrl: org.proxy.npmUrl, credentials: args.npmCredentials },
+      child,
+    );
 
     this.containers = [
       this.synapse.postgres,

@@ -16,6 +16,8 @@ export interface ServiceContext {
   readonly files: pulumi.Output<Partial<Record<FileId, string>>>;
   /** The documents behind the files, for values that go into container settings (environment variables). */
   readonly plan: pulumi.Output<StackPlan>;
+  /** The first domain of each proxy host, in plan order: known without secrets, so resources can be named. */
+  readonly proxyHostDomains: readonly string[];
 }
 
 /** Docker object names carry the stack so that two organisations could share a host without collisions. */

@@ -222,6 +222,9 @@ export function parseStackConfig(stack: string, values: Readonly<Record<string, 
   };
   overridesSection.rejectUnknownKeys();
 
+  // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
+  top.raw("npmIdentity");
+  top.raw("npmSecret");
   top.rejectUnknownKeys();
 
   const config: OrgConfig = {

@@ -28,7 +28,7 @@ async function engineWithStack(
 describe("the Pulumi program's config loading", () => {
   it("accepts a placeholder-holding stack in preview", async () => {
     await engineWithStack("produktor", true);
-    const org = loadProgramConfig();
+    const { org } = loadProgramConfig();
     assert.equal(org.serverName, "produktor.io");
     assert.equal(org.network.publicIp, "203.0.113.10");
   });
@@ -45,6 +45,10 @@ describe("the Pulumi program's config loading", () => {
         /\[stack moda1\] matrix-fleet:network\.publicIp: still holds the placeholder '198\.51\.100\.40'/,
       );
       assert.match(error.message, /matrix-fleet:docker\.host/);
+      assert.match(
+        error.message,
+        /matrix-fleet:npmSecret: is not set.*\n.*pulumi config set --secret npmSecret/,
+      );
       return true;
     });
   });

@@ -74,7 +74,7 @@ export async function runStack(org: OrgConfig, options: { preview?: boolean } = 
   );
   const stack = new HomeserverStack(
     org.stack,
-    { org },
+    { org, npmCredentials: { identity: "admin@example.invalid", secret: "npm-test-secret" } },
     {
       transformations: [
         (args) => {
@@ -86,7 +86,7 @@ export async function runStack(org: OrgConfig, options: { preview?: boolean } = 
   );
   // Every registration has reached the mock once every resource's URN is known.
   await Promise.all(
-    [...stack.containers, ...stack.volumes].map(
+    [...stack.containers, ...stack.volumes, ...stack.proxyHosts.hosts].map(
       (r) => new Promise<void>((resolve) => r.urn.apply(() => resolve())),
     ),
   );

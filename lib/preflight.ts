@@ -4,6 +4,7 @@ import { isPlainObject } from "./merge";
 import { OrgConfig, PortRange, Protocol } from "./model";
 import { StackPlan } from "./plan";
 import { Problem, problem } from "./problems";
+import { validateProxyHostBody } from "./npm-schema";
 import { isSecretPlaceholder } from "./secrets";
 import { livekitPublicUrl } from "./topology";
 import { LIVEKIT_KNOWN_KEYS } from "../config-templates/livekit-keys";
@@ -26,6 +27,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),
+    ...checkNpmSchema(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
   ];
@@ -560,6 +562,20 @@ function checkProxyPaths({ org, proxyHosts }: StackPlan): Problem[] {
     }
   }
   return problems;
+}
+
+/** A proxy host NPM would refuse (its v2.15.1 schema) fails here, not halfway through `pulumi up`. */
+function checkNpmSchema({ org, proxyHosts }: StackPlan): Problem[] {
+  return proxyHosts.flatMap((host) =>
+    validateProxyHostBody(host).map((v) =>
+      problem(
+        org.stack,
+        "proxy",
+        `proxy host ${host.domain_names[0] ?? "?"}: ${v.field} ${v.reason} (Nginx Proxy Manager would refuse it)`,
+        "fix the proxy host definition (see NPM's proxy-host schema)",
+      ),
+    ),
+  );
 }
 
 function checkFederationList({ org, synapse }: StackPlan): Problem[] {

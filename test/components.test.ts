@@ -95,7 +95,9 @@ describe("HomeserverStack under the mock engine", () => {
         .map((r) => unwrap(r.inputs.name));
       assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length);
       for (const image of images) assert.match(String(image), /:[\w.-]+$/, "pinned tag");
-      const proxyHosts = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost");
+      const proxyHosts = run.resources.filter(
+        (r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost",
+      );
       const expectedDomains = JSON.parse(
         renderPlanFiles(buildStackPlan(org, mockSecrets(org))).proxyHosts!,
       ).map((h: { domain_names: string[] }) => h.domain_names[0]);

@@ -249,6 +249,15 @@ describe("preflight catches each known failure mode", () => {
     assert.match(problems[0]!.message, /\/livekit\/sfu\/ does not strip its prefix/);
   });
 
+  it("a proxy host NPM's schema would refuse", () => {
+    const problems = preflight(withLocation("/livekit/jwt/", { forward_port: 70000 }));
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(
+      problems[0]!.message,
+      /proxy host matrix-rtc\.produktor\.io: locations\[0\]\.forward_port must be a port 1-65535/,
+    );
+  });
+
   it("a removed federation whitelist (open federation)", () => {
     const problems = problemsWith("moda1", { overrides: { synapse: { federation_domain_whitelist: null } } });
     expectOne(problems, "overrides.synapse.federation_domain_whitelist", /federates with every server/);

@@ -61,11 +61,27 @@ export const FAULTS: readonly Fault[] = [
     scenario: "a pro-dukt user joins a produktor room",
     expect: /federation_domain_whitelist/,
   },
+  // The same faults seen by `verify`, as an operator would run it against the live stack.
+  {
+    name: "cors",
+    file: "proxy-hosts.json",
+    breaks: (text) => text.replace(/\s*add_header Access-Control-Allow-Origin \\"\*\\" always;/g, ""),
+    scenario: "produktor: every check passes but those",
+    expect: /FAIL well-known server: .*has no 'Access-Control-Allow-Origin: \*'/,
+  },
+  {
+    name: "turn-secret",
+    file: "coturn/turnserver.conf",
+    breaks: (text) => text.replace(/^static-auth-secret=.*$/m, "static-auth-secret=drifted-from-synapse"),
+    scenario: "produktor: every check passes but those",
+    expect: /FAIL TURN allocation over UDP: allocation refused: 401/,
+  },
 ];
 
 /** Applies `LAB_FAULT` (if set) to produktor's rendered files; fails loudly if the fault did not change them. */
 export function applyFault(name: string | undefined, stack: string, renderedDir: string): void {
   if (name === undefined || name === "" || stack !== "produktor") return;
+  // A fault may be listed more than once (one entry per scenario that must catch it); all break the same way.
   const fault = FAULTS.find((f) => f.name === name);
   if (fault === undefined)
     throw new Error(`unknown LAB_FAULT ${name}; known: ${FAULTS.map((f) => f.name).join(", ")}`);

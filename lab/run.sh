@@ -24,6 +24,9 @@ cleanup
 
 ip netns add "$NS"
 ip -n "$NS" link set lo up
+# Ephemeral ports below the relay ranges: Linux's default (32768-60999) overlaps coturn's 49160-49200 and
+# LiveKit's 50100-50200, and a client socket that happens to get such a port makes coturn refuse an allocation.
+ip netns exec "$NS" sysctl -q -w net.ipv4.ip_local_port_range="20000 32000"
 # One interface holds every organisation's lab address (prepare.ts adds them). It is one end of a veth
 # pair whose other end is in the namespace too (this kernel has no dummy devices): no route leaves.
 ip -n "$NS" link add lab0 type veth peer name lab1

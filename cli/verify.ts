@@ -1,0 +1,60 @@
+import * as path from "node:path";
+import { ConfigError, formatProblems } from "../lib/problems";
+import { parseStackConfig } from "../lib/stack-config";
+import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
+import { formatResults, verifyStack } from "../lib/verify";
+import { UsageError, parseArgs } from "./args";
+
+const USAGE = `usage: npm run verify -- --stack <name> [--json] [--expect-ip <address>] [--project-dir <dir>]
+
+Checks the deployed stack from the outside and prints one line per check; exits 1 if any check failed.
+A test user of the homeserver enables the checks that need a login; it comes from the environment only:
+  MATRIX_FLEET_VERIFY_USER, MATRIX_FLEET_VERIFY_PASSWORD
+--expect-ip: the address TURN and media must be reached on (default: the stack's network.publicIp).`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, flags } = parseArgs(argv, {
+    stack: "value",
+    json: "flag",
+    "expect-ip": "value",
+    "project-dir": "value",
+    help: "flag",
+  });
+  if (flags.has("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.stack === undefined) throw new UsageError("--stack is required");
+  const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
+  const parsed = parseStackConfig(values.stack, readStackFile(values.stack, projectDir));
+  if (parsed.config === undefined) throw new ConfigError(parsed.problems);
+  const name = process.env.MATRIX_FLEET_VERIFY_USER;
+  const password = process.env.MATRIX_FLEET_VERIFY_PASSWORD;
+  const results = await verifyStack(parsed.config, {
+    user: name && password ? { name, password } : undefined,
+    expectIp: values["expect-ip"],
+  });
+  process.stdout.write(
+    flags.has("json")
+      ? `${JSON.stringify({ stack: values.stack, results }, null, 2)}\n`
+      : formatResults(values.stack, results),
+  );
+  return results.some((r) => r.outcome === "fail") ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        console.error(`verify: ${error.message}\n\n${USAGE}`);
+        process.exitCode = 2;
+      } else if (error instanceof ConfigError) {
+        console.error(formatProblems(error.problems));
+        process.exitCode = 1;
+      } else {
+        throw error;
+      }
+    },
+  );
+}

@@ -13,4 +13,5 @@ export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;
 export const firstAdminCommand = fleet.firstAdminCommand;
 export const proxyHosts = fleet.proxyHosts.definitions;
-export const stateVolumes = pulumi.output(fleet.synapse.volumes.database.name);
+/** Names of the protected, retained volumes that hold this organisation's data. */
+export const stateVolumes = pulumi.all(fleet.volumes.map((volume) => volume.name));

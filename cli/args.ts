@@ -1,3 +1,5 @@
+import { ConfigError, formatProblems } from "../lib/problems";
+
 /**
  * Tiny `--flag value` parser for the command-line tools: no dependency, and unknown flags are errors, not
  * silently ignored.
@@ -26,3 +28,28 @@ export function parseArgs(
 }
 
 export class UsageError extends Error {}
+
+/**
+ * Runs a command-line tool's `main`: its exit code becomes the process's; a usage mistake prints the usage
+ * (exit 2) and a configuration problem prints every problem (exit 1), both without a stack trace.
+ */
+export function runCli(tool: string, usage: string, main: () => number | Promise<number>): void {
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error: unknown) => {
+        if (error instanceof UsageError) {
+          console.error(`${tool}: ${error.message}\n\n${usage}`);
+          process.exitCode = 2;
+        } else if (error instanceof ConfigError) {
+          console.error(formatProblems(error.problems));
+          process.exitCode = 1;
+        } else {
+          throw error;
+        }
+      },
+    );
+}

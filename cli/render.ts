@@ -6,7 +6,7 @@ import { ConfigError, formatProblems, Problem } from "../lib/problems";
 import { renderPlanByPath } from "../lib/render-files";
 import { SecretValues, mergeSecretValues, placeholderSecrets } from "../lib/secrets";
 import { PROJECT_DIR, listStacks, readStackFile } from "../lib/stack-files";
-import { UsageError, parseArgs } from "./args";
+import { UsageError, parseArgs, runCli } from "./args";
 import { renderDiff } from "./render-diff";
 
 const USAGE = `usage: npm run render -- --stack <name|all> [--out <dir>] [--secrets <file>] [--project-dir <dir>]
@@ -99,18 +99,4 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`render: ${error.message}\n\n${USAGE}`);
-      process.exitCode = 2;
-    } else if (error instanceof ConfigError) {
-      console.error(formatProblems(error.problems));
-      process.exitCode = 1;
-    } else {
-      throw error;
-    }
-  }
-}
+if (require.main === module) runCli("render", USAGE, () => main(process.argv.slice(2)));

@@ -1,9 +1,9 @@
 import * as path from "node:path";
-import { ConfigError, formatProblems } from "../lib/problems";
+import { ConfigError } from "../lib/problems";
 import { parseStackConfig } from "../lib/stack-config";
 import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
 import { formatResults, verifyStack } from "../lib/verify";
-import { UsageError, parseArgs } from "./args";
+import { UsageError, parseArgs, runCli } from "./args";
 
 const USAGE = `usage: npm run verify -- --stack <name> [--json] [--expect-ip <address>] [--project-dir <dir>]
 
@@ -42,19 +42,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return results.some((r) => r.outcome === "fail") ? 1 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        console.error(`verify: ${error.message}\n\n${USAGE}`);
-        process.exitCode = 2;
-      } else if (error instanceof ConfigError) {
-        console.error(formatProblems(error.problems));
-        process.exitCode = 1;
-      } else {
-        throw error;
-      }
-    },
-  );
-}
+if (require.main === module) runCli("verify", USAGE, () => main(process.argv.slice(2)));

@@ -10,6 +10,8 @@ const USAGE = `usage: npm run verify -- --stack <name> [--json] [--expect-ip <ad
 Checks the deployed stack from the outside and prints one line per check; exits 1 if any check failed.
 A test user of the homeserver enables the checks that need a login; it comes from the environment only:
   MATRIX_FLEET_VERIFY_USER, MATRIX_FLEET_VERIFY_PASSWORD
+and, to prove federation both ways, tokens of test users on peer servers as JSON:
+  MATRIX_FLEET_VERIFY_PEER_TOKENS='{"pro-dukt.de": "<access token>"}' 
 --expect-ip: the address TURN and media must be reached on (default: the stack's network.publicIp).`;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -33,6 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const results = await verifyStack(parsed.config, {
     user: name && password ? { name, password } : undefined,
     expectIp: values["expect-ip"],
+    peerTokens: peerTokens(),
   });
   process.stdout.write(
     flags.has("json")
@@ -40,6 +43,21 @@ async function main(argv: readonly string[]): Promise<number> {
       : formatResults(values.stack, results),
   );
   return results.some((r) => r.outcome === "fail") ? 1 : 0;
+}
+
+function peerTokens(): Record<string, string> | undefined {
+  const raw = process.env.MATRIX_FLEET_VERIFY_PEER_TOKENS;
+  if (raw === undefined || raw === "") return undefined;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, string>;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(
+    "MATRIX_FLEET_VERIFY_PEER_TOKENS must be a JSON object of server name -> access token",
+  );
 }
 
 if (require.main === module) runCli("verify", USAGE, () => main(process.argv.slice(2)));

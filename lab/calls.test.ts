@@ -452,7 +452,10 @@ describe("a MatrixRTC call on the real LiveKit, twice", () => {
 });
 
 /** Runs `npm run verify` against a lab organisation, with a lab test user from the environment. */
-async function runVerify(stack: string): Promise<{ status: number | null; stdout: string }> {
+async function runVerify(
+  stack: string,
+  peerTokens: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string }> {
   const name = `verify-${stack.replace(/[^a-z0-9]/g, "")}`;
   const secret = password();
   await registerWithSharedSecret(
@@ -476,7 +479,12 @@ async function runVerify(stack: string): Promise<{ status: number | null; stdout
     {
       encoding: "utf8",
       timeout: 120_000,
-      env: { ...process.env, MATRIX_FLEET_VERIFY_USER: name, MATRIX_FLEET_VERIFY_PASSWORD: secret },
+      env: {
+        ...process.env,
+        MATRIX_FLEET_VERIFY_USER: name,
+        MATRIX_FLEET_VERIFY_PASSWORD: secret,
+        MATRIX_FLEET_VERIFY_PEER_TOKENS: JSON.stringify(peerTokens),
+      },
     },
   );
   return { status: result.status, stdout: result.stdout };
@@ -489,7 +497,9 @@ describe("verify reports on the lab organisations", () => {
     "produktor: every check passes but those for what the lab does not run",
     { timeout: 120_000 },
     async () => {
-      const { status, stdout } = await runVerify("produktor");
+      const { status, stdout } = await runVerify("produktor", {
+        "pro-dukt.de": (await userOf("pro-dukt")).accessToken,
+      });
       const failed = stdout.split("\n").filter((l) => l.startsWith("FAIL"));
       assert.deepEqual(
         failed.map((l) => l.split(":")[0]),
@@ -508,6 +518,8 @@ describe("verify reports on the lab organisations", () => {
         "client API versions",
         "MSC4143 RTC transports",
         "federation peer pro-dukt.de",
+        "federation both ways with pro-dukt.de",
+        "federation both ways with pro-dukt.de",
         "TURN host resolves to the public IP",
         "TURN allocation over UDP",
         "TURN allocation over TCP",

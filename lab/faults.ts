@@ -76,6 +76,14 @@ export const FAULTS: readonly Fault[] = [
     scenario: "produktor: every check passes but those",
     expect: /FAIL TURN allocation over UDP: allocation refused: 401/,
   },
+  {
+    name: "whitelist",
+    file: "synapse/homeserver.yaml",
+    breaks: (text) => text.replace(/^ {2}- pro-dukt\.de\n/m, ""),
+    scenario: "produktor: every check passes but those",
+    expect:
+      /FAIL federation both ways with pro-dukt\.de: produktor\.io → pro-dukt\.de: room with invite failed/,
+  },
 ];
 
 /** Applies `LAB_FAULT` (if set) to produktor's rendered files; fails loudly if the fault did not change them. */

@@ -26,6 +26,8 @@ export interface VerifyOptions {
   readonly user?: { readonly name: string; readonly password: string };
   /** The address clients must reach for TURN and media; defaults to the stack's network.publicIp. */
   readonly expectIp?: string;
+  /** Access tokens of test users on peer servers (server name -> token), to prove federation both ways. */
+  readonly peerTokens?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
 }
 
@@ -257,6 +259,77 @@ export async function verifyStack(org: OrgConfig, options: VerifyOptions = {}): 
         );
       return `keys and ${server?.name ?? "server"} ${server?.version ?? ""} via ${target}`.trim();
     });
+  }
+
+  for (const peer of org.federationPeers) {
+    const peerToken = options.peerTokens?.[peer];
+    await check(
+      `federation both ways with ${peer}`,
+      async () => {
+        const peerClient = await getJson(`https://${peer}/.well-known/matrix/client`, timeoutMs);
+        const peerBase = (peerClient.body as { "m.homeserver"?: { base_url?: string } } | undefined)?.[
+          "m.homeserver"
+        ]?.base_url;
+        if (peerBase === undefined)
+          fail(
+            `${peer} publishes no client well-known`,
+            `ask ${peer}'s operator to publish /.well-known/matrix/client`,
+          );
+        const ours = { base: hs, token: session!.accessToken };
+        const theirs = { base: peerBase.replace(/\/$/, ""), token: peerToken! };
+        const whoami = await getJson(`${theirs.base}/_matrix/client/v3/account/whoami`, timeoutMs, {
+          headers: { Authorization: `Bearer ${theirs.token}` },
+        });
+        const peerUser = (whoami.body as { user_id?: string } | undefined)?.user_id;
+        if (whoami.status !== 200 || peerUser === undefined)
+          fail(
+            `the token for ${peer} is not valid there (HTTP ${whoami.status})`,
+            `set a valid access token of a ${peer} test user`,
+          );
+        const hint = `both ${org.serverName} and ${peer} must list each other in federation_domain_whitelist (federation.peers)`;
+        // Each side creates a room, invites the other side's user, who joins over federation; then both leave.
+        for (const [host, guest, guestId, direction] of [
+          [ours, theirs, peerUser, `${org.serverName} → ${peer}`],
+          [theirs, ours, session!.userId, `${peer} → ${org.serverName}`],
+        ] as const) {
+          const call = (side: { base: string; token: string }, path: string, body: unknown) =>
+            getJson(`${side.base}${path}`, timeoutMs, {
+              method: "POST",
+              headers: { Authorization: `Bearer ${side.token}`, "Content-Type": "application/json" },
+              body: JSON.stringify(body),
+            });
+          const created = await call(host, "/_matrix/client/v3/createRoom", {
+            preset: "private_chat",
+            invite: [guestId],
+            name: "matrix-fleet verify",
+          });
+          const roomId = (created.body as { room_id?: string } | undefined)?.room_id;
+          if (created.status !== 200 || roomId === undefined)
+            fail(
+              `${direction}: room with invite failed: HTTP ${created.status} ${JSON.stringify(created.body)}`,
+              hint,
+            );
+          const joined = await call(guest, `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+          await call(guest, `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {}).catch(
+            () => undefined,
+          );
+          await call(host, `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {}).catch(
+            () => undefined,
+          );
+          if (joined.status !== 200)
+            fail(
+              `${direction}: the invited user could not join: HTTP ${joined.status} ${JSON.stringify(joined.body)}`,
+              hint,
+            );
+        }
+        return `rooms joined over federation in both directions with ${peerUser}`;
+      },
+      session === undefined
+        ? "needs the test user"
+        : peerToken === undefined
+          ? `no test token for ${peer} (MATRIX_FLEET_VERIFY_PEER_TOKENS)`
+          : undefined,
+    );
   }
 
   if (org.components.coturn) {

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../lib/model";
 import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
 
-/** Port the Ketesa image serves on, and where it reads its config. */
-export const KETESA_CONTAINER = { port: 80, config: "/app/config.json" } as const;
+/** Port the Ketesa image serves on, and where it reads its config (ketesa v1.4.0 Dockerfile and README). */
+export const KETESA_CONTAINER = { port: 8080, config: "/var/public/config.json" } as const;
 
 export interface KetesaArgs {
   readonly org: OrgConfig;
@@ -28,6 +28,20 @@ export class Ketesa extends pulumi.ComponentResource {
         uploads: [upload(context.files, "ketesa", KETESA_CONTAINER.config)],
         networksAdvanced: [{ name: context.network.name }],
         ports: [{ internal: KETESA_CONTAINER.port, external: org.ports.ketesa }],
+        // The image's own health endpoint (its Dockerfile HEALTHCHECK uses the same URL).
+        healthcheck: {
+          tests: [
+            "CMD",
+            "wget",
+            "--no-verbose",
+            "--tries=1",
+            "--spider",
+            `http://localhost:${KETESA_CONTAINER.port}/health`,
+          ],
+          interval: "30s",
+          timeout: "10s",
+          retries: 3,
+        },
       },
       child,
     );

@@ -10,8 +10,9 @@ export interface LkJwtArgs {
 }
 
 /**
- * lk-jwt-service: turns a Matrix OpenID token into a LiveKit JWT. Its environment is the rendered `lk-jwt/env`;
- * the image brings its own healthcheck (built from LIVEKIT_JWT_BIND, which is why the bind names a host).
+ * lk-jwt-service: turns a Matrix OpenID token into a LiveKit JWT. Its environment is the rendered `lk-jwt/env`.
+ * No Docker healthcheck: the 0.5.0 image is built FROM scratch, without a shell or an HTTP client to run one
+ * (docs/upstream/lk-jwt-service.md); `npm run verify` checks its /healthz from outside instead.
  */
 export class LkJwtService extends pulumi.ComponentResource {
   readonly container: docker.Container;

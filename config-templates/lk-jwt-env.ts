@@ -15,8 +15,8 @@ export function lkJwtEnvDocument(org: OrgConfig, secrets: SecretValues): Record<
     LIVEKIT_SECRET: secrets.livekit_api_secret,
     // Users of our own homeserver may create rooms on our SFU; federated users can only join.
     LIVEKIT_FULL_ACCESS_HOMESERVERS: org.serverName,
-    // A host is needed: the image's healthcheck builds its URL from this value and breaks on a bare ":8080".
-    LIVEKIT_JWT_BIND: `0.0.0.0:${LK_JWT_CONTAINER_PORT}`,
+    // LIVEKIT_JWT_BIND stays unset (lk-jwt-service listens on :8080): the healthcheck newer images ship builds
+    // "localhost:<LIVEKIT_JWT_BIND>" from the raw value, so any bind with a host or a colon breaks it.
     ...org.overrides.lkJwt,
   };
 }

@@ -16,7 +16,7 @@ export const DEFAULT_IMAGES: Images = {
   jitsiProsody: "ghcr.io/jitsi/prosody:stable-11146-2",
   jitsiJicofo: "ghcr.io/jitsi/jicofo:stable-11146-2",
   jitsiJvb: "ghcr.io/jitsi/jvb:stable-11146-2",
-  ketesa: "ghcr.io/etkecc/ketesa:1.4.0",
+  ketesa: "ghcr.io/etkecc/ketesa:v1.4.0",
 };
 
 export const IMAGE_NAMES = Object.keys(DEFAULT_IMAGES) as ImageName[];

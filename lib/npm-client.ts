@@ -133,6 +133,21 @@ export class NpmClient {
     );
   }
 
+  /**
+   * NPM answers 200 even when nginx rejects the generated config: it records `meta.nginx_online: false` and the
+   * nginx output in `meta.nginx_err` (backend/internal/nginx.js). Treat that as the failure it is.
+   */
+  private checkNginx(what: string, host: RemoteProxyHost): RemoteProxyHost {
+    const meta = host.meta as { nginx_online?: unknown; nginx_err?: unknown } | undefined;
+    if (meta?.nginx_online === false) {
+      throw new NpmError(
+        `${what}: Nginx Proxy Manager at ${this.credentials.url} stored the host but nginx rejected its config: ${String(meta.nginx_err ?? "no output")}`,
+        undefined,
+      );
+    }
+    return host;
+  }
+
   async listProxyHosts(): Promise<RemoteProxyHost[]> {
     const { status, json } = await this.request(
       "GET",
@@ -160,14 +175,14 @@ export class NpmClient {
     const what = `create proxy host ${host.domain_names.join(", ")}`;
     const { status, json } = await this.request("POST", "/api/nginx/proxy-hosts", host, what);
     if (status !== 201 && status !== 200) this.fail(what, status, json);
-    return json as RemoteProxyHost;
+    return this.checkNginx(what, json as RemoteProxyHost);
   }
 
   async updateProxyHost(id: number, host: NpmProxyHost): Promise<RemoteProxyHost> {
     const what = `update proxy host ${id} (${host.domain_names.join(", ")})`;
     const { status, json } = await this.request("PUT", `/api/nginx/proxy-hosts/${id}`, host, what);
     if (status !== 200) this.fail(what, status, json);
-    return json as RemoteProxyHost;
+    return this.checkNginx(what, json as RemoteProxyHost);
   }
 
   /** Deletes a proxy host; one that is already gone counts as deleted. */

@@ -67,7 +67,7 @@ const UPLOADS: Array<[service: string, file: FileId, path: string]> = [
   ["element-web", "elementWeb", "/app/config.json"],
   ["coturn", "coturn", "/etc/coturn/turnserver.conf"],
   ["livekit", "livekit", "/etc/livekit.yaml"],
-  ["ketesa", "ketesa", "/app/config.json"],
+  ["ketesa", "ketesa", "/var/public/config.json"],
 ];
 
 describe("HomeserverStack under the mock engine", () => {

@@ -99,6 +99,8 @@ export interface NpmDouble {
   failNext(count: number): void;
   /** Delay every answer by this many milliseconds. */
   delay(ms: number): void;
+  /** Make nginx "reject" the next stored host (NPM then answers 200 with meta.nginx_online false). */
+  nginxRejectsNext(output: string): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
   let nextCertificate = 100;
   let failures = 0;
   let delayMs = 0;
+  let nginxError: string | undefined;
 
   const server = http.createServer((request, response) => {
     let raw = "";
@@ -167,7 +170,12 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
         } as Host;
         // Requesting a certificate ("new") makes NPM obtain one and store its id.
         if (host.certificate_id === "new") host.certificate_id = nextCertificate++;
-        host.meta = { ...(host.meta as object), nginx_online: true, nginx_err: null };
+        host.meta = {
+          ...(host.meta as object),
+          nginx_online: nginxError === undefined,
+          nginx_err: nginxError ?? null,
+        };
+        nginxError = undefined;
         host.locations = ((host.locations as Array<Record<string, unknown>> | undefined) ?? []).map(
           (l, i) => ({ id: i + 1, ...l }),
         );
@@ -213,6 +221,7 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     requests,
     failNext: (count) => (failures = count),
     delay: (ms) => (delayMs = ms),
+    nginxRejectsNext: (output) => (nginxError = output),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -168,6 +168,15 @@ describe("NPM errors become clear messages", () => {
     );
   });
 
+  it("nginx rejecting the stored host (NPM still answers 200) fails with nginx's output", async () => {
+    npm.hosts.clear();
+    npm.nginxRejectsNext('nginx: [emerg] unknown directive "proxy_pas" in /data/nginx/proxy_host/1.conf:20');
+    await assert.rejects(
+      provider.create(state(hostFor("chat.produktor.io"))),
+      /create proxy host chat\.produktor\.io: .*stored the host but nginx rejected its config: nginx: \[emerg\] unknown directive "proxy_pas"/,
+    );
+  });
+
   it("5xx: retried with backoff, then succeeds", async () => {
     const client = new NpmClient({ url: npm.url, identity: IDENTITY, secret: SECRET }, { backoffMs: 10 });
     npm.failNext(2);

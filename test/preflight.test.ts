@@ -211,7 +211,9 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("both LIVEKIT_JWT_PORT and LIVEKIT_JWT_BIND set", () => {
-    const problems = problemsWith("produktor", { overrides: { lkJwt: { LIVEKIT_JWT_PORT: "8080" } } });
+    const problems = problemsWith("produktor", {
+      overrides: { lkJwt: { LIVEKIT_JWT_PORT: "8080", LIVEKIT_JWT_BIND: ":8081" } },
+    });
     expectOne(problems, "overrides.lkJwt.LIVEKIT_JWT_PORT", /refuses to start/);
   });
 

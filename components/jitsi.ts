@@ -48,7 +48,9 @@ export class JitsiMeet extends pulumi.ComponentResource {
         ...serviceDefaults(stack, "jitsi-prosody", 256),
         image: pinnedImage(`${name}-prosody-image`, org.images.jitsiProsody, child).imageId,
         envs: env((j) => j.prosody),
-        volumes: [{ volumeName: this.volumes.prosody.name, containerPath: "/config" }],
+        // Prosody keeps its accounts and rooms in /var/lib/prosody (docker-jitsi-meet stable-11146 "storage/prosody");
+        // /config is regenerated from the environment at every start.
+        volumes: [{ volumeName: this.volumes.prosody.name, containerPath: "/var/lib/prosody" }],
         networksAdvanced: [{ name: context.network.name, aliases: [JITSI_XMPP.server] }],
       },
       child,

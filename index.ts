@@ -6,12 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./lib/program";
 
-const { org, npmCredentials } = loadProgramConfig();
-const fleet = new HomeserverStack(org.stack, { org, npmCredentials });
+const { org, npmCredentials, adoptedSecretValues } = loadProgramConfig();
+const fleet = new HomeserverStack(org.stack, { org, npmCredentials, adoptedSecretValues });
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;
 export const firstAdminCommand = fleet.firstAdminCommand;
 export const proxyHosts = fleet.proxyHosts.definitions;
-/** Names of the protected, retained volumes that hold this organisation's data. */
-export const stateVolumes = pulumi.all(fleet.volumes.map((volume) => volume.name));
+/** Where this organisation's data lives: owned (protected, retained) volumes, adopted volumes or directories. */
+export const stateStores = pulumi.all(
+  fleet.stores.map((store) =>
+    pulumi.all([store.id, store.kind, store.source]).apply(([id, kind, source]) => ({ id, kind, source })),
+  ),
+);

@@ -53,7 +53,7 @@ async function evaluate(orgs: readonly OrgConfig[], fleet: readonly OrgConfig[] 
   );
   await Promise.all(
     stacks
-      .flatMap((s) => [...s.containers, ...s.volumes])
+      .flatMap((s) => [...s.containers, ...s.stores.flatMap((store) => (store.volume ? [store.volume] : []))])
       .map((r) => new Promise<void>((resolve) => r.urn.apply(() => resolve()))),
   );
   await pulumi.runtime.disconnect();

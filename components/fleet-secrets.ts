@@ -1,31 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { OrgConfig } from "../lib/model";
-import { SECRET_SPECS, SecretName, SecretValues, secretPlaceholder } from "../lib/secrets";
+import { SECRET_SPECS, SecretName, SecretValues, neededSecrets, secretPlaceholder } from "../lib/secrets";
 
 export interface FleetSecretsArgs {
   readonly org: OrgConfig;
-}
-
-/** The secrets a stack needs: only those of enabled components. */
-export function neededSecrets(org: OrgConfig): SecretName[] {
-  const c = org.components;
-  const needed: SecretName[] = [
-    "registration_shared_secret",
-    "macaroon_secret_key",
-    "form_secret",
-    "postgres_password",
-  ];
-  if (c.coturn) needed.push("turn_shared_secret");
-  if (c.matrixRtc) needed.push("livekit_api_key", "livekit_api_secret");
-  if (c.jitsi) needed.push("jicofo_auth_password", "jvb_auth_password");
-  return needed;
+  /** Values of the adopted secrets (`org.adoption.secrets`), from secret config; checked by `loadProgramConfig`. */
+  readonly adoptedValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
 
 /**
  * One `RandomPassword` per secret, each generated once and handed to every consumer. `keepers` ties a secret to
  * its rotation group's config value: bumping `secretRotation.<group>` regenerates exactly that group, and every
  * consumer of it is replaced in the same `pulumi up`.
+ *
+ * An adopted secret keeps the value the running deployment already uses and gets no RandomPassword, so nothing
+ * changes for users or TURN/LiveKit credentials at cut-over. Rotating it later means removing it from
+ * `adoptedSecrets`: the next `pulumi up` generates a new value and replaces its consumers.
  */
 export class FleetSecrets extends pulumi.ComponentResource {
   /** Every secret value (placeholders for secrets of disabled components), marked secret. */
@@ -35,7 +26,17 @@ export class FleetSecrets extends pulumi.ComponentResource {
     super("matrix-fleet:secrets:FleetSecrets", name, {}, opts);
     const { org } = args;
     const generated: Partial<Record<SecretName, pulumi.Output<string>>> = {};
+    const adopted = new Set(org.adoption.secrets);
+    const adoptedValues = pulumi.secret(pulumi.output(args.adoptedValues ?? {}));
     for (const secret of neededSecrets(org)) {
+      if (adopted.has(secret)) {
+        generated[secret] = adoptedValues.apply((values) => {
+          const value = values[secret];
+          if (value === undefined) throw new Error(`adopted secret ${secret} has no value`);
+          return value;
+        });
+        continue;
+      }
       const spec = SECRET_SPECS[secret];
       const password = new random.RandomPassword(
         secret.replace(/_/g, "-"),

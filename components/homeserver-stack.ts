@@ -14,7 +14,7 @@ import { Livekit } from "./livekit";
 import { LkJwtService } from "./lk-jwt";
 import { NpmCredentialInputs, ProxyHosts } from "./proxy-hosts";
 import { proxyHostDocuments } from "../config-templates/npm-proxy-hosts";
-import { ServiceContext, dockerName } from "./shared";
+import { ServiceContext, StateStore, dockerName } from "./shared";
 import { Synapse } from "./synapse";
 
 export interface HomeserverStackArgs {
@@ -22,6 +22,8 @@ export interface HomeserverStackArgs {
   readonly org: OrgConfig;
   /** Nginx Proxy Manager admin credentials (secret config); placeholders are fine for a preview. */
   readonly npmCredentials: NpmCredentialInputs;
+  /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
+  readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
 
 /**
@@ -38,9 +40,9 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
   readonly proxyHosts: ProxyHosts;
-  /** Every container and stateful volume of the stack, for outputs and tests. */
+  /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
-  readonly volumes: docker.Volume[];
+  readonly stores: StateStore[];
   readonly urls: Record<string, string>;
   readonly routerChecklist: string;
   readonly firstAdminCommand: string;
@@ -60,7 +62,11 @@ export class HomeserverStack extends pulumi.ComponentResource {
       { name: dockerName(org.stack, "net"), driver: "bridge" },
       { parent: this, provider },
     );
-    this.secrets = new FleetSecrets(`${name}-secrets`, { org }, { parent: this });
+    this.secrets = new FleetSecrets(
+      `${name}-secrets`,
+      { org, adoptedValues: args.adoptedSecretValues },
+      { parent: this },
+    );
     const plan = this.secrets.values.apply((values) => buildStackPlan(org, values));
     const context: ServiceContext = {
       stack: org.stack,
@@ -93,10 +99,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ),
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
     ];
-    this.volumes = [
-      ...Object.values(this.synapse.volumes),
-      ...(this.jitsi ? Object.values(this.jitsi.volumes) : []),
-    ];
+    this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(org, requiredForwards(org));
     this.firstAdminCommand = firstAdminCommand(org);

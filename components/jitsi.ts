@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { JITSI_XMPP } from "../config-templates/jitsi-env";
 import { OrgConfig } from "../lib/model";
 import { StackPlan } from "../lib/plan";
-import { ServiceContext, dockerName, envList, pinnedImage, serviceDefaults, statefulVolume } from "./shared";
+import { ServiceContext, envList, pinnedImage, serviceDefaults, StateStore } from "./shared";
 
 /** Port the Jitsi web image serves plain HTTP on (docker-jitsi-meet publishes `${HTTP_PORT}:8000`). */
 export const JITSI_WEB_PORT = 8000;
@@ -22,7 +22,7 @@ export class JitsiMeet extends pulumi.ComponentResource {
   readonly prosody: docker.Container;
   readonly jicofo: docker.Container;
   readonly jvb: docker.Container;
-  readonly volumes: { readonly prosody: docker.Volume; readonly transcripts: docker.Volume };
+  readonly stores: { readonly prosody: StateStore; readonly transcripts: StateStore };
 
   constructor(name: string, args: JitsiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:jitsi:JitsiMeet", name, {}, opts);
@@ -32,14 +32,9 @@ export class JitsiMeet extends pulumi.ComponentResource {
     const env = (pick: (jitsi: NonNullable<StackPlan["jitsi"]>) => Readonly<Record<string, string>>) =>
       envList(context.plan, (plan) => (plan.jitsi === undefined ? undefined : pick(plan.jitsi)));
 
-    this.volumes = {
-      prosody: statefulVolume(`${name}-prosody-data`, dockerName(stack, "jitsi-prosody"), stack, child),
-      transcripts: statefulVolume(
-        `${name}-transcripts`,
-        dockerName(stack, "jitsi-transcripts"),
-        stack,
-        child,
-      ),
+    this.stores = {
+      prosody: new StateStore("jitsiProsody", `${name}-prosody-data`, org, "jitsi-prosody", child),
+      transcripts: new StateStore("jitsiTranscripts", `${name}-transcripts`, org, "jitsi-transcripts", child),
     };
 
     this.prosody = new docker.Container(
@@ -50,7 +45,7 @@ export class JitsiMeet extends pulumi.ComponentResource {
         envs: env((j) => j.prosody),
         // Prosody keeps its accounts and rooms in /var/lib/prosody (docker-jitsi-meet stable-11146 "storage/prosody");
         // /config is regenerated from the environment at every start.
-        volumes: [{ volumeName: this.volumes.prosody.name, containerPath: "/var/lib/prosody" }],
+        mounts: [this.stores.prosody.mount("/var/lib/prosody")],
         networksAdvanced: [{ name: context.network.name, aliases: [JITSI_XMPP.server] }],
       },
       child,
@@ -86,9 +81,7 @@ export class JitsiMeet extends pulumi.ComponentResource {
         ...serviceDefaults(stack, "jitsi-web", 256),
         image: pinnedImage(`${name}-web-image`, org.images.jitsiWeb, child).imageId,
         envs: env((j) => j.web),
-        volumes: [
-          { volumeName: this.volumes.transcripts.name, containerPath: "/usr/share/jitsi-meet/transcripts" },
-        ],
+        mounts: [this.stores.transcripts.mount("/usr/share/jitsi-meet/transcripts")],
         networksAdvanced: [{ name: context.network.name }],
         ports: [{ internal: JITSI_WEB_PORT, external: org.ports.jitsiWeb }],
       },

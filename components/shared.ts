@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { OrgConfig, StateStoreId } from "../lib/model";
 import { StackPlan } from "../lib/plan";
 import { FileId } from "../lib/render-files";
 
@@ -69,21 +70,54 @@ export function envList(
   });
 }
 
-/** Stateful volumes survive `pulumi destroy`, removing a component from config, and any replacement. */
-export function statefulVolume(
-  name: string,
-  volumeName: string,
-  stack: string,
-  opts: pulumi.CustomResourceOptions,
-): docker.Volume {
-  return new docker.Volume(
-    name,
-    {
-      name: volumeName,
-      labels: [{ label: "org.matrix-fleet.stack", value: stack }],
-    },
-    { ...opts, protect: true, retainOnDelete: true },
-  );
+/**
+ * Where one piece of state lives. Either a volume this stack owns (protected and retained: it survives
+ * `pulumi destroy`, removing a component from config, and any replacement), or a store adopted from a running
+ * deployment: an existing volume, which the stack only reads (a missing one fails `pulumi preview`, and Pulumi can
+ * never delete what it only reads), or a host directory, bind-mounted with `--mount` semantics, under which Docker
+ * refuses a missing source instead of creating an empty one.
+ */
+export class StateStore {
+  /** The owned volume (created) or the adopted one (read); none for a host directory. */
+  readonly volume: docker.Volume | undefined;
+  readonly kind: "owned" | "adoptedVolume" | "adoptedDirectory";
+  /** Volume name or host directory, as the container's mount source. */
+  readonly source: pulumi.Output<string>;
+
+  constructor(
+    readonly id: StateStoreId,
+    resourceName: string,
+    org: OrgConfig,
+    service: string,
+    opts: pulumi.CustomResourceOptions,
+  ) {
+    const adopted = org.adoption.stores[id];
+    if (adopted === undefined) {
+      this.kind = "owned";
+      this.volume = new docker.Volume(
+        resourceName,
+        {
+          name: dockerName(org.stack, service),
+          labels: [{ label: "org.matrix-fleet.stack", value: org.stack }],
+        },
+        { ...opts, protect: true, retainOnDelete: true },
+      );
+      this.source = this.volume.name;
+    } else if (adopted.kind === "volume") {
+      this.kind = "adoptedVolume";
+      // A read, not an import: the volume stays the operator's; its ID in the Docker provider is its name.
+      this.volume = docker.Volume.get(`${resourceName}-adopted`, adopted.name, undefined, opts);
+      this.source = this.volume.name;
+    } else {
+      this.kind = "adoptedDirectory";
+      this.volume = undefined;
+      this.source = pulumi.output(adopted.path);
+    }
+  }
+
+  mount(target: string): docker.types.input.ContainerMount {
+    return { type: this.kind === "adoptedDirectory" ? "bind" : "volume", source: this.source, target };
+  }
 }
 
 /** A pinned image, pulled on the target host and kept there when the resource goes away. */

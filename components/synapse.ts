@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../lib/model";
-import { DATABASE, SYNAPSE_PATHS, SYNAPSE_UID } from "../lib/topology";
-import { ServiceContext, dockerName, pinnedImage, serviceDefaults, statefulVolume, upload } from "./shared";
+import * as path from "node:path";
+import { DATABASE, SYNAPSE_PATHS, SYNAPSE_UID, synapseMounts } from "../lib/topology";
+import { ServiceContext, StateStore, pinnedImage, serviceDefaults, upload } from "./shared";
 
 export interface SynapseArgs {
   readonly org: OrgConfig;
@@ -10,18 +11,14 @@ export interface SynapseArgs {
 }
 
 /**
- * Synapse and its PostgreSQL. State lives in three protected, retained volumes: the database, Synapse's data
- * directory (signing key) and the media store. Losing the signing key breaks every federation peer's trust in
- * our server; losing the others loses rooms and files.
+ * Synapse and its PostgreSQL. State lives in three stores: the database, Synapse's data directory (signing key)
+ * and the media store (which an adopted layout may keep inside the data directory). Losing the signing key breaks
+ * every federation peer's trust in our server; losing the others loses rooms and files.
  */
 export class Synapse extends pulumi.ComponentResource {
   readonly container: docker.Container;
   readonly postgres: docker.Container;
-  readonly volumes: {
-    readonly database: docker.Volume;
-    readonly data: docker.Volume;
-    readonly media: docker.Volume;
-  };
+  readonly stores: StateStore[];
 
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:synapse:Synapse", name, {}, opts);
@@ -29,11 +26,16 @@ export class Synapse extends pulumi.ComponentResource {
     const child = { parent: this, provider: context.provider };
     const stack = org.stack;
 
-    this.volumes = {
-      database: statefulVolume(`${name}-postgres-data`, dockerName(stack, "postgres-data"), stack, child),
-      data: statefulVolume(`${name}-data`, dockerName(stack, "synapse-data"), stack, child),
-      media: statefulVolume(`${name}-media`, dockerName(stack, "synapse-media"), stack, child),
-    };
+    const database = new StateStore("postgresData", `${name}-postgres-data`, org, "postgres-data", child);
+    const mounts = synapseMounts(org).map(({ target, store }) => ({
+      target,
+      store:
+        store === "synapseData"
+          ? new StateStore(store, `${name}-data`, org, "synapse-data", child)
+          : new StateStore(store, `${name}-media`, org, "synapse-media", child),
+    }));
+    this.stores = [database, ...mounts.map((m) => m.store)];
+    const { user, name: dbname } = org.adoption.database;
 
     const postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
     const password = context.plan.apply((plan) => {
@@ -46,16 +48,17 @@ export class Synapse extends pulumi.ComponentResource {
         ...serviceDefaults(stack, "postgres", 1024),
         image: postgresImage.imageId,
         envs: [
-          `POSTGRES_USER=${DATABASE.user}`,
-          `POSTGRES_DB=${DATABASE.name}`,
+          // Used only when the image initialises an empty data directory; an adopted one keeps its own.
+          `POSTGRES_USER=${user}`,
+          `POSTGRES_DB=${dbname}`,
           // Synapse requires C collation and ctype (docs/postgres.md); initdb applies them to POSTGRES_DB.
           "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
           pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
         ],
-        volumes: [{ volumeName: this.volumes.database.name, containerPath: "/var/lib/postgresql/data" }],
+        mounts: [database.mount("/var/lib/postgresql/data")],
         networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
         healthcheck: {
-          tests: ["CMD-SHELL", `pg_isready -U ${DATABASE.user} -d ${DATABASE.name}`],
+          tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],
           interval: "10s",
           timeout: "5s",
           retries: 5,
@@ -69,11 +72,11 @@ export class Synapse extends pulumi.ComponentResource {
     // synapse/config/_base.py), but the image's start.py only hands over to Synapse's user without fixing the
     // ownership of fresh named volumes. Make the volume roots writable for that user, then start as usual.
     const uid = `${SYNAPSE_UID}:${SYNAPSE_UID}`;
-    const bootstrap = [
-      `mkdir -p ${SYNAPSE_PATHS.signingKeyDir}`,
-      `chown ${uid} ${SYNAPSE_PATHS.dataDir} ${SYNAPSE_PATHS.signingKeyDir} ${SYNAPSE_PATHS.mediaStore}`,
-      "exec /start.py",
-    ].join(" && ");
+    const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
+    const owned = [...new Set([...mounts.map((m) => m.target), keyDir])];
+    const bootstrap = [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(
+      " && ",
+    );
     this.container = new docker.Container(
       `${name}-synapse`,
       {
@@ -85,10 +88,7 @@ export class Synapse extends pulumi.ComponentResource {
           upload(context.files, "homeserver", SYNAPSE_PATHS.config),
           upload(context.files, "synapseLogConfig", SYNAPSE_PATHS.logConfig),
         ],
-        volumes: [
-          { volumeName: this.volumes.data.name, containerPath: SYNAPSE_PATHS.dataDir },
-          { volumeName: this.volumes.media.name, containerPath: SYNAPSE_PATHS.mediaStore },
-        ],
+        mounts: mounts.map(({ target, store }) => store.mount(target)),
         networksAdvanced: [{ name: context.network.name, aliases: ["synapse"] }],
         // Published on the Docker host for the reverse proxy, which runs on another host.
         ports: [{ internal: org.ports.synapse, external: org.ports.synapse }],

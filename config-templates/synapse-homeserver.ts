@@ -38,9 +38,10 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
     database: {
       name: "psycopg2",
       args: {
-        user: DATABASE.user,
+        // An adopted database keeps the role and name it was created with.
+        user: org.adoption.database.user,
         password: secrets.postgres_password,
-        dbname: DATABASE.name,
+        dbname: org.adoption.database.name,
         host: DATABASE.host,
         port: DATABASE.port,
         cp_min: 5,
@@ -48,7 +49,7 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
       },
     },
     log_config: SYNAPSE_PATHS.logConfig,
-    media_store_path: SYNAPSE_PATHS.mediaStore,
+    media_store_path: org.adoption.mediaStorePath,
     signing_key_path: signingKeyPath(org),
     // Private federation: fetch peers' keys from the peers themselves. The default notary (matrix.org) is not on
     // any whitelist, so asking it would only fail.

@@ -32,6 +32,10 @@ export class SectionReader {
     return new SectionReader(stack, path, value as Record<string, unknown>, problems);
   }
 
+  get stackName(): string {
+    return this.stack;
+  }
+
   keyPath(key: string): string {
     return this.path === "" ? key : `${this.path}.${key}`;
   }

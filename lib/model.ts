@@ -1,3 +1,5 @@
+import type { SecretName } from "./secrets";
+
 /**
  * The typed model of one organisation's stack. `stack-config.ts` builds it from `Pulumi.<stack>.yaml`
  * (filling defaults); every renderer, check and component reads only this model.
@@ -158,6 +160,33 @@ export interface Overrides {
   readonly elementWeb: Readonly<Record<string, unknown>>;
 }
 
+/** State a stack keeps across `pulumi up`: each lives in a store of its own. */
+export type StateStoreId =
+  "postgresData" | "synapseData" | "synapseMedia" | "jitsiProsody" | "jitsiTranscripts";
+
+/**
+ * A store taken over from a running deployment: an existing Docker volume (by name) or a host directory
+ * (absolute path, bind-mounted). The stack reads it and mounts it; it never creates, replaces or deletes it.
+ */
+export type AdoptedStore =
+  { readonly kind: "volume"; readonly name: string } | { readonly kind: "hostPath"; readonly path: string };
+
+/**
+ * What a stack takes over from a running deployment (`npm run adopt`) instead of creating it: state stores,
+ * where Synapse's signing key and media are inside them, the database's role and name, and which secrets keep
+ * their existing values. Without adoption every field holds matrix-fleet's own layout.
+ */
+export interface Adoption {
+  readonly stores: Readonly<Partial<Record<StateStoreId, AdoptedStore>>>;
+  /** Container path of Synapse's signing key; under the data mount. */
+  readonly signingKeyPath: string;
+  /** Container path of Synapse's media store; under the data or the media mount. */
+  readonly mediaStorePath: string;
+  readonly database: { readonly user: string; readonly name: string };
+  /** Secrets whose values come from secret config `adoptedSecrets` instead of a new RandomPassword. */
+  readonly secrets: readonly SecretName[];
+}
+
 export interface OrgConfig {
   /** Pulumi stack name (`produktor` for `Pulumi.produktor.yaml`). */
   readonly stack: string;
@@ -179,4 +208,5 @@ export interface OrgConfig {
   readonly jitsi: JitsiOptions;
   readonly secretRotation: SecretRotation;
   readonly overrides: Overrides;
+  readonly adoption: Adoption;
 }

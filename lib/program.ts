@@ -5,7 +5,13 @@ import { NpmCredentialInputs } from "../components/proxy-hosts";
 import { ConfigError, formatProblems, problem } from "./problems";
 import { placeholderSecrets } from "./secrets";
 import { projectConfig } from "./stack-config";
-import { PROJECT_DIR } from "./stack-files";
+import { PROJECT_DIR, readStackFile } from "./stack-files";
+import {
+  adoptedSecretMarkers,
+  adoptedSecretValueProblems,
+  adoptedSecretValues,
+  adoptedSecretsInClear,
+} from "./adoption-config";
 
 /**
  * The Pulumi program's view of its stack config: the engine hands every value as a string (structured values as
@@ -15,12 +21,16 @@ import { PROJECT_DIR } from "./stack-files";
 export interface ProgramConfig {
   readonly org: OrgConfig;
   readonly npmCredentials: NpmCredentialInputs;
+  /** Existing values of the adopted secrets, marked secret. */
+  readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
 }
 
 export function loadProgramConfig(): ProgramConfig {
   const stack = pulumi.getStack();
   const deploying = !pulumi.runtime.isDryRun();
   const values = projectConfig(decodeEngineConfig(pulumi.runtime.allConfig()));
+  const adoptedValues = adoptedSecretValues(values.adoptedSecrets);
+  values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
   const config = new pulumi.Config();
   const identity = config.getSecret("npmIdentity");
   const secret = config.getSecret("npmSecret");
@@ -56,10 +66,23 @@ export function loadProgramConfig(): ProgramConfig {
       secrets: placeholderSecrets(),
       deploying,
     });
-    if (missing.length > 0) throw new ConfigError(missing);
+    const adoptionProblems = [
+      ...adoptedSecretsInClear(ownStackFile(stack)).map((name) =>
+        problem(
+          stack,
+          `adoptedSecrets.${name}`,
+          `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
+          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
+        ),
+      ),
+      ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
+    ];
+    if (missing.length + adoptionProblems.length > 0)
+      throw new ConfigError([...missing, ...adoptionProblems]);
     return {
       org,
       npmCredentials: { identity: identity ?? pulumi.secret(""), secret: secret ?? pulumi.secret("") },
+      adoptedSecretValues: pulumi.secret(adoptedValues),
     };
   } catch (error) {
     if (error instanceof ConfigError)
@@ -67,6 +90,15 @@ export function loadProgramConfig(): ProgramConfig {
         formatProblems([...error.problems, ...missing.filter((m) => !error.problems.includes(m))]),
       );
     throw error;
+  }
+}
+
+/** The stack's own file, when the program runs from the repository (it does under the Pulumi CLI). */
+function ownStackFile(stack: string): Record<string, unknown> {
+  try {
+    return readStackFile(stack, PROJECT_DIR);
+  } catch {
+    return {};
   }
 }
 

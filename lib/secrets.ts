@@ -1,4 +1,4 @@
-import { SecretRotation } from "./model";
+import { OrgConfig, SecretRotation } from "./model";
 
 /**
  * Every secret a stack uses, with who consumes it. One secret is generated once (a `@pulumi/random` resource) and
@@ -48,6 +48,21 @@ export const SECRET_SPECS = {
 
 export type SecretName = keyof typeof SECRET_SPECS;
 export const SECRET_NAMES = Object.keys(SECRET_SPECS) as SecretName[];
+
+/** The secrets a stack needs: only those of enabled components. */
+export function neededSecrets(org: Pick<OrgConfig, "components">): SecretName[] {
+  const c = org.components;
+  const needed: SecretName[] = [
+    "registration_shared_secret",
+    "macaroon_secret_key",
+    "form_secret",
+    "postgres_password",
+  ];
+  if (c.coturn) needed.push("turn_shared_secret");
+  if (c.matrixRtc) needed.push("livekit_api_key", "livekit_api_secret");
+  if (c.jitsi) needed.push("jicofo_auth_password", "jvb_auth_password");
+  return needed;
+}
 
 /** The secret values a renderer needs: real values (Pulumi, `--secrets`) or placeholders (review output). */
 export type SecretValues = Readonly<Record<SecretName, string>>;

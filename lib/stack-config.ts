@@ -1,3 +1,4 @@
+import { parseAdoption } from "./adoption-config";
 import { SectionReader, parsePortSpec } from "./config-reader";
 import { DEFAULT_IMAGES, IMAGE_NAMES } from "./images";
 import {
@@ -222,6 +223,8 @@ export function parseStackConfig(stack: string, values: Readonly<Record<string, 
   };
   overridesSection.rejectUnknownKeys();
 
+  const adoption = parseAdoption(top, serverName, components);
+
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");
   top.raw("npmSecret");
@@ -245,6 +248,7 @@ export function parseStackConfig(stack: string, values: Readonly<Record<string, 
     jitsi,
     secretRotation,
     overrides,
+    adoption,
   };
   return { config: problems.length === 0 ? config : undefined, problems };
 }

@@ -34,8 +34,33 @@ export const COTURN_PATHS = {
 
 export const LIVEKIT_PATHS = { config: "/etc/livekit.yaml" } as const;
 
+/** Where a new stack keeps its signing key; an adopted stack names its own (`adopt.synapse.signingKeyPath`). */
+export function defaultSigningKeyPath(serverName: string): string {
+  return `${SYNAPSE_PATHS.signingKeyDir}/${serverName}.signing.key`;
+}
+
 export function signingKeyPath(org: OrgConfig): string {
-  return `${SYNAPSE_PATHS.signingKeyDir}/${org.serverName}.signing.key`;
+  return org.adoption.signingKeyPath;
+}
+
+/**
+ * The container mount points of Synapse's state and which store each holds. The media store gets its own mount
+ * only when the media path is under it; an adopted layout with media inside the data directory needs none.
+ */
+export function synapseMounts(
+  org: OrgConfig,
+): Array<{ target: string; store: "synapseData" | "synapseMedia" }> {
+  const mounts: Array<{ target: string; store: "synapseData" | "synapseMedia" }> = [
+    { target: SYNAPSE_PATHS.dataDir, store: "synapseData" },
+  ];
+  if (isUnder(org.adoption.mediaStorePath, SYNAPSE_PATHS.mediaStore))
+    mounts.push({ target: SYNAPSE_PATHS.mediaStore, store: "synapseMedia" });
+  return mounts;
+}
+
+/** True when `path` is `dir` or inside it (both absolute, normalised). */
+export function isUnder(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
 }
 
 /** The public URL Element clients use for the homeserver. */

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { buildStackPlan } from "../lib/plan";
 import { FILES, FileId, renderPlanFiles } from "../lib/render-files";
 import { SECRET_NAMES, SecretValues, secretPlaceholder } from "../lib/secrets";
-import { neededSecrets } from "../components/fleet-secrets";
+import { neededSecrets } from "../lib/secrets";
 import { OrgConfig } from "../lib/model";
 import { STACKS, orgFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";

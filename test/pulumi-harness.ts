@@ -86,9 +86,11 @@ export async function runStack(org: OrgConfig, options: { preview?: boolean } = 
   );
   // Every registration has reached the mock once every resource's URN is known.
   await Promise.all(
-    [...stack.containers, ...stack.volumes, ...stack.proxyHosts.hosts].map(
-      (r) => new Promise<void>((resolve) => r.urn.apply(() => resolve())),
-    ),
+    [
+      ...stack.containers,
+      ...stack.stores.flatMap((s) => (s.volume ? [s.volume] : [])),
+      ...stack.proxyHosts.hosts,
+    ].map((r) => new Promise<void>((resolve) => r.urn.apply(() => resolve()))),
   );
   // Drain every outstanding RPC (component outputs included) before the next run replaces the mock engine.
   await pulumi.runtime.disconnect();

@@ -158,8 +158,9 @@ function adoptedSecretNames(top: SectionReader, components: Components): SecretN
   const needed = new Set(neededSecrets({ components }));
   const names: SecretName[] = [];
   for (const name of SECRET_NAMES) {
-    if (!section.has(name)) continue;
+    // Read every known name, so that a typo is answered with the closest of all of them.
     const value = section.raw(name);
+    if (value === undefined || value === null) continue;
     const secure = (value as { secure?: unknown } | null)?.secure;
     if (typeof value !== "object" || typeof secure !== "string" || secure === "") {
       section.report(

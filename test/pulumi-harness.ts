@@ -9,6 +9,8 @@ export interface RecordedResource {
   /** Inputs as the engine receives them: secret values stay wrapped (see `unwrap`). */
   readonly inputs: Record<string, unknown>;
   readonly options: pulumi.CustomResourceOptions;
+  /** Set for a read (`Resource.get`): the ID of the existing object read. Reads never create anything. */
+  readonly readId: string | undefined;
 }
 
 const SECRET_KEY = pulumi.runtime.specialSigKey;
@@ -47,14 +49,23 @@ export interface ProgramRun {
  * secret-wrapped, as the real provider marks them, so that secrecy can be followed to the containers. In preview
  * mode the mock returns no outputs, which leaves them unknown as in a real first preview.
  */
-export async function runStack(org: OrgConfig, options: { preview?: boolean } = {}): Promise<ProgramRun> {
+export async function runStack(
+  org: OrgConfig,
+  options: { preview?: boolean; adoptedSecretValues?: Record<string, string> } = {},
+): Promise<ProgramRun> {
   const preview = options.preview ?? false;
   const resources: RecordedResource[] = [];
   const registered = new Map<string, Record<string, unknown>>();
+  const reads = new Map<string, string>();
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         registered.set(`${args.type}::${args.name}`, args.inputs);
+        // The mock monitor passes the ID of a read here (and an import ID, which this program never uses).
+        if (args.id !== undefined && args.id !== "") {
+          reads.set(`${args.type}::${args.name}`, args.id);
+          return { id: args.id, state: { name: args.id } };
+        }
         if (preview) return { id: undefined, state: {} };
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "random:index/randomPassword:RandomPassword") {
@@ -74,11 +85,21 @@ export async function runStack(org: OrgConfig, options: { preview?: boolean } = 
   );
   const stack = new HomeserverStack(
     org.stack,
-    { org, npmCredentials: { identity: "admin@example.invalid", secret: "npm-test-secret" } },
+    {
+      org,
+      npmCredentials: { identity: "admin@example.invalid", secret: "npm-test-secret" },
+      adoptedSecretValues: pulumi.secret(options.adoptedSecretValues ?? {}),
+    },
     {
       transformations: [
         (args) => {
-          resources.push({ type: args.type, name: args.name, inputs: {}, options: args.opts });
+          resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: {},
+            options: args.opts,
+            readId: undefined,
+          });
           return undefined;
         },
       ],
@@ -96,7 +117,11 @@ export async function runStack(org: OrgConfig, options: { preview?: boolean } = 
   await pulumi.runtime.disconnect();
   return {
     stack,
-    resources: resources.map((r) => ({ ...r, inputs: registered.get(`${r.type}::${r.name}`) ?? {} })),
+    resources: resources.map((r) => ({
+      ...r,
+      inputs: registered.get(`${r.type}::${r.name}`) ?? {},
+      readId: reads.get(`${r.type}::${r.name}`),
+    })),
   };
 }
 

@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { adoptedSecretValueProblems } from "../lib/adoption-config";
+import { buildStackPlan } from "../lib/plan";
+import { SecretName, neededSecrets, placeholderSecrets } from "../lib/secrets";
+import { describeProblems, orgFor, parseProblems } from "./helpers";
+import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import {
+  RecordedResource,
+  containersOf,
+  envOf,
+  isSecretValue,
+  runStack,
+  unwrap,
+  uploadAt,
+} from "./pulumi-harness";
+
+const encrypted = { secure: "v1:dGVzdA==" };
+
+/** produktor taken over from its compose layout: data directory bind-mounted, database volume by name. */
+const ADOPTION = {
+  adopt: {
+    volumes: {
+      postgresData: "chat_postgres-data",
+      synapseData: "/srv/chat/synapse",
+      jitsiProsody: "chat_prosody",
+      jitsiTranscripts: "/srv/chat/jitsi/transcripts",
+    },
+    synapse: {
+      signingKeyPath: "/data/produktor.io.signing.key",
+      mediaStorePath: "/data/media_store",
+    },
+    database: { user: "synapse_user", name: "synapse" },
+  },
+};
+
+function adoptedOrg(secrets: readonly SecretName[]) {
+  return orgFor("produktor", {
+    ...ADOPTION,
+    adoptedSecrets: Object.fromEntries(secrets.map((name) => [name, encrypted])),
+  });
+}
+
+/** Existing values as a compose deployment might have them (Synapse's generator uses symbols too). */
+function existingValues(names: readonly SecretName[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, `existing-${name}-~@^&*.,;:=+_`.replace("_", "")]));
+}
+
+function resourcesOfType(resources: readonly RecordedResource[], type: string) {
+  return resources.filter((r) => r.type === type);
+}
+
+describe("adoption config", () => {
+  it("without adopt, a stack keeps matrix-fleet's own layout and adopts nothing", () => {
+    const { adoption } = orgFor("produktor");
+    assert.deepEqual(adoption, {
+      stores: {},
+      signingKeyPath: "/data/keys/produktor.io.signing.key",
+      mediaStorePath: "/media_store",
+      database: { user: "synapse", name: "synapse" },
+      secrets: [],
+    });
+  });
+
+  it("reads volumes, host directories, paths, the database identity and the adopted secret names", () => {
+    const org = adoptedOrg(["turn_shared_secret", "postgres_password"]);
+    assert.deepEqual(org.adoption.stores, {
+      postgresData: { kind: "volume", name: "chat_postgres-data" },
+      synapseData: { kind: "hostPath", path: "/srv/chat/synapse" },
+      jitsiProsody: { kind: "volume", name: "chat_prosody" },
+      jitsiTranscripts: { kind: "hostPath", path: "/srv/chat/jitsi/transcripts" },
+    });
+    assert.deepEqual(org.adoption.secrets, ["turn_shared_secret", "postgres_password"]);
+    const homeserver = buildStackPlan(org, placeholderSecrets()).synapse.homeserver as Record<
+      string,
+      unknown
+    >;
+    assert.equal(homeserver.signing_key_path, "/data/produktor.io.signing.key");
+    assert.equal(homeserver.media_store_path, "/data/media_store");
+    const args = (homeserver.database as { args: Record<string, unknown> }).args;
+    assert.equal(args.user, "synapse_user");
+    assert.equal(args.dbname, "synapse");
+  });
+
+  it("reports every adoption mistake at once, each with its key and a fix", () => {
+    const problems = parseProblems("moda1", {
+      adopt: {
+        volumes: {
+          postgresData: "../pg",
+          synapseData: "/srv/chat//synapse",
+          synapseMedia: "chat_media",
+          jitsiProsody: "chat_prosody",
+          postgresDta: "x",
+        },
+        synapse: { signingKeyPath: "/config/key", mediaStorePath: "/data/media_store" },
+        database: { user: "Synapse-User" },
+      },
+      adoptedSecrets: {
+        turn_shared_secret: "in-clear-text",
+        livekit_api_key: encrypted,
+        macaroon_secret_key: encrypted,
+        form_secrt: encrypted,
+      },
+    });
+    const text = describeProblems(problems);
+    const expected: Array<[string, RegExp]> = [
+      ["adopt.volumes.postgresData", /neither a Docker volume name nor an absolute host directory/],
+      ["adopt.volumes.synapseData", /not a plain absolute directory/],
+      ["adopt.volumes.jitsiProsody", /components.jitsi is off/],
+      ["adopt.volumes.postgresDta", /did you mean 'adopt.volumes.postgresData'/],
+      ["adopt.synapse.signingKeyPath", /outside the mounted state/],
+      ["adopt.synapse.mediaStorePath", /outside \/media_store where adopt.volumes.synapseMedia is mounted/],
+      ["adopt.database.user", /not a plain PostgreSQL identifier/],
+      ["adoptedSecrets.turn_shared_secret", /not encrypted \(got clear text\)/],
+      // moda1 runs no MatrixRTC: a LiveKit key has no consumer there.
+      ["adoptedSecrets.livekit_api_key", /no enabled component uses it/],
+      ["adoptedSecrets.form_secrt", /did you mean 'adoptedSecrets.form_secret'/],
+    ];
+    for (const [key, message] of expected) {
+      const found = problems.find((p) => p.key === `matrix-fleet:${key}`);
+      assert.ok(found, `expected a problem at ${key}; got:\n${text}`);
+      assert.match(`${found.message} ${found.fix}`, message, key);
+      assert.notEqual(found.fix, "", key);
+    }
+    assert.ok(!text.includes("in-clear-text"), "a clear-text secret is never repeated in the report");
+  });
+
+  it("refuses half of LiveKit's key pair", () => {
+    const problems = parseProblems("produktor", { adoptedSecrets: { livekit_api_key: encrypted } });
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.equal(problems[0]!.key, "matrix-fleet:adoptedSecrets.livekit_api_secret");
+  });
+
+  it("checks adopted values without showing them", () => {
+    const problems = adoptedSecretValueProblems(
+      "produktor",
+      ["turn_shared_secret", "form_secret", "macaroon_secret_key", "postgres_password"],
+      {
+        turn_shared_secret: "abc#def",
+        form_secret: "two words",
+        macaroon_secret_key: "fine~@^&*.,;:=+#",
+      },
+    );
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      [
+        "matrix-fleet:adoptedSecrets.turn_shared_secret",
+        "matrix-fleet:adoptedSecrets.form_secret",
+        "matrix-fleet:adoptedSecrets.postgres_password",
+      ],
+    );
+    const text = describeProblems(problems);
+    assert.ok(!text.includes("abc#def") && !text.includes("two words"), text);
+  });
+});
+
+describe("adoption under the mock engine", () => {
+  it("creates no stateful volume: adopted volumes are read, adopted directories bind-mounted, media stays in /data", async () => {
+    const run = await runStack(adoptedOrg([]));
+    const volumes = resourcesOfType(run.resources, "docker:index/volume:Volume");
+    assert.deepEqual(
+      volumes.map((v) => v.readId).sort(),
+      ["chat_postgres-data", "chat_prosody"],
+      "every volume resource is a read of an adopted volume; none is created",
+    );
+    const containers = containersOf(run);
+    const mountsOf = (service: string) =>
+      unwrap(containers.get(`matrix-produktor-${service}`)!.mounts) as Array<Record<string, unknown>>;
+    assert.deepEqual(mountsOf("postgres"), [
+      { type: "volume", source: "chat_postgres-data", target: "/var/lib/postgresql/data" },
+    ]);
+    assert.deepEqual(
+      mountsOf("synapse"),
+      [{ type: "bind", source: "/srv/chat/synapse", target: "/data" }],
+      "media lives inside the adopted data directory, so no media volume is mounted (or created)",
+    );
+    assert.deepEqual(mountsOf("jitsi-prosody"), [
+      { type: "volume", source: "chat_prosody", target: "/var/lib/prosody" },
+    ]);
+    assert.deepEqual(mountsOf("jitsi-web"), [
+      { type: "bind", source: "/srv/chat/jitsi/transcripts", target: "/usr/share/jitsi-meet/transcripts" },
+    ]);
+    const postgres = envOf(containers.get("matrix-produktor-postgres")!);
+    assert.equal(postgres.POSTGRES_USER, "synapse_user");
+    const entrypoint = (unwrap(containers.get("matrix-produktor-synapse")!.entrypoints) as string[]).join(
+      " ",
+    );
+    assert.match(entrypoint, /mkdir -p \/data && chown 991:991 \/data && exec \/start.py/);
+  });
+
+  it("a first preview (outputs unknown) reads the same volumes and still creates none", async () => {
+    const run = await runStack(adoptedOrg([]), { preview: true });
+    const volumes = resourcesOfType(run.resources, "docker:index/volume:Volume");
+    assert.deepEqual(volumes.map((v) => v.readId).sort(), ["chat_postgres-data", "chat_prosody"]);
+  });
+
+  it("existing secret values reach every consumer unchanged, stay secret, and get no RandomPassword", async () => {
+    const baselineOrg = orgFor("produktor", ADOPTION);
+    const names = neededSecrets(baselineOrg);
+    // Where each generated secret lands without adoption: the consumers the adopted value must reach.
+    const baseline = containersOf(await runStack(baselineOrg));
+    const baselineValues = (await runStack(baselineOrg)).stack.secrets.values;
+    const generated = await new Promise<Record<string, string>>((resolve) =>
+      baselineValues.apply((v) => resolve({ ...v })),
+    );
+    const consumersOf = (containers: Map<string, Record<string, unknown>>, value: string) =>
+      [...containers.entries()]
+        .filter(([, inputs]) => JSON.stringify(unwrap(inputs)).includes(JSON.stringify(value).slice(1, -1)))
+        .map(([name]) => name)
+        .sort();
+
+    const existing = existingValues(names);
+    const run = await runStack(adoptedOrg(names), { adoptedSecretValues: existing });
+    assert.deepEqual(resourcesOfType(run.resources, "random:index/randomPassword:RandomPassword"), []);
+    const containers = containersOf(run);
+    for (const name of names) {
+      const expected = consumersOf(baseline, generated[name]!);
+      assert.ok(expected.length > 0, `${name} has consumers`);
+      assert.deepEqual(
+        consumersOf(containers, existing[name]!),
+        expected,
+        `${name} reaches the same consumers`,
+      );
+      assert.deepEqual(consumersOf(containers, generated[name]!), [], `${name}: no generated value left`);
+      for (const consumer of expected) {
+        const inputs = containers.get(consumer)!;
+        const carrying = Object.entries(inputs).filter(([, value]) =>
+          JSON.stringify(unwrap(value)).includes(JSON.stringify(existing[name]).slice(1, -1)),
+        );
+        for (const [input, value] of carrying) {
+          assert.ok(isSecretValue(value), `${consumer}.${input} carries ${name} and must be secret`);
+        }
+      }
+    }
+    // Read the way the servers read them.
+    const homeserver = parseYaml(
+      uploadAt(containers.get("matrix-produktor-synapse")!, "/config/homeserver.yaml"),
+    );
+    const coturn = parseTurnserverConf(
+      uploadAt(containers.get("matrix-produktor-coturn")!, "/etc/coturn/turnserver.conf"),
+    );
+    assert.equal(homeserver.turn_shared_secret, existing.turn_shared_secret);
+    assert.equal(homeserver.macaroon_secret_key, existing.macaroon_secret_key);
+    assert.deepEqual(coturn.get("static-auth-secret"), [existing.turn_shared_secret]);
+    assert.equal(
+      envOf(containers.get("matrix-produktor-postgres")!).POSTGRES_PASSWORD,
+      existing.postgres_password,
+    );
+  });
+
+  it("adopting some secrets still generates the others, and a rotation bump leaves adopted ones alone", async () => {
+    const org = orgFor("produktor", {
+      ...ADOPTION,
+      adoptedSecrets: { turn_shared_secret: encrypted },
+      secretRotation: { turn: "2" },
+    });
+    const run = await runStack(org, { adoptedSecretValues: { turn_shared_secret: "existing-turn" } });
+    const passwords = resourcesOfType(run.resources, "random:index/randomPassword:RandomPassword").map(
+      (r) => r.name,
+    );
+    assert.ok(!passwords.includes("turn-shared-secret"), passwords.join(", "));
+    assert.ok(passwords.includes("macaroon-secret-key"), passwords.join(", "));
+    const homeserver = parseYaml(
+      uploadAt(containersOf(run).get("matrix-produktor-synapse")!, "/config/homeserver.yaml"),
+    );
+    assert.equal(homeserver.turn_shared_secret, "existing-turn");
+    assert.match(String(homeserver.macaroon_secret_key), /^mock/);
+  });
+});

@@ -1,0 +1,297 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { interpolate, parseComposeProject, parseDotEnv } from "../lib/adopt/compose-project";
+import { PROJECT_DIR } from "../lib/stack-files";
+import { orgFor } from "./helpers";
+import { containersOf, envOf, runStack, uploadAt } from "./pulumi-harness";
+import { parseTurnserverConf, parseYaml } from "./parse-formats";
+
+const FIXTURE = "test/fixtures/compose-produktor";
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-cli-"));
+after(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+function adopt(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(PROJECT_DIR, "cli/adopt.ts"), ...args],
+    {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The fixture's secret values, read from its files here, independently of the adopt code. */
+function fixtureSecrets(dir = path.join(PROJECT_DIR, FIXTURE)): Record<string, string> {
+  const homeserver = parseYaml(fs.readFileSync(path.join(dir, "synapse/homeserver.yaml"), "utf8"));
+  const livekit = parseYaml(fs.readFileSync(path.join(dir, "livekit/livekit.yaml"), "utf8"));
+  const [[key, secret]] = Object.entries(livekit.keys as Record<string, string>) as [[string, string]];
+  const env = parseDotEnv(fs.readFileSync(path.join(dir, ".env"), "utf8"));
+  return {
+    registration_shared_secret: homeserver.registration_shared_secret as string,
+    macaroon_secret_key: homeserver.macaroon_secret_key as string,
+    form_secret: homeserver.form_secret as string,
+    turn_shared_secret: homeserver.turn_shared_secret as string,
+    postgres_password: (homeserver.database as { args: { password: string } }).args.password,
+    livekit_api_key: key,
+    livekit_api_secret: secret,
+    jicofo_auth_password: env.JICOFO_AUTH_PASSWORD!,
+    jvb_auth_password: env.JVB_AUTH_PASSWORD!,
+  };
+}
+
+interface JsonReport {
+  stackConfig: Record<string, unknown>;
+  configCommands: string[];
+  secretCommands: string[];
+  secrets: Array<{ name: string; source: string; value?: string }>;
+  differences: Array<{
+    file: string;
+    path: string;
+    kind: string;
+    theirs?: string;
+    ours?: string;
+    hint?: string;
+    reason?: string;
+  }>;
+  blockers: string[];
+  notes: string[];
+}
+
+describe("compose files, read as docker compose reads them (compose-spec)", () => {
+  it("interpolates ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR and $$", () => {
+    const env = { SET: "value", EMPTY: "" };
+    assert.equal(interpolate("${SET}/$SET", env), "value/value");
+    // ':-' replaces unset and empty; '-' replaces only unset (compose-spec "Interpolation").
+    assert.equal(interpolate("${EMPTY:-d}|${EMPTY-d}|${UNSET-d}", env), "d||d");
+    assert.equal(interpolate("$$SET", env), "$SET");
+    assert.throws(() => interpolate("${UNSET:?must be set}", env), /UNSET is required/);
+  });
+
+  it("names volumes <project>_<key>, takes the project name from .env, and resolves bare environment names", () => {
+    const project = parseComposeProject(
+      [
+        "services:",
+        "  db:",
+        "    image: postgres:15-alpine",
+        "    environment: [POSTGRES_PASSWORD, PGTZ=UTC]",
+        "    volumes: [pg:/var/lib/postgresql/data, ext:/backup, ./conf:/etc/conf:ro, /srv/x:/x]",
+        "volumes:",
+        "  pg: {}",
+        "  ext: {external: true, name: legacy_backup}",
+      ].join("\n"),
+      { COMPOSE_PROJECT_NAME: "Chat.Stack", POSTGRES_PASSWORD: "pw" },
+      "ignored",
+    );
+    assert.equal(project.name, "chatstack");
+    const db = project.services[0]!;
+    assert.deepEqual(db.environment, { POSTGRES_PASSWORD: "pw", PGTZ: "UTC" });
+    assert.deepEqual(db.mounts, [
+      { kind: "volume", volume: "chatstack_pg", target: "/var/lib/postgresql/data" },
+      { kind: "volume", volume: "legacy_backup", target: "/backup" },
+      { kind: "bind", source: "./conf", target: "/etc/conf" },
+      { kind: "bind", source: "/srv/x", target: "/x" },
+    ]);
+  });
+});
+
+describe("npm run adopt on a compose deployment modelled on produktor's", () => {
+  const args = ["--stack", "produktor", "--compose", FIXTURE, "--host-dir", "/srv/chat"];
+  const text = adopt(...args);
+  const json = adopt(...args, "--json");
+  const report = JSON.parse(json.stdout || "{}") as JsonReport;
+  const secrets = fixtureSecrets();
+
+  it("exits 0: nothing blocks the cut-over", () => {
+    assert.equal(text.status, 0, text.stderr + text.stdout);
+    assert.deepEqual(report.blockers, []);
+  });
+
+  it("(a) adopts the database volume, the data directory with key and media, the transcripts, the role, and postgres 15", () => {
+    assert.deepEqual(report.stackConfig, {
+      adopt: {
+        volumes: {
+          // compose-spec: a volume without `name:` is <project>_<key>; the project is COMPOSE_PROJECT_NAME.
+          postgresData: "chat_postgres-data",
+          synapseData: "/srv/chat/synapse",
+          jitsiTranscripts: "/srv/chat/jitsi-cfg/transcripts",
+        },
+        synapse: {
+          signingKeyPath: "/data/produktor.io.signing.key",
+          mediaStorePath: "/data/media_store",
+        },
+        database: { user: "synapse_user" },
+      },
+      // PostgreSQL 15 data needs a PostgreSQL 15 server; matrix-fleet's default is 16.
+      images: { postgres: "postgres:15-alpine" },
+    });
+    assert.match(text.stdout, /^\s+matrix-fleet:adopt:$/m);
+  });
+
+  it("(b) prints one config command per setting and one piped secret command per secret", () => {
+    assert.ok(
+      report.configCommands.includes(
+        "pulumi config set --stack produktor --path adopt.volumes.postgresData chat_postgres-data",
+      ),
+      report.configCommands.join("\n"),
+    );
+    assert.equal(report.secretCommands.length, 9, report.secretCommands.join("\n"));
+    assert.ok(
+      report.secretCommands.includes(
+        "npm run --silent adopt -- --stack produktor --compose test/fixtures/compose-produktor --host-dir /srv/chat " +
+          "--print-secret turn_shared_secret | pulumi config set --stack produktor --secret --path adoptedSecrets.turn_shared_secret",
+      ),
+      report.secretCommands.join("\n"),
+    );
+    for (const command of report.secretCommands) assert.ok(text.stdout.includes(command), command);
+  });
+
+  it("never shows a secret value unless asked", () => {
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(!text.stdout.includes(value), `${name} appears in the text report`);
+      assert.ok(!json.stdout.includes(value), `${name} appears in the JSON report`);
+    }
+    const shown = adopt(...args, "--show-secrets");
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(shown.stdout.includes(value), `${name} is shown with --show-secrets`);
+    }
+  });
+
+  it("--print-secret writes exactly the value, for the pipe into pulumi config set", () => {
+    for (const name of ["turn_shared_secret", "macaroon_secret_key", "livekit_api_secret"]) {
+      const printed = adopt(...args, "--print-secret", name);
+      assert.equal(printed.status, 0, printed.stderr);
+      assert.equal(printed.stdout, secrets[name]);
+    }
+  });
+
+  it("(c) lists what would change, with how to keep it or why it is intended; secrets never appear as differences", () => {
+    const find = (file: string, p: string) => report.differences.find((d) => d.file === file && d.path === p);
+    assert.deepEqual(find("homeserver.yaml", "auto_join_rooms"), {
+      file: "homeserver.yaml",
+      path: "auto_join_rooms",
+      kind: "dropped",
+      theirs: '["#lobby:produktor.io"]',
+      hint: "overrides.synapse.auto_join_rooms",
+    });
+    assert.deepEqual(find("homeserver.yaml", "max_upload_size"), {
+      file: "homeserver.yaml",
+      path: "max_upload_size",
+      kind: "changed",
+      theirs: "100M",
+      ours: "50M",
+      hint: "synapse.maxUploadSize",
+    });
+    const url = find("lk-jwt-service environment", "LIVEKIT_URL");
+    assert.equal(url?.theirs, "ws://livekit:7880");
+    assert.equal(url?.ours, "wss://matrix-rtc.produktor.io/livekit/sfu");
+    assert.match(url?.reason ?? "", /known failure/);
+    assert.match(find("livekit.yaml", "rtc.use_external_ip")?.reason ?? "", /known failure/);
+    assert.equal(find("images", "images.synapse")?.theirs, "matrixdotorg/synapse:v1.140.0");
+    // The adopted secrets are the same on both sides, so no secret path is a difference.
+    for (const d of report.differences) {
+      assert.ok(
+        !/secret|password|^keys\./.test(d.path),
+        `secret setting listed as a difference: ${d.file} ${d.path}`,
+      );
+    }
+    assert.match(
+      text.stdout,
+      /dropped\s+auto_join_rooms = \["#lobby:produktor.io"\]\n\s+keep theirs with: overrides.synapse.auto_join_rooms/,
+    );
+  });
+
+  it("notes what it cannot adopt", () => {
+    assert.ok(
+      report.notes.some((n) => /prosody keeps no state/.test(n)),
+      report.notes.join("\n"),
+    );
+  });
+
+  it("the printed config and secrets, applied, deploy the running state: volumes read, values unchanged", async () => {
+    const shown = JSON.parse(adopt(...args, "--json", "--show-secrets").stdout) as JsonReport;
+    const values = Object.fromEntries(shown.secrets.map((s) => [s.name, s.value!]));
+    const org = orgFor("produktor", {
+      ...shown.stackConfig,
+      adoptedSecrets: Object.fromEntries(shown.secrets.map((s) => [s.name, { secure: "v1:test" }])),
+    });
+    const run = await runStack(org, { adoptedSecretValues: values });
+    const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
+    assert.deepEqual(
+      volumes.filter((v) => v.readId !== undefined).map((v) => v.readId),
+      ["chat_postgres-data"],
+    );
+    // The only volume created is prosody's: the running prosody kept no state on a mount (see the notes).
+    assert.deepEqual(
+      volumes.filter((v) => v.readId === undefined).map((v) => v.name),
+      ["produktor-jitsi-prosody-data"],
+    );
+    const containers = containersOf(run);
+    const homeserver = parseYaml(
+      uploadAt(containers.get("matrix-produktor-synapse")!, "/config/homeserver.yaml"),
+    );
+    assert.equal(homeserver.macaroon_secret_key, secrets.macaroon_secret_key);
+    assert.equal(homeserver.signing_key_path, "/data/produktor.io.signing.key");
+    const coturn = parseTurnserverConf(
+      uploadAt(containers.get("matrix-produktor-coturn")!, "/etc/coturn/turnserver.conf"),
+    );
+    assert.deepEqual(coturn.get("static-auth-secret"), [secrets.turn_shared_secret]);
+    assert.equal(envOf(containers.get("matrix-produktor-lk-jwt")!).LIVEKIT_KEY, secrets.livekit_api_key);
+  });
+});
+
+describe("npm run adopt refuses what would lose identity or hide a live fault", () => {
+  it("a server_name that differs from the stack's blocks the cut-over (exit 1)", () => {
+    const result = adopt("--stack", "pro-dukt", "--compose", FIXTURE, "--host-dir", "/srv/chat");
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stdout,
+      /BLOCKERS[\s\S]*server_name is produktor.io in the running Synapse but serverName is pro-dukt.de/,
+    );
+  });
+
+  it("copies of one secret that disagree are reported without their values", () => {
+    const copy = path.join(workDir, "mismatch");
+    fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
+    const conf = path.join(copy, "coturn/turnserver.conf");
+    fs.writeFileSync(
+      conf,
+      fs.readFileSync(conf, "utf8").replace(/static-auth-secret=.*/, "static-auth-secret=stale-turn-secret"),
+    );
+    const result = adopt("--stack", "produktor", "--compose", copy, "--json");
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.ok(
+      report.notes.some((n) =>
+        /turn_shared_secret: turnserver.conf static-auth-secret differs from homeserver.yaml/.test(n),
+      ),
+      report.notes.join("\n"),
+    );
+    assert.ok(!result.stdout.includes("stale-turn-secret"));
+    assert.equal(
+      report.secrets.find((s) => s.name === "turn_shared_secret")?.source,
+      "homeserver.yaml turn_shared_secret",
+    );
+  });
+
+  it("a signing key that is not on a mount blocks the cut-over", () => {
+    const copy = path.join(workDir, "keyless");
+    fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
+    const hs = path.join(copy, "synapse/homeserver.yaml");
+    fs.writeFileSync(
+      hs,
+      fs.readFileSync(hs, "utf8").replace('signing_key_path: "/data/', 'signing_key_path: "/keys/'),
+    );
+    const result = adopt("--stack", "produktor", "--compose", copy);
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stdout,
+      /signing key \(\/keys\/produktor.io.signing.key\) is not on a volume or bind mount/,
+    );
+  });
+});

@@ -11,7 +11,7 @@ import { LAB_NETWORK } from "./overlay";
 import { LabManifest, LabStack } from "./prepare";
 import { ProcessGroup, run, waitFor } from "./processes";
 
-function env(name: string): string {
+export function env(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === "")
     throw new Error(`${name} is not set: run the lab through lab/run.sh`);
@@ -42,91 +42,23 @@ export class LabEnvironment {
   }
 
   async startPostgres(stack: LabStack): Promise<void> {
-    const pgBin = env("PG_BIN");
     const dataDir = path.join(stack.dir, "pg");
-    fs.mkdirSync(dataDir, { recursive: true });
-    for (const dir of [this.manifest.dir, stack.dir, dataDir]) fs.chmodSync(dir, 0o755);
-    run("chown", ["-R", "postgres:postgres", dataDir]);
-    const asPostgres = (command: string, args: string[]) =>
-      run("runuser", ["-u", "postgres", "--", path.join(pgBin, command), ...args]);
-    asPostgres("initdb", [
-      "-D",
-      dataDir,
-      "-U",
-      "postgres",
-      "--auth-local=trust",
-      "--auth-host=scram-sha-256",
-      "--encoding=UTF8",
-      "--locale=C",
-    ]);
-    // Synapse connects over TCP from the lab network with the rendered password (scram), as from its container.
-    fs.appendFileSync(path.join(dataDir, "pg_hba.conf"), `host all all ${LAB_NETWORK} scram-sha-256\n`);
-    this.processes.start(`${stack.stack}-postgres`, "runuser", [
-      "-u",
-      "postgres",
-      "--",
-      path.join(pgBin, "postgres"),
-      "-D",
-      dataDir,
-      "-h",
-      stack.address,
-      "-p",
-      "5432",
-      "-k",
-      dataDir,
-    ]);
-    await waitFor(
-      `${stack.stack} postgres`,
-      () => {
-        try {
-          run(path.join(pgBin, "pg_isready"), ["-h", dataDir, "-p", "5432"]);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      30_000,
-      () => this.processes.logOf(`${stack.stack}-postgres`),
-    );
+    await startPostgresCluster(this.processes, `${stack.stack}-postgres`, dataDir, stack.address);
     // The role and database the rendered homeserver.yaml names, with its password and the C collation Synapse needs.
     const db = (
       yaml.load(this.rendered(stack.stack, "synapse/homeserver.yaml")) as {
         database: { args: Record<string, string> };
       }
     ).database.args;
-    const psql = (sql: string) =>
-      run("runuser", [
-        "-u",
-        "postgres",
-        "--",
-        path.join(pgBin, "psql"),
-        "-h",
-        dataDir,
-        "-p",
-        "5432",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        sql,
-      ]);
-    psql(`CREATE ROLE "${db.user}" LOGIN PASSWORD '${db.password}'`);
-    psql(
-      `CREATE DATABASE "${db.dbname}" OWNER "${db.user}" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
-    );
+    createSynapseDatabase(dataDir, db.user!, db.password!, db.dbname!);
   }
 
   async startSynapse(stack: LabStack): Promise<void> {
-    this.processes.start(
+    await startSynapseProcess(
+      this.processes,
       `${stack.stack}-synapse`,
-      env("SYNAPSE_PYTHON"),
-      ["-m", "synapse.app.homeserver", "--config-path", path.join(stack.dir, "homeserver.yaml")],
-      { cwd: stack.dir },
-    );
-    await waitFor(
-      `${stack.stack} synapse`,
-      () => httpOk(`http://${stack.address}:8008/health`),
-      180_000,
-      () => this.processes.logOf(`${stack.stack}-synapse`),
+      path.join(stack.dir, "homeserver.yaml"),
+      stack.address,
     );
   }
 
@@ -197,4 +129,110 @@ export class LabEnvironment {
   async stop(): Promise<void> {
     await this.processes.stopAll();
   }
+}
+
+/**
+ * A PostgreSQL cluster of its own on a lab address, as the postgres container would run it: password (scram)
+ * logins over TCP from the lab network.
+ */
+export async function startPostgresCluster(
+  processes: ProcessGroup,
+  name: string,
+  dataDir: string,
+  address: string,
+): Promise<void> {
+  const pgBin = env("PG_BIN");
+  fs.mkdirSync(dataDir, { recursive: true });
+  // The postgres user must reach its data directory: open every lab directory on the way.
+  const labRoot = path.resolve(__dirname, "..", ".lab");
+  for (let dir = dataDir; dir.startsWith(labRoot); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
+  run("chown", ["-R", "postgres:postgres", dataDir]);
+  run("runuser", [
+    "-u",
+    "postgres",
+    "--",
+    path.join(pgBin, "initdb"),
+    "-D",
+    dataDir,
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "--encoding=UTF8",
+    "--locale=C",
+  ]);
+  fs.appendFileSync(path.join(dataDir, "pg_hba.conf"), `host all all ${LAB_NETWORK} scram-sha-256\n`);
+  processes.start(name, "runuser", [
+    "-u",
+    "postgres",
+    "--",
+    path.join(pgBin, "postgres"),
+    "-D",
+    dataDir,
+    "-h",
+    address,
+    "-p",
+    "5432",
+    "-k",
+    dataDir,
+  ]);
+  await waitFor(
+    name,
+    () => {
+      try {
+        run(path.join(pgBin, "pg_isready"), ["-h", dataDir, "-p", "5432"]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    () => processes.logOf(name),
+  );
+}
+
+/** A role and its database with the C collation Synapse requires (docs/postgres.md). */
+export function createSynapseDatabase(dataDir: string, user: string, password: string, dbname: string): void {
+  const psql = (sql: string) =>
+    run("runuser", [
+      "-u",
+      "postgres",
+      "--",
+      path.join(env("PG_BIN"), "psql"),
+      "-h",
+      dataDir,
+      "-p",
+      "5432",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+    ]);
+  psql(`CREATE ROLE "${user}" LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
+  psql(
+    `CREATE DATABASE "${dbname}" OWNER "${user}" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+  );
+}
+
+/** Starts Synapse on a config file and waits for /health on the address it listens on. */
+export async function startSynapseProcess(
+  processes: ProcessGroup,
+  name: string,
+  configFile: string,
+  address: string,
+): Promise<void> {
+  processes.start(
+    name,
+    env("SYNAPSE_PYTHON"),
+    ["-m", "synapse.app.homeserver", "--config-path", configFile],
+    {
+      cwd: path.dirname(configFile),
+    },
+  );
+  await waitFor(
+    name,
+    () => httpOk(`http://${address}:8008/health`),
+    180_000,
+    () => processes.logOf(name),
+  );
 }

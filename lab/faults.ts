@@ -1,13 +1,15 @@
 /**
- * Renderer regressions the lab must catch. Each fault edits one rendered production file of produktor the way a
- * broken renderer would (after `render`, before the lab overlay); `lab/faults.sh` starts the lab once per fault
- * and checks that the named scenario fails with a message pointing at the cause.
+ * Renderer regressions the lab must catch. Each fault edits one rendered production file (produktor's, unless it
+ * names another stack) the way a broken renderer would (after `render`, before the lab overlay); `lab/faults.sh`
+ * starts the lab once per fault and checks that the named scenario fails with a message pointing at the cause.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 export interface Fault {
   readonly name: string;
+  /** Whose rendered files it breaks; produktor when absent (medex: the adoption scenario). */
+  readonly stack?: string;
   readonly file: string;
   readonly breaks: (text: string) => string;
   /** `--test-name-pattern` of the scenario that must fail. */
@@ -84,15 +86,41 @@ export const FAULTS: readonly Fault[] = [
     expect:
       /FAIL federation both ways with pro-dukt\.de: produktor\.io → pro-dukt\.de: room with invite failed/,
   },
+  // Adoption: a renderer that forgets the adopted layout or secrets must not get past the restart test.
+  {
+    name: "adopted-signing-key",
+    stack: "medex",
+    file: "synapse/homeserver.yaml",
+    breaks: (text) =>
+      text.replace(
+        /^signing_key_path: .*$/m,
+        "signing_key_path: /data/keys/medex-pflegedienst.de.signing.key",
+      ),
+    scenario: "keeps its server key",
+    expect: /server key changed.*signing_key_path/,
+  },
+  {
+    name: "adopted-registration-secret",
+    stack: "medex",
+    file: "synapse/homeserver.yaml",
+    breaks: (text) =>
+      text.replace(
+        /^registration_shared_secret: .*$/m,
+        `registration_shared_secret: ${"regenerated".padEnd(64, "x")}`,
+      ),
+    scenario: "keeps its server key",
+    expect: /registration_shared_secret/,
+  },
 ];
 
-/** Applies `LAB_FAULT` (if set) to produktor's rendered files; fails loudly if the fault did not change them. */
+/** Applies `LAB_FAULT` (if set) to its stack's rendered files; fails loudly if the fault did not change them. */
 export function applyFault(name: string | undefined, stack: string, renderedDir: string): void {
-  if (name === undefined || name === "" || stack !== "produktor") return;
+  if (name === undefined || name === "") return;
   // A fault may be listed more than once (one entry per scenario that must catch it); all break the same way.
   const fault = FAULTS.find((f) => f.name === name);
   if (fault === undefined)
     throw new Error(`unknown LAB_FAULT ${name}; known: ${FAULTS.map((f) => f.name).join(", ")}`);
+  if ((fault.stack ?? "produktor") !== stack) return;
   const file = path.join(renderedDir, fault.file);
   const before = fs.readFileSync(file, "utf8");
   const after = fault.breaks(before);
@@ -101,7 +129,7 @@ export function applyFault(name: string | undefined, stack: string, renderedDir:
       `fault ${name} did not change ${fault.file}: the fault no longer matches the renderer's output`,
     );
   fs.writeFileSync(file, after);
-  console.log(`lab: fault ${name} injected into produktor/${fault.file}`);
+  console.log(`lab: fault ${name} injected into ${stack}/${fault.file}`);
 }
 
 if (require.main === module) {

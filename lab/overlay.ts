@@ -5,7 +5,9 @@
  *     service binds to / announces that address instead of the WAN address;
  *   - ports that would clash: coturn's CLI (one per instance) is switched off, and LiveKit's ICE/TCP port and UDP
  *     range (bound on every interface, whatever bind_addresses says) move by a per-organisation offset;
- *   - certificate and state paths: the lab's private CA and per-organisation directories under .lab/;
+ *   - certificate and state paths: the lab's private CA, and container paths translated through the stack's
+ *     mounts into directories under .lab/ (a path on no mount is an error: in production it would be lost with
+ *     its container);
  *   - the database host: each organisation's PostgreSQL listens on its lab address.
  * Nothing else. Whatever the lab proves about secrets, keys, URLs, whitelists, rtc_foci and CORS is proved about
  * the production files.
@@ -45,6 +47,8 @@ export interface LabStackPaths {
   readonly keyFile: string;
   /** The stack's production addresses (WAN, Docker host LAN) that the lab address stands in for. */
   readonly productionAddresses: readonly string[];
+  /** Synapse's container mounts: container path -> lab directory, as Docker would mount the stores. */
+  readonly synapseMounts: Readonly<Record<string, string>>;
 }
 
 export function labPaths(
@@ -63,7 +67,28 @@ export function labPaths(
     certFile: path.join(labDir, "ca", `${stack}.pem`),
     keyFile: path.join(labDir, "ca", `${stack}.key`),
     productionAddresses,
+    synapseMounts: {
+      "/data": path.join(dir, "data"),
+      "/media_store": path.join(dir, "media_store"),
+      // Where prepare.ts puts the rendered homeserver.yaml and log.config (the container's uploads).
+      "/config": dir,
+    },
   };
+}
+
+/** A container path as the lab sees it through the mounts; a path on no mount would not survive its container. */
+export function translateContainerPath(
+  containerPath: string,
+  mounts: Readonly<Record<string, string>>,
+): string {
+  const target = Object.keys(mounts)
+    .filter((t) => containerPath === t || containerPath.startsWith(`${t}/`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (target === undefined)
+    throw new Error(
+      `${containerPath} is on no mount (${Object.keys(mounts).join(", ")}): it would be lost with the container`,
+    );
+  return path.join(mounts[target]!, path.posix.relative(target, containerPath));
 }
 
 type Doc = Record<string, unknown>;
@@ -86,10 +111,9 @@ export function overlaySynapse(text: string, lab: LabStackPaths): string {
   for (const listener of listeners) listener.bind_addresses = [lab.address];
   const args = (doc.database as { args: Doc }).args;
   args.host = lab.address;
-  doc.pid_file = path.join(lab.dir, "homeserver.pid");
-  doc.media_store_path = path.join(lab.dir, "media_store");
-  doc.signing_key_path = path.join(lab.dir, "keys", `${String(doc.server_name)}.signing.key`);
-  doc.log_config = path.join(lab.dir, "log.config");
+  for (const key of ["pid_file", "media_store_path", "signing_key_path", "log_config"]) {
+    doc[key] = translateContainerPath(String(doc[key]), lab.synapseMounts);
+  }
   // Certificates: peers present certificates from the lab CA.
   doc.federation_custom_ca_list = [lab.caFile];
   // Addresses: Synapse refuses outbound requests to special ranges by default; the lab's "internet" is one.

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { renderStack } from "../cli/render";
 import { parseStackConfig } from "../lib/stack-config";
 import { SECRET_NAMES, SecretValues } from "../lib/secrets";
@@ -14,6 +15,7 @@ import { readStackFile } from "../lib/stack-files";
 import { applyFault } from "./faults";
 import { nginxConf, serverBlock } from "./npm-nginx";
 import {
+  LAB_ADDRESSES,
   LabStackPaths,
   labPaths,
   overlayCoturn,
@@ -122,11 +124,12 @@ export function prepareLab(): LabManifest {
     certificate(caDir, stack, hostnames);
     const rendered = path.join(renderedDir, stack);
     const read = (file: string) => fs.readFileSync(path.join(rendered, file), "utf8");
-    fs.mkdirSync(path.join(paths.dir, "keys"), { recursive: true });
-    fs.writeFileSync(
-      path.join(paths.dir, "homeserver.yaml"),
-      overlaySynapse(read("synapse/homeserver.yaml"), paths),
-    );
+    const homeserver = overlaySynapse(read("synapse/homeserver.yaml"), paths);
+    // The container's bootstrap creates the signing key's directory; Synapse then generates the key there.
+    fs.mkdirSync(path.dirname(String((yaml.load(homeserver) as Record<string, unknown>).signing_key_path)), {
+      recursive: true,
+    });
+    fs.writeFileSync(path.join(paths.dir, "homeserver.yaml"), homeserver);
     fs.copyFileSync(path.join(rendered, "synapse/log.config"), path.join(paths.dir, "log.config"));
     if (org.components.coturn)
       fs.writeFileSync(
@@ -152,6 +155,8 @@ export function prepareLab(): LabManifest {
       components: { coturn: org.components.coturn, matrixRtc: org.components.matrixRtc },
     });
   }
+  // medex is not one of the running organisations: lab/adopt.test.ts brings it up from a compose-era layout.
+  run("ip", ["-n", NAMESPACE, "addr", "add", `${LAB_ADDRESSES.medex}/32`, "dev", "lab0"]);
   const nginxDir = path.join(LAB_DIR, "nginx");
   fs.mkdirSync(nginxDir, { recursive: true });
   fs.writeFileSync(path.join(nginxDir, "nginx.conf"), nginxConf(nginxDir, servers));

@@ -42,6 +42,21 @@ export class ProcessGroup {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   }
 
+  /** Stops one child by PID (SIGTERM, then SIGKILL after the grace period) and forgets it. */
+  async stopOne(name: string, graceMs = 5000): Promise<void> {
+    const index = this.children.findIndex((c) => c.name === name);
+    if (index < 0) throw new Error(`no process ${name} was started`);
+    const [{ child }] = this.children.splice(index, 1) as [{ name: string; child: ChildProcess }];
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) await sleep(100);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    // Its port must be free before the next server binds it.
+    while (child.exitCode === null && child.signalCode === null && Date.now() < deadline + 2000)
+      await sleep(50);
+  }
+
   /** Stops every child by PID: SIGTERM, then SIGKILL after a grace period. */
   async stopAll(graceMs = 5000): Promise<void> {
     const alive = this.children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
@@ -69,10 +84,17 @@ export async function waitFor(
   probe: () => Promise<boolean> | boolean,
   timeoutMs: number,
   logTail: () => string = () => "",
+  /** The process being waited for: when it has exited, waiting longer cannot help. */
+  child?: ChildProcess,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   while (Date.now() < deadline) {
+    if (child !== undefined && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new Error(
+        `${what} exited (${child.exitCode ?? child.signalCode}) before it was ready\n--- log tail ---\n${logTail().split("\n").slice(-30).join("\n")}`,
+      );
+    }
     try {
       if (await probe()) return;
     } catch (error) {

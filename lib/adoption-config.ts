@@ -81,12 +81,27 @@ export function parseAdoption(top: SectionReader, serverName: string, components
   database.rejectUnknownKeys();
   adopt.rejectUnknownKeys();
 
+  const secrets = adoptedSecretNames(top, components);
+  // docker-jitsi-meet since stable-10741 creates prosody's service accounts only when missing ("User exists"
+  // otherwise; docs/upstream/adoption.md §8): with adopted prosody storage, new passwords would lock jicofo and
+  // jvb out, so the existing ones must come along.
+  if (stores.jitsiProsody !== undefined) {
+    for (const name of ["jicofo_auth_password", "jvb_auth_password"] as const) {
+      if (!secrets.includes(name))
+        top.report(
+          `adoptedSecrets.${name}`,
+          "is not adopted, but adopt.volumes.jitsiProsody is: prosody keeps the accounts it has, so a new password would lock jicofo/jvb out",
+          `adopt it (npm run adopt prints the command), or do not adopt the prosody storage`,
+        );
+    }
+  }
+
   return {
     stores,
     signingKeyPath,
     mediaStorePath,
     database: { user, name },
-    secrets: adoptedSecretNames(top, components),
+    secrets,
   };
 }
 

@@ -279,6 +279,19 @@ describe("npm run adopt refuses what would lose identity or hide a live fault", 
     );
   });
 
+  it("an unset macaroon_secret_key is adopted as what Synapse used instead: registration_shared_secret", () => {
+    const copy = path.join(workDir, "no-macaroon");
+    fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
+    const hs = path.join(copy, "synapse/homeserver.yaml");
+    fs.writeFileSync(hs, fs.readFileSync(hs, "utf8").replace(/^macaroon_secret_key: .*\n/m, ""));
+    const report = JSON.parse(
+      adopt("--stack", "produktor", "--compose", copy, "--json").stdout,
+    ) as JsonReport;
+    assert.match(report.secrets.find((s) => s.name === "macaroon_secret_key")?.source ?? "", /fallback/);
+    const printed = adopt("--stack", "produktor", "--compose", copy, "--print-secret", "macaroon_secret_key");
+    assert.equal(printed.stdout, fixtureSecrets().registration_shared_secret);
+  });
+
   it("a signing key that is not on a mount blocks the cut-over", () => {
     const copy = path.join(workDir, "keyless");
     fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });

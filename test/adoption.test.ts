@@ -32,12 +32,18 @@ const ADOPTION = {
     },
     database: { user: "synapse_user", name: "synapse" },
   },
+  // Adopted prosody storage keeps its accounts, so their passwords come along (checked by the config).
+  adoptedSecrets: { jicofo_auth_password: encrypted, jvb_auth_password: encrypted },
 };
+const PROSODY_PASSWORDS = { jicofo_auth_password: "existing-jicofo", jvb_auth_password: "existing-jvb" };
 
 function adoptedOrg(secrets: readonly SecretName[]) {
   return orgFor("produktor", {
     ...ADOPTION,
-    adoptedSecrets: Object.fromEntries(secrets.map((name) => [name, encrypted])),
+    adoptedSecrets: {
+      ...ADOPTION.adoptedSecrets,
+      ...Object.fromEntries(secrets.map((name) => [name, encrypted])),
+    },
   });
 }
 
@@ -70,7 +76,12 @@ describe("adoption config", () => {
       jitsiProsody: { kind: "volume", name: "chat_prosody" },
       jitsiTranscripts: { kind: "hostPath", path: "/srv/chat/jitsi/transcripts" },
     });
-    assert.deepEqual(org.adoption.secrets, ["turn_shared_secret", "postgres_password"]);
+    assert.deepEqual(org.adoption.secrets, [
+      "turn_shared_secret",
+      "postgres_password",
+      "jicofo_auth_password",
+      "jvb_auth_password",
+    ]);
     const homeserver = buildStackPlan(org, placeholderSecrets()).synapse.homeserver as Record<
       string,
       unknown
@@ -125,6 +136,15 @@ describe("adoption config", () => {
     assert.ok(!text.includes("in-clear-text"), "a clear-text secret is never repeated in the report");
   });
 
+  it("adopted prosody storage needs the jicofo and jvb passwords it already holds", () => {
+    const problems = parseProblems("produktor", { adopt: { volumes: { jitsiProsody: "chat_prosody" } } });
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ["matrix-fleet:adoptedSecrets.jicofo_auth_password", "matrix-fleet:adoptedSecrets.jvb_auth_password"],
+      describeProblems(problems),
+    );
+  });
+
   it("refuses half of LiveKit's key pair", () => {
     const problems = parseProblems("produktor", { adoptedSecrets: { livekit_api_key: encrypted } });
     assert.equal(problems.length, 1, describeProblems(problems));
@@ -156,7 +176,7 @@ describe("adoption config", () => {
 
 describe("adoption under the mock engine", () => {
   it("creates no stateful volume: adopted volumes are read, adopted directories bind-mounted, media stays in /data", async () => {
-    const run = await runStack(adoptedOrg([]));
+    const run = await runStack(adoptedOrg([]), { adoptedSecretValues: PROSODY_PASSWORDS });
     const volumes = resourcesOfType(run.resources, "docker:index/volume:Volume");
     assert.deepEqual(
       volumes.map((v) => v.readId).sort(),
@@ -189,13 +209,14 @@ describe("adoption under the mock engine", () => {
   });
 
   it("a first preview (outputs unknown) reads the same volumes and still creates none", async () => {
-    const run = await runStack(adoptedOrg([]), { preview: true });
+    const run = await runStack(adoptedOrg([]), { preview: true, adoptedSecretValues: PROSODY_PASSWORDS });
     const volumes = resourcesOfType(run.resources, "docker:index/volume:Volume");
     assert.deepEqual(volumes.map((v) => v.readId).sort(), ["chat_postgres-data", "chat_prosody"]);
   });
 
   it("existing secret values reach every consumer unchanged, stay secret, and get no RandomPassword", async () => {
-    const baselineOrg = orgFor("produktor", ADOPTION);
+    // Which container consumes a secret does not depend on adoption: the plain stack shows where each goes.
+    const baselineOrg = orgFor("produktor");
     const names = neededSecrets(baselineOrg);
     // Where each generated secret lands without adoption: the consumers the adopted value must reach.
     const baseline = containersOf(await runStack(baselineOrg));
@@ -251,10 +272,12 @@ describe("adoption under the mock engine", () => {
   it("adopting some secrets still generates the others, and a rotation bump leaves adopted ones alone", async () => {
     const org = orgFor("produktor", {
       ...ADOPTION,
-      adoptedSecrets: { turn_shared_secret: encrypted },
+      adoptedSecrets: { ...ADOPTION.adoptedSecrets, turn_shared_secret: encrypted },
       secretRotation: { turn: "2" },
     });
-    const run = await runStack(org, { adoptedSecretValues: { turn_shared_secret: "existing-turn" } });
+    const run = await runStack(org, {
+      adoptedSecretValues: { ...PROSODY_PASSWORDS, turn_shared_secret: "existing-turn" },
+    });
     const passwords = resourcesOfType(run.resources, "random:index/randomPassword:RandomPassword").map(
       (r) => r.name,
     );

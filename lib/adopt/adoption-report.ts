@@ -202,7 +202,14 @@ function findSecrets(deployment: RunningDeployment, notes: string[]): FoundSecre
     registration_shared_secret: [
       ["homeserver.yaml registration_shared_secret", hs?.content.registration_shared_secret],
     ],
-    macaroon_secret_key: [["homeserver.yaml macaroon_secret_key", hs?.content.macaroon_secret_key]],
+    // Unset, Synapse falls back to registration_shared_secret (synapse/config/key.py; docs/upstream/adoption.md §6).
+    macaroon_secret_key: [
+      ["homeserver.yaml macaroon_secret_key", hs?.content.macaroon_secret_key],
+      [
+        "homeserver.yaml registration_shared_secret (Synapse's fallback for an unset macaroon_secret_key)",
+        hs?.content.macaroon_secret_key === undefined ? hs?.content.registration_shared_secret : undefined,
+      ],
+    ],
     form_secret: [["homeserver.yaml form_secret", hs?.content.form_secret]],
     // Synapse's copy is the one the running database accepts: POSTGRES_PASSWORD only applied at initdb.
     postgres_password: [

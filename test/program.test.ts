@@ -57,4 +57,28 @@ describe("the Pulumi program's config loading", () => {
     await engineWithStack("produktor", true, { overrides: { livekit: { rtc: { use_external_ip: true } } } });
     assert.throws(loadProgramConfig, /matrix-fleet:overrides\.livekit\.rtc\.use_external_ip/);
   });
+
+  it("hands adopted secrets (decrypted by the engine) to the stack as one secret output", async () => {
+    await engineWithStack("moda1", true, {
+      adoptedSecrets: { macaroon_secret_key: "existing~macaroon;#1", postgres_password: "existing-pg" },
+    });
+    const { org, adoptedSecretValues } = loadProgramConfig();
+    assert.deepEqual(org.adoption.secrets, ["macaroon_secret_key", "postgres_password"]);
+    assert.equal(await adoptedSecretValues.isSecret, true);
+    const values = await new Promise((resolve) => adoptedSecretValues.apply(resolve));
+    assert.deepEqual(values, {
+      macaroon_secret_key: "existing~macaroon;#1",
+      postgres_password: "existing-pg",
+    });
+  });
+
+  it("refuses an adopted value a consumer would misread, without printing it", async () => {
+    await engineWithStack("moda1", true, { adoptedSecrets: { turn_shared_secret: "with a space" } });
+    assert.throws(loadProgramConfig, (error: unknown) => {
+      assert.ok(error instanceof pulumi.RunError);
+      assert.match(error.message, /matrix-fleet:adoptedSecrets\.turn_shared_secret: holds characters/);
+      assert.ok(!error.message.includes("with a space"));
+      return true;
+    });
+  });
 });

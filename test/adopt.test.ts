@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { interpolate, parseComposeProject, parseDotEnv } from "../lib/adopt/compose-project";
 import { PROJECT_DIR } from "../lib/stack-files";
-import { orgFor } from "./helpers";
+import { orgFor, runTool } from "./helpers";
 import { containersOf, envOf, runStack, uploadAt } from "./pulumi-harness";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 
@@ -14,17 +13,17 @@ const FIXTURE = "test/fixtures/compose-produktor";
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-cli-"));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
-function adopt(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    ["--import", "tsx", path.join(PROJECT_DIR, "cli/adopt.ts"), ...args],
-    {
-      cwd: PROJECT_DIR,
-      encoding: "utf8",
-      timeout: 60_000,
-    },
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function adopt(...args: string[]) {
+  return runTool("adopt", args);
+}
+
+/** A copy of the fixture with one file edited, for a variant of the deployment. */
+function fixtureVariant(name: string, file: string, edit: (text: string) => string): string {
+  const copy = path.join(workDir, name);
+  fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
+  const target = path.join(copy, file);
+  fs.writeFileSync(target, edit(fs.readFileSync(target, "utf8")));
+  return copy;
 }
 
 /** The fixture's secret values, read from its files here, independently of the adopt code. */
@@ -257,12 +256,8 @@ describe("npm run adopt refuses what would lose identity or hide a live fault", 
   });
 
   it("copies of one secret that disagree are reported without their values", () => {
-    const copy = path.join(workDir, "mismatch");
-    fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
-    const conf = path.join(copy, "coturn/turnserver.conf");
-    fs.writeFileSync(
-      conf,
-      fs.readFileSync(conf, "utf8").replace(/static-auth-secret=.*/, "static-auth-secret=stale-turn-secret"),
+    const copy = fixtureVariant("mismatch", "coturn/turnserver.conf", (text) =>
+      text.replace(/static-auth-secret=.*/, "static-auth-secret=stale-turn-secret"),
     );
     const result = adopt("--stack", "produktor", "--compose", copy, "--json");
     const report = JSON.parse(result.stdout) as JsonReport;
@@ -280,10 +275,9 @@ describe("npm run adopt refuses what would lose identity or hide a live fault", 
   });
 
   it("an unset macaroon_secret_key is adopted as what Synapse used instead: registration_shared_secret", () => {
-    const copy = path.join(workDir, "no-macaroon");
-    fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
-    const hs = path.join(copy, "synapse/homeserver.yaml");
-    fs.writeFileSync(hs, fs.readFileSync(hs, "utf8").replace(/^macaroon_secret_key: .*\n/m, ""));
+    const copy = fixtureVariant("no-macaroon", "synapse/homeserver.yaml", (text) =>
+      text.replace(/^macaroon_secret_key: .*\n/m, ""),
+    );
     const report = JSON.parse(
       adopt("--stack", "produktor", "--compose", copy, "--json").stdout,
     ) as JsonReport;
@@ -293,12 +287,8 @@ describe("npm run adopt refuses what would lose identity or hide a live fault", 
   });
 
   it("a signing key that is not on a mount blocks the cut-over", () => {
-    const copy = path.join(workDir, "keyless");
-    fs.cpSync(path.join(PROJECT_DIR, FIXTURE), copy, { recursive: true });
-    const hs = path.join(copy, "synapse/homeserver.yaml");
-    fs.writeFileSync(
-      hs,
-      fs.readFileSync(hs, "utf8").replace('signing_key_path: "/data/', 'signing_key_path: "/keys/'),
+    const copy = fixtureVariant("keyless", "synapse/homeserver.yaml", (text) =>
+      text.replace('signing_key_path: "/data/', 'signing_key_path: "/keys/'),
     );
     const result = adopt("--stack", "produktor", "--compose", copy);
     assert.equal(result.status, 1);

@@ -1,10 +1,12 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { deepMerge } from "../lib/merge";
 import { OrgConfig } from "../lib/model";
 import { StackPlan, buildStackPlan } from "../lib/plan";
 import { Problem } from "../lib/problems";
 import { SecretValues, placeholderSecrets } from "../lib/secrets";
 import { loadOrgConfig, parseStackConfig } from "../lib/stack-config";
-import { readStackFile } from "../lib/stack-files";
+import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
 
 export const STACKS = ["medex", "moda1", "pro-dukt", "produktor"] as const;
 
@@ -39,4 +41,21 @@ export function parseProblems(stack: string, changes: Record<string, unknown>): 
 /** Renders problems as one string for readable assertion failures. */
 export function describeProblems(problems: readonly Problem[]): string {
   return problems.map((p) => `${p.stack} ${p.key}: ${p.message}`).join("\n");
+}
+
+/** Runs one of the command-line tools (`cli/<tool>.ts`) as an operator would, bounded in time. */
+export function runTool(
+  tool: string,
+  args: readonly string[],
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(PROJECT_DIR, "cli", `${tool}.ts`), ...args],
+    {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,26 +1,17 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { PROJECT_DIR } from "../lib/stack-files";
+import { runTool } from "./helpers";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-cli-"));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
-function render(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    ["--import", "tsx", path.join(PROJECT_DIR, "cli/render.ts"), ...args],
-    {
-      cwd: PROJECT_DIR,
-      encoding: "utf8",
-      timeout: 60_000,
-    },
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function render(...args: string[]) {
+  return runTool("render", args);
 }
 
 describe("render --stack all", () => {

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { IMAGE_NAMES } from "../images";
 import { formatProblem } from "../problems";
 import { deepMerge } from "../merge";
 import { OrgConfig, StateStoreId } from "../model";
@@ -255,16 +256,6 @@ function findSecrets(deployment: RunningDeployment, notes: string[]): FoundSecre
   return found;
 }
 
-const ROLE_IMAGES: ReadonlyArray<readonly [ServiceRole, keyof OrgConfig["images"]]> = [
-  ["synapse", "synapse"],
-  ["postgres", "postgres"],
-  ["elementWeb", "elementWeb"],
-  ["coturn", "coturn"],
-  ["livekit", "livekit"],
-  ["lkJwt", "lkJwt"],
-  ["ketesa", "ketesa"],
-];
-
 function tagOf(image: string): string {
   const last = image.split("/").pop() ?? "";
   const colon = last.lastIndexOf(":");
@@ -503,8 +494,8 @@ function serviceDifferences(org: OrgConfig, deployment: RunningDeployment): Diff
       hint: enabled ? undefined : `components.${component}: true`,
     });
   }
-  for (const [role, image] of ROLE_IMAGES) {
-    const running = deployment.services[role]?.image;
+  for (const image of IMAGE_NAMES) {
+    const running = deployment.services[image]?.image;
     if (running === undefined || running === org.images[image]) continue;
     differences.push({
       file: "images",

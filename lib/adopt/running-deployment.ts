@@ -1,20 +1,13 @@
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { ImageName } from "../model";
 import { ComposeMount, ComposeProject, ComposeService, mountFor, parseDotEnv } from "./compose-project";
 
-/** The services of a compose deployment matrix-fleet knows, by what their image is. */
-export type ServiceRole =
-  | "synapse"
-  | "postgres"
-  | "elementWeb"
-  | "coturn"
-  | "livekit"
-  | "lkJwt"
-  | "jitsiWeb"
-  | "jitsiProsody"
-  | "jitsiJicofo"
-  | "jitsiJvb"
-  | "ketesa";
+/**
+ * The services of a compose deployment matrix-fleet knows, by what their image is: one per image the stacks
+ * run, so a role names the image setting it corresponds to.
+ */
+export type ServiceRole = ImageName;
 
 /** Image repository patterns, most specific first (Ketesa's ancestor synapse-admin contains "synapse"). */
 const ROLE_BY_IMAGE: ReadonlyArray<readonly [RegExp, ServiceRole]> = [

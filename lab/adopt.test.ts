@@ -155,17 +155,24 @@ describe("adopting medex from its compose layout", () => {
   );
   after(async () => processes.stopAll());
 
-  let report: {
+  type Report = {
     stackConfig: Doc;
     secretCommands: string[];
     blockers: string[];
     secrets: Array<{ name: string }>;
   };
-
-  it("adopt finds the data directory, the key inside it, the database role, and no blocker", () => {
+  let cached: Report | undefined;
+  /** `npm run adopt --json` on the compose directory, once (each scenario may run alone under a name filter). */
+  function adoptReport(): Report {
+    if (cached !== undefined) return cached;
     const result = adopt("--stack", STACK, "--compose", COMPOSE, "--json");
     assert.equal(result.status, 0, result.stderr + result.stdout);
-    report = JSON.parse(result.stdout) as typeof report;
+    cached = JSON.parse(result.stdout) as Report;
+    return cached;
+  }
+
+  it("adopt finds the data directory, the key inside it, the database role, and no blocker", () => {
+    const report = adoptReport();
     assert.deepEqual(report.blockers, []);
     assert.deepEqual((report.stackConfig.adopt as Doc).volumes, {
       postgresData: "medex_pgdata",
@@ -185,7 +192,7 @@ describe("adopting medex from its compose layout", () => {
   });
 
   it("medex restarted from the rendered, adopted config keeps its server key, its users' sessions and its registration secret", async () => {
-    assert.ok(report !== undefined, "the adopt scenario ran first");
+    const report = adoptReport();
     // The operator's steps: merge (a) into the stack file, pipe each secret into the (encrypted) stack config.
     const project = path.join(DIR, "project");
     fs.mkdirSync(project, { recursive: true });

@@ -33,8 +33,8 @@ export class JitsiMeet extends pulumi.ComponentResource {
       envList(context.plan, (plan) => (plan.jitsi === undefined ? undefined : pick(plan.jitsi)));
 
     this.stores = {
-      prosody: new StateStore("jitsiProsody", `${name}-prosody-data`, org, "jitsi-prosody", child),
-      transcripts: new StateStore("jitsiTranscripts", `${name}-transcripts`, org, "jitsi-transcripts", child),
+      prosody: new StateStore("jitsiProsody", `${name}-prosody-data`, org, child),
+      transcripts: new StateStore("jitsiTranscripts", `${name}-transcripts`, org, child),
     };
 
     this.prosody = new docker.Container(

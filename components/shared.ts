@@ -2,6 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig, StateStoreId } from "../lib/model";
 import { StackPlan } from "../lib/plan";
+import { dockerName } from "../lib/topology";
+import { STATE_STORES } from "../lib/adoption-config";
 import { FileId } from "../lib/render-files";
 
 /** What every service component of one organisation receives from `HomeserverStack`. */
@@ -21,10 +23,7 @@ export interface ServiceContext {
   readonly proxyHostDomains: readonly string[];
 }
 
-/** Docker object names carry the stack so that two organisations could share a host without collisions. */
-export function dockerName(stack: string, service: string): string {
-  return `matrix-${stack}-${service}`;
-}
+export { dockerName } from "../lib/topology";
 
 /** Settings every long-running container shares. */
 export function serviceDefaults(stack: string, service: string, memoryMb: number) {
@@ -88,7 +87,6 @@ export class StateStore {
     readonly id: StateStoreId,
     resourceName: string,
     org: OrgConfig,
-    service: string,
     opts: pulumi.CustomResourceOptions,
   ) {
     const adopted = org.adoption.stores[id];
@@ -97,7 +95,7 @@ export class StateStore {
       this.volume = new docker.Volume(
         resourceName,
         {
-          name: dockerName(org.stack, service),
+          name: dockerName(org.stack, STATE_STORES[id].volume),
           labels: [{ label: "org.matrix-fleet.stack", value: org.stack }],
         },
         { ...opts, protect: true, retainOnDelete: true },

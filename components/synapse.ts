@@ -26,13 +26,10 @@ export class Synapse extends pulumi.ComponentResource {
     const child = { parent: this, provider: context.provider };
     const stack = org.stack;
 
-    const database = new StateStore("postgresData", `${name}-postgres-data`, org, "postgres-data", child);
+    const database = new StateStore("postgresData", `${name}-postgres-data`, org, child);
     const mounts = synapseMounts(org).map(({ target, store }) => ({
       target,
-      store:
-        store === "synapseData"
-          ? new StateStore(store, `${name}-data`, org, "synapse-data", child)
-          : new StateStore(store, `${name}-media`, org, "synapse-media", child),
+      store: new StateStore(store, store === "synapseData" ? `${name}-data` : `${name}-media`, org, child),
     }));
     this.stores = [database, ...mounts.map((m) => m.store)];
     const { user, name: dbname } = org.adoption.database;

@@ -5,15 +5,27 @@ import { Problem, problem } from "./problems";
 import { SECRET_NAMES, SecretName, neededSecrets } from "./secrets";
 import { DATABASE, SYNAPSE_PATHS, defaultSigningKeyPath, isUnder } from "./topology";
 
-/** Every state store a stack can adopt, with the component that needs it. */
+/** Every state store a stack can adopt: what it holds, the volume the stack creates otherwise, who needs it. */
 export const STATE_STORES: Readonly<
-  Record<StateStoreId, { readonly what: string; readonly jitsi: boolean }>
+  Record<StateStoreId, { readonly what: string; readonly volume: string; readonly jitsi: boolean }>
 > = {
-  postgresData: { what: "PostgreSQL data directory (/var/lib/postgresql/data)", jitsi: false },
-  synapseData: { what: `Synapse data directory (${SYNAPSE_PATHS.dataDir}: signing key)`, jitsi: false },
-  synapseMedia: { what: `Synapse media store (${SYNAPSE_PATHS.mediaStore})`, jitsi: false },
-  jitsiProsody: { what: "Jitsi prosody state (/var/lib/prosody)", jitsi: true },
-  jitsiTranscripts: { what: "Jitsi transcripts (/usr/share/jitsi-meet/transcripts)", jitsi: true },
+  postgresData: { what: "PostgreSQL data (/var/lib/postgresql/data)", volume: "postgres-data", jitsi: false },
+  synapseData: {
+    what: `Synapse data (${SYNAPSE_PATHS.dataDir}: signing key)`,
+    volume: "synapse-data",
+    jitsi: false,
+  },
+  synapseMedia: {
+    what: `Synapse media (${SYNAPSE_PATHS.mediaStore})`,
+    volume: "synapse-media",
+    jitsi: false,
+  },
+  jitsiProsody: { what: "Jitsi prosody state (/var/lib/prosody)", volume: "jitsi-prosody", jitsi: true },
+  jitsiTranscripts: {
+    what: "Jitsi transcripts (/usr/share/jitsi-meet/transcripts)",
+    volume: "jitsi-transcripts",
+    jitsi: true,
+  },
 };
 export const STATE_STORE_IDS = Object.keys(STATE_STORES) as StateStoreId[];
 

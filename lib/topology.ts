@@ -15,6 +15,11 @@ export const SYNAPSE_PATHS = {
   mediaStore: "/media_store",
 } as const;
 
+/** Docker object names carry the stack so that two organisations could share a host without collisions. */
+export function dockerName(stack: string, service: string): string {
+  return `matrix-${stack}-${service}`;
+}
+
 /** Synapse's image runs Synapse as this user (docker/start.py: UID/GID default 991). */
 export const SYNAPSE_UID = 991;
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { adoptedSecretValueProblems } from "../lib/adoption-config";
+import { renderSummary } from "../config-templates/summary";
 import { buildStackPlan } from "../lib/plan";
 import { SecretName, neededSecrets, placeholderSecrets } from "../lib/secrets";
 import { describeProblems, orgFor, parseProblems } from "./helpers";
@@ -288,5 +289,52 @@ describe("adoption under the mock engine", () => {
     );
     assert.equal(homeserver.turn_shared_secret, "existing-turn");
     assert.match(String(homeserver.macaroon_secret_key), /^mock/);
+  });
+
+  it("later changes (every rotation group bumped, Element rebranded) leave every adopted store as it was", async () => {
+    const stores = (run: Awaited<ReturnType<typeof runStack>>) => {
+      const containers = containersOf(run);
+      return {
+        reads: resourcesOfType(run.resources, "docker:index/volume:Volume").map((v) => [v.name, v.readId]),
+        mounts: ["postgres", "synapse", "jitsi-prosody", "jitsi-web"].map((service) =>
+          unwrap(containers.get(`matrix-produktor-${service}`)!.mounts),
+        ),
+      };
+    };
+    const before = stores(await runStack(adoptedOrg([]), { adoptedSecretValues: PROSODY_PASSWORDS }));
+    const changed = orgFor("produktor", {
+      ...ADOPTION,
+      secretRotation: { turn: "2", livekit: "2", synapse: "2", jitsi: "2" },
+      element: { brand: "Produktor Chat" },
+    });
+    const after = stores(await runStack(changed, { adoptedSecretValues: PROSODY_PASSWORDS }));
+    assert.deepEqual(after, before);
+    assert.ok(
+      before.reads.every(([, id]) => id !== undefined),
+      "no volume is ever created",
+    );
+  });
+});
+
+describe("the rendered summary says where state lives and which secrets are adopted", () => {
+  it("names adopted stores and secrets, and the volumes the stack creates otherwise", () => {
+    const summary = renderSummary(adoptedOrg(["turn_shared_secret"]));
+    assert.match(
+      summary,
+      /\| postgresData \| .* \| adopted volume `chat_postgres-data` \(read, never owned\) \|/,
+    );
+    assert.match(
+      summary,
+      /\| synapseData \| .* \| adopted directory `\/srv\/chat\/synapse` \(bind mount\) \|/,
+    );
+    assert.doesNotMatch(summary, /synapseMedia/, "media lives inside the adopted data directory");
+    assert.match(summary, /Signing key `\/data\/produktor.io.signing.key`, media `\/data\/media_store`/);
+    assert.match(summary, /\| `turn_shared_secret` \| adopted \|/);
+    assert.match(summary, /\| `form_secret` \| generated \|/);
+    const plain = renderSummary(orgFor("moda1"));
+    assert.match(
+      plain,
+      /\| synapseMedia \| .* \| volume `matrix-moda1-synapse-media` \(created, protected\) \|/,
+    );
   });
 });

@@ -245,6 +245,41 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
   });
 });
 
+describe("npm run adopt on a layout with Synapse's data in a named volume", () => {
+  const copy = fixtureVariant("named-volume", "docker-compose.yml", (text) =>
+    text
+      .replace("      - ./synapse:/data", "      - synapse-data:/data")
+      .replace("volumes:\n  postgres-data: {}", "volumes:\n  postgres-data: {}\n  synapse-data: {}"),
+  );
+
+  it("asks for a copy of homeserver.yaml out of the volume, and blocks until it has one", () => {
+    const result = adopt("--stack", "produktor", "--compose", copy, "--json");
+    assert.equal(result.status, 1);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.ok(
+      report.notes.some((n) => n.includes("docker compose cp synapse:/data/homeserver.yaml homeserver.yaml")),
+      report.notes.join("\n"),
+    );
+    assert.ok(
+      report.blockers.some((b) => /homeserver.yaml was not found/.test(b)),
+      report.blockers.join("\n"),
+    );
+  });
+
+  it("with the copy next to the compose file, adopts the volume by its compose name", () => {
+    fs.copyFileSync(path.join(copy, "synapse/homeserver.yaml"), path.join(copy, "homeserver.yaml"));
+    const result = adopt("--stack", "produktor", "--compose", copy, "--json");
+    assert.equal(result.status, 0, result.stdout);
+    const adoptSection = (JSON.parse(result.stdout) as JsonReport).stackConfig.adopt as Record<
+      string,
+      Record<string, string>
+    >;
+    assert.equal(adoptSection.volumes!.synapseData, "chat_synapse-data");
+    assert.equal(adoptSection.synapse!.signingKeyPath, "/data/produktor.io.signing.key");
+    assert.equal(adoptSection.synapse!.mediaStorePath, "/data/media_store");
+  });
+});
+
 describe("npm run adopt refuses what would lose identity or hide a live fault", () => {
   it("a server_name that differs from the stack's blocks the cut-over (exit 1)", () => {
     const result = adopt("--stack", "pro-dukt", "--compose", FIXTURE, "--host-dir", "/srv/chat");

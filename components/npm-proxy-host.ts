@@ -58,6 +58,35 @@ export function managedView(remote: RemoteProxyHost, desired: NpmProxyHost): Npm
   return view as unknown as NpmProxyHost;
 }
 
+/** True when the engine's unknown sentinel stands anywhere in `value`. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === pulumi.runtime.unknownValue) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/**
+ * True when the value at a schema violation's path (`""`, `forward_port`, `locations[1].path`), or any value on
+ * the way to it, is unknown or holds an unknown: the violation may be an artefact of the preview.
+ */
+export function isUnknownAt(body: unknown, field: string): boolean {
+  let value = body;
+  const steps = field === "" ? [] : field.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "");
+  for (const step of steps) {
+    if (value === pulumi.runtime.unknownValue) return true;
+    if (typeof value !== "object" || value === null) return false;
+    value = (value as Record<string, unknown>)[step];
+  }
+  return containsUnknown(value);
+}
+
+function knownDomain(host: unknown): string | undefined {
+  const first = (host as { domain_names?: unknown } | undefined)?.domain_names;
+  const domain = Array.isArray(first) ? first[0] : undefined;
+  return typeof domain === "string" && domain !== pulumi.runtime.unknownValue ? domain : undefined;
+}
+
 const sameDomains = (a: readonly string[], b: readonly string[]) =>
   [...a].sort().join(",") === [...b].sort().join(",");
 
@@ -72,11 +101,15 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async check(_olds: NpmProxyHostState, news: NpmProxyHostState): Promise<pulumi.dynamic.CheckResult> {
-    const domain = news.host?.domain_names?.[0] ?? "(no domain)";
-    const failures = validateProxyHostBody(news.host).map((v) => ({
-      property: `host.${v.field}`,
-      reason: `proxy host ${domain}: ${v.field} ${v.reason} (NPM v2.15.1 schema)`,
-    }));
+    const domain = knownDomain(news.host) ?? "(no domain)";
+    // In a preview, values computed from other resources are unknown (the engine's sentinel, in place of the
+    // body or of a field). Those are validated when they are known, at `pulumi up`; known values are judged now.
+    const failures = validateProxyHostBody(news.host)
+      .filter((v) => !isUnknownAt(news.host, v.field))
+      .map((v) => ({
+        property: `host.${v.field}`,
+        reason: `proxy host ${domain}: ${v.field} ${v.reason} (NPM v2.15.1 schema)`,
+      }));
     return { inputs: news, failures };
   }
 

@@ -147,3 +147,12 @@ export function envOf(container: Record<string, unknown>): Record<string, string
     list.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
   );
 }
+
+/**
+ * Every resource the program declares for an organisation under the mock engine, as sorted `type::name`
+ * strings: the inventory that the real engine's `pulumi preview` must plan too (test/engine/preview.test.ts).
+ */
+export async function mockInventory(org: OrgConfig): Promise<string[]> {
+  const run = await runStack(org, { preview: true });
+  return run.resources.map((r) => `${r.type}::${r.name}`).sort();
+}

@@ -40,6 +40,7 @@ engine_go() {
   if [ -n "$refused" ]; then
     echo "engine: the Go module proxy ($(go env GOPROXY)) refused:" >&2
     while IFS= read -r line; do echo "engine:   $line" >&2; done <<<"$refused"
+    grep -oE 'server response: .*' "$log" | sort -u | sed 's/^/engine:   /' >&2 || true
   fi
   echo "engine: '$*' failed in $dir; last lines of $log:" >&2
   tail -n 15 "$log" >&2

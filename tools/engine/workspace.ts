@@ -27,6 +27,8 @@ export interface CommandResult {
 }
 
 export interface WorkspaceOptions {
+  /** The program to run (default: this repository). */
+  readonly programDir?: string;
   /** Stacks whose files are copied in (default: every Pulumi.<stack>.yaml of the program directory). */
   readonly stacks?: readonly string[];
   /** Extra environment for every pulumi command (e.g. DOCKER_HOST for a lab engine). */
@@ -66,20 +68,21 @@ export class EngineWorkspace {
   static async create(options: WorkspaceOptions = {}): Promise<EngineWorkspace> {
     requireEngine();
     const dir = fs.mkdtempSync(path.join(options.parent ?? os.tmpdir(), "matrix-fleet-engine-"));
-    const stacks = options.stacks ?? stackFilesIn(PROGRAM_DIR);
-    const project = yaml.load(fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.yaml"), "utf8")) as Record<
+    const programDir = options.programDir ?? PROGRAM_DIR;
+    const stacks = options.stacks ?? stackFilesIn(programDir);
+    const project = yaml.load(fs.readFileSync(path.join(programDir, "Pulumi.yaml"), "utf8")) as Record<
       string,
       unknown
     >;
     const workspaceProject = {
       ...project,
-      main: path.relative(dir, PROGRAM_DIR) || ".",
+      main: path.relative(dir, programDir) || ".",
       backend: { url: `file://${path.join(dir, "state")}` },
     };
     fs.mkdirSync(path.join(dir, "state"));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(workspaceProject));
     for (const stack of stacks) {
-      const source = path.join(PROGRAM_DIR, `Pulumi.${stack}.yaml`);
+      const source = path.join(programDir, `Pulumi.${stack}.yaml`);
       if (fs.existsSync(source)) fs.copyFileSync(source, path.join(dir, `Pulumi.${stack}.yaml`));
     }
     const env: NodeJS.ProcessEnv = {
@@ -89,7 +92,7 @@ export class EngineWorkspace {
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       // The plugin that runs dynamic providers (the NPM proxy hosts) ships inside @pulumi/pulumi.
-      PATH: `${path.join(PROGRAM_DIR, "node_modules", "@pulumi", "pulumi")}:${process.env.PATH ?? ""}`,
+      PATH: `${path.join(programDir, "node_modules", "@pulumi", "pulumi")}:${process.env.PATH ?? ""}`,
     };
     // The backend URL comes from the workspace's Pulumi.yaml; a URL in the caller's environment must not win.
     delete env.PULUMI_BACKEND_URL;

@@ -5,9 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
-bash lab/setup.sh
 # shellcheck source=/dev/null
-source .cache/lab-env.sh
+source "$(bash lab/setup.sh)"
 NS=mflab
 CLIENT_NS=mflab-client
 

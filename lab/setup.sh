@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the call lab runs, idempotently, and caches the slow parts in the git-ignored .cache/:
+# Installs what the call lab runs, idempotently, and caches the slow parts outside the clone (a fresh CI clone on a
+# machine that ran the lab before reuses them), in ${MATRIX_FLEET_CACHE:-$HOME/.cache/matrix-fleet}/lab:
 #   1. Debian packages: coturn, nginx, PostgreSQL, openssl, iproute2, nftables, libpq-dev and what building
 #      psycopg2 needs. Their packaged services are neither started nor enabled: the lab runs its own instances.
 #   2. A Python venv with a pinned matrix-synapse[postgres] (.cache/synapse-venv-<version>).
@@ -9,16 +10,16 @@
 # Versions default to the pinned images in lib/images.ts, so the lab proves what gets deployed; override them with
 # SYNAPSE_VERSION=1.163.2 / LIVEKIT_VERSION=v1.13.5. LiveKit from v1.13.6 on replaces pion modules with LiveKit
 # forks that the Go module proxy refuses (403), so those versions fail here with the proxy's error (see
-# lab/README-setup.md). LAB_CACHE moves the cache (default: .cache). Needs root only when a package is missing.
-# Usage: bash lab/setup.sh; then `source .cache/lab-env.sh`.
+# lab/README-setup.md). LAB_CACHE moves the cache. Needs root only when a package is missing.
+# Usage: bash lab/setup.sh; it prints the path of lab-env.sh, to source.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
-CACHE="${LAB_CACHE:-$ROOT/.cache}"
+CACHE="${LAB_CACHE:-${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab}"
 mkdir -p "$CACHE/bin" "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
 
-say() { echo "lab-setup: $*"; }
+say() { echo "lab-setup: $*" >&2; }
 fail() {
   echo "lab-setup: ERROR: $*" >&2
   exit 1
@@ -76,8 +77,11 @@ logged() {
 # ---------------------------------------------------------------------------------------------------------------
 step "Debian packages"
 # psycopg2 (Synapse's PostgreSQL driver) has no wheel: it builds against libpq (pg_config) with gcc and Python.h.
-PACKAGES=(coturn nginx postgresql openssl iproute2 nftables procps curl libpq-dev gcc libc6-dev)
-SERVICES=(coturn nginx postgresql)
+# The Docker lab (lab/deploy) adds Debian's Docker engine with iptables, docker-compose (v1, for the Compose
+# deployment it adopts), debootstrap (the lab images' root filesystem) and dnsmasq (the lab's DNS).
+PACKAGES=(coturn nginx postgresql openssl iproute2 nftables procps curl libpq-dev gcc libc6-dev
+  docker.io iptables docker-compose debootstrap dnsmasq-base)
+SERVICES=(coturn nginx postgresql docker containerd)
 # python3 is pyenv's on the project's machines (venv and headers built in); Debian's python3 needs two packages.
 if ! python3 -c 'import ensurepip, sys, venv; sys.exit(ensurepip.version() is None)' 2>/dev/null; then
   PACKAGES+=(python3-venv)
@@ -267,8 +271,9 @@ step_done "wrote $CACHE/lab-env.sh"
 say "summary:"
 total=0
 for i in "${!STEP_NAMES[@]}"; do
-  printf 'lab-setup:   %6s s  %-28s %s\n' "${STEP_TIMES[$i]}" "${STEP_NAMES[$i]}" "${STEP_NOTES[$i]}"
+  printf 'lab-setup:   %6s s  %-28s %s\n' "${STEP_TIMES[$i]}" "${STEP_NAMES[$i]}" "${STEP_NOTES[$i]}" >&2
   total=$((total + 10#${STEP_TIMES[$i]/./}))
 done
-printf 'lab-setup:   %6s s  total\n' "$((total / 10)).$((total % 10))"
-sed -n 's/^export /lab-setup:   /p' "$CACHE/lab-env.sh"
+printf 'lab-setup:   %6s s  total\n' "$((total / 10)).$((total % 10))" >&2
+sed -n 's/^export /lab-setup:   /p' "$CACHE/lab-env.sh" >&2
+echo "$CACHE/lab-env.sh"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# One Docker engine per lab site: Debian's dockerd inside the site's network namespace (so host-networked coturn
+# and LiveKit bind the site's own addresses, as on a real Docker host), with its own data root (kept in the cache:
+# the lab images stay built between runs), exec root, socket and pid file.
+#   engines.sh start <org>...   prints "<org> unix://<socket>" per engine once each answers
+#   engines.sh stop             removes every container, network and volume the engines hold, stops each dockerd by
+#                               its PID (TERM, then KILL after 30 s) and unmounts what it left behind
+set -euo pipefail
+STATE=/run/matrix-fleet-lab
+DATA="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab-docker"
+
+start_one() {
+  local org="$1" ns="mfd-$1"
+  local exec_root="$STATE/docker-$org" sock="$STATE/docker-$org.sock" pidfile="$STATE/docker-$org.pid"
+  mkdir -p "$DATA/$org" "$exec_root"
+  # nsenter, not `ip netns exec`: dockerd needs the machine's /sys (cgroups), which ip netns exec remounts.
+  # Containers resolve names through the lab's DNS.
+  nsenter --net="/var/run/netns/$ns" dockerd --data-root "$DATA/$org" --exec-root "$exec_root" \
+    --pidfile "$pidfile" --host "unix://$sock" --storage-driver overlay2 --dns 198.18.0.53 \
+    --log-level warn >"$STATE/docker-$org.log" 2>&1 &
+  for _ in $(seq 300); do
+    if DOCKER_HOST="unix://$sock" docker version >/dev/null 2>&1; then
+      echo "$org unix://$sock"
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$STATE/docker-$org.log" >&2
+  echo "engines: dockerd for $org did not answer within 30 s" >&2
+  return 1
+}
+
+stop_one() {
+  local pidfile="$1"
+  local org sock pid
+  org=$(basename "$pidfile" .pid)
+  org=${org#docker-}
+  sock="unix://$STATE/docker-$org.sock"
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    local containers
+    containers=$(DOCKER_HOST="$sock" timeout 60 docker ps -aq 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [ -z "$containers" ] || DOCKER_HOST="$sock" timeout 120 docker rm -f -v $containers >/dev/null 2>&1 || true
+    DOCKER_HOST="$sock" timeout 60 docker network prune -f >/dev/null 2>&1 || true
+    DOCKER_HOST="$sock" timeout 60 docker volume prune -f >/dev/null 2>&1 || true
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "engines: dockerd $org ($pid) did not stop in 30 s: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  # Whatever a killed engine left mounted (container roots, its netns files, shm).
+  local mount
+  for mount in $( (grep -o " $STATE/docker-$org[^ ]*" /proc/mounts || true; grep -o " $DATA/$org/[^ ]*" /proc/mounts || true) | sort -r); do
+    umount -l "$mount" 2>/dev/null || true
+  done
+  rm -rf "$STATE/docker-$org" "$STATE/docker-$org.sock" "$pidfile"
+}
+
+case "${1:-}" in
+  start)
+    shift
+    mkdir -p "$STATE"
+    for org in "$@"; do start_one "$org"; done
+    ;;
+  stop)
+    for pidfile in "$STATE"/docker-*.pid; do
+      [ -e "$pidfile" ] || continue
+      stop_one "$pidfile"
+    done
+    ;;
+  *)
+    echo "usage: engines.sh start <org>... | stop" >&2
+    exit 2
+    ;;
+esac

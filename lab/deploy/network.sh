@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The Docker lab's network: each organisation is a site behind its own router, as in production.
+#
+#   mfd-client (198.19.200.2) ─┐                  ┌─ mfd-<org>: the site's LAN 198.19.N.0/24
+#                              ├── mfd-hub ───────┤     .2  the Docker host (network.lanIp; its own dockerd)
+#   (the WebRTC and HTTP       │   "internet" and │     .3  the proxy host (proxy.lanIp; the NPM-shaped nginx)
+#    clients, behind a         │   every site's   └─ ...
+#    stateful firewall)        │   router
+#
+# mfd-hub holds each site's WAN address 198.18.N.1 (network.publicIp) and forwards it like the site's router:
+# 80/443 to the proxy host, everything else to the Docker host (DNAT), with hairpin NAT for the site's own LAN
+# (HAIRPIN=0 drops it instead, as routers without NAT loopback do). It also runs the lab's DNS (dnsmasq on
+# 198.18.0.53), which resolves the organisations' public names to their WAN addresses.
+# Usage: network.sh up <hosts-file> | down. Only namespaces and links this script created are touched.
+set -euo pipefail
+STATE=/run/matrix-fleet-lab
+HUB=mfd-hub
+CLIENT=mfd-client
+# organisation | site number (the lab addresses of lab/overlay.ts: 198.18.N.1)
+SITES=("produktor|1" "pro-dukt|2" "medex|3" "moda1|4")
+
+ns_of() { echo "mfd-$1"; }
+
+down() {
+  if [ -f "$STATE/dnsmasq.pid" ]; then
+    local pid
+    pid=$(cat "$STATE/dnsmasq.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$STATE/dnsmasq.pid"
+  fi
+  for site in "${SITES[@]}"; do
+    ns=$(ns_of "${site%%|*}")
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "/etc/netns/$ns"
+  done
+  ip netns del "$CLIENT" 2>/dev/null || true
+  ip netns del "$HUB" 2>/dev/null || true
+  rm -rf "/etc/netns/$HUB" "/etc/netns/$CLIENT"
+}
+
+up() {
+  local hosts_file="$1"
+  down
+  mkdir -p "$STATE"
+  ip netns add "$HUB"
+  ip -n "$HUB" link set lo up
+  ip netns exec "$HUB" sysctl -q -w net.ipv4.ip_forward=1
+  ip -n "$HUB" addr add 198.18.0.53/32 dev lo
+  local dnat="" hairpin="" drop=""
+  for site in "${SITES[@]}"; do
+    local org="${site%%|*}" n="${site##*|}"
+    local ns
+    ns=$(ns_of "$org")
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    # Ephemeral ports below the relay ranges (Linux's default 32768-60999 overlaps coturn's and LiveKit's).
+    ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="20000 32000"
+    ip link add "mfd-h$n" netns "$HUB" type veth peer name eth0 netns "$ns"
+    ip -n "$HUB" addr add "198.19.$n.254/24" dev "mfd-h$n"
+    ip -n "$HUB" link set "mfd-h$n" up
+    ip -n "$HUB" addr add "198.18.$n.1/32" dev lo
+    ip -n "$ns" addr add "198.19.$n.2/24" dev eth0
+    ip -n "$ns" addr add "198.19.$n.3/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route add default via "198.19.$n.254"
+    mkdir -p "/etc/netns/$ns"
+    cp "$hosts_file" "/etc/netns/$ns/hosts"
+    echo "nameserver 198.18.0.53" >"/etc/netns/$ns/resolv.conf"
+    dnat+="    ip daddr 198.18.$n.1 tcp dport { 80, 443 } dnat to 198.19.$n.3
+    ip daddr 198.18.$n.1 dnat to 198.19.$n.2
+"
+    hairpin+="    ip saddr 198.19.$n.0/24 ip daddr 198.19.$n.0/24 ct status dnat masquerade
+"
+    drop+="    ip saddr 198.19.$n.0/24 ip daddr 198.18.$n.1 drop
+"
+  done
+  ip netns add "$CLIENT"
+  ip -n "$CLIENT" link set lo up
+  ip link add mfd-hc netns "$HUB" type veth peer name eth0 netns "$CLIENT"
+  ip -n "$HUB" addr add 198.19.200.254/24 dev mfd-hc
+  ip -n "$HUB" link set mfd-hc up
+  ip -n "$CLIENT" addr add 198.19.200.2/24 dev eth0
+  ip -n "$CLIENT" link set eth0 up
+  ip -n "$CLIENT" route add default via 198.19.200.254
+  for ns in "$HUB" "$CLIENT"; do
+    mkdir -p "/etc/netns/$ns"
+    cp "$hosts_file" "/etc/netns/$ns/hosts"
+    echo "nameserver 198.18.0.53" >"/etc/netns/$ns/resolv.conf"
+  done
+  # The routers. Without HAIRPIN, a site's own LAN cannot reach its WAN address (no NAT loopback): dropped
+  # before the DNAT, as a router without loopback never forwards it.
+  local loopback="" no_loopback=""
+  if [ "${HAIRPIN:-1}" = 1 ]; then loopback="$hairpin"; else no_loopback="$drop"; fi
+  ip netns exec "$HUB" nft -f - <<NFT
+table ip routers {
+  chain no_loopback {
+    type filter hook prerouting priority raw;
+$no_loopback  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat;
+$dnat  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat;
+$loopback  }
+}
+NFT
+  # The client side: a phone behind its home router, admitting nothing it did not ask for.
+  ip netns exec "$CLIENT" nft -f - <<'NFT'
+table inet client_firewall {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif lo accept
+    ct state established,related accept
+  }
+}
+NFT
+  ip netns exec "$HUB" dnsmasq --no-resolv --no-hosts --addn-hosts="$hosts_file" --listen-address=198.18.0.53 \
+    --bind-interfaces --no-dhcp-interface=lo --pid-file="$STATE/dnsmasq.pid" --user=root --cache-size=0
+}
+
+case "${1:-}" in
+  up) up "${2:?usage: network.sh up <hosts-file>}" ;;
+  down) down ;;
+  *)
+    echo "usage: network.sh up <hosts-file> | down" >&2
+    exit 2
+    ;;
+esac

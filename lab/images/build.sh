@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the lab images on the Docker engine at $DOCKER_HOST (each lab engine builds its own: the images come from
+# the cached root filesystem with COPY-only Dockerfiles, so no network is needed) and writes a JSON map of the
+# stack config `images.*` keys to lab image names on stdout. Images whose key label matches are kept (warm: ~1 s).
+# Usage: DOCKER_HOST=unix://... build.sh <rootfs.tar>
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TAR="${1:?usage: build.sh <rootfs.tar>}"
+export DOCKER_BUILDKIT=0
+say() { echo "lab-images: $*" >&2; }
+# The key of every image: the root filesystem's and this folder's content.
+KEY=$( (basename "$TAR"; find "$HERE" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
+BASE="matrix-fleet-lab/base:$KEY"
+has_image() { docker image inspect "$1" >/dev/null 2>&1; }
+started=$SECONDS
+if ! has_image "$BASE"; then
+  say "importing $(basename "$TAR") as $BASE"
+  docker import --change 'CMD ["/bin/bash"]' "$TAR" "$BASE" >/dev/null
+fi
+# config key (Pulumi.<stack>.yaml images.*) | image directory | tag | build arguments
+IMAGES=(
+  "postgres|postgres|15-$KEY|"
+  "synapse|synapse|v1.157.1-$KEY|"
+  "coturn|coturn|4.6.1-$KEY|"
+  "livekit|livekit|v1.13.5-$KEY|"
+  "lkJwt|standin|lk-jwt-$KEY|ROLE=lk-jwt"
+  "elementWeb|standin|element-web-$KEY|ROLE=element-web"
+  "ketesa|standin|ketesa-$KEY|ROLE=ketesa"
+  "jitsiWeb|standin|jitsi-web-$KEY|ROLE=jitsi-web"
+  "jitsiProsody|standin|jitsi-prosody-$KEY|ROLE=jitsi-prosody"
+  "jitsiJicofo|standin|jitsi-jicofo-$KEY|ROLE=jitsi-jicofo"
+  "jitsiJvb|standin|jitsi-jvb-$KEY|ROLE=jitsi-jvb"
+)
+json="{"
+built=0
+for entry in "${IMAGES[@]}"; do
+  IFS='|' read -r config dir tag arg <<<"$entry"
+  name="matrix-fleet-lab/$dir:$tag"
+  if ! has_image "$name"; then
+    args=(--build-arg "BASE=$BASE" --label "org.matrix-fleet.lab-key=$KEY" -t "$name")
+    [ -z "$arg" ] || args+=(--build-arg "$arg")
+    log=$(mktemp)
+    if ! docker build "${args[@]}" "$HERE/$dir" >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      rm -f "$log"
+      say "ERROR: docker build of $name failed"
+      exit 1
+    fi
+    rm -f "$log"
+    built=$((built + 1))
+  fi
+  json+="\"$config\":\"$name\","
+done
+json="${json%,}}"
+say "${#IMAGES[@]} lab images ready ($built built) in $((SECONDS - started)) s"
+echo "$json"

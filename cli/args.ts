@@ -1,4 +1,4 @@
-import { ConfigError, formatProblems } from "../lib/problems";
+import { ConfigError, formatProblems } from "../config/problems";
 
 /**
  * Tiny `--flag value` parser for the command-line tools: no dependency, and unknown flags are errors, not

@@ -1,8 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgConfig } from "../lib/model";
+import { OrgConfig } from "../config/model";
 import * as path from "node:path";
-import { DATABASE, SYNAPSE_PATHS, SYNAPSE_UID, synapseMounts } from "../lib/topology";
+import { DATABASE, POSTGRES_DATA_DIR } from "../facts/postgres";
+import { SYNAPSE_PATHS, SYNAPSE_UID } from "../facts/synapse";
+import { synapseMounts } from "../model/topology";
 import { ServiceContext, StateStore, pinnedImage, serviceDefaults, upload } from "./shared";
 
 export interface SynapseArgs {
@@ -52,7 +54,7 @@ export class Synapse extends pulumi.ComponentResource {
           "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
           pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
         ],
-        mounts: [database.mount("/var/lib/postgresql/data")],
+        mounts: [database.mount(POSTGRES_DATA_DIR)],
         networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
         healthcheck: {
           tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { deepMerge } from "../lib/merge";
-import { OrgConfig } from "../lib/model";
-import { StackPlan, buildStackPlan } from "../lib/plan";
-import { Problem } from "../lib/problems";
-import { SecretValues, placeholderSecrets } from "../lib/secrets";
-import { loadOrgConfig, parseStackConfig } from "../lib/stack-config";
-import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
+import { deepMerge } from "../config/merge";
+import { OrgConfig } from "../config/model";
+import { StackPlan, buildStackPlan } from "../documents/plan";
+import { Problem } from "../config/problems";
+import { SecretValues, placeholderSecrets } from "../facts/secrets";
+import { loadOrgConfig, parseStackConfig } from "../config/stack-config";
+import { PROJECT_DIR, readStackFile } from "../config/stack-files";
 
 export const STACKS = ["medex", "moda1", "pro-dukt", "produktor"] as const;
 

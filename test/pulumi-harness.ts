@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "../components/homeserver-stack";
-import { OrgConfig } from "../lib/model";
+import { OrgConfig } from "../config/model";
 
 /** One resource the program registered, as the mock engine saw it. */
 export interface RecordedResource {

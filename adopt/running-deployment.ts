@@ -73,30 +73,8 @@ export function discoverDeployment(
   hostDirGuessed = false,
 ): RunningDeployment {
   const notes: string[] = [];
-  const services: Partial<Record<ServiceRole, ComposeService>> = {};
-  for (const service of project.services) {
-    const role = service.image === undefined ? undefined : roleOfImage(service.image);
-    if (role === undefined) continue;
-    if (services[role] !== undefined) {
-      notes.push(
-        `services ${services[role]!.name} and ${service.name} both look like ${role}; using the first`,
-      );
-      continue;
-    }
-    services[role] = service;
-  }
-
-  const environments: Partial<Record<ServiceRole, Record<string, string>>> = {};
-  for (const [role, service] of Object.entries(services) as Array<[ServiceRole, ComposeService]>) {
-    const env: Record<string, string> = {};
-    for (const file of service.envFiles) {
-      const hostPath = path.posix.resolve(hostDir, file);
-      const text = read(hostPath);
-      if (text === undefined) notes.push(`${service.name}: env_file ${file} not found at ${hostPath}`);
-      else Object.assign(env, parseDotEnv(text));
-    }
-    environments[role] = { ...env, ...service.environment };
-  }
+  const services = servicesByRole(project, notes);
+  const environments = environmentsOf(services, hostDir, read, notes);
 
   const locate = (role: ServiceRole, containerPath: string): HostLocation | undefined => {
     const service = services[role];
@@ -162,6 +140,47 @@ export function discoverDeployment(
     read,
     locate,
   };
+}
+
+/** The first service of each role, by image; a second one of the same role is noted and ignored. */
+function servicesByRole(
+  project: ComposeProject,
+  notes: string[],
+): Partial<Record<ServiceRole, ComposeService>> {
+  const services: Partial<Record<ServiceRole, ComposeService>> = {};
+  for (const service of project.services) {
+    const role = service.image === undefined ? undefined : roleOfImage(service.image);
+    if (role === undefined) continue;
+    if (services[role] !== undefined) {
+      notes.push(
+        `services ${services[role]!.name} and ${service.name} both look like ${role}; using the first`,
+      );
+      continue;
+    }
+    services[role] = service;
+  }
+  return services;
+}
+
+/** Each service's environment as compose builds it: its env files first, then its `environment:` entries. */
+function environmentsOf(
+  services: Partial<Record<ServiceRole, ComposeService>>,
+  hostDir: string,
+  read: HostFileReader,
+  notes: string[],
+): Partial<Record<ServiceRole, Record<string, string>>> {
+  const environments: Partial<Record<ServiceRole, Record<string, string>>> = {};
+  for (const [role, service] of Object.entries(services) as Array<[ServiceRole, ComposeService]>) {
+    const env: Record<string, string> = {};
+    for (const file of service.envFiles) {
+      const hostPath = path.posix.resolve(hostDir, file);
+      const text = read(hostPath);
+      if (text === undefined) notes.push(`${service.name}: env_file ${file} not found at ${hostPath}`);
+      else Object.assign(env, parseDotEnv(text));
+    }
+    environments[role] = { ...env, ...service.environment };
+  }
+  return environments;
 }
 
 function hostLocation(mount: ComposeMount, relative: string, hostDir: string): HostLocation | undefined {

@@ -1,6 +1,6 @@
 import { formatRange } from "../config/ports";
 import { OrgConfig } from "../config/model";
-import { hostPortUses, rangesOverlap } from "./preflight";
+import { hostPortUses, rangesOverlap } from "../model/host-ports";
 import { Problem, problem } from "../config/problems";
 
 /**

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { renderRouterChecklist, requiredForwards } from "../documents/router-checklist";
+import { renderRouterChecklist } from "../documents/router-checklist";
+import { requiredForwards } from "../model/router-forwards";
 import { OrgConfig } from "../config/model";
 import { buildStackPlan } from "../documents/plan";
 import { renderPlanFiles } from "../documents/files";

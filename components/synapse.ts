@@ -67,21 +67,19 @@ export class Synapse extends pulumi.ComponentResource {
     );
 
     const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
-    // Synapse creates a missing signing key itself at start (`--generate-missing-and-run` is its default mode,
-    // synapse/config/_base.py), but the image's start.py only hands over to Synapse's user without fixing the
-    // ownership of fresh named volumes. Make the volume roots writable for that user, then start as usual.
-    const uid = `${SYNAPSE_UID}:${SYNAPSE_UID}`;
-    const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
-    const owned = [...new Set([...mounts.map((m) => m.target), keyDir])];
-    const bootstrap = [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(
-      " && ",
-    );
     this.container = new docker.Container(
       `${name}-synapse`,
       {
         ...serviceDefaults(stack, "synapse", 2048),
         image: synapseImage.imageId,
-        entrypoints: ["/bin/sh", "-c", bootstrap],
+        entrypoints: [
+          "/bin/sh",
+          "-c",
+          synapseBootstrap(
+            org,
+            mounts.map((m) => m.target),
+          ),
+        ],
         envs: [`SYNAPSE_CONFIG_PATH=${SYNAPSE_PATHS.config}`],
         uploads: [
           upload(context.files, "homeserver", SYNAPSE_PATHS.config),
@@ -103,4 +101,16 @@ export class Synapse extends pulumi.ComponentResource {
     );
     this.registerOutputs({ container: this.container.name, postgres: this.postgres.name });
   }
+}
+
+/**
+ * Synapse creates a missing signing key itself at start (`--generate-missing-and-run` is its default mode,
+ * synapse/config/_base.py), but the image's start.py only hands over to Synapse's user without fixing the
+ * ownership of fresh named volumes. Make the volume roots writable for that user, then start as usual.
+ */
+function synapseBootstrap(org: OrgConfig, mountTargets: readonly string[]): string {
+  const uid = `${SYNAPSE_UID}:${SYNAPSE_UID}`;
+  const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
+  const owned = [...new Set([...mountTargets, keyDir])];
+  return [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(" && ");
 }

@@ -1,4 +1,4 @@
-import { PortRange, PortSpec, Protocol } from "./model";
+import { PortPlan, PortRange, PortSpec, Protocol } from "./model";
 
 /** Port ranges and forwards as operators write them (`49160-49200`, `udp/3478`) and as reports print them. */
 export function parsePortRange(value: unknown): PortRange | undefined {
@@ -38,3 +38,19 @@ export function formatRange(range: PortRange): string {
 export function formatPortSpec(spec: PortSpec): string {
   return `${spec.protocol}/${formatRange(spec.range)}`;
 }
+
+/** Port plan of the source deployment; every organisation gets it unless its stack file says otherwise. */
+export const DEFAULT_PORTS: PortPlan = {
+  turn: 3478,
+  turnTls: 5349,
+  turnRelay: { start: 49160, end: 49200 },
+  livekitHttp: 7880,
+  livekitTcp: 7881,
+  livekitUdp: { start: 50100, end: 50200 },
+  jvb: 10000,
+  synapse: 8008,
+  elementWeb: 8080,
+  ketesa: 8081,
+  lkJwt: 8082,
+  jitsiWeb: 8083,
+};

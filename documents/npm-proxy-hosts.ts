@@ -65,23 +65,21 @@ export function wellKnownLocation(path: string, document: Readonly<Record<string
   ].join("\n");
 }
 
-export function proxyHostDocuments(org: OrgConfig): NpmProxyHost[] {
+interface HostOptions {
+  websocket?: boolean;
+  advanced?: string[];
+  locations?: NpmLocation[];
+}
+
+/** Builds hosts and locations with what every host of the stack shares: upstream, certificate, security flags. */
+function hostBuilder(org: OrgConfig) {
   const upstream = org.proxy.forwardHost;
   const certificate = org.proxy.certificate.kind === "existing" ? org.proxy.certificate.id : "new";
   const meta =
     certificate === "new"
       ? { letsencrypt_email: org.proxy.letsencryptEmail, letsencrypt_agree: true, dns_challenge: false }
       : {};
-  const wellKnown = [
-    wellKnownLocation("/.well-known/matrix/server", wellKnownServerDocument(org)),
-    wellKnownLocation("/.well-known/matrix/client", wellKnownClientDocument(org)),
-  ].join("\n");
-
-  const host = (
-    domain: string,
-    forwardPort: number,
-    options: { websocket?: boolean; advanced?: string[]; locations?: NpmLocation[] } = {},
-  ): NpmProxyHost => ({
+  const host = (domain: string, forwardPort: number, options: HostOptions = {}): NpmProxyHost => ({
     domain_names: [domain],
     forward_scheme: "http",
     forward_host: upstream,
@@ -99,7 +97,6 @@ export function proxyHostDocuments(org: OrgConfig): NpmProxyHost[] {
     meta,
     locations: options.locations ?? [],
   });
-
   const location = (path: string, port: number, forwardPath: string, advanced = ""): NpmLocation => ({
     path,
     forward_scheme: "http",
@@ -108,7 +105,15 @@ export function proxyHostDocuments(org: OrgConfig): NpmProxyHost[] {
     forward_path: forwardPath,
     advanced_config: advanced,
   });
+  return { host, location };
+}
 
+export function proxyHostDocuments(org: OrgConfig): NpmProxyHost[] {
+  const { host, location } = hostBuilder(org);
+  const wellKnown = [
+    wellKnownLocation("/.well-known/matrix/server", wellKnownServerDocument(org)),
+    wellKnownLocation("/.well-known/matrix/client", wellKnownClientDocument(org)),
+  ].join("\n");
   const bodySize = `client_max_body_size ${org.proxy.clientMaxBodySize};`;
   const hosts: NpmProxyHost[] = [];
   const c = org.components;

@@ -6,7 +6,7 @@ import { ketesaDocument } from "./ketesa";
 import { livekitDocument } from "./livekit";
 import { lkJwtEnvDocument } from "./lk-jwt-env";
 import { NpmProxyHost, proxyHostDocuments } from "./npm-proxy-hosts";
-import { RequiredForward, requiredForwards } from "./router-checklist";
+import { RequiredForward, requiredForwards } from "../model/router-forwards";
 import { synapseHomeserverDocument } from "./synapse-homeserver";
 import { synapseLogConfigDocument } from "./synapse-log-config";
 import { wellKnownClientDocument, wellKnownServerDocument } from "./well-known";

@@ -26,6 +26,27 @@ function stateStoresOf(org: OrgConfig): StateStoreId[] {
 
 /** `summary.md`: what this stack runs, where, and how much it can carry. */
 export function renderSummary(org: OrgConfig): string {
+  const lines = [
+    `# ${org.organisation}: stack ${org.stack}`,
+    "",
+    `Server name \`${org.serverName}\`, public IP ${org.network.publicIp}${org.network.lanIp ? ` (Docker host ${org.network.lanIp} behind NAT)` : ""}, Docker host \`${org.docker.host}\`.`,
+    "",
+    ...servicesSection(org),
+    ...hostnamesSection(org),
+    "## Federation",
+    "",
+    org.federationPeers.length === 0
+      ? "Federates with nobody (empty `federation_domain_whitelist`)."
+      : `Federates only with: ${org.federationPeers.join(", ")}.`,
+    "",
+    ...capacitySection(org),
+    ...stateSection(org),
+    ...secretsSection(org),
+  ];
+  return lines.join("\n");
+}
+
+function servicesSection(org: OrgConfig): string[] {
   const c = org.components;
   const enabled = (on: boolean): string => (on ? "yes" : "no");
   const services: Array<[string, boolean, string]> = [
@@ -41,6 +62,18 @@ export function renderSummary(org: OrgConfig): string {
     ],
     ["Ketesa admin UI", c.ketesa, org.images.ketesa],
   ];
+  return [
+    "## Services",
+    "",
+    "| service | enabled | image |",
+    "|---|---|---|",
+    ...services.map(([name, on, image]) => `| ${name} | ${enabled(on)} | ${on ? `\`${image}\`` : "-"} |`),
+    "",
+  ];
+}
+
+function hostnamesSection(org: OrgConfig): string[] {
+  const c = org.components;
   const hostnames: Array<[string, string, boolean]> = [
     ["Server name (well-known)", org.hosts.wellKnown, true],
     ["Homeserver", org.hosts.homeserver, true],
@@ -50,51 +83,41 @@ export function renderSummary(org: OrgConfig): string {
     ["Jitsi", org.hosts.jitsi, c.jitsi],
     ["Admin UI", org.hosts.admin, c.ketesa],
   ];
-  const lines = [
-    `# ${org.organisation}: stack ${org.stack}`,
-    "",
-    `Server name \`${org.serverName}\`, public IP ${org.network.publicIp}${org.network.lanIp ? ` (Docker host ${org.network.lanIp} behind NAT)` : ""}, Docker host \`${org.docker.host}\`.`,
-    "",
-    "## Services",
-    "",
-    "| service | enabled | image |",
-    "|---|---|---|",
-    ...services.map(([name, on, image]) => `| ${name} | ${enabled(on)} | ${on ? `\`${image}\`` : "-"} |`),
-    "",
+  return [
     "## Hostnames",
     "",
     "| role | hostname |",
     "|---|---|",
     ...hostnames.filter(([, , on]) => on).map(([role, name]) => `| ${role} | ${name} |`),
     "",
-    "## Federation",
-    "",
-    org.federationPeers.length === 0
-      ? "Federates with nobody (empty `federation_domain_whitelist`)."
-      : `Federates only with: ${org.federationPeers.join(", ")}.`,
-    "",
   ];
-  if (c.coturn || c.matrixRtc) {
-    lines.push("## Capacity", "");
-    if (c.coturn) {
-      lines.push(
-        `- TURN: relay range udp/${formatRange(org.ports.turnRelay)} = ${size(org.ports.turnRelay)} ports, total-quota ${org.turn.totalQuota}: ` +
-          `**${turnRelayCapacity(org)} concurrent relay allocations** (one per relayed client; a user may hold ${org.turn.userQuota}).`,
-        `- TURN URIs handed out by Synapse: ${turnUris(org)
-          .map((u) => `\`${u}\``)
-          .join(", ")}.`,
-      );
-    }
-    if (c.matrixRtc) {
-      lines.push(
-        `- LiveKit: media range udp/${formatRange(org.ports.livekitUdp)} = ${size(org.ports.livekitUdp)} ports (one per WebRTC peer connection; ` +
-          `a participant uses two), plus ICE/TCP on ${org.ports.livekitTcp}.`,
-      );
-    }
-    lines.push("");
+}
+
+function capacitySection(org: OrgConfig): string[] {
+  const c = org.components;
+  if (!c.coturn && !c.matrixRtc) return [];
+  const lines = ["## Capacity", ""];
+  if (c.coturn) {
+    lines.push(
+      `- TURN: relay range udp/${formatRange(org.ports.turnRelay)} = ${size(org.ports.turnRelay)} ports, total-quota ${org.turn.totalQuota}: ` +
+        `**${turnRelayCapacity(org)} concurrent relay allocations** (one per relayed client; a user may hold ${org.turn.userQuota}).`,
+      `- TURN URIs handed out by Synapse: ${turnUris(org)
+        .map((u) => `\`${u}\``)
+        .join(", ")}.`,
+    );
   }
-  const adopted = new Set(org.adoption.secrets);
-  lines.push(
+  if (c.matrixRtc) {
+    lines.push(
+      `- LiveKit: media range udp/${formatRange(org.ports.livekitUdp)} = ${size(org.ports.livekitUdp)} ports (one per WebRTC peer connection; ` +
+        `a participant uses two), plus ICE/TCP on ${org.ports.livekitTcp}.`,
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
+function stateSection(org: OrgConfig): string[] {
+  return [
     "## State",
     "",
     "| store | holds | where |",
@@ -112,6 +135,12 @@ export function renderSummary(org: OrgConfig): string {
     "",
     `Signing key \`${org.adoption.signingKeyPath}\`, media \`${org.adoption.mediaStorePath}\`, database \`${org.adoption.database.name}\` as \`${org.adoption.database.user}\`.`,
     "",
+  ];
+}
+
+function secretsSection(org: OrgConfig): string[] {
+  const adopted = new Set(org.adoption.secrets);
+  return [
     "## Secrets",
     "",
     "Generated by `@pulumi/random` unless adopted (existing value from secret config `adoptedSecrets`), one per row, shared by every consumer listed (placeholders in rendered files show the sharing).",
@@ -123,6 +152,5 @@ export function renderSummary(org: OrgConfig): string {
         `| \`${name}\` | ${adopted.has(name) ? "adopted" : "generated"} | ${SECRET_SPECS[name].consumers} |`,
     ),
     "",
-  );
-  return lines.join("\n");
+  ];
 }

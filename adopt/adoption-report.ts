@@ -14,7 +14,7 @@ import { renderedDifferences, serviceDifferences } from "./rendered-differences"
 import { RunningDeployment } from "./running-deployment";
 
 /**
- * Taking over a running Docker Compose deployment (`npm run adopt`). This folder reads compose files the way
+ * adopt/: taking over a running Docker Compose deployment (`npm run adopt`). This folder reads compose files the way
  * compose does (`compose-project.ts`), finds the services and their files (`running-deployment.ts`), works out
  * the stores (`adopted-stores.ts`), secrets (`found-secrets.ts`) and images (`image-choices.ts`) to keep, and
  * compares the running files with the rendered ones without ever printing a secret (`differences.ts`,

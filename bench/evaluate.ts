@@ -7,6 +7,9 @@
  * Where the time goes (measured with a CPU profile and by switching it off): the Pulumi SDK captures a full,
  * source-mapped stack trace for every resource it constructs (`Resource.callsites()`, for source positions).
  * Under tsx that is ~80% of an organisation's evaluation; the engine's own work in a real deployment dwarfs both.
+ *
+ * bench/: measurements, not tests (speed targets live here, never in timed tests). May import every layer and
+ * index.ts's components; nothing imports it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";

@@ -8,6 +8,14 @@ import { SecretValues } from "../facts/secrets";
 import { parseStackConfig } from "../config/stack-config";
 import { listStacks, readStackFile } from "../config/stack-files";
 
+/**
+ * checks/: every problem a parsed config can still have, judged on the documents that would be deployed
+ * (overrides merged): preflight (preflight.ts, one file per concern: host.ts, synapse.ts, turn.ts, matrix-rtc.ts,
+ * proxy.ts), the checks across all stack files (fleet.ts) and the placeholders `pulumi up` refuses
+ * (placeholders.ts). This file is the single gate `render`, `pulumi preview` and `pulumi up` pass through. Pure
+ * apart from reading the other stack files. May import facts/, config/, model/ and documents/.
+ */
+
 export interface AnalyseOptions {
   /** Where the other stacks' files are, for the fleet-wide checks. */
   readonly projectDir: string;

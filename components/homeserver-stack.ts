@@ -19,6 +19,14 @@ import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
 import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
 
+/**
+ * components/: the thin Pulumi shell. The program's view of its config (program-config.ts), one ComponentResource
+ * per service that only wires Docker resources and uploads what documents/ rendered (synapse.ts, coturn.ts, ...,
+ * shared.ts for what they share), the Nginx Proxy Manager dynamic provider (npm-proxy-host.ts) and its API client
+ * (npm-client.ts), and this file, which composes one organisation. The only layer that imports `@pulumi/*`; it may
+ * import every layer below (facts/ to checks/). index.ts, above it, composes one `HomeserverStack` per stack.
+ */
+
 export interface HomeserverStackArgs {
   /** The validated model (preflight has passed). */
   readonly org: OrgConfig;

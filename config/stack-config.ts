@@ -20,6 +20,14 @@ import {
 } from "./sections";
 import { hostname } from "./values";
 
+/**
+ * config/: the stack config. `Pulumi.<stack>.yaml` is read (stack-files.ts) and turned into the typed model
+ * `OrgConfig` (model.ts) with every default filled: one reader per section (sections.ts), the value kinds
+ * (values.ts, ports.ts), the adoption settings (adoption-config.ts), over a reader that collects every mistake as a
+ * `Problem` naming stack, key and fix (section-reader.ts, problems.ts) instead of stopping at the first. This file
+ * puts the sections together. Pure. May import facts/ only.
+ */
+
 export interface ParsedStack {
   readonly config: OrgConfig | undefined;
   readonly problems: readonly Problem[];

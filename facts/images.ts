@@ -1,3 +1,10 @@
+/**
+ * facts/: what matrix-fleet knows about the software it deploys, the same for every organisation: the pinned images
+ * (this file), where each image keeps its config and state and listens (one file per service: synapse.ts,
+ * postgres.ts, coturn.ts, livekit.ts, lk-jwt.ts, element-web.ts, jitsi.ts, ketesa.ts), the secrets and who consumes
+ * them (secrets.ts), the state stores (state-stores.ts) and Nginx Proxy Manager's proxy-host schema. Each fact
+ * names the upstream source it was read from (docs/upstream/). The bottom layer: it imports nothing of the project.
+ */
 /** The images a stack runs, by role. */
 export type ImageName =
   | "synapse"

@@ -2,6 +2,11 @@
  * `verify`: checks a deployed organisation from the outside, the way clients and federation peers see it. Each
  * check is bounded in time and never retried forever; a failure carries the likely cause and the fix, from the
  * failure modes the source deployment met in production.
+ *
+ * verify/: the checks, grouped by what a client meets first (client-checks.ts, federation-checks.ts,
+ * turn-checks.ts, rtc-checks.ts) over a shared context (context.ts), bounded HTTP and TCP helpers (http.ts) and a
+ * small TURN client (turn-client.ts, stun-message.ts; the lab uses it too). May import facts/, config/, model/,
+ * documents/ and checks/; never components/ or cli/.
  */
 import { OrgConfig } from "../config/model";
 import { discoveryChecks, loginChecks } from "./client-checks";

@@ -55,7 +55,7 @@ export function runTool(
 ): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", path.join(PROJECT_DIR, "cli", `${tool}.ts`), ...args],
+    ["--require", "tsx/cjs", path.join(PROJECT_DIR, "cli", `${tool}.ts`), ...args],
     {
       cwd: PROJECT_DIR,
       encoding: "utf8",

@@ -48,7 +48,7 @@ function repositoryFromWorkingTree(): string {
 function renderDiff(repo: string, ref: string) {
   return spawnSync(
     process.execPath,
-    ["--import", "tsx", "cli/render.ts", "--stack", "moda1", "--diff", ref],
+    ["--require", "tsx/cjs", "cli/render.ts", "--stack", "moda1", "--diff", ref],
     { cwd: repo, encoding: "utf8", timeout: 120_000 },
   );
 }

@@ -164,7 +164,7 @@ function adoptedSecretNames(top: SectionReader, components: Components): SecretN
   const names: SecretName[] = [];
   for (const name of SECRET_NAMES) {
     // Read every known name, so that a typo is answered with the closest of all of them.
-    const value = section.raw(name);
+    const value = section.secureRaw(name);
     if (value === undefined || value === null) continue;
     const secure = (value as { secure?: unknown } | null)?.secure;
     if (typeof value !== "object" || typeof secure !== "string" || secure === "") {

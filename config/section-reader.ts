@@ -1,6 +1,19 @@
 import { Problem, problem } from "./problems";
 import { PortRange } from "./model";
-import { parsePortRange } from "./ports";
+import { formatRange, parsePortRange } from "./ports";
+
+/** What the accessors learn about a key: enough for the stack file's JSON Schema and the README's key table. */
+export interface KeySpec {
+  readonly kind?:
+    "string" | "boolean" | "integer" | "portRange" | "stringList" | "map" | "section" | "secure" | "any";
+  readonly required?: boolean;
+  readonly default?: unknown;
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+/** Every key a parse asked for, by config path (`network.publicIp`), in the order they were read. */
+export type KeyRecorder = Map<string, KeySpec>;
 
 /**
  * Reads one section (an object) of Pulumi stack config with typed accessors. Every mistake is collected as a
@@ -18,19 +31,34 @@ export class SectionReader {
     private readonly path: string,
     private readonly values: Readonly<Record<string, unknown>>,
     private readonly problems: Problem[],
+    /** When set, every accessor notes the key it reads and its kind (config/json-schema.ts). */
+    private readonly recorder?: KeyRecorder,
   ) {}
 
-  static forSection(stack: string, path: string, value: unknown, problems: Problem[]): SectionReader {
+  static forSection(
+    stack: string,
+    path: string,
+    value: unknown,
+    problems: Problem[],
+    recorder?: KeyRecorder,
+  ): SectionReader {
     if (value === undefined || value === null) {
-      return new SectionReader(stack, path, {}, problems);
+      return new SectionReader(stack, path, {}, problems, recorder);
     }
     if (typeof value !== "object" || Array.isArray(value)) {
       problems.push(
         problem(stack, path, `must be a map of settings, got ${describe(value)}`, `write it as a YAML map`),
       );
-      return new SectionReader(stack, path, {}, problems);
+      return new SectionReader(stack, path, {}, problems, recorder);
     }
-    return new SectionReader(stack, path, value as Record<string, unknown>, problems);
+    return new SectionReader(stack, path, value as Record<string, unknown>, problems, recorder);
+  }
+
+  /** Notes what an accessor learnt about a key; a more specific accessor refines what `raw` noted. */
+  private note(key: string, spec: KeySpec): void {
+    if (this.recorder === undefined) return;
+    const path = this.keyPath(key);
+    this.recorder.set(path, { ...this.recorder.get(path), ...spec });
   }
 
   get stackName(): string {
@@ -42,12 +70,21 @@ export class SectionReader {
   }
 
   has(key: string): boolean {
+    if (this.recorder?.has(this.keyPath(key)) === false) this.note(key, { kind: "any" });
     return this.values[key] !== undefined && this.values[key] !== null;
   }
 
   raw(key: string): unknown {
     this.seen.add(key);
+    if (this.recorder?.has(this.keyPath(key)) === false) this.note(key, { kind: "any" });
     return this.values[key];
+  }
+
+  /** A value `pulumi config set --secret` wrote: `{ secure: <ciphertext> }` in the stack file. */
+  secureRaw(key: string): unknown {
+    const value = this.raw(key);
+    this.note(key, { kind: "secure" });
+    return value;
   }
 
   report(key: string, message: string, fix: string): void {
@@ -55,13 +92,16 @@ export class SectionReader {
   }
 
   section(key: string): SectionReader {
-    return SectionReader.forSection(this.stack, this.keyPath(key), this.raw(key), this.problems);
+    const value = this.raw(key);
+    this.note(key, { kind: "section" });
+    return SectionReader.forSection(this.stack, this.keyPath(key), value, this.problems, this.recorder);
   }
 
   string(key: string, fallback: string): string;
   string(key: string, fallback: undefined): string | undefined;
   string(key: string, fallback: string | undefined): string | undefined {
     const value = this.raw(key);
+    this.note(key, { kind: "string", default: fallback });
     if (value === undefined || value === null) return fallback;
     if (typeof value === "string" && value.trim() !== "") return value.trim();
     if (typeof value === "number") return String(value);
@@ -72,6 +112,7 @@ export class SectionReader {
   /** A string the stack cannot do without; reports it as missing otherwise. */
   requiredString(key: string, example: string): string {
     const value = this.string(key, undefined);
+    this.note(key, { required: true });
     if (value === undefined) {
       this.report(
         key,
@@ -85,6 +126,7 @@ export class SectionReader {
 
   boolean(key: string, fallback: boolean): boolean {
     const value = this.raw(key);
+    this.note(key, { kind: "boolean", default: fallback });
     if (value === undefined || value === null) return fallback;
     if (typeof value === "boolean") return value;
     if (value === "true") return true;
@@ -95,6 +137,7 @@ export class SectionReader {
 
   integer(key: string, fallback: number, min: number, max: number): number {
     const value = this.raw(key);
+    this.note(key, { kind: "integer", default: fallback, minimum: min, maximum: max });
     if (value === undefined || value === null) return fallback;
     const parsed = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
     if (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= max)
@@ -114,6 +157,7 @@ export class SectionReader {
   /** A port range written `49160-49200` or `{start: 49160, end: 49200}`. */
   portRange(key: string, fallback: PortRange): PortRange {
     const value = this.raw(key);
+    this.note(key, { kind: "portRange", default: formatRange(fallback) });
     if (value === undefined || value === null) return fallback;
     const range = parsePortRange(value);
     if (range === undefined) {
@@ -129,6 +173,7 @@ export class SectionReader {
 
   stringList(key: string, fallback: readonly string[]): readonly string[] {
     const value = this.raw(key);
+    this.note(key, { kind: "stringList", default: fallback });
     if (value === undefined || value === null) return fallback;
     const list = typeof value === "string" ? parseJsonList(value) : value;
     if (Array.isArray(list) && list.every((item) => typeof item === "string" && item.trim() !== "")) {
@@ -141,6 +186,7 @@ export class SectionReader {
   /** A map whose values are free-form (used for expert overrides). */
   freeMap(key: string): Readonly<Record<string, unknown>> {
     const value = this.raw(key);
+    this.note(key, { kind: "map" });
     if (value === undefined || value === null) return {};
     if (typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
     this.report(key, `must be a map, got ${describe(value)}`, `write it as a YAML map`);

@@ -1,7 +1,7 @@
 import { parseAdoption } from "./adoption-config";
 import { OrgConfig } from "./model";
 import { CONFIG_NAMESPACE, ConfigError, Problem } from "./problems";
-import { SectionReader } from "./section-reader";
+import { KeyRecorder, SectionReader } from "./section-reader";
 import {
   parseComponents,
   parseDocker,
@@ -50,9 +50,13 @@ export function projectConfig(config: Readonly<Record<string, unknown>>): Record
  * Builds the typed model of one organisation from its Pulumi config (namespace already stripped), filling every
  * default. Pure: the same input always gives the same model and the same problems, all of them at once.
  */
-export function parseStackConfig(stack: string, values: Readonly<Record<string, unknown>>): ParsedStack {
+export function parseStackConfig(
+  stack: string,
+  values: Readonly<Record<string, unknown>>,
+  recorder?: KeyRecorder,
+): ParsedStack {
   const problems: Problem[] = [];
-  const top = SectionReader.forSection(stack, "", values, problems);
+  const top = SectionReader.forSection(stack, "", values, problems, recorder);
 
   const organisation = top.string("organisation", stack);
   const serverName = hostname(top, "serverName", top.requiredString("serverName", "example.org"));

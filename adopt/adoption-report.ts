@@ -14,13 +14,12 @@ import { renderedDifferences, serviceDifferences } from "./rendered-differences"
 import { RunningDeployment } from "./running-deployment";
 
 /**
- * adopt/: taking over a running Docker Compose deployment (`npm run adopt`). This folder reads compose files the way
- * compose does (`compose-project.ts`), finds the services and their files (`running-deployment.ts`), works out
- * the stores (`adopted-stores.ts`), secrets (`found-secrets.ts`) and images (`image-choices.ts`) to keep, and
- * compares the running files with the rendered ones without ever printing a secret (`differences.ts`,
+ * adopt/: taking over a running Docker Compose deployment (`npm run adopt`). This folder reads compose files the
+ * way compose does (`compose-project.ts`), finds the services and their files (`running-deployment.ts`), works
+ * out the stores (`adopted-stores.ts`), secrets (`found-secrets.ts`) and images (`image-choices.ts`) to keep,
+ * and compares the running files with the rendered ones without ever printing a secret (`differences.ts`,
  * `rendered-differences.ts`, `difference-hints.ts`); `format-report.ts` prints the result. Everything here is
- * pure: files come in through a reader. It may import facts/, config/, model/ and documents/, never components/
- * or cli/.
+ * pure: files come in through a reader. It may import facts/ to checks/, never components/ or cli/.
  */
 
 export type { FoundSecret };

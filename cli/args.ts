@@ -2,10 +2,10 @@ import { parseArgs as nodeParseArgs } from "node:util";
 import { ConfigError, formatProblems } from "../config/problems";
 
 /**
- * cli/: the command-line tools (`render`, `adopt`, `verify`): entry points for operators, beside the layers. They may
- * import every layer (facts/ to checks/) and adopt/ and verify/; nothing imports them but the lab. This file holds
- * what they share: argument parsing and the error handling that turns a user mistake into a message and an exit
- * code, never a stack trace.
+ * cli/: the command-line tools (`render`, `adopt`, `verify`): entry points for operators, beside the layers.
+ * They may import every layer (facts/ to checks/) and adopt/ and verify/; nothing imports them but the lab. This
+ * file holds what they share: argument parsing and the error handling that turns a user mistake into a message
+ * and an exit code, never a stack trace.
  */
 
 /**

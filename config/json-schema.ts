@@ -61,7 +61,7 @@ export function stackFileJsonSchema(): JsonSchema {
         type: "object",
         properties,
         required,
-        // Other namespaces (pulumi:, docker:, ...) are not matrix-fleet's and pass; an unknown matrix-fleet key fails.
+        // Other namespaces (pulumi:, docker:, ...) are not ours and pass; an unknown matrix-fleet key fails.
         patternProperties: { [`^(?!${CONFIG_NAMESPACE}:)[^:]+:`]: {} },
         additionalProperties: false,
       },

@@ -9,9 +9,10 @@ import { loadOrgConfig, parseStackConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
 
 /**
- * test/: the unit suite (`node --test test/*.test.ts`): each layer's behaviour, the CLI tools as an operator runs
- * them, and the Pulumi components under the SDK's mock engine (pulumi-harness.ts); the house rules in
- * layers.test.ts. This file holds the shared fixtures. Tests may import every folder but lab/; nothing imports them.
+ * test/: the unit suite (`node --test test/*.test.ts`): each layer's behaviour, the CLI tools as an operator
+ * runs them, and the Pulumi components under the SDK's mock engine (pulumi-harness.ts); the house rules in
+ * layers.test.ts. This file holds the shared fixtures. Tests may import every folder but lab/; nothing imports
+ * them.
  */
 export const STACKS = ["medex", "moda1", "pro-dukt", "produktor"] as const;
 

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
-import { loadProgramConfig } from "./lib/program";
+import { loadProgramConfig } from "./components/program-config";
 
 const { org, npmCredentials, adoptedSecretValues } = loadProgramConfig();
 const fleet = new HomeserverStack(org.stack, { org, npmCredentials, adoptedSecretValues });

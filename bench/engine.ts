@@ -87,10 +87,10 @@ async function main(): Promise<void> {
     for (const stack of STACKS) subjects.push(await programSubject(stack, stack));
     subjects.push(
       await cutDownSubject("produktor: modules loaded, nothing declared", {
-        "index.ts": `import { HomeserverStack } from "./components/homeserver-stack";\nimport { loadProgramConfig } from "./lib/program";\nexport const loaded = [typeof HomeserverStack, typeof loadProgramConfig];\n`,
+        "index.ts": `import { HomeserverStack } from "./components/homeserver-stack";\nimport { loadProgramConfig } from "./components/program-config";\nexport const loaded = [typeof HomeserverStack, typeof loadProgramConfig];\n`,
       }),
       await cutDownSubject("produktor: config analysed (preflight), nothing declared", {
-        "index.ts": `import "./components/homeserver-stack";\nimport { loadProgramConfig } from "./lib/program";\nexport const stack = loadProgramConfig().org.stack;\n`,
+        "index.ts": `import "./components/homeserver-stack";\nimport { loadProgramConfig } from "./components/program-config";\nexport const stack = loadProgramConfig().org.stack;\n`,
       }),
       await cutDownSubject("produktor: every resource but the NPM proxy hosts", {
         "index.ts": index,

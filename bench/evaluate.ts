@@ -7,17 +7,20 @@
  * Where the time goes (measured with a CPU profile and by switching it off): the Pulumi SDK captures a full,
  * source-mapped stack trace for every resource it constructs (`Resource.callsites()`, for source positions).
  * Under tsx that is ~80% of an organisation's evaluation; the engine's own work in a real deployment dwarfs both.
+ *
+ * bench/: measurements, not tests (speed targets live here, never in timed tests). May import every layer and
+ * index.ts's components; nothing imports it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";
 import { HomeserverStack } from "../components/homeserver-stack";
-import { fleetProblems } from "../lib/fleet";
-import { OrgConfig } from "../lib/model";
-import { buildStackPlan } from "../lib/plan";
-import { preflight } from "../lib/preflight";
-import { placeholderSecrets } from "../lib/secrets";
-import { loadOrgConfig } from "../lib/stack-config";
-import { listStacks, readStackFile } from "../lib/stack-files";
+import { fleetProblems } from "../checks/fleet";
+import { OrgConfig } from "../config/model";
+import { buildStackPlan } from "../documents/plan";
+import { preflight } from "../checks/preflight";
+import { placeholderSecrets } from "../facts/secrets";
+import { loadOrgConfig } from "../config/stack-config";
+import { listStacks, readStackFile } from "../config/stack-files";
 
 const SECRET_KEY = pulumi.runtime.specialSigKey;
 const SECRET_SIG = pulumi.runtime.specialSecretSig;

@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { adoptionReport } from "../lib/adopt/adoption-report";
-import { ComposeError, parseComposeProject, parseDotEnv } from "../lib/adopt/compose-project";
-import { adoptionReportJson, formatAdoptionReport } from "../lib/adopt/format-report";
-import { HostFileReader, discoverDeployment } from "../lib/adopt/running-deployment";
-import { SECRET_NAMES } from "../lib/secrets";
-import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
+import { adoptionReport } from "../adopt/adoption-report";
+import { ComposeError, parseComposeProject, parseDotEnv } from "../adopt/compose-project";
+import { adoptionReportJson, formatAdoptionReport } from "../adopt/format-report";
+import { HostFileReader, discoverDeployment } from "../adopt/running-deployment";
+import { SECRET_NAMES } from "../facts/secrets";
+import { PROJECT_DIR, readStackFile } from "../config/stack-files";
 import { UsageError, parseArgs, runCli } from "./args";
 
 const USAGE = `usage: npm run adopt -- --stack <name> --compose <dir> [--host-dir <dir>] [--json] [--show-secrets]

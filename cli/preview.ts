@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { EngineWorkspace, PROGRAM_DIR } from "../tools/engine/workspace";
-import { listStacks } from "../lib/stack-files";
+import { listStacks } from "../config/stack-files";
 import { UsageError, runCli } from "./args";
 
 const USAGE = `usage: ./fleet preview --stack <name|all> [--json]

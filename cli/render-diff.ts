@@ -38,8 +38,8 @@ export function renderDiff(stack: string, ref: string, projectDir: string): stri
       const result = spawnSync(
         process.execPath,
         [
-          "--import",
-          "tsx",
+          "--require",
+          "tsx/cjs",
           path.join(tree, "cli", "render.ts"),
           "--stack",
           stack,

@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { analyseStack } from "../lib/analyse";
-import { ConfigError, formatProblems, Problem } from "../lib/problems";
-import { renderPlanByPath } from "../lib/render-files";
-import { SecretValues, mergeSecretValues, placeholderSecrets } from "../lib/secrets";
-import { PROJECT_DIR, listStacks, readStackFile } from "../lib/stack-files";
+import { analyseStack } from "../checks/analyse";
+import { ConfigError, formatProblems, Problem } from "../config/problems";
+import { renderPlanByPath } from "../documents/files";
+import { SecretValues, mergeSecretValues, placeholderSecrets } from "../facts/secrets";
+import { PROJECT_DIR, listStacks, readStackFile } from "../config/stack-files";
 import { UsageError, parseArgs, runCli } from "./args";
 import { renderDiff } from "./render-diff";
 

@@ -1,8 +1,8 @@
 import * as path from "node:path";
-import { ConfigError } from "../lib/problems";
-import { parseStackConfig } from "../lib/stack-config";
-import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
-import { formatResults, verifyStack } from "../lib/verify";
+import { ConfigError } from "../config/problems";
+import { parseStackConfig } from "../config/stack-config";
+import { PROJECT_DIR, readStackFile } from "../config/stack-files";
+import { formatResults, verifyStack } from "../verify/verify";
 import { UsageError, parseArgs, runCli } from "./args";
 
 const USAGE = `usage: npm run verify -- --stack <name> [--json] [--expect-ip <address>] [--project-dir <dir>]

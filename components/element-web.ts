@@ -1,10 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgConfig } from "../lib/model";
+import { OrgConfig } from "../config/model";
 import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
-
-/** Port the Element Web image's nginx listens on, and where it reads its config. */
-export const ELEMENT_WEB_CONTAINER = { port: 80, config: "/app/config.json" } as const;
+import { ELEMENT_WEB_CONTAINER } from "../facts/element-web";
 
 export interface ElementWebArgs {
   readonly org: OrgConfig;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { OrgConfig } from "../lib/model";
-import { SECRET_SPECS, SecretName, SecretValues, neededSecrets, secretPlaceholder } from "../lib/secrets";
+import { OrgConfig } from "../config/model";
+import { SECRET_SPECS, SecretName, SecretValues, neededSecrets, secretPlaceholder } from "../facts/secrets";
 
 export interface FleetSecretsArgs {
   readonly org: OrgConfig;

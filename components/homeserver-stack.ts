@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { renderRouterChecklist, requiredForwards } from "../config-templates/router-checklist";
-import { OrgConfig } from "../lib/model";
-import { buildStackPlan } from "../lib/plan";
-import { renderPlanFiles } from "../lib/render-files";
-import { homeserverBaseUrl } from "../lib/topology";
+import { renderRouterChecklist } from "../documents/router-checklist";
+import { requiredForwards } from "../model/router-forwards";
+import { OrgConfig } from "../config/model";
+import { buildStackPlan } from "../documents/plan";
+import { renderPlanFiles } from "../documents/files";
 import { Coturn } from "./coturn";
 import { ElementWeb } from "./element-web";
 import { FleetSecrets } from "./fleet-secrets";
@@ -13,9 +13,19 @@ import { Ketesa } from "./ketesa";
 import { Livekit } from "./livekit";
 import { LkJwtService } from "./lk-jwt";
 import { NpmCredentialInputs, ProxyHosts } from "./proxy-hosts";
-import { proxyHostDocuments } from "../config-templates/npm-proxy-hosts";
-import { ServiceContext, StateStore, dockerName } from "./shared";
+import { proxyHostDocuments } from "../documents/npm-proxy-hosts";
+import { ServiceContext, StateStore } from "./shared";
+import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
+import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
+
+/**
+ * components/: the thin Pulumi shell. The program's view of its config (program-config.ts), one ComponentResource
+ * per service that only wires Docker resources and uploads what documents/ rendered (synapse.ts, coturn.ts, ...,
+ * shared.ts for what they share), the Nginx Proxy Manager dynamic provider (npm-proxy-host.ts) and its API client
+ * (npm-client.ts), and this file, which composes one organisation. The only layer that imports `@pulumi/*`; it may
+ * import every layer below (facts/ to checks/). index.ts, above it, composes one `HomeserverStack` per stack.
+ */
 
 export interface HomeserverStackArgs {
   /** The validated model (preflight has passed). */
@@ -110,34 +120,4 @@ export class HomeserverStack extends pulumi.ComponentResource {
       proxyHosts: this.proxyHosts.definitions,
     });
   }
-}
-
-export function publicUrls(org: OrgConfig): Record<string, string> {
-  const c = org.components;
-  const urls: Record<string, string> = {
-    homeserver: homeserverBaseUrl(org),
-    wellKnownServer: `https://${org.hosts.wellKnown}/.well-known/matrix/server`,
-    wellKnownClient: `https://${org.hosts.wellKnown}/.well-known/matrix/client`,
-  };
-  if (c.elementWeb) urls.element = `https://${org.hosts.element}`;
-  if (c.matrixRtc) {
-    urls.livekitJwt = `https://${org.hosts.rtc}/livekit/jwt`;
-    urls.livekitSfu = `wss://${org.hosts.rtc}/livekit/sfu`;
-  }
-  if (c.coturn) urls.turn = `turn:${org.hosts.turn}:${org.ports.turn}`;
-  if (c.jitsi) urls.jitsi = `https://${org.hosts.jitsi}`;
-  if (c.ketesa) urls.admin = `https://${org.hosts.admin}`;
-  return urls;
-}
-
-/**
- * Synapse's own tool registers the first admin with the shared registration secret from homeserver.yaml, so the
- * secret never appears on a command line.
- */
-export function firstAdminCommand(org: OrgConfig): string {
-  const target = org.docker.host.startsWith("unix://") ? "" : ` -H ${org.docker.host}`;
-  return (
-    `docker${target} exec -it ${dockerName(org.stack, "synapse")} register_new_matrix_user ` +
-    `-c /config/homeserver.yaml --admin http://localhost:${org.ports.synapse}`
-  );
 }

@@ -1,12 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { JITSI_XMPP } from "../config-templates/jitsi-env";
-import { OrgConfig } from "../lib/model";
-import { StackPlan } from "../lib/plan";
+import { JITSI_XMPP } from "../facts/jitsi";
+import { OrgConfig } from "../config/model";
+import { StackPlan } from "../documents/plan";
 import { ServiceContext, envList, pinnedImage, serviceDefaults, StateStore } from "./shared";
-
-/** Port the Jitsi web image serves plain HTTP on (docker-jitsi-meet publishes `${HTTP_PORT}:8000`). */
-export const JITSI_WEB_PORT = 8000;
+import { JITSI_WEB_PORT } from "../facts/jitsi";
 
 export interface JitsiArgs {
   readonly org: OrgConfig;

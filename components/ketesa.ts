@@ -1,10 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgConfig } from "../lib/model";
+import { OrgConfig } from "../config/model";
 import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
-
-/** Port the Ketesa image serves on, and where it reads its config (ketesa v1.4.0 Dockerfile and README). */
-export const KETESA_CONTAINER = { port: 8080, config: "/var/public/config.json" } as const;
+import { KETESA_CONTAINER } from "../facts/ketesa";
 
 export interface KetesaArgs {
   readonly org: OrgConfig;

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgConfig } from "../lib/model";
-import { LIVEKIT_PATHS } from "../lib/topology";
+import { OrgConfig } from "../config/model";
+import { LIVEKIT_PATHS } from "../facts/livekit";
 import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
 
 export interface LivekitArgs {

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LK_JWT_CONTAINER_PORT } from "../config-templates/lk-jwt-env";
-import { OrgConfig } from "../lib/model";
+import { LK_JWT_CONTAINER_PORT } from "../facts/lk-jwt";
+import { OrgConfig } from "../config/model";
 import { ServiceContext, envList, pinnedImage, serviceDefaults } from "./shared";
 
 export interface LkJwtArgs {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
-import { NpmClient, NpmError, RemoteProxyHost } from "../lib/npm-client";
-import { validateProxyHostBody } from "../lib/npm-schema";
+import { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { NpmClient, NpmError, RemoteProxyHost } from "./npm-client";
+import { validateProxyHostBody } from "../facts/npm-proxy-host-schema";
 
 /** What the provider stores per proxy host. Credentials stay secret in the state. */
 export interface NpmProxyHostState {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
+import { NpmProxyHost } from "../documents/npm-proxy-hosts";
 import { NpmProxyHostResource } from "./npm-proxy-host";
 import { ServiceContext } from "./shared";
 

@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgConfig, StateStoreId } from "../lib/model";
-import { StackPlan } from "../lib/plan";
-import { dockerName } from "../lib/topology";
-import { STATE_STORES } from "../lib/adoption-config";
-import { FileId } from "../lib/render-files";
+import { OrgConfig, StateStoreId } from "../config/model";
+import { StackPlan } from "../documents/plan";
+import { dockerName } from "../model/topology";
+import { STATE_STORES } from "../facts/state-stores";
+import { FileId } from "../documents/files";
 
 /** What every service component of one organisation receives from `HomeserverStack`. */
 export interface ServiceContext {
@@ -22,8 +22,6 @@ export interface ServiceContext {
   /** The first domain of each proxy host, in plan order: known without secrets, so resources can be named. */
   readonly proxyHostDomains: readonly string[];
 }
-
-export { dockerName } from "../lib/topology";
 
 /** Settings every long-running container shares. */
 export function serviceDefaults(stack: string, service: string, memoryMb: number) {

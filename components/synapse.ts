@@ -1,8 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgConfig } from "../lib/model";
+import { OrgConfig } from "../config/model";
 import * as path from "node:path";
-import { DATABASE, SYNAPSE_PATHS, SYNAPSE_UID, synapseMounts } from "../lib/topology";
+import { DATABASE, POSTGRES_DATA_DIR } from "../facts/postgres";
+import { SYNAPSE_PATHS, SYNAPSE_UID } from "../facts/synapse";
+import { synapseMounts } from "../model/topology";
 import { ServiceContext, StateStore, pinnedImage, serviceDefaults, upload } from "./shared";
 
 export interface SynapseArgs {
@@ -52,7 +54,7 @@ export class Synapse extends pulumi.ComponentResource {
           "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
           pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
         ],
-        mounts: [database.mount("/var/lib/postgresql/data")],
+        mounts: [database.mount(POSTGRES_DATA_DIR)],
         networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
         healthcheck: {
           tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],
@@ -65,21 +67,19 @@ export class Synapse extends pulumi.ComponentResource {
     );
 
     const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
-    // Synapse creates a missing signing key itself at start (`--generate-missing-and-run` is its default mode,
-    // synapse/config/_base.py), but the image's start.py only hands over to Synapse's user without fixing the
-    // ownership of fresh named volumes. Make the volume roots writable for that user, then start as usual.
-    const uid = `${SYNAPSE_UID}:${SYNAPSE_UID}`;
-    const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
-    const owned = [...new Set([...mounts.map((m) => m.target), keyDir])];
-    const bootstrap = [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(
-      " && ",
-    );
     this.container = new docker.Container(
       `${name}-synapse`,
       {
         ...serviceDefaults(stack, "synapse", 2048),
         image: synapseImage.imageId,
-        entrypoints: ["/bin/sh", "-c", bootstrap],
+        entrypoints: [
+          "/bin/sh",
+          "-c",
+          synapseBootstrap(
+            org,
+            mounts.map((m) => m.target),
+          ),
+        ],
         envs: [`SYNAPSE_CONFIG_PATH=${SYNAPSE_PATHS.config}`],
         uploads: [
           upload(context.files, "homeserver", SYNAPSE_PATHS.config),
@@ -101,4 +101,16 @@ export class Synapse extends pulumi.ComponentResource {
     );
     this.registerOutputs({ container: this.container.name, postgres: this.postgres.name });
   }
+}
+
+/**
+ * Synapse creates a missing signing key itself at start (`--generate-missing-and-run` is its default mode,
+ * synapse/config/_base.py), but the image's start.py only hands over to Synapse's user without fixing the
+ * ownership of fresh named volumes. Make the volume roots writable for that user, then start as usual.
+ */
+function synapseBootstrap(org: OrgConfig, mountTargets: readonly string[]): string {
+  const uid = `${SYNAPSE_UID}:${SYNAPSE_UID}`;
+  const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
+  const owned = [...new Set([...mountTargets, keyDir])];
+  return [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(" && ");
 }

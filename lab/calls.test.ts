@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
-import { TurnSession, TurnTransport, turnRestCredentials } from "../lib/turn-client";
+import { TurnSession, TurnTransport, turnRestCredentials } from "../verify/turn-client";
 import { LabEnvironment } from "./environment";
 import { MatrixError, Session, call, get, login, post, registerWithSharedSecret } from "./matrix-client";
 import { CLIENT_NAMESPACE, readManifest } from "./prepare";

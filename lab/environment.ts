@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { TurnSession } from "../lib/turn-client";
+import { TurnSession } from "../verify/turn-client";
 import { LAB_NETWORK } from "./overlay";
 import { LabManifest, LabStack } from "./prepare";
 import { ProcessGroup, run, waitFor } from "./processes";

@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { renderStack } from "../cli/render";
-import { parseStackConfig } from "../lib/stack-config";
-import { SECRET_NAMES, SecretValues } from "../lib/secrets";
-import { readStackFile } from "../lib/stack-files";
+import { parseStackConfig } from "../config/stack-config";
+import { SECRET_NAMES, SecretValues } from "../facts/secrets";
+import { readStackFile } from "../config/stack-files";
 import { applyFault } from "./faults";
 import { nginxConf, serverBlock } from "./npm-nginx";
 import {

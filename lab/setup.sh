@@ -7,7 +7,7 @@
 #   3. livekit-server built from its Go module through a generated wrapper module (.cache/bin/livekit-server-<v>).
 #   4. .cache/lab-env.sh: the paths the lab uses (SYNAPSE_PYTHON, LIVEKIT_SERVER, TURNSERVER, NGINX, PG_BIN, OPENSSL).
 # Prints every step with what it installs and how long it took. Cold: minutes (the LiveKit build); warm: seconds.
-# Versions default to the pinned images in lib/images.ts, so the lab proves what gets deployed; override them with
+# Versions default to the pinned images in facts/images.ts, so the lab proves what gets deployed; override them with
 # SYNAPSE_VERSION=1.163.2 / LIVEKIT_VERSION=v1.13.5. LiveKit from v1.13.6 on replaces pion modules with LiveKit
 # forks that the Go module proxy refuses (403), so those versions fail here with the proxy's error (see
 # lab/README-setup.md). LAB_CACHE moves the cache. Needs root only when a package is missing.
@@ -25,11 +25,11 @@ fail() {
   exit 1
 }
 
-# The pinned image tag of a component, from lib/images.ts (e.g. "matrixdotorg/synapse:v1.157.1" -> 1.157.1).
+# The pinned image tag of a component, from facts/images.ts (e.g. "matrixdotorg/synapse:v1.157.1" -> 1.157.1).
 image_version() {
   local v
-  v=$(sed -nE "s#.*\"$1:v?([0-9][0-9A-Za-z.+-]*)\".*#\1#p" "$ROOT/lib/images.ts" | head -n 1)
-  [ -n "$v" ] || fail "no pinned $1 image in lib/images.ts; set the version explicitly"
+  v=$(sed -nE "s#.*\"$1:v?([0-9][0-9A-Za-z.+-]*)\".*#\1#p" "$ROOT/facts/images.ts" | head -n 1)
+  [ -n "$v" ] || fail "no pinned $1 image in facts/images.ts; set the version explicitly"
   echo "$v"
 }
 SYNAPSE_VERSION="${SYNAPSE_VERSION:-$(image_version matrixdotorg/synapse)}"

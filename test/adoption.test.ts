@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { adoptedSecretValueProblems } from "../lib/adoption-config";
-import { renderSummary } from "../config-templates/summary";
-import { buildStackPlan } from "../lib/plan";
-import { SecretName, neededSecrets, placeholderSecrets } from "../lib/secrets";
+import { adoptedSecretValueProblems } from "../config/adoption-config";
+import { renderSummary } from "../documents/summary";
+import { buildStackPlan } from "../documents/plan";
+import { SecretName, neededSecrets, placeholderSecrets } from "../facts/secrets";
 import { describeProblems, orgFor, parseProblems } from "./helpers";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 import {

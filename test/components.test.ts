@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildStackPlan } from "../lib/plan";
-import { FILES, FileId, renderPlanFiles } from "../lib/render-files";
-import { SECRET_NAMES, SecretValues, secretPlaceholder } from "../lib/secrets";
-import { neededSecrets } from "../lib/secrets";
-import { OrgConfig } from "../lib/model";
+import { buildStackPlan } from "../documents/plan";
+import { FILES, FileId, renderPlanFiles } from "../documents/files";
+import { SECRET_NAMES, SecretValues, secretPlaceholder } from "../facts/secrets";
+import { neededSecrets } from "../facts/secrets";
+import { OrgConfig } from "../config/model";
 import { STACKS, orgFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
 import {

@@ -3,11 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { analyseStack } from "../lib/analyse";
-import { fleetProblems } from "../lib/fleet";
-import { ConfigError, Problem } from "../lib/problems";
-import { placeholderSecrets } from "../lib/secrets";
-import { PROJECT_DIR, listStacks, readStackFile } from "../lib/stack-files";
+import { analyseStack } from "../checks/analyse";
+import { fleetProblems } from "../checks/fleet";
+import { ConfigError, Problem } from "../config/problems";
+import { placeholderSecrets } from "../facts/secrets";
+import { PROJECT_DIR, listStacks, readStackFile } from "../config/stack-files";
 import { STACKS, describeProblems, orgFor } from "./helpers";
 
 /** A throw-away project directory holding copies of the real stack files. */

@@ -1,13 +1,19 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { deepMerge } from "../lib/merge";
-import { OrgConfig } from "../lib/model";
-import { StackPlan, buildStackPlan } from "../lib/plan";
-import { Problem } from "../lib/problems";
-import { SecretValues, placeholderSecrets } from "../lib/secrets";
-import { loadOrgConfig, parseStackConfig } from "../lib/stack-config";
-import { PROJECT_DIR, readStackFile } from "../lib/stack-files";
+import { deepMerge } from "../config/merge";
+import { OrgConfig } from "../config/model";
+import { StackPlan, buildStackPlan } from "../documents/plan";
+import { Problem } from "../config/problems";
+import { SecretValues, placeholderSecrets } from "../facts/secrets";
+import { loadOrgConfig, parseStackConfig } from "../config/stack-config";
+import { PROJECT_DIR, readStackFile } from "../config/stack-files";
 
+/**
+ * test/: the unit suite (`node --test test/*.test.ts`): each layer's behaviour, the CLI tools as an operator
+ * runs them, and the Pulumi components under the SDK's mock engine (pulumi-harness.ts); the house rules in
+ * layers.test.ts. This file holds the shared fixtures. Tests may import every folder but lab/; nothing imports
+ * them.
+ */
 export const STACKS = ["medex", "moda1", "pro-dukt", "produktor"] as const;
 
 /** Deterministic fake secret values: distinct per name, long enough for every consumer's rules. */
@@ -50,7 +56,7 @@ export function runTool(
 ): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", path.join(PROJECT_DIR, "cli", `${tool}.ts`), ...args],
+    ["--require", "tsx/cjs", path.join(PROJECT_DIR, "cli", `${tool}.ts`), ...args],
     {
       cwd: PROJECT_DIR,
       encoding: "utf8",

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { after, before, describe, it } from "node:test";
-import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
+import { NpmProxyHost } from "../documents/npm-proxy-hosts";
 import { NpmProxyHostProvider, NpmProxyHostState } from "../components/npm-proxy-host";
-import { NpmClient, NpmError } from "../lib/npm-client";
+import { NpmClient, NpmError } from "../components/npm-client";
 import { STACKS, planFor } from "./helpers";
 import { NpmDouble, startNpmDouble } from "./npm-contract-double";
 

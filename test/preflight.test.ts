@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { preflight } from "../lib/preflight";
-import { NpmLocation } from "../config-templates/npm-proxy-hosts";
-import { StackPlan } from "../lib/plan";
-import { Problem } from "../lib/problems";
-import { placeholderSecrets } from "../lib/secrets";
+import { preflight } from "../checks/preflight";
+import { NpmLocation } from "../documents/npm-proxy-hosts";
+import { StackPlan } from "../documents/plan";
+import { Problem } from "../config/problems";
+import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, describeProblems, fakeSecrets, planFor } from "./helpers";
 
 /** The problems preflight finds after applying `changes` to a real stack's config. */

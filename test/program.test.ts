@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE } from "../lib/problems";
-import { loadProgramConfig } from "../lib/program";
-import { readStackFile } from "../lib/stack-files";
+import { CONFIG_NAMESPACE } from "../config/problems";
+import { loadProgramConfig } from "../components/program-config";
+import { readStackFile } from "../config/stack-files";
 
 /** Hands a stack file's config to the mock engine the way the Pulumi CLI does: every value a string. */
 async function engineWithStack(

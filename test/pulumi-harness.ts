@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "../components/homeserver-stack";
-import { OrgConfig } from "../lib/model";
+import { OrgConfig } from "../config/model";
 
 /** One resource the program registered, as the mock engine saw it. */
 export interface RecordedResource {
@@ -49,9 +49,48 @@ export interface ProgramRun {
  * secret-wrapped, as the real provider marks them, so that secrecy can be followed to the containers. In preview
  * mode the mock returns no outputs, which leaves them unknown as in a real first preview.
  */
-export async function runStack(
+export function runStack(
   org: OrgConfig,
   options: { preview?: boolean; adoptedSecretValues?: Record<string, string> } = {},
+): Promise<ProgramRun> {
+  // A run is a deterministic function of the config and options (the mock's values are), and its record is only
+  // read: tests of one file that run the same stack share one run instead of evaluating it again.
+  const key = JSON.stringify([org, options]);
+  let run = runs.get(key);
+  if (run === undefined) {
+    run = runStackOnce(org, options);
+    runs.set(key, run);
+  }
+  return run;
+}
+
+const runs = new Map<string, Promise<ProgramRun>>();
+
+async function runStackOnce(
+  org: OrgConfig,
+  options: { preview?: boolean; adoptedSecretValues?: Record<string, string> },
+): Promise<ProgramRun> {
+  // The Pulumi SDK records a stack trace for every resource it constructs (`Resource.callsites()`) and for every
+  // promise it tracks (`debuggablePromise`, for leak reports), and formats each at once; with tsx's source maps
+  // on, Node maps every frame too. That was most of a program run's time (CPU profile of components.test.ts). No
+  // test reads those traces, so during a run they are not mapped and hold no frames; both come back right after.
+  // An error thrown by the program under test keeps its message; MATRIX_FLEET_TEST_TRACES=1 keeps its frames.
+  if (process.env.MATRIX_FLEET_TEST_TRACES === "1") return runStackUnmapped(org, options);
+  const sourceMaps = process.sourceMapsEnabled;
+  const limit = Error.stackTraceLimit;
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 0;
+  try {
+    return await runStackUnmapped(org, options);
+  } finally {
+    process.setSourceMapsEnabled(sourceMaps);
+    Error.stackTraceLimit = limit;
+  }
+}
+
+async function runStackUnmapped(
+  org: OrgConfig,
+  options: { preview?: boolean; adoptedSecretValues?: Record<string, string> },
 ): Promise<ProgramRun> {
   const preview = options.preview ?? false;
   const resources: RecordedResource[] = [];

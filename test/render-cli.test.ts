@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_DIR } from "../lib/stack-files";
+import { PROJECT_DIR } from "../config/stack-files";
 import { runTool } from "./helpers";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_DIR } from "../lib/stack-files";
+import { PROJECT_DIR } from "../config/stack-files";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "render-diff-test-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ function repositoryFromWorkingTree(): string {
 function renderDiff(repo: string, ref: string) {
   return spawnSync(
     process.execPath,
-    ["--import", "tsx", "cli/render.ts", "--stack", "moda1", "--diff", ref],
+    ["--require", "tsx/cjs", "cli/render.ts", "--stack", "moda1", "--diff", ref],
     { cwd: repo, encoding: "utf8", timeout: 120_000 },
   );
 }

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { renderPlanFiles } from "../lib/render-files";
-import { placeholderSecrets } from "../lib/secrets";
+import { renderPlanFiles } from "../documents/files";
+import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
-import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
+import { NpmProxyHost } from "../documents/npm-proxy-hosts";
 
 const secrets = fakeSecrets();
 const filesOf = (stack: string, changes: Record<string, unknown> = {}) =>

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_PORTS, parseStackConfig } from "../lib/stack-config";
-import { parseStackFileText } from "../lib/stack-files";
+import { DEFAULT_PORTS } from "../config/ports";
+import { parseStackConfig } from "../config/stack-config";
+import { parseStackFileText } from "../config/stack-files";
 import { STACKS, describeProblems, orgFor, parseProblems } from "./helpers";
 
 describe("stack config model", () => {

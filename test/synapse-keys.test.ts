@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { LIVEKIT_KNOWN_KEYS } from "../config-templates/livekit-keys";
-import { DEFAULT_IMAGES } from "../lib/images";
-import { renderPlanFiles } from "../lib/render-files";
+import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
+import { DEFAULT_IMAGES } from "../facts/images";
+import { renderPlanFiles } from "../documents/files";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseYaml } from "./parse-formats";
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Lints the workflow files with actionlint, built once from its Go module and cached in .cache/bin.
+# tools/: scripts that build or run tools the test suite needs; they import nothing of the program.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VERSION="v1.7.12"

@@ -1,0 +1,85 @@
+import { Problem, problem } from "../config/problems";
+import { StackPlan } from "../documents/plan";
+import { proxiedDomains, wellKnownLocationsOf } from "../documents/npm-proxy-hosts";
+import { validateProxyHostBody } from "../facts/npm-proxy-host-schema";
+
+/** Checks of the Nginx Proxy Manager hosts: CORS on the well-known files, Synapse and LiveKit paths, NPM's schema. */
+
+/** Failure mode 4: without CORS on the well-known files, Element Call reports MISSING_MATRIX_RTC_FOCUS. */
+export function checkWellKnownCors({ org, proxyHosts }: StackPlan): Problem[] {
+  const problems: Problem[] = [];
+  for (const host of proxyHosts) {
+    for (const location of wellKnownLocationsOf(host)) {
+      if (!/add_header\s+Access-Control-Allow-Origin\s+["']?\*["']?/.test(location.nginx)) {
+        problems.push(
+          problem(
+            org.stack,
+            "proxy",
+            `${host.domain_names[0]}${location.path} is served without 'Access-Control-Allow-Origin: *': web clients (Element Call) cannot read it`,
+            "serve the well-known files with the CORS header",
+          ),
+        );
+      }
+    }
+  }
+  const domains = proxiedDomains(proxyHosts);
+  if (!domains.has(org.hosts.wellKnown)) {
+    problems.push(
+      problem(
+        org.stack,
+        "hosts.wellKnown",
+        `no proxy host serves the well-known files for ${org.hosts.wellKnown}: federation and client discovery fail`,
+        "point hosts.wellKnown at a host the proxy serves",
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * Failure mode 8: proxy path mistakes. Synapse's paths must reach it with the URI untouched (a forward_path makes
+ * nginx normalise it and breaks federation signatures); the LiveKit paths must strip their prefix.
+ */
+export function checkProxyPaths({ org, proxyHosts }: StackPlan): Problem[] {
+  const problems: Problem[] = [];
+  for (const host of proxyHosts) {
+    for (const location of host.locations) {
+      const domain = host.domain_names[0];
+      if (/^\/_(matrix|synapse)/.test(location.path) && location.forward_path !== "") {
+        problems.push(
+          problem(
+            org.stack,
+            "proxy",
+            `${domain}${location.path} forwards with forward_path '${location.forward_path}': nginx then rewrites the request URI and federation requests fail with "Invalid signature"`,
+            "forward Synapse paths without a path (empty forward_path)",
+          ),
+        );
+      }
+      if (location.path.startsWith("/livekit/") && location.forward_path !== "/") {
+        problems.push(
+          problem(
+            org.stack,
+            "proxy",
+            `${domain}${location.path} does not strip its prefix: lk-jwt-service and LiveKit serve at /`,
+            "use forward_path '/' on the /livekit/jwt/ and /livekit/sfu/ locations",
+          ),
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** A proxy host NPM would refuse (its v2.15.1 schema) fails here, not halfway through `pulumi up`. */
+export function checkNpmSchema({ org, proxyHosts }: StackPlan): Problem[] {
+  return proxyHosts.flatMap((host) =>
+    validateProxyHostBody(host).map((v) =>
+      problem(
+        org.stack,
+        "proxy",
+        `proxy host ${host.domain_names[0] ?? "?"}: ${v.field} ${v.reason} (Nginx Proxy Manager would refuse it)`,
+        "fix the proxy host definition (see NPM's proxy-host schema)",
+      ),
+    ),
+  );
+}

@@ -1,0 +1,32 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stackFileJsonSchema } from "../config/json-schema";
+import { PROJECT_DIR } from "../config/stack-files";
+import { parseArgs, runCli } from "./args";
+
+/** Where the stack files' `# yaml-language-server: $schema=` line points. */
+export const SCHEMA_FILE = path.join(PROJECT_DIR, "config", "stack-config.schema.json");
+
+const USAGE = `usage: npm run schema
+
+Writes config/stack-config.schema.json, the JSON Schema of Pulumi.<stack>.yaml, from the config parser itself.
+Editors with the YAML language server validate and complete the stack files with it. A test fails while the
+file differs from what the parser accepts: run this after changing a key.`;
+
+/** The schema file's text: stable, so a changed key shows up as a diff in review. */
+export function schemaText(): string {
+  return `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
+}
+
+function main(argv: readonly string[]): number {
+  const { flags } = parseArgs(argv, { help: "flag" });
+  if (flags.has("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  fs.writeFileSync(SCHEMA_FILE, schemaText());
+  console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  return 0;
+}
+
+if (require.main === module) runCli("schema", USAGE, () => main(process.argv.slice(2)));

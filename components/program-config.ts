@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import { analyseStack } from "../checks/analyse";
+import { OrgConfig } from "../config/model";
+import { NpmCredentialInputs } from "../components/proxy-hosts";
+import { ConfigError, formatProblems, problem } from "../config/problems";
+import { placeholderSecrets } from "../facts/secrets";
+import { projectConfig } from "../config/stack-config";
+import { PROJECT_DIR, readStackFile } from "../config/stack-files";
+import {
+  adoptedSecretMarkers,
+  adoptedSecretValueProblems,
+  adoptedSecretValues,
+  adoptedSecretsInClear,
+} from "../config/adoption-config";
+
+/**
+ * The Pulumi program's view of its stack config: the engine hands every value as a string (structured values as
+ * JSON), so they are decoded before the same `analyseStack` that `render` uses. A ConfigError becomes a
+ * `RunError`: Pulumi prints the message alone, without a stack trace.
+ */
+export interface ProgramConfig {
+  readonly org: OrgConfig;
+  readonly npmCredentials: NpmCredentialInputs;
+  /** Existing values of the adopted secrets, marked secret. */
+  readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
+}
+
+export function loadProgramConfig(): ProgramConfig {
+  const stack = pulumi.getStack();
+  const deploying = !pulumi.runtime.isDryRun();
+  const values = projectConfig(decodeEngineConfig(pulumi.runtime.allConfig()));
+  const adoptedValues = adoptedSecretValues(values.adoptedSecrets);
+  values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
+  const config = new pulumi.Config();
+  const identity = config.getSecret("npmIdentity");
+  const secret = config.getSecret("npmSecret");
+  // A preview plans proxy hosts without calling NPM; `pulumi up` needs the admin credentials.
+  const missing = deploying
+    ? [
+        ...(identity === undefined
+          ? [
+              problem(
+                stack,
+                "npmIdentity",
+                "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
+                `pulumi config set --secret npmIdentity <NPM admin e-mail> --stack ${stack}`,
+              ),
+            ]
+          : []),
+        ...(secret === undefined
+          ? [
+              problem(
+                stack,
+                "npmSecret",
+                "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
+                `pulumi config set --secret npmSecret <NPM admin password> --stack ${stack}`,
+              ),
+            ]
+          : []),
+      ]
+    : [];
+  try {
+    // Preflight judges documents with placeholder secrets: no check depends on a generated value.
+    const { org } = analyseStack(stack, values, {
+      projectDir: PROJECT_DIR,
+      secrets: placeholderSecrets(),
+      deploying,
+    });
+    const adoptionProblems = [
+      ...adoptedSecretsInClear(ownStackFile(stack)).map((name) =>
+        problem(
+          stack,
+          `adoptedSecrets.${name}`,
+          `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
+          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
+        ),
+      ),
+      ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
+    ];
+    if (missing.length + adoptionProblems.length > 0)
+      throw new ConfigError([...missing, ...adoptionProblems]);
+    return {
+      org,
+      npmCredentials: { identity: identity ?? pulumi.secret(""), secret: secret ?? pulumi.secret("") },
+      adoptedSecretValues: pulumi.secret(adoptedValues),
+    };
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new pulumi.RunError(
+        formatProblems([...error.problems, ...missing.filter((m) => !error.problems.includes(m))]),
+      );
+    throw error;
+  }
+}
+
+/** The stack's own file, when the program runs from the repository (it does under the Pulumi CLI). */
+function ownStackFile(stack: string): Record<string, unknown> {
+  try {
+    return readStackFile(stack, PROJECT_DIR);
+  } catch {
+    return {};
+  }
+}
+
+function decodeEngineConfig(config: Readonly<Record<string, string>>): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    decoded[key] = /^\s*[[{]/.test(value) ? tryJson(value) : value;
+  }
+  return decoded;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,192 @@
+import type { ImageName, Images } from "../facts/images";
+import type { SecretGroup, SecretName } from "../facts/secrets";
+import type { StateStoreId } from "../facts/state-stores";
+
+export type { ImageName, Images, StateStoreId };
+
+/**
+ * The typed model of one organisation's stack. `stack-config.ts` builds it from `Pulumi.<stack>.yaml`
+ * (filling defaults); every renderer, check and component reads only this model.
+ */
+
+export interface PortRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type Protocol = "udp" | "tcp";
+
+/** One port or range on one protocol, e.g. `udp/49160-49200`. */
+export interface PortSpec {
+  readonly protocol: Protocol;
+  readonly range: PortRange;
+}
+
+export interface Hostnames {
+  /** Where `/.well-known/matrix/*` is served for the server name; usually the server name itself. */
+  readonly wellKnown: string;
+  /** Synapse's public host (client and federation API on 443). */
+  readonly homeserver: string;
+  readonly element: string;
+  /** One host for LiveKit (`/livekit/sfu/`) and lk-jwt-service (`/livekit/jwt/`), as Element Call documents. */
+  readonly rtc: string;
+  /** coturn; resolves straight to the public IP, never to the reverse proxy. */
+  readonly turn: string;
+  readonly jitsi: string;
+  readonly admin: string;
+}
+
+export interface Components {
+  readonly elementWeb: boolean;
+  readonly coturn: boolean;
+  /** LiveKit SFU + lk-jwt-service: MatrixRTC / Element Call. They only work together. */
+  readonly matrixRtc: boolean;
+  readonly jitsi: boolean;
+  readonly ketesa: boolean;
+}
+
+export interface NetworkConfig {
+  /** The WAN address clients reach. coturn `external-ip` and LiveKit `rtc.node_ip` both use it. */
+  readonly publicIp: string;
+  /** The Docker host's LAN address behind the router (NAT), if any: coturn maps `public/private` with it. */
+  readonly lanIp: string | undefined;
+  /** What the operator says the router forwards today; preflight compares it with what the stack needs. */
+  readonly routerForwards: readonly PortSpec[];
+}
+
+export interface PortPlan {
+  /** coturn STUN/TURN listener, UDP and TCP. */
+  readonly turn: number;
+  /** coturn TURN over TLS (`turns:`), TCP. */
+  readonly turnTls: number;
+  readonly turnRelay: PortRange;
+  /** LiveKit HTTP/WebSocket signalling (behind the reverse proxy). */
+  readonly livekitHttp: number;
+  /** LiveKit ICE/TCP fallback for networks that block UDP. */
+  readonly livekitTcp: number;
+  readonly livekitUdp: PortRange;
+  readonly jvb: number;
+  /** Host ports on the Docker host that the reverse proxy forwards to. */
+  readonly synapse: number;
+  readonly elementWeb: number;
+  readonly ketesa: number;
+  readonly lkJwt: number;
+  readonly jitsiWeb: number;
+}
+
+export type CertificateChoice = { readonly kind: "existing"; readonly id: number } | { readonly kind: "new" };
+
+export interface ProxyConfig {
+  /** Nginx Proxy Manager admin API base URL, e.g. `http://192.0.2.20:81`. */
+  readonly npmUrl: string;
+  /** LAN address of the proxy host: the router forwards 80/443 there. */
+  readonly lanIp: string;
+  /** Address NPM uses to reach the services on the Docker host. */
+  readonly forwardHost: string;
+  readonly certificate: CertificateChoice;
+  readonly letsencryptEmail: string;
+  /** Body size limit on the homeserver vhost; must be at least Synapse's `max_upload_size`. */
+  readonly clientMaxBodySize: string;
+}
+
+export interface DockerTarget {
+  /** `unix:///var/run/docker.sock` or `ssh://user@host`. */
+  readonly host: string;
+  readonly sshOpts: readonly string[];
+}
+
+export interface SynapseOptions {
+  readonly enableRegistration: boolean;
+  readonly maxUploadSize: string;
+  readonly urlPreviews: boolean;
+  readonly enableMetrics: boolean;
+  readonly adminContact: string | undefined;
+  readonly turnUserLifetime: string;
+  readonly turnAllowGuests: boolean;
+  readonly maxEventDelayDuration: string;
+}
+
+export interface TurnOptions {
+  /** Offer `turns:` on `ports.turnTls`; needs a certificate for the TURN host on the Docker host. */
+  readonly tls: boolean;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly userQuota: number;
+  readonly totalQuota: number;
+}
+
+export interface ElementOptions {
+  readonly brand: string;
+  readonly disableGuests: boolean;
+  readonly disableCustomUrls: boolean;
+}
+
+export interface JitsiOptions {
+  readonly enableAuth: boolean;
+  readonly enableGuests: boolean;
+  readonly enableTranscriptions: boolean;
+  readonly enableRecording: boolean;
+  readonly timezone: string;
+}
+
+/** Bump a value to rotate every secret of that group (and restart exactly its consumers) in one `pulumi up`. */
+export type SecretRotation = Readonly<Record<SecretGroup, string>>;
+
+/**
+ * Expert escape hatch: values merged over the rendered documents. Preflight runs on the merged result, so an
+ * override cannot sneak a known production failure past the checks.
+ */
+export interface Overrides {
+  readonly synapse: Readonly<Record<string, unknown>>;
+  readonly livekit: Readonly<Record<string, unknown>>;
+  readonly coturn: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+  readonly lkJwt: Readonly<Record<string, string>>;
+  readonly elementWeb: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A store taken over from a running deployment: an existing Docker volume (by name) or a host directory
+ * (absolute path, bind-mounted). The stack reads it and mounts it; it never creates, replaces or deletes it.
+ */
+export type AdoptedStore =
+  { readonly kind: "volume"; readonly name: string } | { readonly kind: "hostPath"; readonly path: string };
+
+/**
+ * What a stack takes over from a running deployment (`npm run adopt`) instead of creating it: state stores,
+ * where Synapse's signing key and media are inside them, the database's role and name, and which secrets keep
+ * their existing values. Without adoption every field holds matrix-fleet's own layout.
+ */
+export interface Adoption {
+  readonly stores: Readonly<Partial<Record<StateStoreId, AdoptedStore>>>;
+  /** Container path of Synapse's signing key; under the data mount. */
+  readonly signingKeyPath: string;
+  /** Container path of Synapse's media store; under the data or the media mount. */
+  readonly mediaStorePath: string;
+  readonly database: { readonly user: string; readonly name: string };
+  /** Secrets whose values come from secret config `adoptedSecrets` instead of a new RandomPassword. */
+  readonly secrets: readonly SecretName[];
+}
+
+export interface OrgConfig {
+  /** Pulumi stack name (`produktor` for `Pulumi.produktor.yaml`). */
+  readonly stack: string;
+  readonly organisation: string;
+  /** The Matrix server name: the part after the colon in `@alice:produktor.io`. */
+  readonly serverName: string;
+  readonly hosts: Hostnames;
+  readonly components: Components;
+  readonly network: NetworkConfig;
+  readonly ports: PortPlan;
+  /** Server names this organisation federates with. Empty means: federate with nobody. */
+  readonly federationPeers: readonly string[];
+  readonly images: Images;
+  readonly docker: DockerTarget;
+  readonly proxy: ProxyConfig;
+  readonly synapse: SynapseOptions;
+  readonly turn: TurnOptions;
+  readonly element: ElementOptions;
+  readonly jitsi: JitsiOptions;
+  readonly secretRotation: SecretRotation;
+  readonly overrides: Overrides;
+  readonly adoption: Adoption;
+}

@@ -1,0 +1,94 @@
+import { deepMerge } from "../config/merge";
+import { OrgConfig } from "../config/model";
+import { SecretValues } from "../facts/secrets";
+import { DATABASE } from "../facts/postgres";
+import { SYNAPSE_PATHS } from "../facts/synapse";
+import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
+import { toYaml } from "./formats";
+import { turnUris } from "../model/turn-uris";
+
+/**
+ * Synapse `homeserver.yaml` as a document (checked by preflight) and as text.
+ * Keys follow Synapse's config documentation (docs/usage/configuration/config_documentation.md) for the pinned
+ * version; MatrixRTC keys follow element-call docs/self_hosting.md.
+ */
+export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    server_name: org.serverName,
+    public_baseurl: `${homeserverBaseUrl(org)}/`,
+    // The reverse proxy serves both well-known files statically (with CORS), so Synapse does not.
+    serve_server_wellknown: false,
+    pid_file: `${SYNAPSE_PATHS.dataDir}/homeserver.pid`,
+    report_stats: false,
+    listeners: [
+      {
+        port: org.ports.synapse,
+        tls: false,
+        type: "http",
+        x_forwarded: true,
+        bind_addresses: ["0.0.0.0"],
+        // `federation` also serves `openid`, which lk-jwt-service needs to validate MatrixRTC users.
+        resources: [{ names: ["client", "federation"], compress: false }],
+      },
+    ],
+    database: {
+      name: "psycopg2",
+      args: {
+        // An adopted database keeps the role and name it was created with.
+        user: org.adoption.database.user,
+        password: secrets.postgres_password,
+        dbname: org.adoption.database.name,
+        host: DATABASE.host,
+        port: DATABASE.port,
+        cp_min: 5,
+        cp_max: 10,
+      },
+    },
+    log_config: SYNAPSE_PATHS.logConfig,
+    media_store_path: org.adoption.mediaStorePath,
+    signing_key_path: signingKeyPath(org),
+    // Private federation: fetch peers' keys from the peers themselves. The default notary (matrix.org) is not on
+    // any whitelist, so asking it would only fail.
+    trusted_key_servers: [],
+    suppress_key_server_warning: true,
+    macaroon_secret_key: secrets.macaroon_secret_key,
+    form_secret: secrets.form_secret,
+    registration_shared_secret: secrets.registration_shared_secret,
+    enable_registration: org.synapse.enableRegistration,
+    // Synapse treats an empty list as "federate with nobody" and an absent key as "federate with everybody";
+    // the list is always written, so no organisation is ever open by accident.
+    federation_domain_whitelist: [...org.federationPeers],
+    allow_public_rooms_over_federation: false,
+    max_upload_size: org.synapse.maxUploadSize,
+    url_preview_enabled: org.synapse.urlPreviews,
+    enable_metrics: org.synapse.enableMetrics,
+  };
+  if (org.synapse.adminContact !== undefined) doc.admin_contact = org.synapse.adminContact;
+
+  if (org.components.coturn) {
+    doc.turn_uris = turnUris(org);
+    doc.turn_shared_secret = secrets.turn_shared_secret;
+    doc.turn_user_lifetime = org.synapse.turnUserLifetime;
+    doc.turn_allow_guests = org.synapse.turnAllowGuests;
+  }
+
+  if (org.components.matrixRtc) {
+    doc.experimental_features = {
+      // MSC4143: clients ask Synapse for the RTC transports. Never without a non-empty matrix_rtc.transports.
+      msc4143_enabled: true,
+      // MSC4222 + delayed events: a call member that drops off is removed instead of haunting the room.
+      msc4222_enabled: true,
+    };
+    doc.matrix_rtc = { transports: [{ type: "livekit", livekit_service_url: livekitServiceUrl(org) }] };
+    doc.max_event_delay_duration = org.synapse.maxEventDelayDuration;
+    // Element Call shares E2EE keys in bursts of to-device/room events.
+    doc.rc_message = { per_second: 0.5, burst_count: 30 };
+    doc.rc_delayed_event_mgmt = { per_second: 1, burst_count: 20 };
+  }
+
+  return deepMerge(doc, org.overrides.synapse);
+}
+
+export function renderSynapseHomeserver(document: Readonly<Record<string, unknown>>): string {
+  return toYaml(document);
+}

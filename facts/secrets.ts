@@ -1,0 +1,106 @@
+/** Rotation groups: bumping `secretRotation.<group>` regenerates every secret of the group. */
+export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi";
+
+/**
+ * Every secret a stack uses, with who consumes it. One secret is generated once (a `@pulumi/random` resource) and
+ * handed to every consumer, so that e.g. Synapse and coturn can never disagree on the TURN secret.
+ */
+export const SECRET_SPECS = {
+  turn_shared_secret: {
+    length: 48,
+    group: "turn",
+    consumers: "Synapse turn_shared_secret, coturn static-auth-secret, Jitsi TURN_CREDENTIALS",
+  },
+  livekit_api_key: {
+    length: 16,
+    group: "livekit",
+    consumers: "LiveKit keys + webhook.api_key, lk-jwt-service LIVEKIT_KEY",
+  },
+  livekit_api_secret: {
+    // LiveKit logs an error for secrets under 32 characters; 48 leaves room.
+    length: 48,
+    group: "livekit",
+    consumers: "LiveKit keys, lk-jwt-service LIVEKIT_SECRET",
+  },
+  registration_shared_secret: {
+    length: 64,
+    group: "synapse",
+    consumers: "Synapse (first admin via shared-secret registration)",
+  },
+  macaroon_secret_key: { length: 64, group: "synapse", consumers: "Synapse access tokens" },
+  form_secret: { length: 64, group: "synapse", consumers: "Synapse consent/forms" },
+  // The database password is set once when PostgreSQL initialises its data volume; rotating it would need an
+  // ALTER ROLE in the running database, so it has no rotation group on purpose.
+  postgres_password: {
+    length: 40,
+    group: undefined,
+    consumers: "PostgreSQL POSTGRES_PASSWORD, Synapse database.args.password",
+  },
+  jicofo_auth_password: {
+    length: 32,
+    group: "jitsi",
+    consumers: "Jitsi prosody + jicofo JICOFO_AUTH_PASSWORD",
+  },
+  jvb_auth_password: { length: 32, group: "jitsi", consumers: "Jitsi prosody + jvb JVB_AUTH_PASSWORD" },
+} as const satisfies Record<string, { length: number; group: SecretGroup | undefined; consumers: string }>;
+
+export type SecretName = keyof typeof SECRET_SPECS;
+export const SECRET_NAMES = Object.keys(SECRET_SPECS) as SecretName[];
+
+/** The secrets a stack needs: only those of enabled components. */
+export function neededSecrets(org: {
+  readonly components: { readonly coturn: boolean; readonly matrixRtc: boolean; readonly jitsi: boolean };
+}): SecretName[] {
+  const c = org.components;
+  const needed: SecretName[] = [
+    "registration_shared_secret",
+    "macaroon_secret_key",
+    "form_secret",
+    "postgres_password",
+  ];
+  if (c.coturn) needed.push("turn_shared_secret");
+  if (c.matrixRtc) needed.push("livekit_api_key", "livekit_api_secret");
+  if (c.jitsi) needed.push("jicofo_auth_password", "jvb_auth_password");
+  return needed;
+}
+
+/** The secret values a renderer needs: real values (Pulumi, `--secrets`) or placeholders (review output). */
+export type SecretValues = Readonly<Record<SecretName, string>>;
+
+export function secretPlaceholder(name: SecretName): string {
+  return `{{secret:${name}}}`;
+}
+
+const PLACEHOLDER = /^\{\{secret:[a-z_]+\}\}$/;
+
+export function isSecretPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value);
+}
+
+/** Stable placeholders: the same placeholder wherever the same secret is used, so sharing is visible in review. */
+export function placeholderSecrets(): SecretValues {
+  return Object.fromEntries(SECRET_NAMES.map((name) => [name, secretPlaceholder(name)])) as Record<
+    SecretName,
+    string
+  >;
+}
+
+/**
+ * Merges operator-supplied values (e.g. from `render --secrets lab-secrets.yaml`) over the placeholders.
+ * Returns the names that were unknown so the caller can report them.
+ */
+export function mergeSecretValues(supplied: Readonly<Record<string, unknown>>): {
+  values: SecretValues;
+  unknown: string[];
+  invalid: string[];
+} {
+  const values: Record<string, string> = { ...placeholderSecrets() };
+  const unknown: string[] = [];
+  const invalid: string[] = [];
+  for (const [name, value] of Object.entries(supplied)) {
+    if (!(name in SECRET_SPECS)) unknown.push(name);
+    else if (typeof value !== "string" || value === "") invalid.push(name);
+    else values[name] = value;
+  }
+  return { values: values as SecretValues, unknown, invalid };
+}

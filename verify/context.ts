@@ -1,0 +1,101 @@
+import { OrgConfig } from "../config/model";
+import { homeserverBaseUrl } from "../model/topology";
+
+export type Outcome = "pass" | "fail" | "skip";
+
+export interface CheckResult {
+  readonly name: string;
+  readonly outcome: Outcome;
+  /** What was measured (or why it was skipped). */
+  readonly detail: string;
+  /** For a failure: the likely cause and its fix. */
+  readonly fix?: string;
+  readonly ms: number;
+}
+
+export interface VerifyOptions {
+  /** A test user of this homeserver, for the checks that need a login (from the environment, never argv). */
+  readonly user?: { readonly name: string; readonly password: string };
+  /** The address clients must reach for TURN and media; defaults to the stack's network.publicIp. */
+  readonly expectIp?: string;
+  /** Access tokens of test users on peer servers (server name -> token), to prove federation both ways. */
+  readonly peerTokens?: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+}
+
+export class CheckFailure extends Error {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
+
+export function fail(message: string, fix: string): never {
+  throw new CheckFailure(message, fix);
+}
+
+export interface Session {
+  readonly userId: string;
+  readonly accessToken: string;
+}
+
+/** What every group of checks shares: the stack, the options, the results so far and the test user's session. */
+export interface VerifyContext {
+  readonly org: OrgConfig;
+  readonly options: VerifyOptions;
+  readonly timeoutMs: number;
+  /** The address clients must reach for TURN and media. */
+  readonly expectIp: string;
+  /** The homeserver's public base URL. */
+  readonly hs: string;
+  readonly results: CheckResult[];
+  /** Set by the test-user login; checks that need it are skipped without it. */
+  session: Session | undefined;
+  /** Runs one check (or records it as skipped) and records its result; never throws. */
+  readonly check: (name: string, run: () => Promise<string>, skip?: string) => Promise<void>;
+}
+
+export function newVerifyContext(org: OrgConfig, options: VerifyOptions): VerifyContext {
+  const results: CheckResult[] = [];
+  const check = async (name: string, run: () => Promise<string>, skip?: string): Promise<void> => {
+    const started = Date.now();
+    if (skip !== undefined) {
+      results.push({ name, outcome: "skip", detail: skip, ms: 0 });
+      return;
+    }
+    try {
+      const detail = await run();
+      results.push({ name, outcome: "pass", detail, ms: Date.now() - started });
+    } catch (error) {
+      const fix =
+        error instanceof CheckFailure ? error.fix : "check that the host is up and reachable from here";
+      results.push({
+        name,
+        outcome: "fail",
+        detail: (error as Error).message,
+        fix,
+        ms: Date.now() - started,
+      });
+    }
+  };
+  return {
+    org,
+    options,
+    timeoutMs: options.timeoutMs ?? 8000,
+    expectIp: options.expectIp ?? org.network.publicIp,
+    hs: homeserverBaseUrl(org),
+    results,
+    session: undefined,
+    check,
+  };
+}
+
+/** Request options carrying the test user's access token. */
+export function authed(ctx: VerifyContext, init: RequestInit = {}): RequestInit {
+  return {
+    ...init,
+    headers: { ...(init.headers ?? {}), Authorization: `Bearer ${ctx.session!.accessToken}` },
+  };
+}

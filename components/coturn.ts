@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
 import { COTURN_PATHS } from "../facts/coturn";
-import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
+import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 
 export interface CoturnArgs {
   readonly org: OrgConfig;
@@ -20,7 +20,7 @@ export class Coturn extends pulumi.ComponentResource {
   constructor(name: string, args: CoturnArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:turn:Coturn", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const image = pinnedImage(`${name}-image`, org.images.coturn, child);
     const tlsVolumes = org.turn.tls
       ? [
@@ -28,6 +28,7 @@ export class Coturn extends pulumi.ComponentResource {
           { hostPath: org.turn.keyFile, containerPath: COTURN_PATHS.key, readOnly: true },
         ]
       : [];
+    const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-coturn`,
       {
@@ -35,17 +36,17 @@ export class Coturn extends pulumi.ComponentResource {
         image: image.imageId,
         networkMode: "host",
         command: ["-c", COTURN_PATHS.config],
-        uploads: [upload(context.files, "coturn", COTURN_PATHS.config)],
+        uploads: documents.uploads([["coturn", COTURN_PATHS.config]]),
         volumes: tlsVolumes,
         // A STUN binding request against the listener: proves coturn answers, not only that the process runs.
         healthcheck: {
           tests: ["CMD", "turnutils_stunclient", "-p", String(org.ports.turn), "127.0.0.1"],
-          interval: "30s",
+          interval: "15s",
           timeout: "5s",
           retries: 3,
         },
       },
-      child,
+      { ...child, replaceWith: documents.replaceWith() },
     );
     this.registerOutputs({ container: this.container.name });
   }

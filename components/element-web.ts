@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
-import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
+import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 import { ELEMENT_WEB_CONTAINER } from "../facts/element-web";
 
 export interface ElementWebArgs {
@@ -16,14 +16,15 @@ export class ElementWeb extends pulumi.ComponentResource {
   constructor(name: string, args: ElementWebArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:element:ElementWeb", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const image = pinnedImage(`${name}-image`, org.images.elementWeb, child);
+    const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-element-web`,
       {
         ...serviceDefaults(org.stack, "element-web", 128),
         image: image.imageId,
-        uploads: [upload(context.files, "elementWeb", ELEMENT_WEB_CONTAINER.config)],
+        uploads: documents.uploads([["elementWeb", ELEMENT_WEB_CONTAINER.config]]),
         networksAdvanced: [{ name: context.network.name }],
         ports: [{ internal: ELEMENT_WEB_CONTAINER.port, external: org.ports.elementWeb }],
         healthcheck: {
@@ -31,12 +32,12 @@ export class ElementWeb extends pulumi.ComponentResource {
             "CMD-SHELL",
             `wget -q -O /dev/null http://127.0.0.1:${ELEMENT_WEB_CONTAINER.port}/config.json || exit 1`,
           ],
-          interval: "30s",
+          interval: "10s",
           timeout: "5s",
           retries: 3,
         },
       },
-      child,
+      { ...child, replaceWith: documents.replaceWith() },
     );
     this.registerOutputs({ container: this.container.name });
   }

@@ -21,11 +21,16 @@ export interface FleetSecretsArgs {
 export class FleetSecrets extends pulumi.ComponentResource {
   /** Every secret value (placeholders for secrets of disabled components), marked secret. */
   readonly values: pulumi.Output<SecretValues>;
+  /** The same values one by one, so that each document can depend on exactly the secrets it contains. */
+  readonly byName: Readonly<Record<SecretName, pulumi.Output<string>>>;
+  /** The resource that generates each generated secret (adopted ones have none): consumers are replaced with it. */
+  readonly generators: Readonly<Partial<Record<SecretName, random.RandomPassword>>>;
 
   constructor(name: string, args: FleetSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:secrets:FleetSecrets", name, {}, opts);
     const { org } = args;
     const generated: Partial<Record<SecretName, pulumi.Output<string>>> = {};
+    const generators: Partial<Record<SecretName, random.RandomPassword>> = {};
     const adopted = new Set(org.adoption.secrets);
     const adoptedValues = pulumi.secret(pulumi.output(args.adoptedValues ?? {}));
     for (const secret of neededSecrets(org)) {
@@ -49,6 +54,7 @@ export class FleetSecrets extends pulumi.ComponentResource {
         { parent: this },
       );
       generated[secret] = password.result;
+      generators[secret] = password;
     }
     const all = Object.fromEntries(
       (Object.keys(SECRET_SPECS) as SecretName[]).map((secret) => [
@@ -56,6 +62,8 @@ export class FleetSecrets extends pulumi.ComponentResource {
         generated[secret] ?? pulumi.output(secretPlaceholder(secret)),
       ]),
     ) as Record<SecretName, pulumi.Output<string>>;
+    this.byName = all;
+    this.generators = generators;
     this.values = pulumi.secret(pulumi.all(all)).apply((values) => values as SecretValues);
     this.registerOutputs({ values: this.values });
   }

@@ -3,8 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderRouterChecklist } from "../documents/router-checklist";
 import { requiredForwards } from "../model/router-forwards";
 import { OrgConfig } from "../config/model";
-import { buildStackPlan } from "../documents/plan";
-import { renderPlanFiles } from "../documents/files";
 import { Coturn } from "./coturn";
 import { ElementWeb } from "./element-web";
 import { FleetSecrets } from "./fleet-secrets";
@@ -15,6 +13,8 @@ import { LkJwtService } from "./lk-jwt";
 import { NpmCredentialInputs, ProxyHosts } from "./proxy-hosts";
 import { proxyHostDocuments } from "../documents/npm-proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
+import { StackDocuments } from "./stack-documents";
+import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
 import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
@@ -38,7 +38,7 @@ export interface HomeserverStackArgs {
 
 /**
  * One organisation: its Docker host, network, secrets and every enabled service. Files come from the same
- * renderers as `render`, fed with the generated secrets.
+ * renderers as `render`; each container's files and environment depend on exactly the secrets they contain.
  */
 export class HomeserverStack extends pulumi.ComponentResource {
   readonly secrets: FleetSecrets;
@@ -53,6 +53,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
   /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
   readonly stores: StateStore[];
+  /** One per container with a healthcheck: `pulumi up` returns once each is healthy. */
+  readonly healthGates: ContainerHealthGate[];
   readonly urls: Record<string, string>;
   readonly routerChecklist: string;
   readonly firstAdminCommand: string;
@@ -77,13 +79,15 @@ export class HomeserverStack extends pulumi.ComponentResource {
       { org, adoptedValues: args.adoptedSecretValues },
       { parent: this },
     );
-    const plan = this.secrets.values.apply((values) => buildStackPlan(org, values));
     const context: ServiceContext = {
       stack: org.stack,
       provider,
       network,
-      plan,
-      files: plan.apply(renderPlanFiles),
+      documents: new StackDocuments(org, {
+        values: this.secrets.byName,
+        generators: this.secrets.generators,
+      }),
+      childOptions: (parent) => ({ parent, provider, deleteBeforeReplace: true }),
       proxyHostDomains: proxyHostDocuments(org).map((host) => host.domain_names[0]!),
     };
     const child = { parent: this };
@@ -109,6 +113,14 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ),
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
     ];
+    this.healthGates = healthGates(name, org, [
+      ["postgres", this.synapse.postgres],
+      ["synapse", this.synapse.container],
+      ["elementWeb", this.elementWeb?.container],
+      ["coturn", this.coturn?.container],
+      ["livekit", this.livekit?.container],
+      ["ketesa", this.ketesa?.container],
+    ]);
     this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(org, requiredForwards(org));
@@ -120,4 +132,25 @@ export class HomeserverStack extends pulumi.ComponentResource {
       proxyHosts: this.proxyHosts.definitions,
     });
   }
+}
+
+/** A health gate for each container that has a healthcheck, with its service's time limit. */
+function healthGates(
+  name: string,
+  org: OrgConfig,
+  containers: ReadonlyArray<readonly [keyof typeof HEALTH_TIMEOUT_SECONDS, docker.Container | undefined]>,
+): ContainerHealthGate[] {
+  return containers.flatMap(([service, container]) =>
+    container === undefined
+      ? []
+      : [
+          new ContainerHealthGate(
+            `${name}-${service}-healthy`,
+            container,
+            org.docker.host,
+            HEALTH_TIMEOUT_SECONDS[service],
+            { parent: container },
+          ),
+        ],
+  );
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { JITSI_XMPP } from "../facts/jitsi";
 import { OrgConfig } from "../config/model";
 import { StackPlan } from "../documents/plan";
-import { ServiceContext, envList, pinnedImage, serviceDefaults, StateStore } from "./shared";
+import { ServiceContext, pinnedImage, serviceDefaults, StateStore } from "./shared";
 import { JITSI_WEB_PORT } from "../facts/jitsi";
 
 export interface JitsiArgs {
@@ -25,10 +25,18 @@ export class JitsiMeet extends pulumi.ComponentResource {
   constructor(name: string, args: JitsiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:jitsi:JitsiMeet", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const stack = org.stack;
-    const env = (pick: (jitsi: NonNullable<StackPlan["jitsi"]>) => Readonly<Record<string, string>>) =>
-      envList(context.plan, (plan) => (plan.jitsi === undefined ? undefined : pick(plan.jitsi)));
+    // Each container's environment, and the options that replace it with the generators of its secrets.
+    const service = (pick: (jitsi: NonNullable<StackPlan["jitsi"]>) => Readonly<Record<string, string>>) => {
+      const documents = context.documents.forContainer();
+      const envs = documents.envs((plan) => (plan.jitsi === undefined ? undefined : pick(plan.jitsi)));
+      return { envs, options: { ...child, replaceWith: documents.replaceWith() } };
+    };
+    const prosody = service((j) => j.prosody);
+    const jicofo = service((j) => j.jicofo);
+    const jvb = service((j) => j.jvb);
+    const web = service((j) => j.web);
 
     this.stores = {
       prosody: new StateStore("jitsiProsody", `${name}-prosody-data`, org, child),
@@ -40,13 +48,13 @@ export class JitsiMeet extends pulumi.ComponentResource {
       {
         ...serviceDefaults(stack, "jitsi-prosody", 256),
         image: pinnedImage(`${name}-prosody-image`, org.images.jitsiProsody, child).imageId,
-        envs: env((j) => j.prosody),
+        envs: prosody.envs,
         // Prosody keeps its accounts and rooms in /var/lib/prosody (docker-jitsi-meet stable-11146 "storage/prosody");
         // /config is regenerated from the environment at every start.
         mounts: [this.stores.prosody.mount("/var/lib/prosody")],
         networksAdvanced: [{ name: context.network.name, aliases: [JITSI_XMPP.server] }],
       },
-      child,
+      prosody.options,
     );
 
     this.jicofo = new docker.Container(
@@ -54,10 +62,10 @@ export class JitsiMeet extends pulumi.ComponentResource {
       {
         ...serviceDefaults(stack, "jitsi-jicofo", 512),
         image: pinnedImage(`${name}-jicofo-image`, org.images.jitsiJicofo, child).imageId,
-        envs: env((j) => j.jicofo),
+        envs: jicofo.envs,
         networksAdvanced: [{ name: context.network.name }],
       },
-      { ...child, dependsOn: [this.prosody] },
+      { ...jicofo.options, dependsOn: [this.prosody] },
     );
 
     this.jvb = new docker.Container(
@@ -65,12 +73,12 @@ export class JitsiMeet extends pulumi.ComponentResource {
       {
         ...serviceDefaults(stack, "jitsi-jvb", 1024),
         image: pinnedImage(`${name}-jvb-image`, org.images.jitsiJvb, child).imageId,
-        envs: env((j) => j.jvb),
+        envs: jvb.envs,
         networksAdvanced: [{ name: context.network.name }],
         // One UDP port: publishing it is cheap, unlike the relay ranges.
         ports: [{ internal: org.ports.jvb, external: org.ports.jvb, protocol: "udp" }],
       },
-      { ...child, dependsOn: [this.prosody] },
+      { ...jvb.options, dependsOn: [this.prosody] },
     );
 
     this.web = new docker.Container(
@@ -78,12 +86,12 @@ export class JitsiMeet extends pulumi.ComponentResource {
       {
         ...serviceDefaults(stack, "jitsi-web", 256),
         image: pinnedImage(`${name}-web-image`, org.images.jitsiWeb, child).imageId,
-        envs: env((j) => j.web),
+        envs: web.envs,
         mounts: [this.stores.transcripts.mount("/usr/share/jitsi-meet/transcripts")],
         networksAdvanced: [{ name: context.network.name }],
         ports: [{ internal: JITSI_WEB_PORT, external: org.ports.jitsiWeb }],
       },
-      { ...child, dependsOn: [this.jvb, this.jicofo] },
+      { ...web.options, dependsOn: [this.jvb, this.jicofo] },
     );
     this.registerOutputs({
       web: this.web.name,

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
-import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
+import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 import { KETESA_CONTAINER } from "../facts/ketesa";
 
 export interface KetesaArgs {
@@ -16,14 +16,15 @@ export class Ketesa extends pulumi.ComponentResource {
   constructor(name: string, args: KetesaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:admin:Ketesa", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const image = pinnedImage(`${name}-image`, org.images.ketesa, child);
+    const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-ketesa`,
       {
         ...serviceDefaults(org.stack, "ketesa", 128),
         image: image.imageId,
-        uploads: [upload(context.files, "ketesa", KETESA_CONTAINER.config)],
+        uploads: documents.uploads([["ketesa", KETESA_CONTAINER.config]]),
         networksAdvanced: [{ name: context.network.name }],
         ports: [{ internal: KETESA_CONTAINER.port, external: org.ports.ketesa }],
         // The image's own health endpoint (its Dockerfile HEALTHCHECK uses the same URL).
@@ -36,12 +37,12 @@ export class Ketesa extends pulumi.ComponentResource {
             "--spider",
             `http://localhost:${KETESA_CONTAINER.port}/health`,
           ],
-          interval: "30s",
+          interval: "10s",
           timeout: "10s",
           retries: 3,
         },
       },
-      child,
+      { ...child, replaceWith: documents.replaceWith() },
     );
     this.registerOutputs({ container: this.container.name });
   }

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
 import { LIVEKIT_PATHS } from "../facts/livekit";
-import { ServiceContext, pinnedImage, serviceDefaults, upload } from "./shared";
+import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 
 export interface LivekitArgs {
   readonly org: OrgConfig;
@@ -19,8 +19,9 @@ export class Livekit extends pulumi.ComponentResource {
   constructor(name: string, args: LivekitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:rtc:Livekit", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const image = pinnedImage(`${name}-image`, org.images.livekit, child);
+    const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-livekit`,
       {
@@ -28,7 +29,7 @@ export class Livekit extends pulumi.ComponentResource {
         image: image.imageId,
         networkMode: "host",
         command: ["--config", LIVEKIT_PATHS.config],
-        uploads: [upload(context.files, "livekit", LIVEKIT_PATHS.config)],
+        uploads: documents.uploads([["livekit", LIVEKIT_PATHS.config]]),
         // LiveKit answers "OK" on its HTTP port once it is serving.
         healthcheck: {
           tests: ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${org.ports.livekitHttp}/ || exit 1`],
@@ -37,7 +38,7 @@ export class Livekit extends pulumi.ComponentResource {
           retries: 3,
         },
       },
-      child,
+      { ...child, replaceWith: documents.replaceWith() },
     );
     this.registerOutputs({ container: this.container.name });
   }

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LK_JWT_CONTAINER_PORT } from "../facts/lk-jwt";
 import { OrgConfig } from "../config/model";
-import { ServiceContext, envList, pinnedImage, serviceDefaults } from "./shared";
+import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 
 export interface LkJwtArgs {
   readonly org: OrgConfig;
@@ -20,18 +20,19 @@ export class LkJwtService extends pulumi.ComponentResource {
   constructor(name: string, args: LkJwtArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:rtc:LkJwtService", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const image = pinnedImage(`${name}-image`, org.images.lkJwt, child);
+    const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-lk-jwt`,
       {
         ...serviceDefaults(org.stack, "lk-jwt", 64),
         image: image.imageId,
-        envs: envList(context.plan, (plan) => plan.lkJwt),
+        envs: documents.envs((plan) => plan.lkJwt),
         networksAdvanced: [{ name: context.network.name }],
         ports: [{ internal: LK_JWT_CONTAINER_PORT, external: org.ports.lkJwt }],
       },
-      child,
+      { ...child, replaceWith: documents.replaceWith() },
     );
     this.registerOutputs({ container: this.container.name });
   }

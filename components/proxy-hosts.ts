@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NpmProxyHost } from "../documents/npm-proxy-hosts";
 import { NpmProxyHostResource } from "./npm-proxy-host";
+import { secretsIn } from "./stack-documents";
 import { ServiceContext } from "./shared";
 
 /** NPM admin credentials (secret config `npmIdentity` / `npmSecret`). */
@@ -27,8 +28,11 @@ export class ProxyHosts extends pulumi.ComponentResource {
 
   constructor(name: string, args: ProxyHostsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:proxy:ProxyHosts", name, {}, opts);
-    // Proxy hosts carry no secret; unsecret them so that operators can read them in `pulumi stack output`.
-    this.definitions = pulumi.unsecret(args.context.plan.apply((plan) => plan.proxyHosts));
+    // Proxy hosts carry no secret: known in a preview (NPM's schema is checked then), and readable by operators
+    // in `pulumi stack output`.
+    const hosts = args.context.documents.template.proxyHosts;
+    if (secretsIn(hosts).length > 0) throw new Error("a proxy host definition carries a secret placeholder");
+    this.definitions = pulumi.output(hosts);
     this.domains = this.definitions.apply((hosts) => hosts.flatMap((h) => h.domain_names));
     // The set of hosts is known from the config alone, so resources can be declared without waiting for secrets.
     const firstDomains = args.context.proxyHostDomains;

@@ -1,24 +1,22 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig, StateStoreId } from "../config/model";
-import { StackPlan } from "../documents/plan";
 import { dockerName } from "../model/topology";
 import { STATE_STORES } from "../facts/state-stores";
-import { FileId } from "../documents/files";
+import { StackDocuments } from "./stack-documents";
 
 /** What every service component of one organisation receives from `HomeserverStack`. */
 export interface ServiceContext {
   readonly stack: string;
   readonly provider: docker.Provider;
   readonly network: docker.Network;
+  /** The rendered documents, each depending on exactly the secrets it contains (stack-documents.ts). */
+  readonly documents: StackDocuments;
   /**
-   * Every rendered file of the stack, from the same renderers `render` uses. One Output for all files, but each
-   * container reads only its own file, and Pulumi diffs by value: a change to one file replaces only the
-   * containers that upload it.
+   * Options for a service's resources: its parent and the stack's Docker provider; delete before replace, since a
+   * container's (and a network's) name is unique on its Docker host, so a replacement cannot start beside it.
    */
-  readonly files: pulumi.Output<Partial<Record<FileId, string>>>;
-  /** The documents behind the files, for values that go into container settings (environment variables). */
-  readonly plan: pulumi.Output<StackPlan>;
+  readonly childOptions: (parent: pulumi.Resource) => pulumi.CustomResourceOptions;
   /** The first domain of each proxy host, in plan order: known without secrets, so resources can be named. */
   readonly proxyHostDomains: readonly string[];
 }
@@ -29,6 +27,9 @@ export function serviceDefaults(stack: string, service: string, memoryMb: number
     name: dockerName(stack, service),
     restart: "unless-stopped",
     memory: memoryMb,
+    // What Docker sets when only `memory` is given (memory + as much swap): stated, because the provider reads
+    // Docker's value back and would otherwise show a change on every preview.
+    memorySwap: memoryMb * 2,
     // Rotated logs: a chatty SFU must not fill the host's disk.
     logDriver: "json-file",
     logOpts: { "max-size": "50m", "max-file": "5" },
@@ -37,34 +38,6 @@ export function serviceDefaults(stack: string, service: string, memoryMb: number
       { label: "org.matrix-fleet.service", value: service },
     ],
   };
-}
-
-/** One rendered file as a container upload. Missing files are a bug in the caller, not a user mistake. */
-export function upload(
-  files: ServiceContext["files"],
-  id: FileId,
-  path: string,
-): docker.types.input.ContainerUpload {
-  return {
-    file: path,
-    content: files.apply((all) => {
-      const content = all[id];
-      if (content === undefined) throw new Error(`rendered file ${id} is missing for ${path}`);
-      return content;
-    }),
-  };
-}
-
-/** Environment as Docker's `KEY=value` list, from an env document of the plan; secret when the plan is. */
-export function envList(
-  plan: ServiceContext["plan"],
-  pick: (plan: StackPlan) => Readonly<Record<string, string>> | undefined,
-): pulumi.Output<string[]> {
-  return plan.apply((p) => {
-    const env = pick(p);
-    if (env === undefined) throw new Error("environment document missing from the plan");
-    return Object.entries(env).map(([key, value]) => `${key}=${value}`);
-  });
 }
 
 /**

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { DATABASE, POSTGRES_DATA_DIR } from "../facts/postgres";
 import { SYNAPSE_PATHS, SYNAPSE_UID } from "../facts/synapse";
 import { synapseMounts } from "../model/topology";
-import { ServiceContext, StateStore, pinnedImage, serviceDefaults, upload } from "./shared";
+import { ServiceContext, StateStore, pinnedImage, serviceDefaults } from "./shared";
 
 export interface SynapseArgs {
   readonly org: OrgConfig;
@@ -25,7 +25,7 @@ export class Synapse extends pulumi.ComponentResource {
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:synapse:Synapse", name, {}, opts);
     const { org, context } = args;
-    const child = { parent: this, provider: context.provider };
+    const child = context.childOptions(this);
     const stack = org.stack;
 
     const database = new StateStore("postgresData", `${name}-postgres-data`, org, child);
@@ -37,10 +37,10 @@ export class Synapse extends pulumi.ComponentResource {
     const { user, name: dbname } = org.adoption.database;
 
     const postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
-    const password = context.plan.apply((plan) => {
-      const args = (plan.synapse.homeserver.database as { args: { password: string } }).args;
-      return args.password;
-    });
+    const postgresDocuments = context.documents.forContainer();
+    const password = postgresDocuments.value(
+      (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
+    );
     this.postgres = new docker.Container(
       `${name}-postgres`,
       {
@@ -63,10 +63,11 @@ export class Synapse extends pulumi.ComponentResource {
           retries: 5,
         },
       },
-      child,
+      { ...child, replaceWith: postgresDocuments.replaceWith() },
     );
 
     const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
+    const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-synapse`,
       {
@@ -81,10 +82,10 @@ export class Synapse extends pulumi.ComponentResource {
           ),
         ],
         envs: [`SYNAPSE_CONFIG_PATH=${SYNAPSE_PATHS.config}`],
-        uploads: [
-          upload(context.files, "homeserver", SYNAPSE_PATHS.config),
-          upload(context.files, "synapseLogConfig", SYNAPSE_PATHS.logConfig),
-        ],
+        uploads: documents.uploads([
+          ["homeserver", SYNAPSE_PATHS.config],
+          ["synapseLogConfig", SYNAPSE_PATHS.logConfig],
+        ]),
         mounts: mounts.map(({ target, store }) => store.mount(target)),
         networksAdvanced: [{ name: context.network.name, aliases: ["synapse"] }],
         // Published on the Docker host for the reverse proxy, which runs on another host.
@@ -94,10 +95,10 @@ export class Synapse extends pulumi.ComponentResource {
           interval: "15s",
           timeout: "5s",
           retries: 3,
-          startPeriod: "60s",
+          startPeriod: "1m0s",
         },
       },
-      { ...child, dependsOn: [this.postgres] },
+      { ...child, dependsOn: [this.postgres], replaceWith: documents.replaceWith() },
     );
     this.registerOutputs({ container: this.container.name, postgres: this.postgres.name });
   }

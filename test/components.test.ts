@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildStackPlan } from "../documents/plan";
 import { FILES, FileId, renderPlanFiles } from "../documents/files";
-import { SECRET_NAMES, SecretValues, secretPlaceholder } from "../facts/secrets";
+import { SECRET_NAMES, SecretValues, placeholderSecrets, secretPlaceholder } from "../facts/secrets";
 import { neededSecrets } from "../facts/secrets";
 import { OrgConfig } from "../config/model";
 import { STACKS, orgFor } from "./helpers";
@@ -176,6 +176,24 @@ describe("HomeserverStack under the mock engine", () => {
     }
   });
 
+  it("hands files without a secret over as plain values, known in a preview: Element, Ketesa", async () => {
+    const org = orgFor("produktor");
+    const run = await runStack(org, { preview: true });
+    const containers = containersOf(run);
+    const rendered = renderPlanFiles(buildStackPlan(org, placeholderSecrets()));
+    for (const [service, file, path] of [
+      ["element-web", "elementWeb", "/app/config.json"],
+      ["ketesa", "ketesa", "/var/public/config.json"],
+    ] as const) {
+      const container = containers.get(`matrix-produktor-${service}`)!;
+      assert.equal(isSecretValue(container.uploads), false, `${service}.uploads is not secret`);
+      assert.equal(uploadAt(container, path), rendered[file], `${service}'s file is known in a preview`);
+    }
+    // A file with a secret stays unknown in a preview, until its secret exists.
+    const synapse = containers.get("matrix-produktor-synapse")!;
+    assert.deepEqual(unwrap(synapse.uploads), { __pulumiUnknown: true });
+  });
+
   it("protects and retains every stateful volume", async () => {
     const run = await runStack(orgFor("produktor"));
     const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
@@ -229,6 +247,37 @@ describe("blast radius", () => {
       .map((name) => name.replace(`matrix-${stack}-`, ""))
       .sort();
   }
+
+  it("replaces each container together with exactly the generators of the secrets it receives", async () => {
+    const run = await runStack(orgFor("produktor"));
+    const replaceWith = new Map(
+      run.resources
+        .filter((r) => r.type === "docker:index/container:Container")
+        .map((r) => [
+          r.name,
+          (r.options.replaceWith ?? []).map((g) => (g as unknown as { __name: string }).__name).sort(),
+        ]),
+    );
+    assert.deepEqual(Object.fromEntries(replaceWith), {
+      "produktor-coturn-coturn": ["turn-shared-secret"],
+      "produktor-element-element-web": [],
+      "produktor-jitsi-jicofo": ["jicofo-auth-password"],
+      "produktor-jitsi-jvb": ["jvb-auth-password"],
+      "produktor-jitsi-prosody": ["jicofo-auth-password", "jvb-auth-password", "turn-shared-secret"],
+      "produktor-jitsi-web": [],
+      "produktor-ketesa-ketesa": [],
+      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret"],
+      "produktor-lk-jwt-lk-jwt": ["livekit-api-key", "livekit-api-secret"],
+      "produktor-synapse-postgres": ["postgres-password"],
+      "produktor-synapse-synapse": [
+        "form-secret",
+        "macaroon-secret-key",
+        "postgres-password",
+        "registration-shared-secret",
+        "turn-shared-secret",
+      ],
+    });
+  });
 
   it("an Element Web setting replaces only Element Web", async () => {
     assert.deepEqual(await changedContainers("produktor", { element: { brand: "Produktor Chat" } }), [

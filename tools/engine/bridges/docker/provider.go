@@ -38,16 +38,22 @@ func Provider() tfbridge.ProviderInfo {
 		Version:      Version,
 		MetadataInfo: tfbridge.NewProviderMetadata(metadata),
 		Config: map[string]*tfbridge.SchemaInfo{
+			"host":          {Default: &tfbridge.DefaultInfo{Value: "unix:///var/run/docker.sock", EnvVars: []string{"DOCKER_HOST"}}},
 			"registry_auth": {Name: "registryAuth"},
 		},
 		Resources: map[string]*tfbridge.ResourceInfo{
 			// @pulumi/docker's Image is a native build resource; the Terraform docker_image is its RemoteImage.
 			"docker_image":  {Tok: "docker:index/remoteImage:RemoteImage"},
 			"docker_config": {Tok: "docker:index/serviceConfig:ServiceConfig"},
-			"docker_container": {Fields: map[string]*tfbridge.SchemaInfo{
-				"command":           {Name: "command"},
-				"networks_advanced": {Name: "networksAdvanced"},
-			}},
+			// As pulumi-docker does (provider/resources.go): a container's name is unique on its host, so the
+			// old container must go before its replacement can be created (Terraform's own order).
+			"docker_container": {
+				DeleteBeforeReplace: true,
+				Fields: map[string]*tfbridge.SchemaInfo{
+					"command":           {Name: "command"},
+					"networks_advanced": {Name: "networksAdvanced"},
+				},
+			},
 		},
 		DataSources: map[string]*tfbridge.DataSourceInfo{
 			"docker_image": {Tok: "docker:index/getRemoteImage:getRemoteImage"},

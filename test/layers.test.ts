@@ -18,13 +18,14 @@ const ROOT = ".";
  * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
  * operator tools and the lab never need the Pulumi shell (components/); tests and the benchmark may import all.
  * tools/ (the engine's workspace, tools/engine/) imports nothing of the program; `./fleet preview` (cli/), its
- * tests and the engine benchmark use it.
+ * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
+ * and stands NPM's contract double (test/) in for Nginx Proxy Manager.
  */
 const BESIDE: Readonly<Record<string, readonly string[]>> = {
   adopt: ["facts", "config", "model", "documents", "checks"],
   verify: ["facts", "config", "model", "documents", "checks"],
   cli: ["facts", "config", "model", "documents", "checks", "adopt", "verify", "tools"],
-  lab: ["facts", "config", "model", "documents", "checks", "adopt", "verify", "cli"],
+  lab: ["facts", "config", "model", "documents", "checks", "adopt", "verify", "cli", "tools", "test"],
   bench: [...LAYERS, ROOT, "test", "tools"],
   test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools"],
   tools: [],

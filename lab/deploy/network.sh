@@ -10,7 +10,8 @@
 # mfd-hub holds each site's WAN address 198.18.N.1 (network.publicIp) and forwards it like the site's router:
 # 80/443 to the proxy host, everything else to the Docker host (DNAT), with hairpin NAT for the site's own LAN
 # (HAIRPIN=0 drops it instead, as routers without NAT loopback do). It also runs the lab's DNS (dnsmasq on
-# 198.18.0.53), which resolves the organisations' public names to their WAN addresses.
+# 198.18.0.53), which resolves the organisations' public names to their WAN addresses, and the test runner, which
+# reaches the sites as any client on the internet would.
 # Usage: network.sh up <hosts-file> | down. Only namespaces and links this script created are touched.
 set -euo pipefail
 STATE=/run/matrix-fleet-lab
@@ -100,6 +101,10 @@ table ip routers {
 $no_loopback  }
   chain prerouting {
     type nat hook prerouting priority dstnat;
+$dnat  }
+  # The hub is also "the internet" where the test runner lives: its own connections are forwarded the same way.
+  chain output {
+    type nat hook output priority -100;
 $dnat  }
   chain postrouting {
     type nat hook postrouting priority srcnat;

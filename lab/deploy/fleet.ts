@@ -1,0 +1,170 @@
+/**
+ * The lab fleet: organisations deployed with the real `pulumi up` onto their sites' Docker engines, from a
+ * throwaway workspace whose stack files are copies of the tracked ones plus the lab's settings (addresses, Docker
+ * host, lab images, an NPM contract double per site, the lab CA's TLS files). After each `up`, each site's
+ * NPM-shaped nginx front is rebuilt from the proxy hosts the program stored in the double, as NPM would.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { parseStackConfig } from "../../config/stack-config";
+import { readStackFile } from "../../config/stack-files";
+import { NpmProxyHost } from "../../documents/npm-proxy-hosts";
+import { NpmDouble, startNpmDouble } from "../../test/npm-contract-double";
+import { CommandResult, EngineWorkspace } from "../../tools/engine/workspace";
+import { nginxConf, serverBlock } from "../npm-nginx";
+import { ProcessGroup, run, waitFor } from "../processes";
+import { Site, docker, labCertificate, labImages, site } from "./sites";
+
+const NPM_IDENTITY = "admin@lab.invalid";
+const NPM_SECRET = "lab-npm-password";
+
+export interface DeployedSite extends Site {
+  readonly serverName: string;
+  readonly hostnames: readonly string[];
+  readonly npm: NpmDouble;
+  readonly tls: { cert: string; key: string };
+}
+
+export class LabFleet {
+  readonly sites = new Map<string, DeployedSite>();
+  private readonly fronts: ProcessGroup;
+
+  private constructor(
+    readonly dir: string,
+    readonly workspace: EngineWorkspace,
+  ) {
+    this.fronts = new ProcessGroup(path.join(dir, "fronts"), path.join(dir, "pids"));
+  }
+
+  /** A workspace with the given stacks configured for their lab sites (nothing deployed yet). */
+  static async create(dir: string, stacks: readonly string[]): Promise<LabFleet> {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const workspace = await EngineWorkspace.create({ stacks, echo: process.env.LAB_ECHO === "1" });
+    const fleet = new LabFleet(dir, workspace);
+    for (const stack of stacks) await fleet.configure(stack);
+    return fleet;
+  }
+
+  site(stack: string): DeployedSite {
+    const found = this.sites.get(stack);
+    if (found === undefined) throw new Error(`${stack} is not in the lab fleet`);
+    return found;
+  }
+
+  /** The lab's settings for one stack, through `pulumi config set` on the workspace's copy of its file. */
+  private async configure(stack: string): Promise<void> {
+    const target = site(stack);
+    const org = parseStackConfig(stack, readStackFile(stack)).config!;
+    const hostnames = [...new Set([org.serverName, ...Object.values(org.hosts)])];
+    const tls = labCertificate(path.join(this.dir, "tls"), stack, hostnames);
+    const npm = await startNpmDouble(NPM_IDENTITY, NPM_SECRET);
+    this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, tls });
+    const settings: Array<[string, string]> = [
+      ["docker.host", target.dockerHost],
+      ["network.publicIp", target.wan],
+      ["network.lanIp", target.dockerLan],
+      ["proxy.npmUrl", npm.url],
+      ["proxy.lanIp", target.proxyLan],
+      // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
+      ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],
+      ...Object.entries(labImages()).map(([key, image]): [string, string] => [`images.${key}`, image]),
+    ];
+    if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
+    for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });
+    await this.workspace.configSet(stack, "npmIdentity", NPM_IDENTITY, { secret: true, path: false });
+    await this.workspace.configSet(stack, "npmSecret", NPM_SECRET, { secret: true, path: false });
+  }
+
+  /** `pulumi config set --path` on a stack (for scenarios that change the configuration). */
+  set(stack: string, key: string, value: string): Promise<void> {
+    return this.workspace.configSet(stack, key, value, { path: true });
+  }
+
+  /** The real `pulumi up`; on success the site's front is rebuilt from what the program stored in NPM. */
+  async up(stack: string): Promise<CommandResult> {
+    const result = await this.workspace.pulumi([
+      "up",
+      "--stack",
+      stack,
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+    ]);
+    if (result.code === 0) await this.rebuildFront(stack);
+    return result;
+  }
+
+  preview(stack: string, options: { json?: boolean; diff?: boolean } = {}): Promise<CommandResult> {
+    return this.workspace.preview(stack, options);
+  }
+
+  /** A failed command as a message: its diagnostics, not the whole progress output. */
+  static failure(result: CommandResult): string {
+    const text = `${result.stdout}\n${result.stderr}`;
+    const start = text.indexOf("Diagnostics:");
+    return (start < 0 ? text.slice(-4000) : text.slice(start, start + 6000)).trimEnd();
+  }
+
+  /** The proxy hosts NPM holds for a site, as the program sent them. */
+  proxyHosts(stack: string): NpmProxyHost[] {
+    return [...this.site(stack).npm.hosts.values()] as unknown as NpmProxyHost[];
+  }
+
+  /** nginx on the site's proxy host, configured from the site's proxy hosts as NPM configures it. */
+  private async rebuildFront(stack: string): Promise<void> {
+    const target = this.site(stack);
+    const dir = path.join(this.dir, "fronts", stack);
+    fs.mkdirSync(dir, { recursive: true });
+    const servers = this.proxyHosts(stack).map((host) =>
+      serverBlock(host, { listen: target.proxyLan, certFile: target.tls.cert, keyFile: target.tls.key }),
+    );
+    fs.writeFileSync(path.join(dir, "nginx.conf"), nginxConf(dir, servers));
+    const pidFile = path.join(dir, "nginx.pid");
+    if (fs.existsSync(pidFile)) {
+      run("ip", [
+        "netns",
+        "exec",
+        target.namespace,
+        "nginx",
+        "-c",
+        path.join(dir, "nginx.conf"),
+        "-s",
+        "reload",
+      ]);
+      return;
+    }
+    const child = this.fronts.start(`front-${stack}`, "ip", [
+      "netns",
+      "exec",
+      target.namespace,
+      "nginx",
+      "-c",
+      path.join(dir, "nginx.conf"),
+      "-g",
+      "daemon off;",
+    ]);
+    await waitFor(
+      `${stack} front`,
+      () => fs.existsSync(pidFile),
+      10_000,
+      () => this.fronts.logOf(`front-${stack}`),
+      child,
+    );
+  }
+
+  /** The homeserver.yaml Synapse runs with, read from its container (secrets included: for the lab only). */
+  homeserver(stack: string): Record<string, unknown> {
+    return yaml.load(
+      docker(this.site(stack), ["exec", `matrix-${stack}-synapse`, "cat", "/config/homeserver.yaml"]),
+    ) as Record<string, unknown>;
+  }
+
+  /** Stops the fronts and the NPM doubles; the engines and their containers are lab/deploy/run.sh's to remove. */
+  async stop(): Promise<void> {
+    await this.fronts.stopAll();
+    for (const target of this.sites.values()) await target.npm.close();
+    this.workspace.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The Docker lab's sites (lab/deploy/network.sh): each organisation behind its own router, with its own Docker
+ * engine (lab/deploy/engines.sh). The addresses here are the ones network.sh creates; the stack settings are what
+ * the lab sets through `pulumi config set` in a throwaway workspace, never in the tracked stack files.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { run } from "../processes";
+
+/** Site numbers: the N of 198.18.N.1 (WAN) and 198.19.N.0/24 (LAN), as in lab/overlay.ts and network.sh. */
+export const SITE_NUMBERS: Readonly<Record<string, number>> = {
+  produktor: 1,
+  "pro-dukt": 2,
+  medex: 3,
+  moda1: 4,
+};
+
+export const HUB_NAMESPACE = "mfd-hub";
+export const CLIENT_NAMESPACE = "mfd-client";
+/** Where network.sh and engines.sh keep pid files, sockets and logs. */
+export const RUN_DIR = "/run/matrix-fleet-lab";
+
+export interface Site {
+  readonly stack: string;
+  readonly namespace: string;
+  /** The router's WAN address: `network.publicIp`; clients and peers reach the site here. */
+  readonly wan: string;
+  /** The Docker host on the site's LAN: `network.lanIp` (and `proxy.forwardHost`). */
+  readonly dockerLan: string;
+  /** The proxy host (the NPM-shaped nginx front): `proxy.lanIp`; the router forwards 80/443 to it. */
+  readonly proxyLan: string;
+  /** The site's Docker engine: `docker.host`. */
+  readonly dockerHost: string;
+}
+
+export function site(stack: string): Site {
+  const n = SITE_NUMBERS[stack];
+  if (n === undefined) throw new Error(`${stack} has no lab site`);
+  return {
+    stack,
+    namespace: `mfd-${stack}`,
+    wan: `198.18.${n}.1`,
+    dockerLan: `198.19.${n}.2`,
+    proxyLan: `198.19.${n}.3`,
+    dockerHost: `unix://${RUN_DIR}/docker-${stack}.sock`,
+  };
+}
+
+/** Runs the docker CLI against a site's engine. */
+export function docker(target: Site, args: readonly string[], input?: string): string {
+  return run("docker", ["-H", target.dockerHost, ...args], { input });
+}
+
+/** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
+export function labImages(): Record<string, string> {
+  const raw = process.env.LAB_IMAGES;
+  if (raw === undefined || raw === "")
+    throw new Error("LAB_IMAGES is not set: run the lab through lab/deploy/run.sh");
+  return JSON.parse(raw) as Record<string, string>;
+}
+
+/** The lab CA (lab/images/ca.sh): the lab images trust it; the fronts' certificates are signed with it. */
+export function labCaDir(): string {
+  const dir = process.env.LAB_CA_DIR;
+  if (dir === undefined || !fs.existsSync(path.join(dir, "ca.pem")))
+    throw new Error("LAB_CA_DIR is not set: run the lab through lab/deploy/run.sh");
+  return dir;
+}
+
+/** A certificate for the given names, signed by the lab CA, into `dir`/<name>.{pem,key}. */
+export function labCertificate(
+  dir: string,
+  name: string,
+  hostnames: readonly string[],
+): { cert: string; key: string } {
+  const ca = labCaDir();
+  fs.mkdirSync(dir, { recursive: true });
+  const key = path.join(dir, `${name}.key`);
+  const csr = path.join(dir, `${name}.csr`);
+  const ext = path.join(dir, `${name}.ext`);
+  const cert = path.join(dir, `${name}.pem`);
+  fs.writeFileSync(
+    ext,
+    `subjectAltName=${hostnames.map((h) => `DNS:${h}`).join(",")}\nextendedKeyUsage=serverAuth\n`,
+  );
+  run("openssl", [
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    csr,
+    "-subj",
+    `/CN=${hostnames[0]}`,
+  ]);
+  run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    path.join(ca, "ca.pem"),
+    "-CAkey",
+    path.join(ca, "ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-out",
+    cert,
+    "-extfile",
+    ext,
+  ]);
+  // coturn runs as nobody in its image: the key it is given must be readable by that user.
+  fs.chmodSync(key, 0o644);
+  return { cert, key };
+}

@@ -168,7 +168,7 @@ function repositoryFromWorkingTree(name: string): string {
 /** The workflow's two steps, as pr.yml runs them: the render diff, then the selection; returns its outputs. */
 function workflowSelection(repo: string): { outputs: Record<string, string>; summary: string } {
   const tool = (file: string, ...args: string[]) => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", file, ...args], {
+    const result = spawnSync(process.execPath, ["--require", "tsx/cjs", file, ...args], {
       cwd: repo,
       encoding: "utf8",
       timeout: 120_000,

@@ -1,11 +1,14 @@
 import { formatRange } from "../config/ports";
 import { OrgConfig } from "../config/model";
-import { hostPortUses, rangesOverlap } from "../model/host-ports";
+import { PortUse } from "../model/host-ports";
 import { Problem, problem } from "../config/problems";
+import { indexPortClashes } from "./fleet-ports";
 
 /**
  * Checks across all stacks of the repository: federation is wired by construction only if every whitelist is
  * mirrored by its peer, and two organisations sharing a host or address must not share ports or hostnames.
+ * Linear in the fleet: lookups go through maps, and port clashes through an index (fleet-ports.ts). For one
+ * stack's view of the fleet, as `render` and the Pulumi program need it, see fleet-index.ts.
  */
 export function fleetProblems(orgs: readonly OrgConfig[]): FleetProblem[] {
   return [...federationSymmetry(orgs), ...sharedHostClashes(orgs), ...hostnameClashes(orgs)];
@@ -20,70 +23,95 @@ function involving(p: Problem, ...stacks: string[]): FleetProblem {
   return { ...p, involves: [...new Set([p.stack, ...stacks])] };
 }
 
+/** `org` lists `peer`, which no stack of the fleet serves. */
+export function unknownPeer(org: OrgConfig, peer: string): FleetProblem {
+  return involving(
+    problem(
+      org.stack,
+      "federation.peers",
+      `peer ${peer} is not a stack of this fleet, so its whitelist cannot be checked to list ${org.serverName}`,
+      `add a stack for ${peer}, or remove it from federation.peers`,
+    ),
+  );
+}
+
+/** `org` lists `peer`, served by `other`, which does not list `org` back; reported on `other`. */
+export function oneWayPeer(org: OrgConfig, other: OrgConfig, peer: string): FleetProblem {
+  return involving(
+    problem(
+      other.stack,
+      "federation.peers",
+      `${org.serverName} (stack ${org.stack}) federates with ${peer}, but ${peer} does not list ${org.serverName}: rooms shared between them break one way`,
+      `add ${org.serverName} to federation.peers of stack ${other.stack}, or remove ${peer} from stack ${org.stack}`,
+    ),
+    org.stack,
+  );
+}
+
+/** Port use `ub` of stack `b` overlaps `ua` of stack `a` (listed before it) on a host or address they share. */
+export function portClash(a: OrgConfig, ua: PortUse, b: OrgConfig, ub: PortUse): FleetProblem {
+  const why =
+    a.docker.host === b.docker.host ? `Docker host ${a.docker.host}` : `public IP ${a.network.publicIp}`;
+  return involving(
+    problem(
+      b.stack,
+      ub.key,
+      `${ub.what} ${ub.protocol}/${formatRange(ub.range)} clashes with ${ua.what} of stack ${a.stack} (${ua.protocol}/${formatRange(ua.range)}) on the shared ${why}`,
+      `give stack ${b.stack} other ports in matrix-fleet:ports, or a host of its own`,
+    ),
+    a.stack,
+  );
+}
+
+/** `org` claims hostname `name`, which stack `owner` (listed before it) claimed already. */
+export function hostnameClash(org: OrgConfig, name: string, owner: string): FleetProblem {
+  return involving(
+    problem(
+      org.stack,
+      "hosts",
+      `hostname ${name} is also used by stack ${owner}`,
+      "every organisation needs its own hostnames",
+    ),
+    owner,
+  );
+}
+
+/** Every hostname a stack claims: its server name and its hosts, each once. */
+export function claimedHostnames(org: OrgConfig): string[] {
+  return [...new Set([org.serverName, ...Object.values(org.hosts)])];
+}
+
 function federationSymmetry(orgs: readonly OrgConfig[]): FleetProblem[] {
   const byServerName = new Map(orgs.map((org) => [org.serverName, org]));
   const problems: FleetProblem[] = [];
   for (const org of orgs) {
     for (const peer of org.federationPeers) {
       const other = byServerName.get(peer);
-      if (other === undefined) {
-        problems.push(
-          involving(
-            problem(
-              org.stack,
-              "federation.peers",
-              `peer ${peer} is not a stack of this fleet, so its whitelist cannot be checked to list ${org.serverName}`,
-              `add a stack for ${peer}, or remove it from federation.peers`,
-            ),
-          ),
-        );
-      } else if (!other.federationPeers.includes(org.serverName)) {
-        problems.push(
-          involving(
-            problem(
-              other.stack,
-              "federation.peers",
-              `${org.serverName} (stack ${org.stack}) federates with ${peer}, but ${peer} does not list ${org.serverName}: rooms shared between them break one way`,
-              `add ${org.serverName} to federation.peers of stack ${other.stack}, or remove ${peer} from stack ${org.stack}`,
-            ),
-            org.stack,
-          ),
-        );
-      }
+      if (other === undefined) problems.push(unknownPeer(org, peer));
+      else if (!other.federationPeers.includes(org.serverName)) problems.push(oneWayPeer(org, other, peer));
     }
   }
   return problems;
 }
 
-/** Two stacks deployed to one Docker host (or behind one WAN address) must not bind or forward the same ports. */
+/**
+ * Two stacks deployed to one Docker host (or behind one WAN address) must not bind or forward the same ports.
+ * Each clash is reported once, on the later of the two stacks, in the order of a scan over every pair.
+ */
 function sharedHostClashes(orgs: readonly OrgConfig[]): FleetProblem[] {
+  const index = indexPortClashes(orgs);
   const problems: FleetProblem[] = [];
-  for (let i = 0; i < orgs.length; i++) {
-    for (let j = i + 1; j < orgs.length; j++) {
-      const a = orgs[i]!;
-      const b = orgs[j]!;
-      const sameHost = a.docker.host === b.docker.host;
-      const sameWan = a.network.publicIp === b.network.publicIp;
-      if (!sameHost && !sameWan) continue;
-      const why = sameHost ? `Docker host ${a.docker.host}` : `public IP ${a.network.publicIp}`;
-      for (const ua of hostPortUses(a)) {
-        for (const ub of hostPortUses(b)) {
-          if (ua.protocol !== ub.protocol || !rangesOverlap(ua.range, ub.range)) continue;
-          problems.push(
-            involving(
-              problem(
-                b.stack,
-                ub.key,
-                `${ub.what} ${ub.protocol}/${formatRange(ub.range)} clashes with ${ua.what} of stack ${a.stack} (${ua.protocol}/${formatRange(ua.range)}) on the shared ${why}`,
-                `give stack ${b.stack} other ports in matrix-fleet:ports, or a host of its own`,
-              ),
-              a.stack,
-            ),
-          );
-        }
-      }
+  orgs.forEach((a, position) => {
+    const later = index
+      .overlapsOf(position)
+      .filter((o) => o.other > position)
+      .sort((x, y) => x.other - y.other || x.mine - y.mine || x.theirs - y.theirs);
+    for (const o of later) {
+      problems.push(
+        portClash(a, index.uses[position]![o.mine]!, orgs[o.other]!, index.uses[o.other]![o.theirs]!),
+      );
     }
-  }
+  });
   return problems;
 }
 
@@ -91,22 +119,9 @@ function hostnameClashes(orgs: readonly OrgConfig[]): FleetProblem[] {
   const owner = new Map<string, string>();
   const problems: FleetProblem[] = [];
   for (const org of orgs) {
-    const names = new Set([org.serverName, ...Object.values(org.hosts)]);
-    for (const name of names) {
+    for (const name of claimedHostnames(org)) {
       const other = owner.get(name);
-      if (other !== undefined && other !== org.stack) {
-        problems.push(
-          involving(
-            problem(
-              org.stack,
-              "hosts",
-              `hostname ${name} is also used by stack ${other}`,
-              "every organisation needs its own hostnames",
-            ),
-            other,
-          ),
-        );
-      }
+      if (other !== undefined && other !== org.stack) problems.push(hostnameClash(org, name, other));
       owner.set(name, org.stack);
     }
   }

@@ -1,13 +1,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import * as yaml from "js-yaml";
 import { analyseStack } from "../checks/analyse";
 import { ConfigError, formatProblems, Problem } from "../config/problems";
 import { renderPlanByPath } from "../documents/files";
 import { SecretValues, mergeSecretValues, placeholderSecrets } from "../facts/secrets";
-import { PROJECT_DIR, listStacks, readStackFile } from "../config/stack-files";
+import { PROJECT_DIR } from "../config/stack-files";
+import { StackFleet, readStackFleet } from "../checks/stack-fleet";
 import { UsageError, parseArgs, runCli } from "./args";
 import { renderDiff } from "./render-diff";
+import { formatSeconds, progress } from "./progress";
 
 const USAGE = `usage: npm run render -- --stack <name|all> [--out <dir>] [--secrets <file>] [--project-dir <dir>]
        npm run render -- --stack <name|all> --diff <git ref>
@@ -15,24 +18,33 @@ const USAGE = `usage: npm run render -- --stack <name|all> [--out <dir>] [--secr
 Writes every file the stack deploys to <out>/<stack>/ (default out: ./out). Secrets are written as stable
 placeholders ({{secret:name}}) unless --secrets names a JSON or YAML file of real values (for local labs only).
 --project-dir reads the Pulumi.<stack>.yaml files from another checkout (default: this repository).
---diff renders the stacks at the working tree and at the git ref and prints a unified diff per file.`;
+--diff renders the stacks at the working tree and at the git ref and prints a unified diff per file.
+--stack all prints one line per stack, a progress count on stderr while a long run goes on, and the total time.`;
 
-/** Renders one stack into `outDir/<stack>/`; returns the written paths relative to `outDir`. */
+/**
+ * Renders one stack into `outDir/<stack>/`; returns the written paths relative to `outDir`. `fleet` is the
+ * project's stack files read once, to be shared by every stack a command renders.
+ */
 export function renderStack(
   stack: string,
   outDir: string,
   secrets: SecretValues,
   projectDir = PROJECT_DIR,
+  fleet: StackFleet = readStackFleet(projectDir),
 ): string[] {
-  const { plan } = analyseStack(stack, readStackFile(stack, projectDir), {
+  const { plan } = analyseStack(stack, fleet.values(stack), {
     projectDir,
     secrets,
     deploying: false,
+    fleet,
   });
   const written: string[] = [];
-  for (const [relative, content] of renderPlanByPath(plan)) {
+  const files = renderPlanByPath(plan);
+  // Each directory once: on a fleet of a thousand, creating directories is a good part of the run.
+  const dirs = new Set([...files.keys()].map((relative) => path.dirname(path.join(outDir, stack, relative))));
+  for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
+  for (const [relative, content] of files) {
     const file = path.join(outDir, stack, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content, { mode: 0o600 });
     written.push(path.join(stack, relative));
   }
@@ -72,21 +84,9 @@ function main(argv: readonly string[]): number {
     process.stdout.write(renderDiff(values.stack, values.diff, projectDir));
     return 0;
   }
-  const known = listStacks(projectDir);
-  const stacks = values.stack === "all" ? known : [values.stack];
   const outDir = path.resolve(values.out ?? "out");
   const secrets = values.secrets !== undefined ? readSecretsFile(values.secrets) : placeholderSecrets();
-  const problems: Problem[] = [];
-  for (const stack of stacks) {
-    try {
-      const written = renderStack(stack, outDir, secrets, projectDir);
-      console.log(`rendered ${stack}: ${written.length} files in ${path.join(outDir, stack)}`);
-      for (const file of written) console.log(`  ${file}`);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-    }
-  }
+  const problems = renderStacks(values.stack, outDir, secrets, projectDir);
   if (problems.length > 0) {
     console.error(formatProblems(problems));
     return 1;
@@ -97,6 +97,39 @@ function main(argv: readonly string[]): number {
     );
   }
   return 0;
+}
+
+/**
+ * Renders one stack (listing its files) or all of them (a line each, a progress count on stderr during a long
+ * run, the total time), with the stack files read once; returns every problem found.
+ */
+function renderStacks(which: string, outDir: string, secrets: SecretValues, projectDir: string): Problem[] {
+  const startedAt = performance.now();
+  const fleet = readStackFleet(projectDir);
+  const all = which === "all";
+  const stacks = all ? fleet.stacks : [which];
+  const run = progress("render: stacks", stacks.length, { startedAt });
+  const problems: Problem[] = [];
+  let rendered = 0;
+  let files = 0;
+  for (const [done, stack] of stacks.entries()) {
+    try {
+      const written = renderStack(stack, outDir, secrets, projectDir, fleet);
+      rendered += 1;
+      files += written.length;
+      console.log(`rendered ${stack}: ${written.length} files in ${path.join(outDir, stack)}`);
+      if (!all) for (const file of written) console.log(`  ${file}`);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+    if (all) run.tick(done + 1);
+  }
+  if (all) {
+    const total = formatSeconds(run.elapsedMs());
+    console.log(`rendered ${rendered} of ${stacks.length} stacks, ${files} files, in ${total}`);
+  }
+  return problems;
 }
 
 if (require.main === module) runCli("render", USAGE, () => main(process.argv.slice(2)));

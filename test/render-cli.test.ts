@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { PROJECT_DIR } from "../config/stack-files";
+import { progress } from "../cli/progress";
 import { runTool } from "./helpers";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 
@@ -49,11 +50,57 @@ describe("render --stack all", () => {
     }
   });
 
+  it("prints a line per stack, not per file, and the total with its time", () => {
+    const lines = result.stdout.split("\n");
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith("rendered ")).map((l) => l.replace(/ in (\/\S+|\d+\.\d s)$/, "")),
+      [
+        "rendered medex: 12 files",
+        "rendered moda1: 9 files",
+        "rendered pro-dukt: 12 files",
+        "rendered produktor: 16 files",
+        "rendered 4 of 4 stacks, 49 files,",
+      ],
+    );
+    assert.match(result.stdout, /^rendered 4 of 4 stacks, 49 files, in \d+\.\d s$/m);
+    assert.ok(!lines.some((l) => l.startsWith("  ")), "no line per file");
+  });
+
   it("writes no secret in clear: only placeholders", () => {
     const hs = parseYaml(fs.readFileSync(path.join(out, "produktor/synapse/homeserver.yaml"), "utf8"));
     assert.equal(hs.turn_shared_secret, "{{secret:turn_shared_secret}}");
     assert.equal(hs.macaroon_secret_key, "{{secret:macaroon_secret_key}}");
     assert.match(result.stdout, /placeholders/);
+  });
+});
+
+describe("progress of a long run", () => {
+  it("says how far it got at most every interval, as a count, and nothing on a short run", () => {
+    let clock = 1000;
+    const lines: string[] = [];
+    const run = progress("render: stacks", 1000, {
+      everyMs: 2000,
+      now: () => clock,
+      write: (l) => lines.push(l),
+    });
+    for (let done = 1; done <= 1000; done++) {
+      clock += 7; // 7 s in all: a line at 2, 4 and 6 s
+      run.tick(done);
+    }
+    assert.deepEqual(lines, [
+      "render: stacks: 286 of 1000, 2.0 s",
+      "render: stacks: 572 of 1000, 4.0 s",
+      "render: stacks: 858 of 1000, 6.0 s",
+    ]);
+    assert.equal(run.elapsedMs(), 7000);
+    const short: string[] = [];
+    const quick = progress("render: stacks", 4, {
+      everyMs: 2000,
+      now: () => clock,
+      write: (l) => short.push(l),
+    });
+    for (let done = 1; done <= 4; done++) quick.tick(done);
+    assert.deepEqual(short, []);
   });
 });
 

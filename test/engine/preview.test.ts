@@ -92,3 +92,44 @@ describe("./fleet preview with a configuration problem", () => {
     }
   });
 });
+
+describe("./fleet preview with a fleet problem another stack file causes", () => {
+  it("fails with exactly the fleet check's message, as render reports it", async () => {
+    // medex drops produktor from its whitelist: produktor's preview must refuse, naming medex's key.
+    const original = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.medex.yaml"), "utf8");
+    const oneWay = original.replace("      - produktor.io\n", "");
+    assert.notEqual(oneWay, original);
+    const copy = copyProject({ "Pulumi.medex.yaml": oneWay });
+    try {
+      const expected = [
+        "1 configuration problem:",
+        "[stack medex] matrix-fleet:federation.peers: produktor.io (stack produktor) federates with medex-pflegedienst.de, but medex-pflegedienst.de does not list produktor.io: rooms shared between them break one way",
+        "    fix: add produktor.io to federation.peers of stack medex, or remove medex-pflegedienst.de from stack produktor",
+      ].join("\n");
+      const render = spawnSync(
+        process.execPath,
+        [
+          "--require",
+          "tsx/cjs",
+          path.join(copy.dir, "cli", "render.ts"),
+          "--stack",
+          "produktor",
+          "--out",
+          path.join(copy.dir, "out"),
+        ],
+        { cwd: copy.dir, encoding: "utf8" },
+      );
+      assert.equal(render.status, 1, render.stderr);
+      assert.equal(render.stderr.trim(), expected);
+      const run = spawnSync(
+        process.execPath,
+        ["--import", "tsx", path.join(copy.dir, "cli", "preview.ts"), "--stack", "produktor"],
+        { cwd: copy.dir, encoding: "utf8", env: process.env },
+      );
+      assert.equal(run.status, 1, run.stderr);
+      assert.ok(run.stderr.includes(expected), `--- expected\n${expected}\n--- got\n${run.stderr}`);
+    } finally {
+      copy.dispose();
+    }
+  });
+});

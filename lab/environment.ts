@@ -8,7 +8,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { TurnSession } from "../verify/turn-client";
 import { LAB_NETWORK } from "./overlay";
-import { LabManifest, LabStack } from "./prepare";
+import { CLIENT_NAMESPACE, LabManifest, LabStack } from "./prepare";
+import { LabTarget } from "./target";
 import { ProcessGroup, run, waitFor } from "./processes";
 
 export function env(name: string): string {
@@ -34,6 +35,35 @@ export class LabEnvironment {
     const found = this.manifest.stacks.find((s) => s.stack === name);
     if (found === undefined) throw new Error(`stack ${name} is not in the lab`);
     return found;
+  }
+
+  /** The scenarios' view of this lab: every organisation on one address, files as render wrote them. */
+  target(): LabTarget {
+    return {
+      kind: "process",
+      clientNamespace: CLIENT_NAMESPACE,
+      organisation: (name) => {
+        const stack = this.stack(name);
+        return {
+          stack: stack.stack,
+          serverName: stack.serverName,
+          hostnames: stack.hostnames,
+          publicAddress: stack.address,
+          hostAddress: stack.address,
+          caFile: stack.caFile,
+        };
+      },
+      rendered: (name, file) => this.rendered(name, file),
+      // medex is not a lab organisation; lk-jwt-service and Jitsi cannot run here.
+      verifyFailsHere: {
+        produktor: [
+          "FAIL federation peer medex-pflegedienst.de",
+          "FAIL lk-jwt-service health",
+          "FAIL lk-jwt-service issues a LiveKit token",
+          "FAIL Jitsi web",
+        ],
+      },
+    };
   }
 
   /** The production file `render` wrote for a stack (before the overlay). */

@@ -7,14 +7,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { parseStackConfig } from "../../config/stack-config";
-import { readStackFile } from "../../config/stack-files";
+import { analyseStack } from "../../checks/analyse";
+import { parseStackConfig, projectConfig } from "../../config/stack-config";
+import { PROJECT_DIR, readStackFile } from "../../config/stack-files";
+import { renderPlanByPath } from "../../documents/files";
+import { SecretValues, placeholderSecrets } from "../../facts/secrets";
 import { NpmProxyHost } from "../../documents/npm-proxy-hosts";
 import { NpmDouble, startNpmDouble } from "../../test/npm-contract-double";
 import { CommandResult, EngineWorkspace } from "../../tools/engine/workspace";
 import { nginxConf, serverBlock } from "../npm-nginx";
 import { ProcessGroup, run, waitFor } from "../processes";
-import { Site, docker, labCertificate, labImages, site } from "./sites";
+import { LabTarget } from "../target";
+import { CLIENT_NAMESPACE, Site, docker, labCaDir, labCertificate, labImages, site } from "./sites";
 
 const NPM_IDENTITY = "admin@lab.invalid";
 const NPM_SECRET = "lab-npm-password";
@@ -28,6 +32,8 @@ export interface DeployedSite extends Site {
 
 export class LabFleet {
   readonly sites = new Map<string, DeployedSite>();
+  /** rendered() per stack and file; emptied by every configuration change and up. */
+  private readonly renderedCache = new Map<string, string>();
   private readonly fronts: ProcessGroup;
 
   private constructor(
@@ -79,11 +85,13 @@ export class LabFleet {
 
   /** `pulumi config set --path` on a stack (for scenarios that change the configuration). */
   set(stack: string, key: string, value: string): Promise<void> {
+    this.renderedCache.clear();
     return this.workspace.configSet(stack, key, value, { path: true });
   }
 
   /** The real `pulumi up`; on success the site's front is rebuilt from what the program stored in NPM. */
   async up(stack: string): Promise<CommandResult> {
+    this.renderedCache.clear();
     const result = await this.workspace.pulumi([
       "up",
       "--stack",
@@ -161,10 +169,100 @@ export class LabFleet {
     ) as Record<string, unknown>;
   }
 
+  /** The scenarios' view of the deployed fleet (lab/target.ts). */
+  target(): LabTarget {
+    return {
+      kind: "docker",
+      clientNamespace: CLIENT_NAMESPACE,
+      organisation: (stack) => {
+        const deployed = this.site(stack);
+        return {
+          stack,
+          serverName: deployed.serverName,
+          hostnames: deployed.hostnames,
+          publicAddress: deployed.wan,
+          hostAddress: deployed.dockerLan,
+          caFile: path.join(labCaDir(), "ca.pem"),
+        };
+      },
+      rendered: (stack, file) => this.rendered(stack, file),
+      // medex is not deployed here; lk-jwt-service and Jitsi are stand-ins that cannot issue tokens or serve calls.
+      verifyFailsHere: {
+        produktor: [
+          "FAIL federation peer medex-pflegedienst.de",
+          "FAIL lk-jwt-service issues a LiveKit token",
+        ],
+      },
+    };
+  }
+
+  /**
+   * A file as the program rendered it for the deployment: the workspace's config of the stack (lab settings
+   * included) analysed as the program analyses it, with the secret values the services run with.
+   */
+  rendered(stack: string, file: string): string {
+    const cached = this.renderedCache.get(`${stack}/${file}`);
+    if (cached !== undefined) return cached;
+    const config = this.workspace.pulumiSync(["config", "--json", "--show-secrets", "--stack", stack]);
+    if (config.code !== 0) throw new Error(`pulumi config --json failed: ${config.stderr}`);
+    const values = projectConfig(engineConfig(config.stdout));
+    // Config the program reads apart from the stack model (program-config.ts), not part of it.
+    for (const key of ["npmIdentity", "npmSecret", "adoptedSecrets"]) delete values[key];
+    const { plan } = analyseStack(stack, values, {
+      projectDir: PROJECT_DIR,
+      secrets: this.deployedSecrets(stack),
+      deploying: false,
+    });
+    for (const [relative, text] of renderPlanByPath(plan))
+      this.renderedCache.set(`${stack}/${relative}`, text);
+    const text = this.renderedCache.get(`${stack}/${file}`);
+    if (text === undefined) throw new Error(`${stack} renders no ${file}`);
+    return text;
+  }
+
+  /** The secret values the stack's services run with, read from their containers. */
+  private deployedSecrets(stack: string): SecretValues {
+    const values: Record<string, string> = { ...placeholderSecrets() };
+    const homeserver = this.homeserver(stack) as Record<string, unknown> & {
+      database: { args: { password: string } };
+    };
+    for (const key of [
+      "registration_shared_secret",
+      "macaroon_secret_key",
+      "form_secret",
+      "turn_shared_secret",
+    ]) {
+      if (typeof homeserver[key] === "string") values[key] = homeserver[key] as string;
+    }
+    values.postgres_password = homeserver.database.args.password;
+    const lkJwt = docker(
+      this.site(stack),
+      ["inspect", "--format", "{{json .Config.Env}}", `matrix-${stack}-lk-jwt`],
+      undefined,
+      true,
+    );
+    if (lkJwt !== undefined) {
+      const env = Object.fromEntries(
+        (JSON.parse(lkJwt) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+      );
+      if (env.LIVEKIT_KEY !== undefined) values.livekit_api_key = env.LIVEKIT_KEY;
+      if (env.LIVEKIT_SECRET !== undefined) values.livekit_api_secret = env.LIVEKIT_SECRET;
+    }
+    return values as SecretValues;
+  }
+
   /** Stops the fronts and the NPM doubles; the engines and their containers are lab/deploy/run.sh's to remove. */
   async stop(): Promise<void> {
     await this.fronts.stopAll();
     for (const target of this.sites.values()) await target.npm.close();
     this.workspace.dispose();
   }
+}
+
+/** A `pulumi config --json` document as the program sees its config: namespaced keys, structured values decoded. */
+export function engineConfig(configJson: string): Record<string, unknown> {
+  const entries = JSON.parse(configJson) as Record<string, { value?: string; objectValue?: unknown }>;
+  return Object.fromEntries(
+    Object.entries(entries).map(([key, entry]) => [key, entry.objectValue ?? entry.value]),
+  );
 }

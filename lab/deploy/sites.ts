@@ -46,9 +46,26 @@ export function site(stack: string): Site {
   };
 }
 
-/** Runs the docker CLI against a site's engine. */
-export function docker(target: Site, args: readonly string[], input?: string): string {
-  return run("docker", ["-H", target.dockerHost, ...args], { input });
+/** Runs the docker CLI against a site's engine; `optional` gives undefined instead of throwing on a failure. */
+export function docker(target: Site, args: readonly string[], input?: string): string;
+export function docker(
+  target: Site,
+  args: readonly string[],
+  input: string | undefined,
+  optional: true,
+): string | undefined;
+export function docker(
+  target: Site,
+  args: readonly string[],
+  input?: string,
+  optional = false,
+): string | undefined {
+  try {
+    return run("docker", ["-H", target.dockerHost, ...args], { input });
+  } catch (error) {
+    if (optional) return undefined;
+    throw error;
+  }
 }
 
 /** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */

@@ -8,7 +8,7 @@
  * The engine itself (CLI, language host, plugins) comes from tools/engine/install.sh, whose env file the caller
  * has sourced (./fleet does): PULUMI_HOME with the plugins installed, and the binaries on PATH.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -127,6 +127,23 @@ export class EngineWorkspace {
       child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - started }));
       child.stdin.end(input ?? "");
     });
+  }
+
+  /** The same, synchronously: for short commands (`pulumi config --json`) where a caller cannot await. */
+  pulumiSync(args: readonly string[]): CommandResult {
+    const started = Date.now();
+    const result = spawnSync("pulumi", [...args], {
+      cwd: this.dir,
+      env: this.env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    return {
+      code: result.status ?? 1,
+      stdout: result.stdout ?? "",
+      stderr: result.stderr ?? "",
+      ms: Date.now() - started,
+    };
   }
 
   /** `pulumi config set` in the workspace's copy of the stack file; `--path` for nested keys. */

@@ -1,0 +1,25 @@
+/**
+ * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
+ * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
+ * the process lab runs), then break and destroy it (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
+ */
+import * as path from "node:path";
+import { after, before } from "node:test";
+import { callScenarios } from "../scenarios/calls";
+import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
+import { lazyTarget } from "../target";
+import { LabFleet } from "./fleet";
+
+let fleet: LabFleet | undefined;
+const current = () => {
+  if (fleet === undefined) throw new Error("the lab fleet was not created");
+  return fleet;
+};
+before(async () => {
+  fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/deploy", "fleet"), DEPLOYED_STACKS);
+});
+after(async () => fleet?.stop());
+
+deployScenarios(current);
+callScenarios(lazyTarget(() => current().target()));
+lifecycleScenarios();

@@ -7,6 +7,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
+# One lab at a time per machine (fixed namespace names, shared with the Docker lab's lock), waited for up to 1 h.
+LOCK_DIR="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}"
+mkdir -p "$LOCK_DIR"
+exec 6>"$LOCK_DIR/lab.lock"
+flock -w 3600 6 || { echo "lab: another lab held $LOCK_DIR/lab.lock for an hour" >&2; exit 1; }
 # shellcheck source=/dev/null
 source "$(bash lab/setup.sh)"
 NS=mflab

@@ -18,7 +18,16 @@ import { CommandResult, EngineWorkspace } from "../../tools/engine/workspace";
 import { nginxConf, serverBlock } from "../npm-nginx";
 import { ProcessGroup, run, waitFor } from "../processes";
 import { LabTarget } from "../target";
-import { CLIENT_NAMESPACE, Site, docker, labCaDir, labCertificate, labImages, site } from "./sites";
+import {
+  CLIENT_NAMESPACE,
+  Site,
+  docker,
+  labCaDir,
+  labCertificate,
+  labImages,
+  site,
+  stackDirOf,
+} from "./sites";
 
 const NPM_IDENTITY = "admin@lab.invalid";
 const NPM_SECRET = "lab-npm-password";
@@ -47,7 +56,14 @@ export class LabFleet {
   static async create(dir: string, stacks: readonly string[]): Promise<LabFleet> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const workspace = await EngineWorkspace.create({ stacks, echo: process.env.LAB_ECHO === "1" });
+    const stackFiles = Object.fromEntries(
+      stacks.map((s) => [s, path.join(stackDirOf(s), `Pulumi.${s}.yaml`)]),
+    );
+    const workspace = await EngineWorkspace.create({
+      stacks,
+      stackFiles,
+      echo: process.env.LAB_ECHO === "1",
+    });
     const fleet = new LabFleet(dir, workspace);
     for (const stack of stacks) await fleet.configure(stack);
     return fleet;
@@ -62,7 +78,7 @@ export class LabFleet {
   /** The lab's settings for one stack, through `pulumi config set` on the workspace's copy of its file. */
   private async configure(stack: string): Promise<void> {
     const target = site(stack);
-    const org = parseStackConfig(stack, readStackFile(stack)).config!;
+    const org = parseStackConfig(stack, readStackFile(stack, stackDirOf(stack))).config!;
     const hostnames = [...new Set([org.serverName, ...Object.values(org.hosts)])];
     const tls = labCertificate(path.join(this.dir, "tls"), stack, hostnames);
     const npm = await startNpmDouble(NPM_IDENTITY, NPM_SECRET);

@@ -4,11 +4,11 @@
  */
 import { parseStackConfig } from "../../config/stack-config";
 import { readStackFile } from "../../config/stack-files";
-import { SITE_NUMBERS, site } from "./sites";
+import { SITE_NUMBERS, site, stackDirOf } from "./sites";
 
 const lines = ["127.0.0.1 localhost"];
 for (const stack of Object.keys(SITE_NUMBERS)) {
-  const org = parseStackConfig(stack, readStackFile(stack)).config!;
+  const org = parseStackConfig(stack, readStackFile(stack, stackDirOf(stack))).config!;
   lines.push(`${site(stack).wan} ${[...new Set([org.serverName, ...Object.values(org.hosts)])].join(" ")}`);
 }
 console.log(lines.join("\n"));

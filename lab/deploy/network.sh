@@ -18,7 +18,7 @@ STATE=/run/matrix-fleet-lab
 HUB=mfd-hub
 CLIENT=mfd-client
 # organisation | site number (the lab addresses of lab/overlay.ts: 198.18.N.1)
-SITES=("produktor|1" "pro-dukt|2" "medex|3" "moda1|4")
+SITES=("produktor|1" "pro-dukt|2" "medex|3" "moda1|4" "demo|9")
 
 ns_of() { echo "mfd-$1"; }
 

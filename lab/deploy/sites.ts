@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PROJECT_DIR } from "../../config/stack-files";
 import { run } from "../processes";
 
 /** Site numbers: the N of 198.18.N.1 (WAN) and 198.19.N.0/24 (LAN), as in lab/overlay.ts and network.sh. */
@@ -13,7 +14,14 @@ export const SITE_NUMBERS: Readonly<Record<string, number>> = {
   "pro-dukt": 2,
   medex: 3,
   moda1: 4,
+  // `./fleet demo`'s organisation (lab/demo/Pulumi.demo.yaml).
+  demo: 9,
 };
+
+/** Where a lab stack's file lives: the fleet's beside Pulumi.yaml, the demo's in lab/demo. */
+export function stackDirOf(stack: string): string {
+  return stack === "demo" ? path.join(__dirname, "..", "demo") : PROJECT_DIR;
+}
 
 export const HUB_NAMESPACE = "mfd-hub";
 export const CLIENT_NAMESPACE = "mfd-client";

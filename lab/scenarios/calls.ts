@@ -17,6 +17,7 @@ import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { TurnSession, TurnTransport, turnRestCredentials } from "../../verify/turn-client";
 import { MatrixError, Session, call, get, login, post, registerWithSharedSecret } from "../matrix-client";
 import { LabTarget } from "../target";
+import { audioCall as placeCall, lkJwtEnv as renderedLkJwtEnv } from "../audio-call";
 
 export function callScenarios(lab: LabTarget): void {
   type Homeserver = Record<string, unknown> & {
@@ -306,7 +307,7 @@ export function callScenarios(lab: LabTarget): void {
 
   describe("the /livekit/sfu/ proxy location carries LiveKit's WebSocket", () => {
     it("upgrades wss://<rtc host>/livekit/sfu/rtc to LiveKit's signalling WebSocket", async () => {
-      const env = lkJwtEnv("produktor");
+      const env = renderedLkJwtEnv(lab, "produktor");
       const token = new AccessToken(env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!, { identity: "@ws:lab" });
       token.addGrant({ room: "lab-room", roomJoin: true });
       const url = new URL(
@@ -378,63 +379,9 @@ export function callScenarios(lab: LabTarget): void {
     });
   });
 
-  /** lk-jwt-service's environment as rendered. */
-  function lkJwtEnv(stack: string): Record<string, string> {
-    return Object.fromEntries(
-      lab
-        .rendered(stack, "lk-jwt/env")
-        .split("\n")
-        .filter((l) => l.includes("=") && !l.startsWith("#"))
-        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
-  }
-
-  /**
-   * One MatrixRTC call: the room is created as lk-jwt-service creates it, tokens are minted with lk-jwt-service's
-   * rendered key pair, and two real WebRTC participants run in the client namespace (lab/call-client.ts), which
-   * only lets in what it asked for. Media then flows only to the address LiveKit announces (rtc.node_ip).
-   */
+  /** A call between two participants (lab/audio-call.ts); its audio frames, or a failure naming the cause. */
   async function audioCall(stack: string, roomName: string): Promise<number> {
-    const env = lkJwtEnv(stack);
-    const { hostAddress, publicAddress } = lab.organisation(stack);
-    await new RoomServiceClient(
-      `http://${hostAddress}:7880`,
-      env.LIVEKIT_KEY!,
-      env.LIVEKIT_SECRET!,
-    ).createRoom({
-      name: roomName,
-      emptyTimeout: 30,
-    });
-    const token = async (identity: string) => {
-      const t = new AccessToken(env.LIVEKIT_KEY!, env.LIVEKIT_SECRET!, { identity });
-      t.addGrant({ room: roomName, roomJoin: true, canPublish: true, canSubscribe: true });
-      return t.toJwt();
-    };
-    const result = spawnSync(
-      "ip",
-      [
-        "netns",
-        "exec",
-        lab.clientNamespace,
-        process.execPath,
-        "--import",
-        "tsx",
-        path.join(__dirname, "..", "call-client.ts"),
-        `ws://${publicAddress}:7880`,
-        await token("@alice:lab"),
-        await token("@bob:lab"),
-        "20000",
-      ],
-      { encoding: "utf8", timeout: 45_000 },
-    );
-    const line = result.stdout
-      .split("\n")
-      .reverse()
-      .find((l) => l.startsWith('{"audible"') || l.startsWith('{"error"'));
-    const outcome =
-      line === undefined
-        ? { error: `call client died: ${result.stderr.slice(-500).replace(/\s+/g, " ")}` }
-        : (JSON.parse(line) as { audible?: number; error?: string });
+    const outcome = await placeCall(lab, stack, roomName);
     assert.ok(
       outcome.audible !== undefined,
       `no audio reached the other participant: ${outcome.error}; check LiveKit rtc.node_ip (it must be the address clients reach) and the UDP range`,

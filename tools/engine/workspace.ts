@@ -31,6 +31,8 @@ export interface WorkspaceOptions {
   readonly programDir?: string;
   /** Stacks whose files are copied in (default: every Pulumi.<stack>.yaml of the program directory). */
   readonly stacks?: readonly string[];
+  /** Stack files kept elsewhere than the program directory, by stack name. */
+  readonly stackFiles?: Readonly<Record<string, string>>;
   /** Extra environment for every pulumi command (e.g. DOCKER_HOST for a lab engine). */
   readonly env?: Readonly<Record<string, string>>;
   /** Where the temporary directory goes (default: the OS temp directory). */
@@ -82,7 +84,7 @@ export class EngineWorkspace {
     fs.mkdirSync(path.join(dir, "state"));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(workspaceProject));
     for (const stack of stacks) {
-      const source = path.join(programDir, `Pulumi.${stack}.yaml`);
+      const source = options.stackFiles?.[stack] ?? path.join(programDir, `Pulumi.${stack}.yaml`);
       if (fs.existsSync(source)) fs.copyFileSync(source, path.join(dir, `Pulumi.${stack}.yaml`));
     }
     const env: NodeJS.ProcessEnv = {

@@ -1,0 +1,113 @@
+/**
+ * `./fleet demo`: one organisation (lab/demo/Pulumi.demo.yaml) deployed with the real `pulumi up` onto a Docker
+ * engine of its own, proven (an admin registered, a call between two participants), shown (where each service
+ * answers and how to reach it), held for as long as asked, then destroyed. Run by lab/demo/run.sh inside the lab's
+ * hub namespace, which removes the engine and the namespaces afterwards.
+ */
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import { audioCall } from "../audio-call";
+import { LabFleet } from "../deploy/fleet";
+import { CLIENT_NAMESPACE, labCaDir } from "../deploy/sites";
+import { registerWithSharedSecret } from "../matrix-client";
+
+const STACK = "demo";
+
+function say(text: string): void {
+  console.log(`demo: ${text}`);
+}
+
+/** Waits `seconds`, or until Enter on a terminal; 0 holds nothing. */
+async function hold(seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  say(
+    `running for ${seconds} s${process.stdin.isTTY ? " (Enter ends it sooner)" : ""}; then it is destroyed`,
+  );
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    if (process.stdin.isTTY) {
+      process.stdin.once("data", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }
+  });
+  process.stdin.pause();
+}
+
+async function destroy(fleet: LabFleet): Promise<boolean> {
+  say("destroying: unprotect the demo's volumes (its data is disposable), pulumi destroy");
+  await fleet.workspace.pulumi(["state", "unprotect", "--all", "--stack", STACK, "--yes"]);
+  const destroyed = await fleet.workspace.pulumi(["destroy", "--stack", STACK, "--yes", "--non-interactive"]);
+  if (destroyed.code !== 0) console.error(LabFleet.failure(destroyed));
+  return destroyed.code === 0;
+}
+
+async function main(): Promise<number> {
+  // On a terminal the demo stays up until Enter (at most an hour); elsewhere (CI) it is torn down at once.
+  const holdSeconds = Number(process.env.DEMO_HOLD ?? (process.stdin.isTTY ? "3600" : "0"));
+  const fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/demo", "fleet"), [STACK]);
+  let ok = false;
+  try {
+    say("pulumi up (the real engine, onto the demo's own Docker engine; about a minute)");
+    const up = await fleet.up(STACK);
+    if (up.code !== 0) {
+      console.error(LabFleet.failure(up));
+      return 1;
+    }
+    const site = fleet.site(STACK);
+    const secret = String(fleet.homeserver(STACK).registration_shared_secret);
+    const password = randomBytes(9).toString("base64url");
+    const admin = await registerWithSharedSecret(
+      `http://${site.dockerLan}:8008`,
+      secret,
+      "admin",
+      password,
+      true,
+    );
+    say(`registered the first admin ${admin.userId} with Synapse's shared secret`);
+    const call = await audioCall(fleet.target(), STACK, "demo-call");
+    if (call.audible === undefined) {
+      console.error(`demo: the call between two participants failed: ${call.error}`);
+      return 1;
+    }
+    say(`a MatrixRTC call between two WebRTC participants carried audio (${call.audible} frames heard)`);
+    const outputs = JSON.parse(
+      (await fleet.workspace.pulumi(["stack", "output", "--json", "--stack", STACK])).stdout,
+    );
+    const ca = path.join(labCaDir(), "ca.pem");
+    console.log(
+      [
+        "",
+        `The demo organisation runs (server name ${site.serverName}, WAN address ${site.wan}):`,
+        ...Object.entries(outputs.urls as Record<string, string>).map(
+          ([name, url]) => `  ${name.padEnd(16)} ${url}`,
+        ),
+        `  first admin      ${admin.userId}   password ${password}`,
+        "",
+        "Its names resolve only inside the lab's namespaces. From another shell (as root), for example:",
+        `  ip netns exec ${CLIENT_NAMESPACE} curl --cacert ${ca} https://${site.hostnames[1]}/_matrix/client/versions`,
+        `  ip netns exec ${CLIENT_NAMESPACE} curl --cacert ${ca} -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"admin"},"password":"${password}"}' https://${site.hostnames[1]}/_matrix/client/v3/login`,
+        `  docker -H ${site.dockerHost} ps`,
+        "Element Web, lk-jwt-service and Ketesa are stand-ins here (no image registry): see the README.",
+        "",
+      ].join("\n"),
+    );
+    await hold(holdSeconds);
+    ok = true;
+  } finally {
+    const destroyed = await destroy(fleet);
+    await fleet.stop();
+    ok = ok && destroyed;
+  }
+  say(ok ? "done; nothing of the demo is left running" : "failed");
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -12,9 +12,14 @@ lab_lock
 trap lab_down EXIT
 lab_up "$PWD/.lab/deploy" produktor pro-dukt moda1
 
+status=0
+if [ -n "${LAB_SCRIPT:-}" ]; then
+  # A script instead of the scenarios (the deployment benchmark: LAB_SCRIPT=lab/deploy/bench.ts).
+  NODE_EXTRA_CA_CERTS="$LAB_CA_DIR/ca.pem" ip netns exec mfd-hub node --import tsx "$LAB_SCRIPT" || status=$?
+  exit $status
+fi
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(lab/deploy/*.test.ts)
-status=0
 NODE_EXTRA_CA_CERTS="$LAB_CA_DIR/ca.pem" ip netns exec mfd-hub \
   node --import tsx --test --test-concurrency=1 --test-reporter=spec \
   ${LAB_TEST_PATTERN:+--test-name-pattern="$LAB_TEST_PATTERN"} "${files[@]}" || status=$?

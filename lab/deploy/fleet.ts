@@ -11,13 +11,13 @@ import { analyseStack } from "../../checks/analyse";
 import { parseStackConfig, projectConfig } from "../../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../../config/stack-files";
 import { renderPlanByPath } from "../../documents/files";
-import { SecretValues, placeholderSecrets } from "../../facts/secrets";
 import { NpmProxyHost } from "../../documents/npm-proxy-hosts";
 import { NpmDouble, startNpmDouble } from "../../test/npm-contract-double";
 import { CommandResult, EngineWorkspace } from "../../tools/engine/workspace";
 import { nginxConf, serverBlock } from "../npm-nginx";
 import { ProcessGroup, run, waitFor } from "../processes";
 import { LabTarget } from "../target";
+import { deployedSecrets, engineConfig } from "./deployed-secrets";
 import {
   CLIENT_NAMESPACE,
   Site,
@@ -53,7 +53,11 @@ export class LabFleet {
   }
 
   /** A workspace with the given stacks configured for their lab sites (nothing deployed yet). */
-  static async create(dir: string, stacks: readonly string[]): Promise<LabFleet> {
+  static async create(
+    dir: string,
+    stacks: readonly string[],
+    options: { programDir?: string } = {},
+  ): Promise<LabFleet> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const stackFiles = Object.fromEntries(
@@ -62,6 +66,7 @@ export class LabFleet {
     const workspace = await EngineWorkspace.create({
       stacks,
       stackFiles,
+      programDir: options.programDir,
       echo: process.env.LAB_ECHO === "1",
     });
     const fleet = new LabFleet(dir, workspace);
@@ -202,11 +207,13 @@ export class LabFleet {
         };
       },
       rendered: (stack, file) => this.rendered(stack, file),
-      // medex is not deployed here; lk-jwt-service and Jitsi are stand-ins that cannot issue tokens or serve calls.
+      // medex is not deployed here; lk-jwt-service and Jitsi web are stand-ins (lab/images/standin): they answer
+      // on their ports (so the proxy routes reach them) but issue no token and serve no Jitsi page.
       verifyFailsHere: {
         produktor: [
           "FAIL federation peer medex-pflegedienst.de",
           "FAIL lk-jwt-service issues a LiveKit token",
+          "FAIL Jitsi web",
         ],
       },
     };
@@ -226,7 +233,7 @@ export class LabFleet {
     for (const key of ["npmIdentity", "npmSecret", "adoptedSecrets"]) delete values[key];
     const { plan } = analyseStack(stack, values, {
       projectDir: PROJECT_DIR,
-      secrets: this.deployedSecrets(stack),
+      secrets: deployedSecrets(this.site(stack), this.homeserver(stack)),
       deploying: false,
     });
     for (const [relative, text] of renderPlanByPath(plan))
@@ -236,35 +243,24 @@ export class LabFleet {
     return text;
   }
 
-  /** The secret values the stack's services run with, read from their containers. */
-  private deployedSecrets(stack: string): SecretValues {
-    const values: Record<string, string> = { ...placeholderSecrets() };
-    const homeserver = this.homeserver(stack) as Record<string, unknown> & {
-      database: { args: { password: string } };
-    };
-    for (const key of [
-      "registration_shared_secret",
-      "macaroon_secret_key",
-      "form_secret",
-      "turn_shared_secret",
-    ]) {
-      if (typeof homeserver[key] === "string") values[key] = homeserver[key] as string;
-    }
-    values.postgres_password = homeserver.database.args.password;
-    const lkJwt = docker(
-      this.site(stack),
-      ["inspect", "--format", "{{json .Config.Env}}", `matrix-${stack}-lk-jwt`],
-      undefined,
-      true,
-    );
-    if (lkJwt !== undefined) {
-      const env = Object.fromEntries(
-        (JSON.parse(lkJwt) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
-      );
-      if (env.LIVEKIT_KEY !== undefined) values.livekit_api_key = env.LIVEKIT_KEY;
-      if (env.LIVEKIT_SECRET !== undefined) values.livekit_api_secret = env.LIVEKIT_SECRET;
-    }
-    return values as SecretValues;
+  /**
+   * Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too (for lab
+   * runs that deploy the same stack again from nothing).
+   */
+  async removeCompletely(stack: string): Promise<void> {
+    await this.workspace.pulumi(["state", "unprotect", "--all", "--stack", stack, "--yes"]);
+    const destroyed = await this.workspace.pulumi([
+      "destroy",
+      "--stack",
+      stack,
+      "--yes",
+      "--non-interactive",
+    ]);
+    if (destroyed.code !== 0) throw new Error(`destroy of ${stack} failed:\n${LabFleet.failure(destroyed)}`);
+    const volumes = docker(this.site(stack), ["volume", "ls", "-q", "--filter", `name=matrix-${stack}-`])
+      .split("\n")
+      .filter((v) => v !== "");
+    if (volumes.length > 0) docker(this.site(stack), ["volume", "rm", ...volumes]);
   }
 
   /** Stops the fronts and the NPM doubles; the engines and their containers are lab/deploy/run.sh's to remove. */
@@ -273,12 +269,4 @@ export class LabFleet {
     for (const target of this.sites.values()) await target.npm.close();
     this.workspace.dispose();
   }
-}
-
-/** A `pulumi config --json` document as the program sees its config: namespaced keys, structured values decoded. */
-export function engineConfig(configJson: string): Record<string, unknown> {
-  const entries = JSON.parse(configJson) as Record<string, { value?: string; objectValue?: unknown }>;
-  return Object.fromEntries(
-    Object.entries(entries).map(([key, entry]) => [key, entry.objectValue ?? entry.value]),
-  );
 }

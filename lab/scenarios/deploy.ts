@@ -24,7 +24,7 @@ interface ContainerState {
 }
 
 /** The containers a site's engine runs for a stack, by name. */
-function containers(stack: string): Map<string, ContainerState> {
+export function containers(fleet: LabFleet, stack: string): Map<string, ContainerState> {
   const ids = docker(fleet.site(stack), ["ps", "-aq", "--filter", `label=org.matrix-fleet.stack=${stack}`])
     .split("\n")
     .filter((id) => id !== "");
@@ -43,7 +43,7 @@ function containers(stack: string): Map<string, ContainerState> {
 }
 
 /** Resources a preview plans to touch, as `op type::name`, leaving out what stays the same. */
-async function plannedChanges(stack: string): Promise<string[]> {
+async function plannedChanges(fleet: LabFleet, stack: string): Promise<string[]> {
   const result = await fleet.preview(stack, { json: true });
   assert.equal(result.code, 0, LabFleet.failure(result));
   return plannedSteps(result.stdout)
@@ -72,7 +72,7 @@ export function deployScenarios(current: () => LabFleet): void {
       it(`${stack}: creates everything and returns once every container with a healthcheck is healthy`, async () => {
         const result = await fleet.up(stack);
         assert.equal(result.code, 0, LabFleet.failure(result));
-        const running = containers(stack);
+        const running = containers(fleet, stack);
         assert.ok(running.size >= 4, `${stack} runs ${running.size} containers`);
         for (const c of running.values()) {
           assert.equal(c.status, "running", `${c.name} is ${c.status}`);
@@ -84,13 +84,7 @@ export function deployScenarios(current: () => LabFleet): void {
 
     for (const stack of STACKS) {
       it(`${stack}: a second up changes nothing (no perpetual diff)`, async () => {
-        assert.deepEqual(await plannedChanges(stack), []);
-        const before = containers(stack);
-        const result = await fleet.up(stack);
-        assert.equal(result.code, 0, LabFleet.failure(result));
-        assert.match(result.stdout, /\d+ unchanged/);
-        assert.doesNotMatch(result.stdout, / (created|updated|replaced|deleted)\b/);
-        assert.deepEqual(replaced(before, containers(stack)), []);
+        await secondUpChangesNothing(fleet, stack);
       });
     }
   });
@@ -98,65 +92,86 @@ export function deployScenarios(current: () => LabFleet): void {
   describe("blast radius, planned and deployed", () => {
     it("changing Element's brand replaces exactly Element Web, in the preview and in the up", async () => {
       await fleet.set("produktor", "element.brand", "Produktor Chat (lab)");
-      assert.deepEqual(await plannedChanges("produktor"), [
+      assert.deepEqual(await plannedChanges(fleet, "produktor"), [
         "replace Container::produktor-element-element-web",
         "replace ContainerHealthGate::produktor-elementWeb-healthy",
       ]);
-      const before = containers("produktor");
+      const before = containers(fleet, "produktor");
       const result = await fleet.up("produktor");
       assert.equal(result.code, 0, LabFleet.failure(result));
-      assert.deepEqual(replaced(before, containers("produktor")), ["element-web"]);
+      assert.deepEqual(replaced(before, containers(fleet, "produktor")), ["element-web"]);
     });
 
     it("bumping secretRotation.livekit replaces exactly LiveKit and lk-jwt-service (and their key pair)", async () => {
-      await fleet.set("produktor", "secretRotation.livekit", "2");
-      const planned = await plannedChanges("produktor");
-      const touched = [...new Set(planned.map((p) => p.split(" ")[1]))].sort();
-      assert.deepEqual(touched, [
-        "Container::produktor-livekit-livekit",
-        "Container::produktor-lk-jwt-lk-jwt",
-        "ContainerHealthGate::produktor-livekit-healthy",
-        "RandomPassword::livekit-api-key",
-        "RandomPassword::livekit-api-secret",
-      ]);
-      const before = containers("produktor");
-      const result = await fleet.up("produktor");
-      assert.equal(result.code, 0, LabFleet.failure(result));
-      assert.deepEqual(replaced(before, containers("produktor")), ["livekit", "lk-jwt"]);
+      await livekitRotationReplacesItsConsumers(fleet, "2");
     });
   });
 
   describe("secrets in the state", () => {
     it("`pulumi stack export` holds no generated secret in clear (checked against the values the services run with)", async () => {
-      const homeserver = fleet.homeserver("produktor") as Record<string, unknown> & {
-        database: { args: { password: string } };
-      };
-      const livekit = docker(fleet.site("produktor"), [
-        "exec",
-        "matrix-produktor-livekit",
-        "cat",
-        "/etc/livekit.yaml",
-      ]);
-      const keys = /keys:\n\s+'?([^:'\s]+)'?:\s+'?([^'\s]+)'?/.exec(livekit);
-      assert.ok(keys, "LiveKit's key pair in its livekit.yaml");
-      const secrets: Record<string, string> = {
-        registration_shared_secret: String(homeserver.registration_shared_secret),
-        macaroon_secret_key: String(homeserver.macaroon_secret_key),
-        form_secret: String(homeserver.form_secret),
-        turn_shared_secret: String(homeserver.turn_shared_secret),
-        postgres_password: homeserver.database.args.password,
-        livekit_api_key: keys[1]!,
-        livekit_api_secret: keys[2]!,
-      };
-      for (const [name, value] of Object.entries(secrets))
-        assert.ok(value.length >= 16, `${name} was read (${value.length} chars)`);
-      const exported = await fleet.workspace.pulumi(["stack", "export", "--stack", "produktor"]);
-      assert.equal(exported.code, 0, exported.stderr);
-      assert.ok(exported.stdout.length > 10_000, "the export holds the deployment");
-      for (const [name, value] of Object.entries(secrets))
-        assert.ok(!exported.stdout.includes(value), `${name} is in clear in pulumi stack export`);
+      await stateHoldsNoSecretInClear(fleet);
     });
   });
+}
+
+/** The idempotence property (a scenario, and the check a program fault must break: lab/deploy/faults.test.ts). */
+export async function secondUpChangesNothing(fleet: LabFleet, stack: string): Promise<void> {
+  assert.deepEqual(await plannedChanges(fleet, stack), [], "the preview of an unchanged stack plans changes");
+  const before = containers(fleet, stack);
+  const result = await fleet.up(stack);
+  assert.equal(result.code, 0, LabFleet.failure(result));
+  assert.match(result.stdout, /\d+ unchanged/);
+  assert.doesNotMatch(result.stdout, / (created|updated|replaced|deleted)\b/);
+  assert.deepEqual(replaced(before, containers(fleet, stack)), []);
+}
+
+/** The blast-radius property of a secret rotation, planned and deployed. */
+export async function livekitRotationReplacesItsConsumers(fleet: LabFleet, rotation: string): Promise<void> {
+  await fleet.set("produktor", "secretRotation.livekit", rotation);
+  const planned = await plannedChanges(fleet, "produktor");
+  const touched = [...new Set(planned.map((p) => p.split(" ")[1]))].sort();
+  assert.deepEqual(touched, [
+    "Container::produktor-livekit-livekit",
+    "Container::produktor-lk-jwt-lk-jwt",
+    "ContainerHealthGate::produktor-livekit-healthy",
+    "RandomPassword::livekit-api-key",
+    "RandomPassword::livekit-api-secret",
+  ]);
+  const before = containers(fleet, "produktor");
+  const result = await fleet.up("produktor");
+  assert.equal(result.code, 0, LabFleet.failure(result));
+  assert.deepEqual(replaced(before, containers(fleet, "produktor")), ["livekit", "lk-jwt"]);
+}
+
+/** The secrecy property: no secret the services run with is in clear in the state. */
+export async function stateHoldsNoSecretInClear(fleet: LabFleet): Promise<void> {
+  const homeserver = fleet.homeserver("produktor") as Record<string, unknown> & {
+    database: { args: { password: string } };
+  };
+  const livekit = docker(fleet.site("produktor"), [
+    "exec",
+    "matrix-produktor-livekit",
+    "cat",
+    "/etc/livekit.yaml",
+  ]);
+  const keys = /keys:\n\s+'?([^:'\s]+)'?:\s+'?([^'\s]+)'?/.exec(livekit);
+  assert.ok(keys, "LiveKit's key pair in its livekit.yaml");
+  const secrets: Record<string, string> = {
+    registration_shared_secret: String(homeserver.registration_shared_secret),
+    macaroon_secret_key: String(homeserver.macaroon_secret_key),
+    form_secret: String(homeserver.form_secret),
+    turn_shared_secret: String(homeserver.turn_shared_secret),
+    postgres_password: homeserver.database.args.password,
+    livekit_api_key: keys[1]!,
+    livekit_api_secret: keys[2]!,
+  };
+  for (const [name, value] of Object.entries(secrets))
+    assert.ok(value.length >= 16, `${name} was read (${value.length} chars)`);
+  const exported = await fleet.workspace.pulumi(["stack", "export", "--stack", "produktor"]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.ok(exported.stdout.length > 10_000, "the export holds the deployment");
+  for (const [name, value] of Object.entries(secrets))
+    assert.ok(!exported.stdout.includes(value), `${name} is in clear in pulumi stack export`);
 }
 
 /** Last in a lab run: they break and destroy what the other scenarios use. */
@@ -174,7 +189,7 @@ export function lifecycleScenarios(): void {
       await fleet.set("pro-dukt", "images.synapse", good);
       const healed = await fleet.up("pro-dukt");
       assert.equal(healed.code, 0, LabFleet.failure(healed));
-      assert.equal(containers("pro-dukt").get("synapse")?.health, "healthy");
+      assert.equal(containers(fleet, "pro-dukt").get("synapse")?.health, "healthy");
     });
   });
 
@@ -241,7 +256,7 @@ export function lifecycleScenarios(): void {
         "--non-interactive",
       ]);
       assert.equal(destroyed.code, 0, LabFleet.failure(destroyed));
-      assert.equal(containers("moda1").size, 0, "destroy removed the containers");
+      assert.equal(containers(fleet, "moda1").size, 0, "destroy removed the containers");
       assert.deepEqual(volumes(), [
         "matrix-moda1-postgres-data",
         "matrix-moda1-synapse-data",

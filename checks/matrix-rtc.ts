@@ -3,6 +3,7 @@ import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../documents/plan";
 import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
+import { grantsFullAccess, parseFullAccessHomeservers } from "../facts/lk-jwt";
 import { isSecretPlaceholder } from "../facts/secrets";
 import { livekitPublicUrl } from "../model/topology";
 
@@ -160,17 +161,7 @@ export function checkLkJwt({ org, lkJwt, livekit }: StackPlan): Problem[] {
       ),
     );
   }
-  const fullAccess = (lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS ?? "").split(",").map((s) => s.trim());
-  if (!fullAccess.includes(org.serverName)) {
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS",
-        `LIVEKIT_FULL_ACCESS_HOMESERVERS '${lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS ?? ""}' does not name this server (${org.serverName}): its own users cannot start calls`,
-        `set it to ${org.serverName}`,
-      ),
-    );
-  }
+  problems.push(...fullAccessProblems(org, lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS));
   if (lkJwt.LIVEKIT_JWT_BIND !== undefined && lkJwt.LIVEKIT_JWT_PORT !== undefined) {
     problems.push(
       problem(
@@ -193,6 +184,46 @@ export function checkLkJwt({ org, lkJwt, livekit }: StackPlan): Problem[] {
     );
   }
   return problems;
+}
+
+/**
+ * `LIVEKIT_FULL_ACCESS_HOMESERVERS` read as lk-jwt-service reads it (facts/lk-jwt.ts): our own users must get room
+ * creation, or lk-jwt-service hands out tokens for rooms nobody creates and every call ends in LiveKit's 404.
+ */
+function fullAccessProblems(org: OrgConfig, value: string | undefined): Problem[] {
+  const key = "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS";
+  const setting = parseFullAccessHomeservers(value);
+  if (setting.kind === "everyone" || grantsFullAccess(setting, org.serverName)) return [];
+  const fix = `set it to ${org.serverName} (names are separated by commas or spaces; * alone means every server)`;
+  if (setting.kind === "refusesToStart")
+    return [
+      problem(
+        org.stack,
+        key,
+        "LIVEKIT_FULL_ACCESS_HOMESERVERS is empty: lk-jwt-service refuses to start",
+        fix,
+      ),
+    ];
+  if (setting.servers.length === 0)
+    return [
+      problem(
+        org.stack,
+        key,
+        `LIVEKIT_FULL_ACCESS_HOMESERVERS ${JSON.stringify(value)} holds only separators: lk-jwt-service starts but lets nobody create rooms, so every call fails with LiveKit's 404`,
+        fix,
+      ),
+    ];
+  const starBeside = setting.servers.includes("*")
+    ? " (* counts as everyone only when it is the only entry)"
+    : "";
+  return [
+    problem(
+      org.stack,
+      key,
+      `LIVEKIT_FULL_ACCESS_HOMESERVERS '${value ?? ""}' does not name this server (${org.serverName})${starBeside}: its own users get tokens for rooms nobody creates, so their calls fail with LiveKit's 404`,
+      fix,
+    ),
+  ];
 }
 
 /** LiveKit's config parser is strict: a key it does not know (`LIVEKIT_KNOWN_KEYS`) stops the server. */

@@ -231,6 +231,22 @@ describe("preflight catches each known failure mode", () => {
     }
   });
 
+  it("a loopback proxy.lanIp, which lk-jwt-service's host entries would make the container itself", () => {
+    const problems = problemsWith("produktor", { proxy: { lanIp: "127.0.0.1" } });
+    expectOne(
+      problems,
+      "proxy.lanIp",
+      /loopback address: lk-jwt-service reaches produktor\.io, chat\.produktor\.io, matrix-rtc\.produktor\.io/,
+    );
+    // Without MatrixRTC no container gets host entries, so nothing depends on it here.
+    assert.deepEqual(
+      problemsWith("moda1", { proxy: { lanIp: "127.0.0.1" } }).filter(
+        (p) => p.key === "matrix-fleet:proxy.lanIp",
+      ),
+      [],
+    );
+  });
+
   it("LiveKit secret shorter than 32 characters", () => {
     const secrets = { ...fakeSecrets(), livekit_api_secret: "too-short-secret" };
     const problems = problemsWith("produktor", {}, secrets);

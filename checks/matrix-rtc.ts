@@ -4,7 +4,6 @@ import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../documents/plan";
 import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
 import { isSecretPlaceholder } from "../facts/secrets";
-import { livekitPublicUrl } from "../model/topology";
 
 /** Checks of MatrixRTC: Synapse's MSC4143/MSC4222 settings, the client well-known, LiveKit and lk-jwt-service. */
 
@@ -141,56 +140,6 @@ export function checkLivekit({ org, livekit, coturn }: StackPlan): Problem[] {
         ),
       );
     }
-  }
-  return problems;
-}
-
-/** Failure mode 2 (LIVEKIT_URL) and the full-access homeserver. */
-export function checkLkJwt({ org, lkJwt, livekit }: StackPlan): Problem[] {
-  if (lkJwt === undefined) return [];
-  const problems: Problem[] = [];
-  const expected = livekitPublicUrl(org);
-  if (lkJwt.LIVEKIT_URL !== expected) {
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.lkJwt.LIVEKIT_URL",
-        `LIVEKIT_URL '${lkJwt.LIVEKIT_URL}' is handed to clients as the SFU address but is not the public ${expected}`,
-        `drop the override (it must be ${expected})`,
-      ),
-    );
-  }
-  const fullAccess = (lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS ?? "").split(",").map((s) => s.trim());
-  if (!fullAccess.includes(org.serverName)) {
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS",
-        `LIVEKIT_FULL_ACCESS_HOMESERVERS '${lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS ?? ""}' does not name this server (${org.serverName}): its own users cannot start calls`,
-        `set it to ${org.serverName}`,
-      ),
-    );
-  }
-  if (lkJwt.LIVEKIT_JWT_BIND !== undefined && lkJwt.LIVEKIT_JWT_PORT !== undefined) {
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.lkJwt.LIVEKIT_JWT_PORT",
-        "LIVEKIT_JWT_PORT and LIVEKIT_JWT_BIND are both set; lk-jwt-service refuses to start",
-        "remove LIVEKIT_JWT_PORT (deprecated)",
-      ),
-    );
-  }
-  const keys = livekit !== undefined && isPlainObject(livekit.keys) ? livekit.keys : {};
-  if (lkJwt.LIVEKIT_KEY === undefined || keys[lkJwt.LIVEKIT_KEY] !== lkJwt.LIVEKIT_SECRET) {
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.lkJwt.LIVEKIT_SECRET",
-        "lk-jwt-service's LIVEKIT_KEY/LIVEKIT_SECRET is not a key pair LiveKit knows: every token is rejected",
-        "drop the override; both come from one generated key pair",
-      ),
-    );
   }
   return problems;
 }

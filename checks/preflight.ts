@@ -1,7 +1,8 @@
 import { Problem } from "../config/problems";
 import { StackPlan } from "../documents/plan";
 import { checkImagesPinned, checkPortClashes, checkRouterForwards } from "./host";
-import { checkLivekit, checkLkJwt, checkMatrixRtc } from "./matrix-rtc";
+import { checkLkJwt } from "./lk-jwt";
+import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics } from "./synapse";
 import { checkTurn } from "./turn";

@@ -10,7 +10,8 @@ export interface LkJwtArgs {
 }
 
 /**
- * lk-jwt-service: turns a Matrix OpenID token into a LiveKit JWT. Its environment is the rendered `lk-jwt/env`.
+ * lk-jwt-service: turns a Matrix OpenID token into a LiveKit JWT. Its environment is the rendered `lk-jwt/env`; its
+ * host entries point its own organisation's public names at the proxy's LAN address (summary.md says which).
  * No Docker healthcheck: the 0.5.0 image is built FROM scratch, without a shell or an HTTP client to run one
  * (docs/upstream/lk-jwt-service.md); `npm run verify` checks its /healthz from outside instead.
  */
@@ -30,6 +31,8 @@ export class LkJwtService extends pulumi.ComponentResource {
         image: image.imageId,
         envs: documents.envs((plan) => plan.lkJwt),
         networksAdvanced: [{ name: context.network.name }],
+        // Its own organisation's public names at the proxy's LAN address: no hairpin NAT needed (lk-jwt-hosts.ts).
+        hosts: (context.documents.template.lkJwtHosts ?? []).map(({ name, ip }) => ({ host: name, ip })),
         ports: [{ internal: LK_JWT_CONTAINER_PORT, external: org.ports.lkJwt }],
       },
       { ...child, replaceWith: documents.replaceWith() },

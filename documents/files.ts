@@ -52,7 +52,7 @@ export function renderPlanFiles(plan: StackPlan): Partial<Record<FileId, string>
   }
   files.proxyHosts = toJson(plan.proxyHosts);
   files.routerChecklist = renderRouterChecklist(plan.org, plan.routerForwards);
-  files.summary = renderSummary(plan.org);
+  files.summary = renderSummary(plan.org, plan.lkJwtHosts);
   return files;
 }
 

@@ -5,6 +5,7 @@ import { JitsiEnv, jitsiEnvDocuments } from "./jitsi-env";
 import { ketesaDocument } from "./ketesa";
 import { livekitDocument } from "./livekit";
 import { lkJwtEnvDocument } from "./lk-jwt-env";
+import { HostEntry, lkJwtHostEntries } from "./lk-jwt-hosts";
 import { NpmProxyHost, proxyHostDocuments } from "./npm-proxy-hosts";
 import { RequiredForward, requiredForwards } from "../model/router-forwards";
 import { synapseHomeserverDocument } from "./synapse-homeserver";
@@ -15,7 +16,7 @@ import { SecretValues } from "../facts/secrets";
 
 /**
  * documents/: the files a stack deploys. One builder per rendered file (synapse-homeserver.ts,
- * synapse-log-config.ts, well-known.ts, coturn.ts, livekit.ts, lk-jwt-env.ts, element-web.ts, jitsi-env.ts,
+ * synapse-log-config.ts, well-known.ts, coturn.ts, livekit.ts, lk-jwt-env.ts, lk-jwt-hosts.ts (container host entries), element-web.ts, jitsi-env.ts,
  * ketesa.ts, npm-proxy-hosts.ts, router-checklist.ts, summary.ts) makes a document from the config and the
  * secret values; `StackPlan` (this file) gathers them; formats.ts serialises them and files.ts names the files
  * `render` writes and the components upload. Pure and deterministic. May import facts/, config/ and model/.
@@ -39,6 +40,8 @@ export interface StackPlan {
   readonly coturn: ConfLine[] | undefined;
   readonly livekit: Record<string, unknown> | undefined;
   readonly lkJwt: EnvFile | undefined;
+  /** lk-jwt-service's container host entries: its own public names at the proxy's LAN address (no hairpin NAT). */
+  readonly lkJwtHosts: HostEntry[] | undefined;
   readonly elementWeb: Record<string, unknown> | undefined;
   readonly jitsi: JitsiEnv | undefined;
   readonly ketesa: Record<string, unknown> | undefined;
@@ -48,17 +51,21 @@ export interface StackPlan {
 
 export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan {
   const c = org.components;
+  const wellKnownServer = wellKnownServerDocument(org);
+  const lkJwt = c.matrixRtc ? lkJwtEnvDocument(org, secrets) : undefined;
+  const proxyHosts = proxyHostDocuments(org);
   return {
     org,
     synapse: { homeserver: synapseHomeserverDocument(org, secrets), logConfig: synapseLogConfigDocument() },
-    wellKnown: { server: wellKnownServerDocument(org), client: wellKnownClientDocument(org) },
+    wellKnown: { server: wellKnownServer, client: wellKnownClientDocument(org) },
     coturn: c.coturn ? coturnDocument(org, secrets) : undefined,
     livekit: c.matrixRtc ? livekitDocument(org, secrets) : undefined,
-    lkJwt: c.matrixRtc ? lkJwtEnvDocument(org, secrets) : undefined,
+    lkJwt,
+    lkJwtHosts: lkJwt && lkJwtHostEntries(org, wellKnownServer, lkJwt, proxyHosts),
     elementWeb: c.elementWeb ? elementWebDocument(org) : undefined,
     jitsi: c.jitsi ? jitsiEnvDocuments(org, secrets) : undefined,
     ketesa: c.ketesa ? ketesaDocument(org) : undefined,
-    proxyHosts: proxyHostDocuments(org),
+    proxyHosts,
     routerForwards: requiredForwards(org),
   };
 }

@@ -4,6 +4,7 @@ import { OrgConfig, PortRange, StateStoreId } from "../config/model";
 import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
 import { turnUris } from "../model/turn-uris";
+import { HostEntry } from "./lk-jwt-hosts";
 
 const size = (range: PortRange): number => range.end - range.start + 1;
 
@@ -25,7 +26,7 @@ function stateStoresOf(org: OrgConfig): StateStoreId[] {
 }
 
 /** `summary.md`: what this stack runs, where, and how much it can carry. */
-export function renderSummary(org: OrgConfig): string {
+export function renderSummary(org: OrgConfig, lkJwtHosts?: readonly HostEntry[]): string {
   const lines = [
     `# ${org.organisation}: stack ${org.stack}`,
     "",
@@ -33,6 +34,7 @@ export function renderSummary(org: OrgConfig): string {
     "",
     ...servicesSection(org),
     ...hostnamesSection(org),
+    ...ownNamesSection(org, lkJwtHosts),
     "## Federation",
     "",
     org.federationPeers.length === 0
@@ -89,6 +91,27 @@ function hostnamesSection(org: OrgConfig): string[] {
     "| role | hostname |",
     "|---|---|",
     ...hostnames.filter(([, , on]) => on).map(([role, name]) => `| ${role} | ${name} |`),
+    "",
+  ];
+}
+
+/**
+ * How lk-jwt-service reaches its own organisation's public names: through host entries to the proxy's LAN address,
+ * so neither hairpin NAT on the router nor split DNS is needed.
+ */
+function ownNamesSection(org: OrgConfig, entries: readonly HostEntry[] | undefined): string[] {
+  if (entries === undefined) return [];
+  return [
+    "## lk-jwt-service reaches its own names on the LAN",
+    "",
+    `lk-jwt-service validates our users' OpenID tokens and creates call rooms through this organisation's public names. ` +
+      `From the Docker host those names resolve to the WAN address ${org.network.publicIp}, which answers only if the router loops ` +
+      `traffic back (hairpin NAT). The container therefore gets host entries to the proxy's LAN address (\`proxy.lanIp\`), ` +
+      "which serves the same names with the same certificates; the router needs no hairpin NAT and DNS no split view.",
+    "",
+    "| name | resolves in the lk-jwt-service container to | contacted for |",
+    "|---|---|---|",
+    ...entries.map((e) => `| ${e.name} | ${e.ip} | ${e.why} |`),
     "",
   ];
 }

@@ -135,6 +135,19 @@ describe("HomeserverStack under the mock engine", () => {
     });
   }
 
+  it("gives lk-jwt-service host entries for its own public names at proxy.lanIp, and no other container any", async () => {
+    const org = orgFor("produktor", { proxy: { lanIp: "192.0.2.77" } });
+    const containers = containersOf(await runStack(org));
+    const hostsOf = (name: string) => unwrap(containers.get(name)!.hosts) as unknown;
+    assert.deepEqual(hostsOf("matrix-produktor-lk-jwt"), [
+      { host: "produktor.io", ip: "192.0.2.77" },
+      { host: "chat.produktor.io", ip: "192.0.2.77" },
+      { host: "matrix-rtc.produktor.io", ip: "192.0.2.77" },
+    ]);
+    for (const [name, container] of containers)
+      if (name !== "matrix-produktor-lk-jwt") assert.equal(unwrap(container.hosts), undefined, name);
+  });
+
   it("hands one TURN secret to Synapse, coturn and Jitsi, and one LiveKit key pair to LiveKit and lk-jwt", async () => {
     const org = orgFor("produktor");
     const containers = containersOf(await runStack(org));

@@ -11,8 +11,8 @@ import { PROJECT_DIR, readStackFile } from "../config/stack-files";
 /**
  * test/: the unit suite (`node --test test/*.test.ts`): each layer's behaviour, the CLI tools as an operator
  * runs them, and the Pulumi components under the SDK's mock engine (pulumi-harness.ts); the house rules in
- * layers.test.ts. This file holds the shared fixtures. Tests may import every folder but lab/; nothing imports
- * them.
+ * layers.test.ts. This file holds the shared fixtures. Tests may import every folder but lab/ (its stdlib-only
+ * contract doubles in lab/doubles/ excepted); nothing imports them.
  */
 export const STACKS = ["medex", "moda1", "pro-dukt", "produktor"] as const;
 

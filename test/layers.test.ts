@@ -13,21 +13,38 @@ import { PROJECT_DIR } from "../config/stack-files";
 const LAYERS = ["facts", "config", "model", "documents", "checks", "components"] as const;
 /** Root files (index.ts: the Pulumi program) sit on top of the layers. */
 const ROOT = ".";
+/** The lab's contract doubles: a folder of their own inside lab/ (see BESIDE). */
+const DOUBLES = "lab/doubles";
 
 /**
  * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
  * operator tools and the lab never need the Pulumi shell (components/); tests and the benchmark may import all.
  * tools/ (the engine's workspace, tools/engine/) imports nothing of the program; `./fleet preview` (cli/), its
  * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
- * and stands NPM's contract double (test/) in for Nginx Proxy Manager.
+ * and stands NPM's contract double (test/) in for Nginx Proxy Manager. lab/doubles/ is the one part of the lab the
+ * unit suite may import: contract doubles of services that cannot run here, on Node's standard library alone (the
+ * lab bundles them into the service's image), so they import nothing of the project.
  */
 const BESIDE: Readonly<Record<string, readonly string[]>> = {
   adopt: ["facts", "config", "model", "documents", "checks"],
   verify: ["facts", "config", "model", "documents", "checks"],
   cli: ["facts", "config", "model", "documents", "checks", "adopt", "verify", "tools"],
-  lab: ["facts", "config", "model", "documents", "checks", "adopt", "verify", "cli", "tools", "test"],
+  lab: [
+    "facts",
+    "config",
+    "model",
+    "documents",
+    "checks",
+    "adopt",
+    "verify",
+    "cli",
+    "tools",
+    "test",
+    DOUBLES,
+  ],
+  [DOUBLES]: [],
   bench: [...LAYERS, ROOT, "test", "tools"],
-  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools"],
+  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES],
   tools: [],
 };
 
@@ -43,6 +60,7 @@ const MAIN_FILES: Readonly<Record<string, string>> = {
   verify: "verify/verify.ts",
   cli: "cli/args.ts",
   lab: "lab/run.sh",
+  [DOUBLES]: "lab/doubles/lk-jwt-service.ts",
   bench: "bench/evaluate.ts",
   test: "test/helpers.ts",
   tools: "tools/actionlint.sh",
@@ -80,7 +98,8 @@ function importsOf(file: string): string[] {
 
 function folderOf(file: string): string {
   const parts = file.split(path.sep);
-  return parts.length === 1 ? ROOT : parts[0]!;
+  if (parts.length === 1) return ROOT;
+  return parts.slice(0, 2).join("/") === DOUBLES && parts.length > 2 ? DOUBLES : parts[0]!;
 }
 
 function mayImport(from: string, to: string): boolean {
@@ -118,6 +137,18 @@ describe("layers: one-way imports, no cycles, a header per folder", () => {
         .map((target) => `${file} imports ${target}: ${folderOf(file)}/ may not import ${folderOf(target)}/`),
     );
     assert.deepEqual(upward, []);
+  });
+
+  it("lets the lab's contract doubles use Node's standard library and nothing else", () => {
+    const doubles = files.filter((file) => folderOf(file) === DOUBLES);
+    assert.ok(doubles.includes("lab/doubles/lk-jwt-service.ts"), doubles.join(", "));
+    const packages = doubles.flatMap((file) =>
+      [...fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").matchAll(IMPORT)]
+        .map((m) => m[1] ?? m[2] ?? m[3] ?? m[4] ?? "")
+        .filter((specifier) => !specifier.startsWith(".") && !specifier.startsWith("node:"))
+        .map((specifier) => `${file} imports ${specifier}`),
+    );
+    assert.deepEqual(packages, []);
   });
 
   it("has no import cycle between files", () => {

@@ -178,6 +178,75 @@ describe("preflight catches each known failure mode", () => {
     );
   });
 
+  describe("LIVEKIT_FULL_ACCESS_HOMESERVERS, read as lk-jwt-service v0.5.0 reads it", () => {
+    const fullAccess = (value: string) =>
+      problemsWith("produktor", { overrides: { lkJwt: { LIVEKIT_FULL_ACCESS_HOMESERVERS: value } } }).filter(
+        (p) => p.key === "matrix-fleet:overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS",
+      );
+    // Accepted where lk-jwt-service's strings.Fields(ReplaceAll(v, ",", " ")) yields a list naming produktor.io
+    // or exactly ["*"] (each list checked by running Go 1.26's strings.Fields on the same string).
+    for (const value of [
+      "*",
+      " * ",
+      "produktor.io pro-dukt.de",
+      "pro-dukt.de,produktor.io",
+      "pro-dukt.de, ,produktor.io",
+      "pro-dukt.de\tproduktor.io\n",
+      "pro-dukt.de\u00a0produktor.io",
+      "pro-dukt.de\u0085produktor.io",
+    ]) {
+      it(`accepts ${JSON.stringify(value)}`, () => {
+        assert.deepEqual(fullAccess(value), []);
+      });
+    }
+
+    it("refuses an empty value: lk-jwt-service does not start", () => {
+      expectOne(
+        fullAccess(""),
+        "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS",
+        /empty: lk-jwt-service refuses to start/,
+      );
+    });
+
+    for (const value of [" ", ",", " , "]) {
+      it(`refuses ${JSON.stringify(value)}: separators only, nobody may create rooms`, () => {
+        expectOne(
+          fullAccess(value),
+          "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS",
+          /only separators.*404/,
+        );
+      });
+    }
+
+    for (const [value, why] of [
+      ["*,pro-dukt.de", /\* counts as everyone only when it is the only entry/],
+      ["Produktor.io", /does not name this server \(produktor\.io\)/],
+      // U+FEFF is JavaScript whitespace but not Go's: upstream reads one name "pro-dukt.de\uFEFFproduktor.io".
+      ["pro-dukt.de\ufeffproduktor.io", /does not name this server/],
+      ["pro-dukt.de;produktor.io", /does not name this server/],
+    ] as const) {
+      it(`refuses ${JSON.stringify(value)}`, () => {
+        expectOne(fullAccess(value), "overrides.lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS", why);
+      });
+    }
+  });
+
+  it("a loopback proxy.lanIp, which lk-jwt-service's host entries would make the container itself", () => {
+    const problems = problemsWith("produktor", { proxy: { lanIp: "127.0.0.1" } });
+    expectOne(
+      problems,
+      "proxy.lanIp",
+      /loopback address: lk-jwt-service reaches produktor\.io, chat\.produktor\.io, matrix-rtc\.produktor\.io/,
+    );
+    // Without MatrixRTC no container gets host entries, so nothing depends on it here.
+    assert.deepEqual(
+      problemsWith("moda1", { proxy: { lanIp: "127.0.0.1" } }).filter(
+        (p) => p.key === "matrix-fleet:proxy.lanIp",
+      ),
+      [],
+    );
+  });
+
   it("LiveKit secret shorter than 32 characters", () => {
     const secrets = { ...fakeSecrets(), livekit_api_secret: "too-short-secret" };
     const problems = problemsWith("produktor", {}, secrets);

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { renderPlanFiles } from "../documents/files";
+import { StackPlan } from "../documents/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
@@ -11,6 +12,8 @@ import { NpmProxyHost } from "../documents/npm-proxy-hosts";
 const secrets = fakeSecrets();
 const filesOf = (stack: string, changes: Record<string, unknown> = {}) =>
   renderPlanFiles(planFor(stack, changes, secrets));
+
+const render = (plan: StackPlan) => renderPlanFiles(plan);
 
 describe("Synapse homeserver.yaml", () => {
   it("delegates produktor.io to chat.produktor.io and whitelists exactly its two peers", () => {
@@ -156,6 +159,46 @@ describe("LiveKit and lk-jwt-service", () => {
       "any bind value breaks the healthcheck newer images build from it",
     );
     assert.equal(env.LIVEKIT_JWT_PORT, undefined);
+  });
+
+  it("points lk-jwt-service's own public names at the proxy's LAN address, for exactly those names", () => {
+    const produktor = planFor("produktor");
+    // OpenID (server-name resolution, then userinfo on m.server) and LIVEKIT_URL's RoomService.
+    assert.deepEqual(
+      produktor.lkJwtHosts!.map(({ name, ip }) => [name, ip]),
+      [
+        ["produktor.io", "192.0.2.20"],
+        ["chat.produktor.io", "192.0.2.20"],
+        ["matrix-rtc.produktor.io", "192.0.2.20"],
+      ],
+    );
+    assert.match(
+      render(produktor).summary!,
+      /\| matrix-rtc\.produktor\.io \| 192\.0\.2\.20 \| room creation/,
+    );
+    assert.match(render(produktor).summary!, /no hairpin NAT|needs no hairpin NAT/);
+    // A delegated well-known host is reached after the server name's redirect; a server name served elsewhere
+    // (here: the homeserver host is the server name's own) gets one entry, and only the proxy's own names count.
+    const delegated = planFor("pro-dukt", {
+      hosts: { wellKnown: "www.pro-dukt.de", homeserver: "pro-dukt.de" },
+      proxy: { lanIp: "192.0.2.99" },
+    });
+    assert.deepEqual(
+      delegated.lkJwtHosts!.map(({ name, ip, why }) => [name, ip, why.split(";").length]),
+      [
+        ["pro-dukt.de", "192.0.2.99", 2],
+        ["www.pro-dukt.de", "192.0.2.99", 1],
+        ["matrix-rtc.pro-dukt.de", "192.0.2.99", 1],
+      ],
+    );
+    // An LIVEKIT_URL override naming a host the proxy does not serve gets no entry (preflight refuses it anyway).
+    const internal = planFor("medex", { overrides: { lkJwt: { LIVEKIT_URL: "ws://livekit:7880" } } });
+    assert.deepEqual(
+      internal.lkJwtHosts!.map((e) => e.name),
+      ["medex-pflegedienst.de", "chat.medex-pflegedienst.de"],
+    );
+    assert.equal(planFor("moda1").lkJwtHosts, undefined);
+    assert.doesNotMatch(render(planFor("moda1")).summary!, /lk-jwt-service reaches/);
   });
 
   it("renders no LiveKit or lk-jwt file for moda1", () => {

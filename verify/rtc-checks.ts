@@ -1,10 +1,14 @@
+import { lookup } from "node:dns/promises";
+import { buildStackPlan } from "../documents/plan";
+import { placeholderSecrets } from "../facts/secrets";
 import { livekitPublicUrl, livekitServiceUrl } from "../model/topology";
 import { VerifyContext, authed, fail } from "./context";
 import { fetchBounded, getJson, tcpConnects } from "./http";
+import { JoinTarget, tokenAndJoin } from "./matrix-rtc-join";
 
 /** LiveKit's WebSocket path and ICE/TCP port, lk-jwt-service's health and tokens, and Jitsi's web root. */
 export async function rtcChecks(ctx: VerifyContext): Promise<void> {
-  const { org, timeoutMs, expectIp, hs, check } = ctx;
+  const { org, timeoutMs, expectIp, check } = ctx;
   if (org.components.matrixRtc) {
     await check("LiveKit WebSocket answers", async () => {
       const url = `${livekitPublicUrl(org).replace("wss://", "https://")}/`;
@@ -35,38 +39,14 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
         );
       return `${url} → HTTP 200`;
     });
-    await check(
-      "lk-jwt-service issues a LiveKit token",
-      async () => {
-        const openid = await getJson(
-          `${hs}/_matrix/client/v3/user/${encodeURIComponent(ctx.session!.userId)}/openid/request_token`,
-          timeoutMs,
-          authed(ctx, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
-        );
-        const { status, body } = await getJson(`${livekitServiceUrl(org)}/sfu/get`, timeoutMs, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({
-            room: "!verify:" + org.serverName,
-            openid_token: openid.body,
-            device_id: "MATRIXFLEETVERIFY",
-          }),
-        });
-        const answer = body as { url?: string; jwt?: string } | undefined;
-        if (status !== 200 || !answer?.jwt)
-          fail(
-            `/sfu/get answered HTTP ${status}: ${JSON.stringify(body)}`,
-            "lk-jwt-service must reach the homeserver's openid/userinfo (federation resource) and LiveKit",
-          );
-        if (answer.url !== livekitPublicUrl(org))
-          fail(
-            `/sfu/get hands out ${answer.url}, not ${livekitPublicUrl(org)}`,
-            "set LIVEKIT_URL to the public wss:// URL: the second call never connects otherwise",
-          );
-        return `JWT for ${answer.url}`;
-      },
-      ctx.session === undefined ? "needs the test user" : undefined,
-    );
+    await ownNamesCheck(ctx);
+    for (const endpoint of ["get_token", "sfu/get"] as const) {
+      await check(
+        `MatrixRTC token via /${endpoint} and a LiveKit join`,
+        async () => tokenAndJoin(endpoint, await joinTarget(ctx)),
+        ctx.session === undefined ? "needs the test user" : undefined,
+      );
+    }
   }
 
   if (org.components.jitsi) {
@@ -78,4 +58,64 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
       return `${url} → HTTP 200`;
     });
   }
+}
+
+/** The names lk-jwt-service reaches for our users, as its host entries list them (documents/lk-jwt-hosts.ts). */
+function ownNames(ctx: VerifyContext): string[] {
+  return (buildStackPlan(ctx.org, placeholderSecrets()).lkJwtHosts ?? []).map((entry) => entry.name);
+}
+
+/** A fresh OpenID token of the test user, and what the join check needs to know of the stack. */
+async function joinTarget(ctx: VerifyContext): Promise<JoinTarget> {
+  const { org, hs, timeoutMs } = ctx;
+  const openid = await getJson(
+    `${hs}/_matrix/client/v3/user/${encodeURIComponent(ctx.session!.userId)}/openid/request_token`,
+    timeoutMs,
+    authed(ctx, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
+  );
+  if (openid.status !== 200)
+    fail(
+      `/openid/request_token answered HTTP ${openid.status}`,
+      "Synapse must issue OpenID tokens to its users",
+    );
+  return {
+    serviceUrl: livekitServiceUrl(org),
+    expectedLivekitUrl: livekitPublicUrl(org),
+    serverName: org.serverName,
+    userId: ctx.session!.userId,
+    openidToken: openid.body,
+    ownNames: ownNames(ctx),
+    proxyLanIp: org.proxy.lanIp,
+    timeoutMs,
+  };
+}
+
+/**
+ * Where the names lk-jwt-service needs resolve from here. At the WAN address, with the proxy behind NAT, a
+ * container on the Docker host reaches them only through hairpin NAT, or through the host entries the stack gives
+ * lk-jwt-service: the detail says so, and the token checks below then show whether the path works.
+ */
+async function ownNamesCheck(ctx: VerifyContext): Promise<void> {
+  const { org, expectIp, check } = ctx;
+  await check("lk-jwt-service's own names", async () => {
+    const names = ownNames(ctx);
+    const resolved = await Promise.all(
+      names.map((name) =>
+        lookup(name, { family: 4 }).then(
+          ({ address }) => [name, address] as const,
+          (error: NodeJS.ErrnoException) =>
+            fail(
+              `${name} does not resolve: ${error.code ?? error.message}`,
+              `publish an A record for ${name}`,
+            ),
+        ),
+      ),
+    );
+    const atWan = resolved.filter(([, address]) => address === expectIp).map(([name]) => name);
+    const hairpin =
+      atWan.length > 0 && org.proxy.lanIp !== expectIp
+        ? `; ${atWan.join(", ")} resolve to the WAN address, which the Docker host reaches only through hairpin NAT: lk-jwt-service uses its host entries to proxy.lanIp ${org.proxy.lanIp} instead`
+        : "";
+    return `${resolved.map(([name, address]) => `${name} → ${address}`).join(", ")}${hairpin}`;
+  });
 }

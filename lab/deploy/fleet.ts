@@ -212,7 +212,8 @@ export class LabFleet {
       verifyFailsHere: {
         produktor: [
           "FAIL federation peer medex-pflegedienst.de",
-          "FAIL lk-jwt-service issues a LiveKit token",
+          "FAIL MatrixRTC token via /get_token and a LiveKit join",
+          "FAIL MatrixRTC token via /sfu/get and a LiveKit join",
           "FAIL Jitsi web",
         ],
       },

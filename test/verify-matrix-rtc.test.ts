@@ -1,0 +1,184 @@
+/**
+ * verify's MatrixRTC join (verify/matrix-rtc-join.ts) against the lk-jwt-service contract double and fakes of the
+ * homeserver and LiveKit: it passes only when a client can join, through /get_token and /sfu/get, and names the
+ * cause of each failure the issue lists (#17): full-access list without our server, internal LIVEKIT_URL, missing
+ * lk-jwt route; and the names lk-jwt-service cannot reach without hairpin NAT.
+ */
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { configFromEnv, startLkJwtDouble } from "../lab/doubles/lk-jwt-service";
+import { CheckFailure } from "../verify/context";
+import { JoinTarget, TokenEndpoint, tokenAndJoin } from "../verify/matrix-rtc-join";
+import { FakeHomeserver, startFakeHomeserver } from "./fake-homeserver";
+import { FakeLivekit, startFakeLivekit } from "./fake-livekit";
+import { TestPki, makeTestPki } from "./test-pki";
+
+const KEY = "APIverifytest";
+const SECRET = "verify-test-secret-".padEnd(40, "v");
+const NAMES = ["produktor.test", "chat.produktor.test"];
+const ENDPOINTS: TokenEndpoint[] = ["get_token", "sfu/get"];
+
+let pki: TestPki;
+let homeserver: FakeHomeserver;
+let livekit: FakeLivekit;
+
+before(async () => {
+  pki = makeTestPki(NAMES);
+  homeserver = await startFakeHomeserver(pki);
+  livekit = await startFakeLivekit(KEY, SECRET);
+  homeserver.wellKnown.set("produktor.test", { "m.server": "chat.produktor.test:443" });
+  homeserver.tokens.set("alice-token", "@alice:produktor.test");
+});
+after(async () => {
+  await homeserver.close();
+  await livekit.close();
+});
+
+/** Our names reach the fake homeserver, as through the host entries; `hairpin: false` is a router that drops them. */
+function connectTo(hairpin: boolean) {
+  return (host: string, port: number) =>
+    host === "127.0.0.1"
+      ? { host, port }
+      : hairpin && NAMES.includes(host) && port === 443
+        ? { host: "127.0.0.1", port: homeserver.port }
+        : undefined;
+}
+
+/** Runs verify's join through one endpoint against the double started with `env` (over the healthy defaults). */
+async function joinThrough(
+  endpoint: TokenEndpoint,
+  env: Record<string, string> = {},
+  options: { hairpin?: boolean; servicePath?: string; expected?: string } = {},
+): Promise<string> {
+  const double = await startLkJwtDouble(
+    configFromEnv({
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_KEY: KEY,
+      LIVEKIT_SECRET: SECRET,
+      LIVEKIT_FULL_ACCESS_HOMESERVERS: "produktor.test",
+      LIVEKIT_JWT_BIND: "127.0.0.1:0",
+      ...env,
+    }),
+    {
+      connectTo: connectTo(options.hairpin ?? true),
+      ca: pki.ca,
+      srv: async () => [],
+      log: () => {},
+      timeoutMs: 5000,
+    },
+  );
+  const target: JoinTarget = {
+    serviceUrl: `${double.url}${options.servicePath ?? ""}`,
+    expectedLivekitUrl: options.expected ?? livekit.url,
+    serverName: "produktor.test",
+    userId: "@alice:produktor.test",
+    openidToken: {
+      access_token: "alice-token",
+      token_type: "Bearer",
+      matrix_server_name: "produktor.test",
+      expires_in: 3600,
+    },
+    ownNames: NAMES,
+    proxyLanIp: "192.0.2.20",
+    timeoutMs: 5000,
+  };
+  try {
+    return await tokenAndJoin(endpoint, target);
+  } finally {
+    await double.close();
+  }
+}
+
+/** The failure verify reports: its message and fix in one string. */
+async function failureOf(run: Promise<string>): Promise<string> {
+  const error = await run.then(
+    (detail) => assert.fail(`expected a failure, passed: ${detail}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof CheckFailure, String(error));
+  return `${error.message}\nfix: ${error.fix}`;
+}
+
+describe("verify: a MatrixRTC client's token and join", () => {
+  for (const endpoint of ENDPOINTS) {
+    it(`${endpoint}: passes on a healthy stack with a real join on LiveKit's signalling`, async () => {
+      const joinsBefore = livekit.joins.length;
+      const detail = await joinThrough(endpoint);
+      assert.match(
+        detail,
+        new RegExp(`^${endpoint} → token for LiveKit room \\S+, joined it at ws://127\\.0\\.0\\.1:`),
+      );
+      assert.equal(livekit.joins.length, joinsBefore + 1, "LiveKit saw the join");
+    });
+
+    it(`${endpoint}: fails naming LIVEKIT_FULL_ACCESS_HOMESERVERS when tokens come without a room (404 on join)`, async () => {
+      for (const list of ["pro-dukt.test", " ", "*,produktor.org"]) {
+        const failure = await failureOf(joinThrough(endpoint, { LIVEKIT_FULL_ACCESS_HOMESERVERS: list }));
+        assert.match(failure, /has no room \S+ \(HTTP 404 requested room does not exist\)/);
+        assert.match(failure, /fix: set LIVEKIT_FULL_ACCESS_HOMESERVERS to produktor\.test/);
+      }
+    });
+
+    it(`${endpoint}: fails naming LIVEKIT_URL when it is internal, unreachable or only not the public one`, async () => {
+      const unreachable = await failureOf(joinThrough(endpoint, { LIVEKIT_URL: "ws://livekit:7880" }));
+      assert.match(unreachable, /HTTP 500.*could not create the room through LIVEKIT_URL/);
+      assert.match(unreachable, new RegExp(`fix: set LIVEKIT_URL to ${livekit.url.replace(/\./g, "\\.")}`));
+      const internal = livekit.url.replace("ws://", "http://");
+      const handedOut = await failureOf(joinThrough(endpoint, { LIVEKIT_URL: internal }));
+      assert.match(handedOut, new RegExp(`hands out LIVEKIT_URL ${internal.replace(/\./g, "\\.")}, not`));
+      assert.match(handedOut, /every call fails, the first one too/);
+    });
+
+    it(`${endpoint}: fails naming the /livekit/jwt/ route when the proxy does not strip it or has none`, async () => {
+      const unstripped = await failureOf(joinThrough(endpoint, {}, { servicePath: "/livekit/jwt" }));
+      assert.match(unstripped, /answered HTTP 404/);
+      assert.match(
+        unstripped,
+        /fix: route \/livekit\/jwt\/ on the RTC host to lk-jwt-service with the prefix stripped/,
+      );
+    });
+
+    it(`${endpoint}: fails naming the names and proxy.lanIp when lk-jwt-service cannot reach them (no hairpin NAT)`, async () => {
+      const failure = await failureOf(joinThrough(endpoint, {}, { hairpin: false }));
+      assert.match(failure, /could not validate the OpenID token/);
+      assert.match(
+        failure,
+        /reach produktor\.test, chat\.produktor\.test from its container .*proxy\.lanIp 192\.0\.2\.20/,
+      );
+    });
+
+    it(`${endpoint}: fails naming the key pair when LiveKit refuses lk-jwt-service's tokens`, async () => {
+      const failure = await failureOf(
+        joinThrough(endpoint, { LIVEKIT_SECRET: "another-secret-".padEnd(40, "x") }),
+      );
+      assert.match(failure, /LIVEKIT_KEY\/LIVEKIT_SECRET must be LiveKit's key pair/);
+    });
+  }
+
+  it("a proxy without any lk-jwt-service location: the proxy's own 404 names the route too", async () => {
+    const proxy = http.createServer((_req, res) =>
+      res.writeHead(404, { "Content-Type": "text/html" }).end("<html>404 Not Found</html>"),
+    );
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const target: JoinTarget = {
+        serviceUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/livekit/jwt`,
+        expectedLivekitUrl: livekit.url,
+        serverName: "produktor.test",
+        userId: "@alice:produktor.test",
+        openidToken: {},
+        ownNames: NAMES,
+        proxyLanIp: "192.0.2.20",
+        timeoutMs: 5000,
+      };
+      assert.match(
+        await failureOf(tokenAndJoin("get_token", target)),
+        /\/livekit\/jwt\/get_token answered HTTP 404/,
+      );
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});

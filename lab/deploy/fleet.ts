@@ -96,6 +96,12 @@ export class LabFleet {
       ["proxy.lanIp", target.proxyLan],
       // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
       ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],
+      // Every lab client reaches Synapse from a few addresses: the scenarios must not depend on the number or
+      // order of their logins (Synapse's default answered 429 on the sixth).
+      ...["address", "account", "failed_attempts"].flatMap((bucket): Array<[string, string]> => [
+        [`overrides.synapse.rc_login.${bucket}.per_second`, "1000"],
+        [`overrides.synapse.rc_login.${bucket}.burst_count`, "1000"],
+      ]),
       ...Object.entries(labImages()).map(([key, image]): [string, string] => [`images.${key}`, image]),
     ];
     if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
@@ -141,14 +147,32 @@ export class LabFleet {
     return [...this.site(stack).npm.hosts.values()] as unknown as NpmProxyHost[];
   }
 
+  /** Runs `check` while the site's proxy front lacks one location (a route an operator forgot in NPM). */
+  async withoutLocation<T>(stack: string, location: string, check: () => Promise<T>): Promise<T> {
+    await this.rebuildFront(stack, (host) => ({
+      ...host,
+      locations: host.locations.filter((l) => l.path !== location),
+    }));
+    try {
+      return await check();
+    } finally {
+      await this.rebuildFront(stack);
+    }
+  }
+
   /** nginx on the site's proxy host, configured from the site's proxy hosts as NPM configures it. */
-  private async rebuildFront(stack: string): Promise<void> {
+  private async rebuildFront(
+    stack: string,
+    edit: (host: NpmProxyHost) => NpmProxyHost = (h) => h,
+  ): Promise<void> {
     const target = this.site(stack);
     const dir = path.join(this.dir, "fronts", stack);
     fs.mkdirSync(dir, { recursive: true });
-    const servers = this.proxyHosts(stack).map((host) =>
-      serverBlock(host, { listen: target.proxyLan, certFile: target.tls.cert, keyFile: target.tls.key }),
-    );
+    const servers = this.proxyHosts(stack)
+      .map(edit)
+      .map((host) =>
+        serverBlock(host, { listen: target.proxyLan, certFile: target.tls.cert, keyFile: target.tls.key }),
+      );
     fs.writeFileSync(path.join(dir, "nginx.conf"), nginxConf(dir, servers));
     const pidFile = path.join(dir, "nginx.pid");
     if (fs.existsSync(pidFile)) {
@@ -207,15 +231,10 @@ export class LabFleet {
         };
       },
       rendered: (stack, file) => this.rendered(stack, file),
-      // medex is not deployed here; lk-jwt-service and Jitsi web are stand-ins (lab/images/standin): they answer
-      // on their ports (so the proxy routes reach them) but issue no token and serve no Jitsi page.
+      // medex is not deployed here; Jitsi web is a stand-in (lab/images/standin): it answers on its port (so the
+      // proxy route reaches it) but serves no Jitsi page. lk-jwt-service is its contract double (lab/doubles/).
       verifyFailsHere: {
-        produktor: [
-          "FAIL federation peer medex-pflegedienst.de",
-          "FAIL MatrixRTC token via /get_token and a LiveKit join",
-          "FAIL MatrixRTC token via /sfu/get and a LiveKit join",
-          "FAIL Jitsi web",
-        ],
+        produktor: ["FAIL federation peer medex-pflegedienst.de", "FAIL Jitsi web"],
       },
     };
   }

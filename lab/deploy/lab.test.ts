@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { after, before } from "node:test";
 import { callScenarios } from "../scenarios/calls";
+import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -22,4 +23,5 @@ after(async () => fleet?.stop());
 
 deployScenarios(current);
 callScenarios(lazyTarget(() => current().target()));
+rtcBehindNatScenarios(current);
 lifecycleScenarios();

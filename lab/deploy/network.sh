@@ -12,7 +12,8 @@
 # (HAIRPIN=0 drops it instead, as routers without NAT loopback do). It also runs the lab's DNS (dnsmasq on
 # 198.18.0.53), which resolves the organisations' public names to their WAN addresses, and the test runner, which
 # reaches the sites as any client on the internet would.
-# Usage: network.sh up <hosts-file> | down. Only namespaces and links this script created are touched.
+# Usage: network.sh up <hosts-file> | down | hairpin on|off. Only namespaces and links this script created are
+# touched.
 set -euo pipefail
 STATE=/run/matrix-fleet-lab
 HUB=mfd-hub
@@ -74,7 +75,7 @@ up() {
 "
     hairpin+="    ip saddr 198.19.$n.0/24 ip daddr 198.19.$n.0/24 ct status dnat masquerade
 "
-    drop+="    ip saddr 198.19.$n.0/24 ip daddr 198.18.$n.1 drop
+    drop+="    ct state new ip saddr 198.19.$n.0/24 ip daddr 198.18.$n.1 drop
 "
   done
   ip netns add "$CLIENT"
@@ -90,14 +91,16 @@ up() {
     cp "$hosts_file" "/etc/netns/$ns/hosts"
     echo "nameserver 198.18.0.53" >"/etc/netns/$ns/resolv.conf"
   done
-  # The routers. Without HAIRPIN, a site's own LAN cannot reach its WAN address (no NAT loopback): dropped
-  # before the DNAT, as a router without loopback never forwards it.
+  # The routers. Without HAIRPIN, a site's own LAN cannot reach its WAN address (no NAT loopback): a new connection
+  # from the LAN to it is dropped before the DNAT, as a router without loopback never forwards it. (Only new ones:
+  # the hub's own connections to a WAN address leave with that address as their source, so their replies look the
+  # same but belong to an established connection.)
   local loopback="" no_loopback=""
   if [ "${HAIRPIN:-1}" = 1 ]; then loopback="$hairpin"; else no_loopback="$drop"; fi
   ip netns exec "$HUB" nft -f - <<NFT
 table ip routers {
   chain no_loopback {
-    type filter hook prerouting priority raw;
+    type filter hook prerouting priority mangle;
 $no_loopback  }
   chain prerouting {
     type nat hook prerouting priority dstnat;
@@ -125,11 +128,29 @@ NFT
     --bind-interfaces --no-dhcp-interface=lo --pid-file="$STATE/dnsmasq.pid" --user=root --cache-size=0
 }
 
+# Switches every site's NAT loopback on (the default) or off (a router without it), on the running network.
+hairpin() {
+  ip netns exec "$HUB" nft flush chain ip routers no_loopback
+  if [ "$1" = off ]; then
+    for site in "${SITES[@]}"; do
+      local n="${site##*|}"
+      ip netns exec "$HUB" nft add rule ip routers no_loopback ct state new ip saddr "198.19.$n.0/24" \
+        ip daddr "198.18.$n.1" drop
+    done
+  fi
+}
+
 case "${1:-}" in
   up) up "${2:?usage: network.sh up <hosts-file>}" ;;
   down) down ;;
+  hairpin)
+    case "${2:-}" in
+      on | off) hairpin "$2" ;;
+      *) echo "usage: network.sh hairpin on|off" >&2 && exit 2 ;;
+    esac
+    ;;
   *)
-    echo "usage: network.sh up <hosts-file> | down" >&2
+    echo "usage: network.sh up <hosts-file> | down | hairpin on|off" >&2
     exit 2
     ;;
 esac

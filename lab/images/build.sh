@@ -8,8 +8,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TAR="${1:?usage: build.sh <rootfs.tar>}"
 export DOCKER_BUILDKIT=0
 say() { echo "lab-images: $*" >&2; }
-# The key of every image: the root filesystem's and this folder's content.
-KEY=$( (basename "$TAR"; find "$HERE" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
+DOUBLES="$HERE/../doubles"
+# The key of every image: the root filesystem's, this folder's and the contract doubles' content.
+KEY=$( (basename "$TAR"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
 BASE="matrix-fleet-lab/base:$KEY"
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 started=$SECONDS
@@ -23,7 +24,7 @@ IMAGES=(
   "synapse|synapse|v1.157.1-$KEY|"
   "coturn|coturn|4.6.1-$KEY|"
   "livekit|livekit|v1.13.5-$KEY|"
-  "lkJwt|standin|lk-jwt-$KEY|ROLE=lk-jwt"
+  "lkJwt|lk-jwt|0.5.0-double-$KEY|"
   "elementWeb|standin|element-web-$KEY|ROLE=element-web"
   "ketesa|standin|ketesa-$KEY|ROLE=ketesa"
   "jitsiWeb|standin|jitsi-web-$KEY|ROLE=jitsi-web"
@@ -40,13 +41,18 @@ for entry in "${IMAGES[@]}"; do
     args=(--build-arg "BASE=$BASE" --label "org.matrix-fleet.lab-key=$KEY" -t "$name")
     [ -z "$arg" ] || args+=(--build-arg "$arg")
     log=$(mktemp)
-    if ! docker build "${args[@]}" "$HERE/$dir" >"$log" 2>&1; then
+    context=$(mktemp -d)
+    cp -R "$HERE/$dir/." "$context/"
+    # The lk-jwt-service double: bundled into one file for Node 18 (lab/doubles/bundle.sh).
+    if [ "$dir" = lk-jwt ]; then bash "$DOUBLES/bundle.sh" lk-jwt-service-main.ts "$context/lk-jwt-service.js"; fi
+    if ! docker build "${args[@]}" "$context" >"$log" 2>&1; then
+      rm -rf "$context"
       tail -n 30 "$log" >&2
       rm -f "$log"
       say "ERROR: docker build of $name failed"
       exit 1
     fi
-    rm -f "$log"
+    rm -rf "$log" "$context"
     built=$((built + 1))
   fi
   json+="\"$config\":\"$name\","

@@ -16,8 +16,9 @@ MIRROR="${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
 # Services' packages, and what building psycopg2 (Synapse's PostgreSQL driver, no wheel) needs. gosu drops
 # privileges as the upstream Synapse and PostgreSQL images do; wget and curl serve the healthchecks.
+# nodejs runs the lk-jwt-service contract double (lab/doubles/) in the lab's lk-jwt image.
 PACKAGES=(postgresql-15 coturn python3 python3-venv python3-dev gcc libc6-dev libpq-dev libpq5 curl wget
-  ca-certificates gosu procps iproute2 busybox openssl libjemalloc2)
+  ca-certificates gosu procps iproute2 busybox openssl libjemalloc2 nodejs)
 
 say() { echo "lab-images: $*" >&2; }
 fail() {

@@ -470,6 +470,14 @@ export function callScenarios(lab: LabTarget): void {
           "TURN allocation over TLS",
           "LiveKit WebSocket answers",
           "LiveKit ICE/TCP port",
+          // The Docker lab runs the lk-jwt-service contract double (lab/doubles/) where the process lab has none.
+          ...(lab.kind === "docker"
+            ? [
+                "lk-jwt-service health",
+                "MatrixRTC token via /get_token and a LiveKit join",
+                "MatrixRTC token via /sfu/get and a LiveKit join",
+              ]
+            : []),
         ]) {
           assert.match(stdout, new RegExp(`^PASS ${name}:`, "m"), name);
         }

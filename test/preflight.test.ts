@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { preflight } from "../checks/preflight";
 import { NpmLocation } from "../documents/npm-proxy-hosts";
-import { StackPlan } from "../documents/plan";
+import { StackPlan, buildStackPlan } from "../documents/plan";
 import { Problem } from "../config/problems";
 import { placeholderSecrets } from "../facts/secrets";
-import { STACKS, describeProblems, fakeSecrets, planFor } from "./helpers";
+import { STACKS, describeProblems, fakeSecrets, orgFor, parseProblems, planFor } from "./helpers";
 
 /** The problems preflight finds after applying `changes` to a real stack's config. */
 function problemsWith(
@@ -232,18 +232,33 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("a loopback proxy.lanIp, which lk-jwt-service's host entries would make the container itself", () => {
-    const problems = problemsWith("produktor", { proxy: { lanIp: "127.0.0.1" } });
+    // Parsing refuses a loopback proxy.lanIp for every stack since #16 (no router forwards 80/443 to it), so the
+    // plan is built from a parsed config changed afterwards, as another caller of the checks could build it.
+    const org = orgFor("produktor");
+    const plan = buildStackPlan(
+      { ...org, proxy: { ...org.proxy, lanIp: "127.0.0.1" } },
+      placeholderSecrets(),
+    );
     expectOne(
-      problems,
+      preflight(plan),
       "proxy.lanIp",
       /loopback address: lk-jwt-service reaches produktor\.io, chat\.produktor\.io, matrix-rtc\.produktor\.io/,
     );
-    // Without MatrixRTC no container gets host entries, so nothing depends on it here.
+    // Without MatrixRTC no container gets host entries; the stack file is refused while parsing all the same.
+    const moda1 = orgFor("moda1");
+    const withoutRtc = buildStackPlan(
+      { ...moda1, proxy: { ...moda1.proxy, lanIp: "127.0.0.1" } },
+      placeholderSecrets(),
+    );
     assert.deepEqual(
-      problemsWith("moda1", { proxy: { lanIp: "127.0.0.1" } }).filter(
-        (p) => p.key === "matrix-fleet:proxy.lanIp",
-      ),
+      preflight(withoutRtc).filter((p) => p.key === "matrix-fleet:proxy.lanIp"),
       [],
+    );
+    assert.match(
+      parseProblems("moda1", { proxy: { lanIp: "127.0.0.1" } }).find(
+        (p) => p.key === "matrix-fleet:proxy.lanIp",
+      )!.message,
+      /'127\.0\.0\.1' is a loopback \(127\.0\.0\.0\/8\) address, not one a host on the network can be reached at/,
     );
   });
 

@@ -74,7 +74,12 @@ function syntheticFleet(size: number): OrgConfig[] {
       organisation: `Org ${i}`,
       serverName: `${name}.example.net`,
       hosts: { homeserver: `chat.${name}.example.net` },
-      network: { ...(base.network as object), publicIp: ip(100), lanIp: ip(0) },
+      // 198.18.0.0/15 (RFC 2544): a WAN address must not be private.
+      network: {
+        ...(base.network as object),
+        publicIp: `198.18.${Math.floor(i / 250)}.${i % 250}`,
+        lanIp: ip(0),
+      },
       docker: { host: `ssh://deploy@${ip(0)}` },
       proxy: {
         ...(base.proxy as object),

@@ -2,7 +2,7 @@ import { formatPortSpec, formatRange } from "../config/ports";
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../documents/plan";
 import { isPinned } from "../facts/images";
-import { hostPortUses, rangesOverlap } from "../model/host-ports";
+import { rangesOverlap } from "../model/host-ports";
 
 /** Checks of what the stack puts on its Docker host and router: pinned images, free ports, forwarded ports. */
 
@@ -19,9 +19,12 @@ export function checkImagesPinned({ org }: StackPlan): Problem[] {
     );
 }
 
-/** Failure mode 1/10: two services on one port range means one of them cannot bind, or media goes to the wrong one. */
-export function checkPortClashes({ org }: StackPlan): Problem[] {
-  const uses = hostPortUses(org);
+/**
+ * Failure mode 1/10: two services on one port range means one of them cannot bind, or media goes to the wrong one.
+ * Judged on the ports the documents bind (overrides included), each named by the key that set it.
+ */
+export function checkPortClashes({ org, ports }: StackPlan): Problem[] {
+  const uses = ports.filter((p) => p.unreadable === undefined);
   const problems: Problem[] = [];
   for (let i = 0; i < uses.length; i++) {
     for (let j = i + 1; j < uses.length; j++) {
@@ -32,14 +35,46 @@ export function checkPortClashes({ org }: StackPlan): Problem[] {
       problems.push(
         problem(
           org.stack,
-          b.key,
-          `${b.what} (${b.protocol}/${formatRange(b.range)}) overlaps ${a.what} (${a.protocol}/${formatRange(a.range)}, matrix-fleet:${a.key})`,
+          b.setBy,
+          `${b.what} (${b.protocol}/${formatRange(b.range)}) overlaps ${a.what} (${a.protocol}/${formatRange(a.range)}, matrix-fleet:${a.setBy})`,
           "give each service its own ports; relay ranges must not overlap",
         ),
       );
     }
   }
   return problems;
+}
+
+/**
+ * A port has one source: its key in `ports.*`. An override that moves it makes the documents disagree with what
+ * the fleet checks, verify and the lab read from the port plan, so it is refused with the key that does the job.
+ */
+export function checkOverriddenPorts({ org, ports }: StackPlan): Problem[] {
+  const seen = new Set<string>();
+  return ports.flatMap((p) => {
+    if (p.setBy === p.key || seen.has(p.setBy)) return [];
+    seen.add(p.setBy);
+    if (p.unreadable !== undefined) {
+      return [
+        problem(
+          org.stack,
+          p.setBy,
+          `makes ${p.what} '${p.unreadable}', which is not a port or range of ports`,
+          `drop the override; ${p.key} sets this port`,
+        ),
+      ];
+    }
+    if (p.range.start === p.planned.start && p.range.end === p.planned.end) return [];
+    const spec = `${p.protocol}/${formatRange(p.range)}`;
+    return [
+      problem(
+        org.stack,
+        p.setBy,
+        `moves ${p.what} to ${spec}, but ${p.key} says ${p.protocol}/${formatRange(p.planned)}: the router checklist would follow the override while the fleet checks, verify and the lab read ${p.key}`,
+        `drop the override and set ${p.key}: ${formatRange(p.range)} instead`,
+      ),
+    ];
+  });
 }
 
 /** Failure mode 1: calls work on Wi-Fi and die on mobile data when a relay range is not forwarded. */

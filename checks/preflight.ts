@@ -1,30 +1,38 @@
 import { Problem } from "../config/problems";
 import { StackPlan } from "../documents/plan";
-import { checkImagesPinned, checkPortClashes, checkRouterForwards } from "./host";
+import { checkTurnCapacity } from "./capacity";
+import { checkCoturnHardening } from "./hardening";
+import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterForwards } from "./host";
 import { checkLkJwt } from "./lk-jwt";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
-import { checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
-import { checkBodySize, checkFederationList, checkSynapseBasics } from "./synapse";
+import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
+import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkTurn } from "./turn";
 
 /**
  * Preflight: every known production failure that can be decided from configuration, checked on the documents
- * that would be deployed (overrides included). Pure; returns all problems at once.
+ * that would be deployed (overrides included): ports, capacity, the federation whitelist and coturn's hardening are
+ * read from the documents, never from the keys that usually produce them. Pure; returns all problems at once.
  * Each check cites the failure mode it prevents (numbers from shared/reference/matrix-rtc-facts.md).
  */
 export function preflight(plan: StackPlan): Problem[] {
   return [
     ...checkImagesPinned(plan),
     ...checkPortClashes(plan),
+    ...checkOverriddenPorts(plan),
     ...checkRouterForwards(plan),
     ...checkSynapseBasics(plan),
+    ...checkSynapseStarts(plan),
     ...checkTurn(plan),
+    ...checkTurnCapacity(plan),
+    ...checkCoturnHardening(plan),
     ...checkMatrixRtc(plan),
     ...checkLivekit(plan),
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),
     ...checkNpmSchema(plan),
+    ...checkDuplicateDomains(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
   ];

@@ -83,3 +83,25 @@ export function checkNpmSchema({ org, proxyHosts }: StackPlan): Problem[] {
     ),
   );
 }
+
+/** Nginx Proxy Manager serves one proxy host per domain: a second host for a domain is refused halfway through up. */
+export function checkDuplicateDomains({ org, proxyHosts }: StackPlan): Problem[] {
+  const counts = new Map<string, number>();
+  for (const host of proxyHosts)
+    for (const domain of host.domain_names) counts.set(domain, (counts.get(domain) ?? 0) + 1);
+  return [...counts]
+    .filter(([, count]) => count > 1)
+    .map(([domain]) => {
+      // The server name's own host (hosts.wellKnown) is fixed; the other roles can move.
+      const roles = Object.entries(org.hosts)
+        .filter(([role, name]) => name === domain && role !== "turn")
+        .map(([role]) => `hosts.${role}`);
+      const movable = roles.filter((role) => role !== "hosts.wellKnown");
+      return problem(
+        org.stack,
+        movable[movable.length - 1] ?? "hosts",
+        `${roles.join(", ")} all name ${domain}: each is a proxy host of its own, and Nginx Proxy Manager refuses a second proxy host for a domain`,
+        `give ${movable.join(" or ")} a hostname of its own`,
+      );
+    });
+}

@@ -96,12 +96,16 @@ function turnUriProblems(org: OrgConfig, uris: readonly unknown[], vhosts: Reado
       continue;
     }
     if (parts.port === 443 || parts.port === 80 || parts.port === undefined) {
+      // The key that produced the port: the TLS port for turns: URIs, the listener for turn: ones.
+      const portKey = (uri as string).startsWith("turns:") ? "ports.turnTls" : "ports.turn";
       problems.push(
         problem(
           org.stack,
-          keyFor("ports.turn"),
+          keyFor(portKey),
           `TURN URI '${uri}' uses port ${parts.port ?? "(default)"}: 80/443 belong to the reverse proxy, which cannot carry TURN`,
-          `use coturn's own ports (${org.ports.turn}, TLS ${org.ports.turnTls}) explicitly`,
+          "turn_uris" in org.overrides.synapse
+            ? "drop the override: matrix-fleet writes turn_uris on coturn's own ports (ports.turn, and ports.turnTls with turn.tls)"
+            : `set ${portKey} to a port of coturn's own (default ${portKey === "ports.turn" ? 3478 : 5349})`,
         ),
       );
     }

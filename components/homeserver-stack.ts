@@ -1,7 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRouterChecklist } from "../documents/router-checklist";
-import { requiredForwards } from "../model/router-forwards";
 import { OrgConfig } from "../config/model";
 import { Coturn } from "./coturn";
 import { ElementWeb } from "./element-web";
@@ -123,7 +122,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
     ]);
     this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
-    this.routerChecklist = renderRouterChecklist(org, requiredForwards(org));
+    this.routerChecklist = renderRouterChecklist(context.documents.template);
     this.firstAdminCommand = firstAdminCommand(org);
     this.registerOutputs({
       urls: this.urls,

@@ -49,6 +49,8 @@ export class JitsiMeet extends pulumi.ComponentResource {
         ...serviceDefaults(stack, "jitsi-prosody", 256),
         image: pinnedImage(`${name}-prosody-image`, org.images.jitsiProsody, child).imageId,
         envs: prosody.envs,
+        // Resets jicofo's and jvb's accounts before the image's /init, so rotated passwords take effect.
+        entrypoints: context.documents.template.jitsiProsodyEntrypoint,
         // Prosody keeps its accounts and rooms in /var/lib/prosody (docker-jitsi-meet stable-11146 "storage/prosody");
         // /config is regenerated from the environment at every start.
         mounts: [this.stores.prosody.mount("/var/lib/prosody")],

@@ -31,6 +31,8 @@ export function loadProgramConfig(): ProgramConfig {
   const values = projectConfig(decodeEngineConfig(pulumi.runtime.allConfig()));
   const adoptedValues = adoptedSecretValues(values.adoptedSecrets);
   values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
+  // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
+  if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
   const config = new pulumi.Config();
   const identity = config.getSecret("npmIdentity");
   const secret = config.getSecret("npmSecret");
@@ -66,8 +68,19 @@ export function loadProgramConfig(): ProgramConfig {
       secrets: placeholderSecrets(),
       deploying,
     });
+    const file = ownStackFile(stack);
     const adoptionProblems = [
-      ...adoptedSecretsInClear(ownStackFile(stack)).map((name) =>
+      ...(typeof file.npmSecret === "string"
+        ? [
+            problem(
+              stack,
+              "npmSecret",
+              `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
+              `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
+            ),
+          ]
+        : []),
+      ...adoptedSecretsInClear(file).map((name) =>
         problem(
           stack,
           `adoptedSecrets.${name}`,

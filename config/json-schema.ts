@@ -61,8 +61,9 @@ export function stackFileJsonSchema(): JsonSchema {
         type: "object",
         properties,
         required,
-        // Other namespaces (pulumi:, docker:, ...) are not ours and pass; an unknown matrix-fleet key fails.
-        patternProperties: { [`^(?!${CONFIG_NAMESPACE}:)[^:]+:`]: {} },
+        // Other namespaces (pulumi:, docker:, ...) are not ours and pass; an unknown matrix-fleet key fails, and so
+        // does ours written with other capitals or separators (matrix_fleet:), which the parser reports too.
+        patternProperties: { [`^(?!${CONFIG_NAMESPACE}:)(?!${looseNamespace()}:)[^:]+:`]: {} },
         additionalProperties: false,
       },
     },
@@ -137,4 +138,11 @@ function leafSchema(spec: KeySpec): JsonSchema {
     default:
       return {};
   }
+}
+
+/** The namespace in any capitals, with or without a separator: `[Mm][Aa]...[-_. ]?...` (JSON Schema has no /i). */
+function looseNamespace(): string {
+  return CONFIG_NAMESPACE.split("-")
+    .map((part) => [...part].map((c) => `[${c.toUpperCase()}${c}]`).join(""))
+    .join("[-_. ]?");
 }

@@ -135,6 +135,17 @@ export class SectionReader {
     return fallback;
   }
 
+  /** A boolean without a default: `undefined` when the stack file does not say (the caller decides if it must). */
+  optionalBoolean(key: string): boolean | undefined {
+    const value = this.raw(key);
+    this.note(key, { kind: "boolean" });
+    if (value === undefined || value === null) return undefined;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    this.report(key, `must be true or false, got ${describe(value)}`, `set it to true or false`);
+    return undefined;
+  }
+
   integer(key: string, fallback: number, min: number, max: number): number {
     const value = this.raw(key);
     this.note(key, { kind: "integer", default: fallback, minimum: min, maximum: max });
@@ -239,7 +250,8 @@ function closest(key: string, candidates: readonly string[]): string | undefined
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: how many single-character edits turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

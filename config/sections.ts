@@ -1,40 +1,24 @@
 import { DEFAULT_IMAGES, IMAGE_NAMES } from "../facts/images";
 import {
   Components,
-  DockerTarget,
-  ElementOptions,
   Hostnames,
   ImageName,
   Images,
-  JitsiOptions,
-  NetworkConfig,
   Overrides,
   PortPlan,
-  ProxyConfig,
   SecretRotation,
-  SynapseOptions,
   TurnOptions,
 } from "./model";
 import { DEFAULT_PORTS } from "./ports";
 import { SectionReader } from "./section-reader";
-import {
-  certificate,
-  coturnOverrides,
-  dockerHost,
-  duration,
-  email,
-  hostname,
-  ipv4,
-  portSpecs,
-  size,
-  stringMap,
-  url,
-} from "./values";
+import { imageReference } from "./service-values";
+import { coturnOverrides, hostname, serverName as serverNameValue, stringMap } from "./values";
 
 /**
- * One reader per section of the stack config (`hosts`, `network`, `ports`, ...): each reads its keys with their
- * defaults, reports what is wrong, and rejects keys it does not know. `parseStackConfig` calls them in a fixed
- * order, which is also the order problems are reported in.
+ * One reader per section of the stack config: the structural ones here (`hosts`, `components`, `ports`,
+ * `federation`, `images`, `secretRotation`, `overrides`), the services' in service-sections.ts. Each reads its keys
+ * with their defaults, reports what is wrong, and rejects keys it does not know. `parseStackConfig` calls them in a
+ * fixed order, which is also the order problems are reported in.
  */
 
 export function parseHosts(top: SectionReader, serverName: string): Hostnames {
@@ -68,16 +52,6 @@ export function parseComponents(top: SectionReader): Components {
   return components;
 }
 
-export function parseNetwork(top: SectionReader): NetworkConfig {
-  const section = top.section("network");
-  const publicIp = ipv4(section, "publicIp", section.requiredString("publicIp", "203.0.113.10"));
-  const lanIpRaw = section.string("lanIp", undefined);
-  const lanIp = lanIpRaw === undefined ? undefined : ipv4(section, "lanIp", lanIpRaw);
-  const routerForwards = portSpecs(section, "routerForwards");
-  section.rejectUnknownKeys();
-  return { publicIp, lanIp, routerForwards };
-}
-
 export function parsePorts(top: SectionReader): PortPlan {
   const section = top.section("ports");
   const ports: PortPlan = {
@@ -98,9 +72,42 @@ export function parsePorts(top: SectionReader): PortPlan {
   return ports;
 }
 
+/** TCP ports the router forwards to Nginx Proxy Manager, so no service on the Docker host can take them on the WAN. */
+const PROXY_WAN_PORTS: ReadonlyMap<number, string> = new Map([
+  [80, "HTTP: Let's Encrypt and the redirect to HTTPS"],
+  [443, "HTTPS: every host of the stack"],
+]);
+
+/**
+ * A port the router forwards to the Docker host must not be one it forwards to the proxy (tcp/80, tcp/443): each
+ * key is judged only when its service runs, and named itself, with a free default as the fix.
+ */
+export function checkWanPorts(
+  top: SectionReader,
+  components: Components,
+  ports: PortPlan,
+  turn: TurnOptions,
+): void {
+  const wan: Array<[key: keyof PortPlan, on: boolean, what: string]> = [
+    ["turn", components.coturn, "coturn's STUN/TURN listener"],
+    ["turnTls", components.coturn && turn.tls, "coturn's TURN-over-TLS listener (turns:)"],
+    ["livekitTcp", components.matrixRtc, "LiveKit's ICE/TCP port"],
+  ];
+  for (const [key, on, what] of wan) {
+    const port = ports[key] as number;
+    const proxy = PROXY_WAN_PORTS.get(port);
+    if (!on || proxy === undefined) continue;
+    top.report(
+      `ports.${key}`,
+      `${port} is ${what}, but the router forwards tcp/${port} to Nginx Proxy Manager (${proxy}); TURN and ICE are not HTTP and cannot share it`,
+      `set ports.${key} to ${DEFAULT_PORTS[key] as number} (the default) or another port the router can forward to the Docker host`,
+    );
+  }
+}
+
 export function parseFederationPeers(top: SectionReader): readonly string[] {
   const section = top.section("federation");
-  const peers = section.stringList("peers", []).map((peer) => hostname(section, "peers", peer));
+  const peers = section.stringList("peers", []).map((peer) => serverNameValue(section, "peers", peer));
   section.rejectUnknownKeys();
   return peers;
 }
@@ -108,96 +115,13 @@ export function parseFederationPeers(top: SectionReader): readonly string[] {
 export function parseImages(top: SectionReader): Images {
   const section = top.section("images");
   const images = Object.fromEntries(
-    IMAGE_NAMES.map((name) => [name, section.string(name, DEFAULT_IMAGES[name])]),
+    IMAGE_NAMES.map((name) => [
+      name,
+      imageReference(section, name, section.string(name, DEFAULT_IMAGES[name])),
+    ]),
   ) as Record<ImageName, string>;
   section.rejectUnknownKeys();
   return images;
-}
-
-export function parseDocker(top: SectionReader): DockerTarget {
-  const section = top.section("docker");
-  const docker = {
-    host: dockerHost(section, section.string("host", "unix:///var/run/docker.sock")),
-    sshOpts: section.stringList("sshOpts", []),
-  };
-  section.rejectUnknownKeys();
-  return docker;
-}
-
-export function parseProxy(top: SectionReader, network: NetworkConfig, serverName: string): ProxyConfig {
-  const section = top.section("proxy");
-  const lanIp = ipv4(section, "lanIp", section.requiredString("lanIp", "192.0.2.20"));
-  const proxy = {
-    npmUrl: url(section, "npmUrl", section.requiredString("npmUrl", "http://192.0.2.20:81")),
-    lanIp,
-    forwardHost: section.string("forwardHost", network.lanIp ?? network.publicIp),
-    certificate: certificate(section),
-    letsencryptEmail: email(
-      section,
-      "letsencryptEmail",
-      section.string("letsencryptEmail", `admin@${serverName}`),
-    ),
-    clientMaxBodySize: size(section, "clientMaxBodySize", section.string("clientMaxBodySize", "50M")),
-  };
-  section.rejectUnknownKeys();
-  return proxy;
-}
-
-export function parseSynapseOptions(top: SectionReader): SynapseOptions {
-  const section = top.section("synapse");
-  const synapse = {
-    enableRegistration: section.boolean("enableRegistration", false),
-    maxUploadSize: size(section, "maxUploadSize", section.string("maxUploadSize", "50M")),
-    urlPreviews: section.boolean("urlPreviews", false),
-    enableMetrics: section.boolean("enableMetrics", false),
-    adminContact: section.string("adminContact", undefined),
-    turnUserLifetime: duration(section, "turnUserLifetime", section.string("turnUserLifetime", "1h")),
-    turnAllowGuests: section.boolean("turnAllowGuests", false),
-    maxEventDelayDuration: duration(
-      section,
-      "maxEventDelayDuration",
-      section.string("maxEventDelayDuration", "24h"),
-    ),
-  };
-  section.rejectUnknownKeys();
-  return synapse;
-}
-
-export function parseTurnOptions(top: SectionReader, hosts: Hostnames): TurnOptions {
-  const section = top.section("turn");
-  const turn = {
-    tls: section.boolean("tls", false),
-    certFile: section.string("certFile", `/etc/matrix-fleet/tls/${hosts.turn}/fullchain.pem`),
-    keyFile: section.string("keyFile", `/etc/matrix-fleet/tls/${hosts.turn}/privkey.pem`),
-    userQuota: section.integer("userQuota", 12, 1, 100000),
-    totalQuota: section.integer("totalQuota", 1200, 1, 1000000),
-  };
-  section.rejectUnknownKeys();
-  return turn;
-}
-
-export function parseElementOptions(top: SectionReader, organisation: string): ElementOptions {
-  const section = top.section("element");
-  const element = {
-    brand: section.string("brand", organisation),
-    disableGuests: section.boolean("disableGuests", true),
-    disableCustomUrls: section.boolean("disableCustomUrls", true),
-  };
-  section.rejectUnknownKeys();
-  return element;
-}
-
-export function parseJitsiOptions(top: SectionReader): JitsiOptions {
-  const section = top.section("jitsi");
-  const jitsi = {
-    enableAuth: section.boolean("enableAuth", false),
-    enableGuests: section.boolean("enableGuests", true),
-    enableTranscriptions: section.boolean("enableTranscriptions", false),
-    enableRecording: section.boolean("enableRecording", false),
-    timezone: section.string("timezone", "Europe/Berlin"),
-  };
-  section.rejectUnknownKeys();
-  return jitsi;
 }
 
 export function parseSecretRotation(top: SectionReader): SecretRotation {

@@ -1,49 +1,43 @@
 import { parseAdoption } from "./adoption-config";
 import { OrgConfig } from "./model";
-import { CONFIG_NAMESPACE, ConfigError, Problem } from "./problems";
+import { ConfigError, Problem } from "./problems";
 import { KeyRecorder, SectionReader } from "./section-reader";
 import {
+  checkWanPorts,
   parseComponents,
-  parseDocker,
-  parseElementOptions,
   parseFederationPeers,
   parseHosts,
   parseImages,
-  parseJitsiOptions,
-  parseNetwork,
   parseOverrides,
   parsePorts,
-  parseProxy,
   parseSecretRotation,
+} from "./sections";
+import {
+  parseDocker,
+  parseElementOptions,
+  parseJitsiOptions,
+  parseNetwork,
+  parseProxy,
   parseSynapseOptions,
   parseTurnOptions,
-} from "./sections";
-import { hostname } from "./values";
+} from "./service-sections";
+import { foreignKeyProblems, projectConfig } from "./namespaces";
+import { serverName as serverNameValue } from "./values";
 
 /**
- * config/: the stack config. `Pulumi.<stack>.yaml` is read (stack-files.ts) and turned into the typed model
- * `OrgConfig` (model.ts) with every default filled: one reader per section (sections.ts), the value kinds
- * (values.ts, ports.ts), the adoption settings (adoption-config.ts), over a reader that collects every mistake as a
- * `Problem` naming stack, key and fix (section-reader.ts, problems.ts) instead of stopping at the first. This file
- * puts the sections together. Pure. May import facts/ only.
+ * config/: the stack config. `Pulumi.<stack>.yaml` is read (stack-files.ts, namespaces.ts) and turned into the
+ * typed model `OrgConfig` (model.ts) with every default filled: one reader per section (sections.ts,
+ * service-sections.ts), the value kinds (values.ts, addresses.ts, service-values.ts, ports.ts), the adoption
+ * settings (adoption-config.ts), over a reader that collects every mistake as a `Problem` naming stack, key and fix
+ * (section-reader.ts, problems.ts) instead of stopping at the first. This file puts the sections together. Pure.
+ * May import facts/ only.
  */
+
+export { projectConfig };
 
 export interface ParsedStack {
   readonly config: OrgConfig | undefined;
   readonly problems: readonly Problem[];
-}
-
-/**
- * Strips the project namespace from a Pulumi `config:` map: `matrix-fleet:serverName` becomes `serverName`.
- * Keys of other namespaces (e.g. `docker:host`, `pulumi:template`) are not ours and are left out.
- */
-export function projectConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(prefix)) result[key.slice(prefix.length)] = value;
-  }
-  return result;
 }
 
 /**
@@ -55,11 +49,13 @@ export function parseStackConfig(
   values: Readonly<Record<string, unknown>>,
   recorder?: KeyRecorder,
 ): ParsedStack {
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...foreignKeyProblems(stack, values)];
   const top = SectionReader.forSection(stack, "", values, problems, recorder);
+  // Keys under another spelling of the namespace were reported above; they are no settings of their own.
+  for (const key of Object.keys(values)) if (key.includes(":")) top.raw(key);
 
   const organisation = top.string("organisation", stack);
-  const serverName = hostname(top, "serverName", top.requiredString("serverName", "example.org"));
+  const serverName = serverNameValue(top, "serverName", top.requiredString("serverName", "example.org"));
   const hosts = parseHosts(top, serverName);
   const components = parseComponents(top);
   const network = parseNetwork(top);
@@ -70,15 +66,22 @@ export function parseStackConfig(
   const proxy = parseProxy(top, network, serverName);
   const synapse = parseSynapseOptions(top);
   const turn = parseTurnOptions(top, hosts);
+  checkWanPorts(top, components, ports, turn);
   const element = parseElementOptions(top, organisation);
-  const jitsi = parseJitsiOptions(top);
+  const jitsi = parseJitsiOptions(top, components);
   const secretRotation = parseSecretRotation(top);
   const overrides = parseOverrides(top);
   const adoption = parseAdoption(top, serverName, components);
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");
-  top.raw("npmSecret");
+  if (typeof top.raw("npmSecret") === "string") {
+    top.report(
+      "npmSecret",
+      `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
+      `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
+    );
+  }
   top.rejectUnknownKeys();
 
   const config: OrgConfig = {

@@ -8,10 +8,10 @@ import { SectionReader } from "./section-reader";
  * returns the value (or a fallback), so parsing goes on and every problem is found in one run.
  */
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const SIZE = /^\d+[KMG]?$/;
-const DURATION = /^\d+(ms|s|m|h|d|w|y)?$/;
+/** Synapse's `parse_duration` (config/_base.py): digits and one of s, m, h, d, w, y; no suffix means milliseconds. */
+const DURATION = /^(\d+)([smhdwy]?)$/;
 
 export function hostname(section: SectionReader, key: string, value: string): string {
   const lower = value.toLowerCase();
@@ -25,11 +25,22 @@ export function hostname(section: SectionReader, key: string, value: string): st
   return lower;
 }
 
-export function ipv4(section: SectionReader, key: string, value: string): string {
-  if (value !== "" && !IPV4.test(value)) {
-    section.report(key, `'${value}' is not an IPv4 address`, "use a dotted address like 203.0.113.10");
+/**
+ * A Matrix server name (`serverName`, `federation.peers`). It is an identity, in every user ID and room alias and
+ * compared by Synapse as written, so capitals are reported instead of quietly lower-cased: the operator decides
+ * which name is meant.
+ */
+export function serverName(section: SectionReader, key: string, value: string): string {
+  const lower = hostname(section, key, value);
+  if (lower !== value && HOSTNAME.test(lower)) {
+    section.report(
+      key,
+      `'${value}' has capital letters; a server name is an identity (part of every user ID, e.g. @alice:${value}, and fixed after the first start) that Synapse compares as written, so matrix-fleet does not change it`,
+      `write it as '${lower}' if that is the name (DNS is case-insensitive, Matrix IDs are not)`,
+    );
+    return value;
   }
-  return value;
+  return lower;
 }
 
 export function url(section: SectionReader, key: string, value: string): string {
@@ -53,16 +64,54 @@ export function size(section: SectionReader, key: string, value: string): string
       `'${value}' is not a size`,
       "use a number with an optional K, M or G suffix, e.g. 50M",
     );
+  } else if (/^0+[KMG]?$/.test(value)) {
+    section.report(
+      key,
+      key === "clientMaxBodySize"
+        ? "'0' switches nginx's body size check off: clients could send bodies of any size through the proxy"
+        : "'0' lets nobody upload anything",
+      "use a size like 50M (the default)",
+    );
   }
   return value;
 }
 
+/**
+ * A Synapse duration. Synapse reads a number without a unit as milliseconds and knows no `ms` suffix (it fails to
+ * start on one), so only whole numbers with a unit pass: `3600` would quietly mean 3.6 seconds.
+ */
 export function duration(section: SectionReader, key: string, value: string): string {
-  if (!DURATION.test(value)) {
+  const match = DURATION.exec(value);
+  const fix = "use a whole number with a unit s, m, h, d, w or y, e.g. 1h";
+  if (match === null) {
+    section.report(key, `'${value}' is not a duration Synapse reads`, fix);
+  } else if (match[2] === "" && Number(match[1]) !== 0) {
     section.report(
       key,
-      `'${value}' is not a duration`,
-      "use a number with a unit ms, s, m, h, d, w or y, e.g. 24h",
+      `'${value}' has no unit, and Synapse reads a number without one as milliseconds (${value} ms)`,
+      `${fix}; for seconds write ${Number(match[1])}s`,
+    );
+  } else if (Number(match[1]) === 0) {
+    section.report(key, `'${value}' is zero, ${ZERO_DURATION[key] ?? "which Synapse refuses"}`, fix);
+  }
+  return value;
+}
+
+/** What Synapse makes of a zero duration, per key (synapse/rest/client/voip.py, synapse/config/server.py). */
+const ZERO_DURATION: Readonly<Record<string, string>> = {
+  turnUserLifetime:
+    "and Synapse then hands out no TURN servers at all (/voip/turnServer answers {}): calls behind NAT fail",
+  maxEventDelayDuration:
+    "and Synapse refuses to start ('max_event_delay_duration' must be a positive value if set)",
+};
+
+/** A path on the Docker host, bind-mounted into a container: Docker takes absolute paths only. */
+export function hostPath(section: SectionReader, key: string, value: string): string {
+  if (!value.startsWith("/") || /(^|\/)\.\.?(\/|$)/.test(value)) {
+    section.report(
+      key,
+      `'${value}' is not an absolute path on the Docker host; Docker refuses a relative bind mount source, and only during pulumi up`,
+      `write the full path, e.g. /etc/letsencrypt/live/<TURN host>/${key === "keyFile" ? "privkey" : "fullchain"}.pem`,
     );
   }
   return value;

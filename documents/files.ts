@@ -8,28 +8,10 @@ import { renderSynapseHomeserver } from "./synapse-homeserver";
 import { renderSynapseLogConfig } from "./synapse-log-config";
 import { renderWellKnown } from "./well-known";
 import { StackPlan } from "./plan";
+import { FILES, FileId } from "./file-paths";
 
-/** Relative paths of every rendered file, one constant each so that components and tests agree on them. */
-export const FILES = {
-  homeserver: "synapse/homeserver.yaml",
-  synapseLogConfig: "synapse/log.config",
-  wellKnownServer: "well-known/server",
-  wellKnownClient: "well-known/client",
-  coturn: "coturn/turnserver.conf",
-  livekit: "livekit/livekit.yaml",
-  lkJwt: "lk-jwt/env",
-  elementWeb: "element-web/config.json",
-  ketesa: "ketesa/config.json",
-  jitsiWeb: "jitsi/web.env",
-  jitsiProsody: "jitsi/prosody.env",
-  jitsiJicofo: "jitsi/jicofo.env",
-  jitsiJvb: "jitsi/jvb.env",
-  proxyHosts: "proxy-hosts.json",
-  routerChecklist: "router-checklist.md",
-  summary: "summary.md",
-} as const;
-
-export type FileId = keyof typeof FILES;
+export { FILES };
+export type { FileId };
 
 /** Serialises a plan into file contents, keyed by file id. Only enabled components produce files. */
 export function renderPlanFiles(plan: StackPlan): Partial<Record<FileId, string>> {
@@ -51,8 +33,8 @@ export function renderPlanFiles(plan: StackPlan): Partial<Record<FileId, string>
     files.jitsiJvb = toEnvFile(plan.jitsi.jvb);
   }
   files.proxyHosts = toJson(plan.proxyHosts);
-  files.routerChecklist = renderRouterChecklist(plan.org, plan.routerForwards);
-  files.summary = renderSummary(plan.org, plan.lkJwtHosts);
+  files.routerChecklist = renderRouterChecklist(plan);
+  files.summary = renderSummary(plan);
   return files;
 }
 

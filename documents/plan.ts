@@ -7,7 +7,8 @@ import { livekitDocument } from "./livekit";
 import { lkJwtEnvDocument } from "./lk-jwt-env";
 import { HostEntry, lkJwtHostEntries } from "./lk-jwt-hosts";
 import { NpmProxyHost, proxyHostDocuments } from "./npm-proxy-hosts";
-import { RequiredForward, requiredForwards } from "../model/router-forwards";
+import { DeployedPort, RequiredForward, deployedPorts, requiredForwards } from "./deployed-ports";
+import { prosodyEntrypoint } from "./jitsi-prosody";
 import { synapseHomeserverDocument } from "./synapse-homeserver";
 import { synapseLogConfigDocument } from "./synapse-log-config";
 import { wellKnownClientDocument, wellKnownServerDocument } from "./well-known";
@@ -45,27 +46,47 @@ export interface StackPlan {
   readonly elementWeb: Record<string, unknown> | undefined;
   readonly jitsi: JitsiEnv | undefined;
   readonly ketesa: Record<string, unknown> | undefined;
+  /** The prosody container's entrypoint (resets jicofo's and jvb's accounts at each start), with Jitsi. */
+  readonly jitsiProsodyEntrypoint: string[] | undefined;
   readonly proxyHosts: NpmProxyHost[];
+  /** The ports the documents bind on the Docker host (overrides included), and the forwards they need. */
+  readonly ports: DeployedPort[];
   readonly routerForwards: RequiredForward[];
+  /** The secret values the documents were built with (placeholders or real), to find where each one is used. */
+  readonly secrets: SecretValues;
 }
 
 export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan {
   const c = org.components;
+  const homeserver = synapseHomeserverDocument(org, secrets);
   const wellKnownServer = wellKnownServerDocument(org);
+  const coturn = c.coturn ? coturnDocument(org, secrets) : undefined;
+  const livekit = c.matrixRtc ? livekitDocument(org, secrets) : undefined;
   const lkJwt = c.matrixRtc ? lkJwtEnvDocument(org, secrets) : undefined;
+  const jitsi = c.jitsi ? jitsiEnvDocuments(org, secrets) : undefined;
   const proxyHosts = proxyHostDocuments(org);
+  const ports = deployedPorts(org, { homeserver, coturn, livekit, jitsi });
   return {
     org,
-    synapse: { homeserver: synapseHomeserverDocument(org, secrets), logConfig: synapseLogConfigDocument() },
+    synapse: { homeserver, logConfig: synapseLogConfigDocument() },
     wellKnown: { server: wellKnownServer, client: wellKnownClientDocument(org) },
-    coturn: c.coturn ? coturnDocument(org, secrets) : undefined,
-    livekit: c.matrixRtc ? livekitDocument(org, secrets) : undefined,
+    coturn,
+    livekit,
     lkJwt,
     lkJwtHosts: lkJwt && lkJwtHostEntries(org, wellKnownServer, lkJwt, proxyHosts),
     elementWeb: c.elementWeb ? elementWebDocument(org) : undefined,
-    jitsi: c.jitsi ? jitsiEnvDocuments(org, secrets) : undefined,
+    jitsi,
     ketesa: c.ketesa ? ketesaDocument(org) : undefined,
+    jitsiProsodyEntrypoint: c.jitsi ? prosodyEntrypoint() : undefined,
     proxyHosts,
-    routerForwards: requiredForwards(org),
+    ports,
+    routerForwards: requiredForwards(org, ports, [
+      "client API, federation, well-known",
+      ...(c.elementWeb ? ["Element"] : []),
+      ...(livekit !== undefined ? ["LiveKit signalling"] : []),
+      ...(jitsi !== undefined ? ["Jitsi"] : []),
+      ...(c.ketesa ? ["admin UI"] : []),
+    ]),
+    secrets,
   };
 }

@@ -3,18 +3,12 @@ import { STATE_STORES } from "../facts/state-stores";
 import { OrgConfig, PortRange, StateStoreId } from "../config/model";
 import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
-import { turnUris } from "../model/turn-uris";
 import { HostEntry } from "./lk-jwt-hosts";
+import { StackPlan } from "./plan";
+import { SecretUse, secretUses } from "./secret-uses";
+import { turnCapacity } from "./turn-capacity";
 
 const size = (range: PortRange): number => range.end - range.start + 1;
-
-/**
- * Concurrent TURN relays the relay range allows: coturn gives every allocation its own relay port, and
- * `total-quota` caps the count below that. Each relayed 1:1 call uses one allocation per relayed client.
- */
-export function turnRelayCapacity(org: OrgConfig): number {
-  return Math.min(size(org.ports.turnRelay), org.turn.totalQuota);
-}
 
 /** The state stores a stack has: Synapse's (media only on a mount of its own) and, with Jitsi, prosody's. */
 function stateStoresOf(org: OrgConfig): StateStoreId[] {
@@ -25,44 +19,53 @@ function stateStoresOf(org: OrgConfig): StateStoreId[] {
   ];
 }
 
-/** `summary.md`: what this stack runs, where, and how much it can carry. */
-export function renderSummary(org: OrgConfig, lkJwtHosts?: readonly HostEntry[]): string {
+/**
+ * `summary.md`: what this stack runs, where, and how much it can carry. Everything it says about the deployed
+ * services (enabled services, federation, Jitsi's access, capacity, TURN URIs, secrets and their consumers) is read
+ * from the plan's documents, overrides merged, so it describes what is deployed, not what the port plan intended.
+ */
+export function renderSummary(plan: StackPlan): string {
+  const org = plan.org;
+  const whitelist = plan.synapse.homeserver.federation_domain_whitelist;
+  const peers = Array.isArray(whitelist) ? whitelist.map(String) : undefined;
   const lines = [
     `# ${org.organisation}: stack ${org.stack}`,
     "",
     `Server name \`${org.serverName}\`, public IP ${org.network.publicIp}${org.network.lanIp ? ` (Docker host ${org.network.lanIp} behind NAT)` : ""}, Docker host \`${org.docker.host}\`.`,
     "",
-    ...servicesSection(org),
-    ...hostnamesSection(org),
-    ...ownNamesSection(org, lkJwtHosts),
+    ...servicesSection(plan),
+    ...hostnamesSection(plan),
+    ...ownNamesSection(org, plan.lkJwtHosts),
     "## Federation",
     "",
-    org.federationPeers.length === 0
-      ? "Federates with nobody (empty `federation_domain_whitelist`)."
-      : `Federates only with: ${org.federationPeers.join(", ")}.`,
+    peers === undefined
+      ? "Federates with every server (no `federation_domain_whitelist`)."
+      : peers.length === 0
+        ? "Federates with nobody (empty `federation_domain_whitelist`)."
+        : `Federates only with: ${peers.join(", ")}.`,
     "",
-    ...capacitySection(org),
+    ...jitsiSection(plan),
+    ...capacitySection(plan),
     ...stateSection(org),
-    ...secretsSection(org),
+    ...secretsSection(plan),
   ];
   return lines.join("\n");
 }
 
-function servicesSection(org: OrgConfig): string[] {
-  const c = org.components;
+function servicesSection({ org, coturn, livekit, lkJwt, elementWeb, jitsi, ketesa }: StackPlan): string[] {
   const enabled = (on: boolean): string => (on ? "yes" : "no");
   const services: Array<[string, boolean, string]> = [
     ["Synapse + PostgreSQL", true, `${org.images.synapse}, ${org.images.postgres}`],
-    ["Element Web", c.elementWeb, org.images.elementWeb],
-    ["coturn (TURN/STUN)", c.coturn, org.images.coturn],
-    ["LiveKit SFU", c.matrixRtc, org.images.livekit],
-    ["lk-jwt-service", c.matrixRtc, org.images.lkJwt],
+    ["Element Web", elementWeb !== undefined, org.images.elementWeb],
+    ["coturn (TURN/STUN)", coturn !== undefined, org.images.coturn],
+    ["LiveKit SFU", livekit !== undefined, org.images.livekit],
+    ["lk-jwt-service", lkJwt !== undefined, org.images.lkJwt],
     [
       "Jitsi Meet (web, prosody, jicofo, jvb)",
-      c.jitsi,
+      jitsi !== undefined,
       [org.images.jitsiWeb, org.images.jitsiProsody, org.images.jitsiJicofo, org.images.jitsiJvb].join(", "),
     ],
-    ["Ketesa admin UI", c.ketesa, org.images.ketesa],
+    ["Ketesa admin UI", ketesa !== undefined, org.images.ketesa],
   ];
   return [
     "## Services",
@@ -74,16 +77,15 @@ function servicesSection(org: OrgConfig): string[] {
   ];
 }
 
-function hostnamesSection(org: OrgConfig): string[] {
-  const c = org.components;
+function hostnamesSection({ org, coturn, livekit, elementWeb, jitsi, ketesa }: StackPlan): string[] {
   const hostnames: Array<[string, string, boolean]> = [
     ["Server name (well-known)", org.hosts.wellKnown, true],
     ["Homeserver", org.hosts.homeserver, true],
-    ["Element Web", org.hosts.element, c.elementWeb],
-    ["MatrixRTC (LiveKit + lk-jwt)", org.hosts.rtc, c.matrixRtc],
-    ["TURN (DNS A record to the public IP, not proxied)", org.hosts.turn, c.coturn],
-    ["Jitsi", org.hosts.jitsi, c.jitsi],
-    ["Admin UI", org.hosts.admin, c.ketesa],
+    ["Element Web", org.hosts.element, elementWeb !== undefined],
+    ["MatrixRTC (LiveKit + lk-jwt)", org.hosts.rtc, livekit !== undefined],
+    ["TURN (DNS A record to the public IP, not proxied)", org.hosts.turn, coturn !== undefined],
+    ["Jitsi", org.hosts.jitsi, jitsi !== undefined],
+    ["Admin UI", org.hosts.admin, ketesa !== undefined],
   ];
   return [
     "## Hostnames",
@@ -116,23 +118,42 @@ function ownNamesSection(org: OrgConfig, entries: readonly HostEntry[] | undefin
   ];
 }
 
-function capacitySection(org: OrgConfig): string[] {
-  const c = org.components;
-  if (!c.coturn && !c.matrixRtc) return [];
+/** Who may host a meeting: docker-jitsi-meet's ENABLE_AUTH and ENABLE_GUESTS as prosody receives them. */
+function jitsiSection({ org, jitsi }: StackPlan): string[] {
+  if (jitsi === undefined) return [];
+  const access =
+    jitsi.prosody.ENABLE_AUTH !== "1"
+      ? `**Anyone on the internet can host meetings** on https://${org.hosts.jitsi} (authentication off: \`jitsi.enableAuth: false\`).`
+      : `Only users with a prosody account host meetings (authentication on); ${jitsi.prosody.ENABLE_GUESTS === "1" ? "guests without an account may join them" : "guests cannot join"}.`;
+  return [
+    "## Jitsi",
+    "",
+    access,
+    "prosody's `focus` and `jvb` accounts are recreated at every start with the current passwords, so rotating the `jitsi` secrets needs nothing else.",
+    "",
+  ];
+}
+
+function capacitySection(plan: StackPlan): string[] {
+  const turn = turnCapacity(plan);
+  const media = plan.ports.find((p) => p.key === "ports.livekitUdp" && plan.livekit !== undefined);
+  const iceTcp = plan.ports.find((p) => p.key === "ports.livekitTcp" && plan.livekit !== undefined);
+  if (turn === undefined && media === undefined) return [];
   const lines = ["## Capacity", ""];
-  if (c.coturn) {
+  if (turn !== undefined) {
+    const uris = plan.synapse.homeserver.turn_uris;
     lines.push(
-      `- TURN: relay range udp/${formatRange(org.ports.turnRelay)} = ${size(org.ports.turnRelay)} ports, total-quota ${org.turn.totalQuota}: ` +
-        `**${turnRelayCapacity(org)} concurrent relay allocations** (one per relayed client; a user may hold ${org.turn.userQuota}).`,
-      `- TURN URIs handed out by Synapse: ${turnUris(org)
-        .map((u) => `\`${u}\``)
-        .join(", ")}.`,
+      `- TURN: relay range udp/${formatRange(turn.relay)} = ${size(turn.relay)} ports, total-quota ${turn.totalQuota}${turn.totalQuota === 0 ? " (no quota)" : ""}: ` +
+        `**${turn.allocations} concurrent relay allocations** (one per relayed client; a user may hold ${turn.userQuota === 0 ? "any number" : turn.userQuota}).`,
+      `- TURN URIs handed out by Synapse: ${
+        Array.isArray(uris) && uris.length > 0 ? uris.map((u) => `\`${String(u)}\``).join(", ") : "none"
+      }.`,
     );
   }
-  if (c.matrixRtc) {
+  if (media !== undefined) {
     lines.push(
-      `- LiveKit: media range udp/${formatRange(org.ports.livekitUdp)} = ${size(org.ports.livekitUdp)} ports (one per WebRTC peer connection; ` +
-        `a participant uses two), plus ICE/TCP on ${org.ports.livekitTcp}.`,
+      `- LiveKit: media range udp/${formatRange(media.range)} = ${size(media.range)} ports (one per WebRTC peer connection; ` +
+        `a participant uses two), plus ICE/TCP on ${formatRange(iceTcp?.range ?? media.range)}.`,
     );
   }
   lines.push("");
@@ -161,8 +182,12 @@ function stateSection(org: OrgConfig): string[] {
   ];
 }
 
-function secretsSection(org: OrgConfig): string[] {
-  const adopted = new Set(org.adoption.secrets);
+/** Every secret the documents hold, with where each is written; secrets no document holds are not listed. */
+function secretsSection(plan: StackPlan): string[] {
+  const adopted = new Set(plan.org.adoption.secrets);
+  const uses = secretUses(plan);
+  const consumers = (list: readonly SecretUse[]) =>
+    list.map((use) => `${use.service} \`${use.key}\` (${use.file})`).join(", ");
   return [
     "## Secrets",
     "",
@@ -170,10 +195,15 @@ function secretsSection(org: OrgConfig): string[] {
     "",
     "| secret | source | consumers |",
     "|---|---|---|",
-    ...SECRET_NAMES.map(
-      (name) =>
-        `| \`${name}\` | ${adopted.has(name) ? "adopted" : "generated"} | ${SECRET_SPECS[name].consumers} |`,
-    ),
+    ...SECRET_NAMES.flatMap((name) => {
+      const used = uses.filter((use) => use.secret === name);
+      if (used.length === 0) return [];
+      const also = (SECRET_SPECS as Readonly<Record<string, { readonly alsoGivenTo?: string }>>)[name]
+        ?.alsoGivenTo;
+      return [
+        `| \`${name}\` | ${adopted.has(name) ? "adopted" : "generated"} | ${consumers(used)}${also === undefined ? "" : `; ${also}`} |`,
+      ];
+    }),
     "",
   ];
 }

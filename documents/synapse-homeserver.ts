@@ -2,7 +2,7 @@ import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
-import { SYNAPSE_PATHS } from "../facts/synapse";
+import { SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
@@ -63,6 +63,7 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
     url_preview_enabled: org.synapse.urlPreviews,
     enable_metrics: org.synapse.enableMetrics,
   };
+  if (org.synapse.urlPreviews) doc.url_preview_ip_range_blacklist = [...URL_PREVIEW_DENIED_RANGES];
   if (org.synapse.adminContact !== undefined) doc.admin_contact = org.synapse.adminContact;
 
   if (org.components.coturn) {

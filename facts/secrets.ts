@@ -2,47 +2,44 @@
 export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi";
 
 /**
- * Every secret a stack uses, with who consumes it. One secret is generated once (a `@pulumi/random` resource) and
- * handed to every consumer, so that e.g. Synapse and coturn can never disagree on the TURN secret.
+ * Every secret a stack can use. One secret is generated once (a `@pulumi/random` resource) and handed to every
+ * consumer, so that e.g. Synapse and coturn can never disagree on the TURN secret. Who consumes each is not listed
+ * here: summary.md finds it in the rendered documents (documents/secret-uses.ts). `alsoGivenTo` names a consumer
+ * the components feed from a rendered value rather than from a file of its own.
  */
 export const SECRET_SPECS = {
   turn_shared_secret: {
     length: 48,
     group: "turn",
-    consumers: "Synapse turn_shared_secret, coturn static-auth-secret, Jitsi TURN_CREDENTIALS",
   },
   livekit_api_key: {
     length: 16,
     group: "livekit",
-    consumers: "LiveKit keys + webhook.api_key, lk-jwt-service LIVEKIT_KEY",
   },
   livekit_api_secret: {
     // LiveKit logs an error for secrets under 32 characters; 48 leaves room.
     length: 48,
     group: "livekit",
-    consumers: "LiveKit keys, lk-jwt-service LIVEKIT_SECRET",
   },
   registration_shared_secret: {
     length: 64,
     group: "synapse",
-    consumers: "Synapse (first admin via shared-secret registration)",
   },
-  macaroon_secret_key: { length: 64, group: "synapse", consumers: "Synapse access tokens" },
-  form_secret: { length: 64, group: "synapse", consumers: "Synapse consent/forms" },
+  macaroon_secret_key: { length: 64, group: "synapse" },
+  form_secret: { length: 64, group: "synapse" },
   // The database password is set once when PostgreSQL initialises its data volume; rotating it would need an
   // ALTER ROLE in the running database, so it has no rotation group on purpose.
   postgres_password: {
     length: 40,
     group: undefined,
-    consumers: "PostgreSQL POSTGRES_PASSWORD, Synapse database.args.password",
+    alsoGivenTo: "the PostgreSQL container's `POSTGRES_PASSWORD` (the same value, components/synapse.ts)",
   },
   jicofo_auth_password: {
     length: 32,
     group: "jitsi",
-    consumers: "Jitsi prosody + jicofo JICOFO_AUTH_PASSWORD",
   },
-  jvb_auth_password: { length: 32, group: "jitsi", consumers: "Jitsi prosody + jvb JVB_AUTH_PASSWORD" },
-} as const satisfies Record<string, { length: number; group: SecretGroup | undefined; consumers: string }>;
+  jvb_auth_password: { length: 32, group: "jitsi" },
+} as const satisfies Record<string, { length: number; group: SecretGroup | undefined; alsoGivenTo?: string }>;
 
 export type SecretName = keyof typeof SECRET_SPECS;
 export const SECRET_NAMES = Object.keys(SECRET_SPECS) as SecretName[];

@@ -26,3 +26,30 @@ export function defaultSigningKeyPath(serverName: string): string {
 export function isUnder(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
 }
+
+/**
+ * `url_preview_ip_range_blacklist`: Synapse refuses to start with URL previews on and no such list (config/repository.py,
+ * v1.157.1: "For security, you must specify an explicit target IP address blacklist"); the list is the one its
+ * config documentation recommends, so that a link posted in a room cannot make Synapse fetch internal services.
+ */
+export const URL_PREVIEW_DENIED_RANGES: readonly string[] = [
+  "127.0.0.0/8",
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "192.0.0.0/24",
+  "169.254.0.0/16",
+  "192.88.99.0/24",
+  "198.18.0.0/15",
+  "192.0.2.0/24",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "224.0.0.0/4",
+  "::1/128",
+  "fe80::/10",
+  "fc00::/7",
+  "2001:db8::/32",
+  "ff00::/8",
+  "fec0::/10",
+];

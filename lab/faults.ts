@@ -86,6 +86,34 @@ export const FAULTS: readonly Fault[] = [
     expect:
       /FAIL federation both ways with pro-dukt\.de: produktor\.io → pro-dukt\.de: room with invite failed/,
   },
+  // Issue #16: verify allocates over the URIs Synapse hands out and checks the relay address coturn reports.
+  // Not yet run in the lab (written without it; the engineer who runs the lab runs bash lab/faults.sh).
+  {
+    name: "turn-uris-443",
+    file: "synapse/homeserver.yaml",
+    // Synapse hands out TURN on the proxy's port: the stack's own ports still answer, so only what clients get fails.
+    breaks: (text) => text.replace(/^( {2}- turns?:turn\.produktor\.io):\d+/gm, "$1:443"),
+    scenario: "produktor: every check passes but those",
+    expect:
+      /FAIL TURN allocation over UDP: Synapse hands out turn:turn\.produktor\.io:443\?transport=udp: port 443 belongs to the reverse proxy/,
+  },
+  {
+    name: "coturn-external-ip",
+    file: "coturn/turnserver.conf",
+    // A WAN address that is not the site's (no production address, so the lab overlay keeps it as it is).
+    breaks: (text) => text.replace(/^external-ip=[^/\n]+/m, "external-ip=198.51.100.77"),
+    scenario: "produktor: every check passes but those",
+    expect:
+      /FAIL TURN allocation over UDP: coturn reports relay 198\.51\.100\.77:[0-9]+, not on the public IP 198\.18\.1\.1/,
+  },
+  {
+    name: "listener-without-federation",
+    file: "synapse/homeserver.yaml",
+    // The listener loses its federation (and so openid) resource: the join must blame that, not the whitelist.
+    breaks: (text) => text.replace(/^( {10}- client\n) {10}- federation\n/m, "$1"),
+    scenario: "produktor: every check passes but those",
+    expect: /likely cause \/ fix: produktor\.io's own federation API is not served/,
+  },
   // Adoption: a renderer that forgets the adopted layout or secrets must not get past the restart test.
   {
     name: "adopted-signing-key",

@@ -1,8 +1,8 @@
 /**
  * model/: what follows from a valid `OrgConfig` and several layers need: Docker names, public URLs and Synapse's
- * mounts (this file), the ports a stack binds on its host (host-ports.ts) and needs forwarded by the router
- * (router-forwards.ts), the TURN URIs Synapse hands out, and the operator outputs. Pure. May import facts/ and
- * config/.
+ * mounts (this file), the ports its port plan binds on the host (host-ports.ts; documents/deployed-ports.ts reads
+ * what the rendered documents really bind), the TURN URIs Synapse hands out, and the operator outputs. Pure. May
+ * import facts/ and config/.
  */
 import { OrgConfig } from "../config/model";
 import { SYNAPSE_PATHS, isUnder } from "../facts/synapse";

@@ -318,7 +318,7 @@ describe("adoption under the mock engine", () => {
 
 describe("the rendered summary says where state lives and which secrets are adopted", () => {
   it("names adopted stores and secrets, and the volumes the stack creates otherwise", () => {
-    const summary = renderSummary(adoptedOrg(["turn_shared_secret"]));
+    const summary = renderSummary(buildStackPlan(adoptedOrg(["turn_shared_secret"]), placeholderSecrets()));
     assert.match(
       summary,
       /\| postgresData \| .* \| adopted volume `chat_postgres-data` \(read, never owned\) \|/,
@@ -331,7 +331,7 @@ describe("the rendered summary says where state lives and which secrets are adop
     assert.match(summary, /Signing key `\/data\/produktor.io.signing.key`, media `\/data\/media_store`/);
     assert.match(summary, /\| `turn_shared_secret` \| adopted \|/);
     assert.match(summary, /\| `form_secret` \| generated \|/);
-    const plain = renderSummary(orgFor("moda1"));
+    const plain = renderSummary(buildStackPlan(orgFor("moda1"), placeholderSecrets()));
     assert.match(
       plain,
       /\| synapseMedia \| .* \| volume `matrix-moda1-synapse-media` \(created, protected\) \|/,

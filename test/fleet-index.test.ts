@@ -9,7 +9,7 @@ import { ConfigError, Problem, problem } from "../config/problems";
 import { loadOrgConfig } from "../config/stack-config";
 import { placeholderSecrets } from "../facts/secrets";
 import { hostPortUses, rangesOverlap } from "../model/host-ports";
-import { syntheticFleetValues, syntheticStackName } from "./synthetic-fleet";
+import { publicIp, syntheticFleetValues, syntheticStackName } from "./synthetic-fleet";
 
 const SIZE = 1000;
 
@@ -24,7 +24,7 @@ function fleetWithOneClashOfEach() {
   set("org0700", { federation: { peers: ["matrix.org"] } });
   // org0999 sits behind org0000's public IP with ports of its own, but a relay range overlapping org0000's.
   set("org0999", {
-    network: { ...(files.get("org0999")!.network as object), publicIp: "10.100.0.10" },
+    network: { ...(files.get("org0999")!.network as object), publicIp: publicIp(0) },
     ports: {
       turn: 3479,
       turnRelay: "49190-49250",
@@ -73,7 +73,7 @@ describe("the fleet checks in a fleet of 1000 organisations", () => {
       problem(
         on,
         "ports.turnRelay",
-        `coturn relay range udp/${range} clashes with coturn relay range of stack ${other} (udp/${otherRange}) on the shared public IP 10.100.0.10`,
+        `coturn relay range udp/${range} clashes with coturn relay range of stack ${other} (udp/${otherRange}) on the shared public IP ${publicIp(0)}`,
         `give stack ${on} other ports in matrix-fleet:ports, or a host of its own`,
       ),
       on,
@@ -163,8 +163,11 @@ function randomFleet(next: () => number, size: number): OrgConfig[] {
         turnRelay: `${49100 + Math.floor(next() * 100)}-${49250 + Math.floor(next() * 100)}`,
         synapse: 8008 + Math.floor(next() * 3),
       };
-    if (next() < 0.2)
+    if (next() < 0.2) {
       v.components = { ...(v.components as object), jitsi: next() < 0.5, coturn: next() < 0.7 };
+      // Jitsi's access is a choice the stack file must state (issue #16); it draws no random number.
+      if ((v.components as { jitsi: boolean }).jitsi) v.jitsi = { enableAuth: false };
+    }
     if (next() < 0.15)
       v.hosts = { homeserver: `chat.${stack}.example.net`, turn: `turn.${someStack()}.example.net` };
     if (next() < 0.08) v.serverName = `${someStack()}.example.net`;

@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { preflight } from "../checks/preflight";
 import { NpmLocation } from "../documents/npm-proxy-hosts";
-import { StackPlan } from "../documents/plan";
+import { StackPlan, buildStackPlan } from "../documents/plan";
+import { deployedPorts } from "../documents/deployed-ports";
 import { Problem } from "../config/problems";
 import { placeholderSecrets } from "../facts/secrets";
-import { STACKS, describeProblems, fakeSecrets, planFor } from "./helpers";
+import { STACKS, describeProblems, fakeSecrets, orgFor, parseProblems, planFor } from "./helpers";
 
 /** The problems preflight finds after applying `changes` to a real stack's config. */
 function problemsWith(
@@ -232,18 +233,33 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("a loopback proxy.lanIp, which lk-jwt-service's host entries would make the container itself", () => {
-    const problems = problemsWith("produktor", { proxy: { lanIp: "127.0.0.1" } });
+    // Parsing refuses a loopback proxy.lanIp for every stack since #16 (no router forwards 80/443 to it), so the
+    // plan is built from a parsed config changed afterwards, as another caller of the checks could build it.
+    const org = orgFor("produktor");
+    const plan = buildStackPlan(
+      { ...org, proxy: { ...org.proxy, lanIp: "127.0.0.1" } },
+      placeholderSecrets(),
+    );
     expectOne(
-      problems,
+      preflight(plan),
       "proxy.lanIp",
       /loopback address: lk-jwt-service reaches produktor\.io, chat\.produktor\.io, matrix-rtc\.produktor\.io/,
     );
-    // Without MatrixRTC no container gets host entries, so nothing depends on it here.
+    // Without MatrixRTC no container gets host entries; the stack file is refused while parsing all the same.
+    const moda1 = orgFor("moda1");
+    const withoutRtc = buildStackPlan(
+      { ...moda1, proxy: { ...moda1.proxy, lanIp: "127.0.0.1" } },
+      placeholderSecrets(),
+    );
     assert.deepEqual(
-      problemsWith("moda1", { proxy: { lanIp: "127.0.0.1" } }).filter(
-        (p) => p.key === "matrix-fleet:proxy.lanIp",
-      ),
+      preflight(withoutRtc).filter((p) => p.key === "matrix-fleet:proxy.lanIp"),
       [],
+    );
+    assert.match(
+      parseProblems("moda1", { proxy: { lanIp: "127.0.0.1" } }).find(
+        (p) => p.key === "matrix-fleet:proxy.lanIp",
+      )!.message,
+      /'127\.0\.0\.1' is a loopback \(127\.0\.0\.0\/8\) address, not one a host on the network can be reached at/,
     );
   });
 
@@ -381,5 +397,77 @@ describe("preflight catches each known failure mode", () => {
       assert.ok(keys.has(`matrix-fleet:${key}`), key);
     }
     assert.ok(problems.every((p) => p.stack === "produktor"));
+  });
+});
+
+/**
+ * Preflight reads ports, capacity, the whitelist and coturn's hardening from the documents that would be deployed:
+ * a document changed while the config stays as it is (what an override or a renderer bug does) is judged as is.
+ */
+describe("preflight judges the rendered documents, not the keys behind them", () => {
+  const plan = planFor("moda1");
+  const coturnWith = (
+    change: (lines: NonNullable<StackPlan["coturn"]>) => StackPlan["coturn"],
+  ): StackPlan => {
+    const coturn = change(plan.coturn!)!;
+    const rebuilt = buildStackPlan(plan.org, placeholderSecrets());
+    const docs = { homeserver: rebuilt.synapse.homeserver, coturn, livekit: undefined, jitsi: undefined };
+    return { ...rebuilt, coturn, ports: deployedPorts(plan.org, docs) };
+  };
+
+  it("ports: a relay range moved in turnserver.conf alone clashes with coturn's own listener", () => {
+    const moved = coturnWith((lines) =>
+      lines.map(([o, v]) => (o === "min-port" ? [o, 3400] : o === "max-port" ? [o, 3500] : [o, v])),
+    );
+    expectOne(
+      preflight(moved),
+      "ports.turnRelay",
+      /coturn relay range \(udp\/3400-3500\) overlaps coturn listener \(udp\/3478/,
+    );
+    assert.equal(preflight(plan).length, 0);
+  });
+
+  it("capacity: a user quota raised in turnserver.conf alone", () => {
+    const raised = coturnWith((lines) => lines.map(([o, v]) => (o === "user-quota" ? [o, 41] : [o, v])));
+    expectOne(preflight(raised), "turn.userQuota", /may hold 41 allocations, and coturn grants 41/);
+  });
+
+  it("whitelist: a peer added to homeserver.yaml alone", () => {
+    const homeserver = { ...plan.synapse.homeserver, federation_domain_whitelist: ["matrix.org"] };
+    const problems = preflight({ ...plan, synapse: { ...plan.synapse, homeserver } });
+    expectOne(problems, "federation.peers", /adds matrix\.org, which federation\.peers does not list/);
+  });
+
+  it("hardening: denied-peer-ip dropped from turnserver.conf alone", () => {
+    const open = coturnWith((lines) => lines.filter(([o]) => o !== "denied-peer-ip"));
+    expectOne(preflight(open), "overrides.coturn.denied-peer-ip", /every private and special range/);
+  });
+
+  it("and each through an override, naming the override", () => {
+    // An override that moves a port is also refused for moving it (checkOverriddenPorts): two problems, one key.
+    const clash = problemsWith("pro-dukt", {
+      overrides: { livekit: { rtc: { port_range_start: 49180, port_range_end: 49260 } } },
+    }).filter((p) => p.key === "matrix-fleet:overrides.livekit.rtc.port_range_start");
+    assert.ok(
+      clash.some((p) =>
+        /LiveKit media range \(udp\/49180-49260\) overlaps coturn relay range/.test(p.message),
+      ),
+      describeProblems(clash),
+    );
+    expectOne(
+      problemsWith("moda1", { overrides: { coturn: { "user-quota": 50 } } }),
+      "overrides.coturn.user-quota",
+      /may hold 50 allocations, and coturn grants 41/,
+    );
+    expectOne(
+      problemsWith("produktor", { overrides: { synapse: { federation_domain_whitelist: [] } } }),
+      "overrides.synapse.federation_domain_whitelist",
+      /is empty, so Synapse federates with nobody/,
+    );
+    expectOne(
+      problemsWith("moda1", { overrides: { coturn: { "denied-peer-ip": false } } }),
+      "overrides.coturn.denied-peer-ip",
+      /SSRF/,
+    );
   });
 });

@@ -42,6 +42,8 @@ describe("stack config model", () => {
       network: { publicIp: "203.0.113.5", routerForwards: '["udp/3478"]' },
       proxy: { npmUrl: "http://192.0.2.2:81", lanIp: "192.0.2.2", certificate: "7" },
       components: { jitsi: "true", ketesa: "false" },
+      // Jitsi on needs its access choice written down (issue #16); the engine hands it as a string too.
+      jitsi: { enableAuth: "false" },
       ports: { turn: "3479", turnRelay: "40000-40010" },
     });
     assert.equal(parsed.problems.length, 0, describeProblems(parsed.problems));

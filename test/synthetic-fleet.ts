@@ -13,6 +13,11 @@ export function syntheticStackName(index: number): string {
   return `org${String(index).padStart(4, "0")}`;
 }
 
+/** The WAN address of synthetic organisation `index`, unique for up to 128 000 organisations. */
+export function publicIp(index: number): string {
+  return `198.${18 + Math.floor(index / 65536)}.${Math.floor(index / 256) % 256}.${index % 256}`;
+}
+
 /** The `matrix-fleet:*` values (namespace stripped) of synthetic organisation `index`. */
 export function syntheticStackValues(
   index: number,
@@ -25,7 +30,8 @@ export function syntheticStackValues(
     organisation: `Organisation ${index}`,
     serverName: `${name}.example.net`,
     hosts: { homeserver: `chat.${name}.example.net` },
-    network: { ...(base.network as object), publicIp: ip(100), lanIp: ip(0) },
+    // Public addresses from 198.18.0.0/15 (RFC 2544, the labs' internet): private ones are refused as WAN addresses.
+    network: { ...(base.network as object), publicIp: publicIp(index), lanIp: ip(0) },
     docker: { host: `ssh://deploy@${ip(0)}` },
     proxy: {
       ...(base.proxy as object),

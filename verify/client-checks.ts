@@ -1,13 +1,12 @@
 import { livekitServiceUrl } from "../model/topology";
 import { VerifyContext, authed, fail } from "./context";
-import { getJson } from "./http";
 
 /** Both well-known files and the client API, as a client discovering the homeserver sees them. */
 export async function discoveryChecks(ctx: VerifyContext): Promise<void> {
-  const { org, timeoutMs, hs, check } = ctx;
+  const { org, timeoutMs, hs, check, net } = ctx;
   const wellKnown = async (file: "server" | "client") => {
     const url = `https://${org.hosts.wellKnown}/.well-known/matrix/${file}`;
-    const { status, headers, body } = await getJson(url, timeoutMs);
+    const { status, headers, body } = await net.getJson(url, timeoutMs);
     if (status !== 200)
       fail(
         `${url} answered HTTP ${status}`,
@@ -55,7 +54,7 @@ export async function discoveryChecks(ctx: VerifyContext): Promise<void> {
   });
 
   await check("client API versions", async () => {
-    const { status, body } = await getJson(`${hs}/_matrix/client/versions`, timeoutMs);
+    const { status, body } = await net.getJson(`${hs}/_matrix/client/versions`, timeoutMs);
     const versions = (body as { versions?: string[] } | undefined)?.versions;
     if (status !== 200 || !Array.isArray(versions))
       fail(
@@ -68,11 +67,11 @@ export async function discoveryChecks(ctx: VerifyContext): Promise<void> {
 
 /** The test user's login, and what needs it first: the MSC4143 RTC transports. */
 export async function loginChecks(ctx: VerifyContext): Promise<void> {
-  const { org, options, timeoutMs, hs, check } = ctx;
+  const { org, options, timeoutMs, hs, check, net } = ctx;
   await check(
     "test user login",
     async () => {
-      const { status, body } = await getJson(`${hs}/_matrix/client/v3/login`, timeoutMs, {
+      const { status, body } = await net.getJson(`${hs}/_matrix/client/v3/login`, timeoutMs, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({
@@ -99,7 +98,7 @@ export async function loginChecks(ctx: VerifyContext): Promise<void> {
     await check(
       "MSC4143 RTC transports",
       async () => {
-        const { status, body } = await getJson(
+        const { status, body } = await net.getJson(
           `${hs}/_matrix/client/unstable/org.matrix.msc4143/rtc/transports`,
           timeoutMs,
           authed(ctx),

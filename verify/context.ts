@@ -1,5 +1,7 @@
 import { OrgConfig } from "../config/model";
 import { homeserverBaseUrl } from "../model/topology";
+import { CheckFailure, fail } from "./failure";
+import { REAL_NETWORK, VerifyNetwork } from "./network";
 
 export type Outcome = "pass" | "fail" | "skip";
 
@@ -21,20 +23,11 @@ export interface VerifyOptions {
   /** Access tokens of test users on peer servers (server name -> token), to prove federation both ways. */
   readonly peerTokens?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** The network the checks go through; a fake in the unit tests. */
+  readonly network?: VerifyNetwork;
 }
 
-export class CheckFailure extends Error {
-  constructor(
-    message: string,
-    readonly fix: string,
-  ) {
-    super(message);
-  }
-}
-
-export function fail(message: string, fix: string): never {
-  throw new CheckFailure(message, fix);
-}
+export { CheckFailure, fail };
 
 export interface Session {
   readonly userId: string;
@@ -50,11 +43,14 @@ export interface VerifyContext {
   readonly expectIp: string;
   /** The homeserver's public base URL. */
   readonly hs: string;
+  readonly net: VerifyNetwork;
   readonly results: CheckResult[];
   /** Set by the test-user login; checks that need it are skipped without it. */
   session: Session | undefined;
   /** Runs one check (or records it as skipped) and records its result; never throws. */
   readonly check: (name: string, run: () => Promise<string>, skip?: string) => Promise<void>;
+  /** Whether a check of that name ran and failed: a later check then names it as the cause. */
+  readonly failed: (name: string) => boolean;
 }
 
 export function newVerifyContext(org: OrgConfig, options: VerifyOptions): VerifyContext {
@@ -86,9 +82,11 @@ export function newVerifyContext(org: OrgConfig, options: VerifyOptions): Verify
     timeoutMs: options.timeoutMs ?? 8000,
     expectIp: options.expectIp ?? org.network.publicIp,
     hs: homeserverBaseUrl(org),
+    net: options.network ?? REAL_NETWORK,
     results,
     session: undefined,
     check,
+    failed: (name) => results.some((r) => r.name === name && r.outcome === "fail"),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { fail } from "./context";
+import { fail } from "./failure";
 import { getJson } from "./http";
 import { JoinOutcome, joinLivekitRoom } from "./livekit-signal";
 

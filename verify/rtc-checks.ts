@@ -1,40 +1,47 @@
-import { lookup } from "node:dns/promises";
 import { buildStackPlan } from "../documents/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { livekitPublicUrl, livekitServiceUrl } from "../model/topology";
-import { VerifyContext, authed, fail } from "./context";
-import { fetchBounded, getJson, tcpConnects } from "./http";
-import { JoinTarget, tokenAndJoin } from "./matrix-rtc-join";
+import { CheckFailure, VerifyContext, authed, fail } from "./context";
+import { federationTarget } from "./federation-checks";
+import { JoinTarget } from "./matrix-rtc-join";
 
-/** LiveKit's WebSocket path and ICE/TCP port, lk-jwt-service's health and tokens, and Jitsi's web root. */
+const OPENID_CHECK = "OpenID userinfo (what lk-jwt-service asks Synapse)";
+
+/**
+ * LiveKit's WebSocket path and ICE/TCP port, Synapse's OpenID userinfo as lk-jwt-service calls it, lk-jwt-service's
+ * health and tokens, and Jitsi's web root.
+ */
 export async function rtcChecks(ctx: VerifyContext): Promise<void> {
-  const { org, timeoutMs, expectIp, check } = ctx;
+  const { org, timeoutMs, expectIp, check, net } = ctx;
   if (org.components.matrixRtc) {
     await check("LiveKit WebSocket answers", async () => {
       const url = `${livekitPublicUrl(org).replace("wss://", "https://")}/`;
-      const response = await fetchBounded(url, timeoutMs);
-      if (response.status !== 200)
+      const status = await net.status(url, timeoutMs);
+      if (status !== 200)
         fail(
-          `${url} answered HTTP ${response.status}`,
+          `${url} answered HTTP ${status}`,
           "route /livekit/sfu/ to LiveKit with the prefix stripped and WebSocket upgrade",
         );
       return `${url} → HTTP 200`;
     });
     await check("LiveKit ICE/TCP port", async () => {
-      await tcpConnects(expectIp, org.ports.livekitTcp, timeoutMs).catch((error: Error) =>
-        fail(
-          error.message,
-          `forward tcp/${org.ports.livekitTcp} to the Docker host: clients behind UDP-blocking firewalls need it`,
-        ),
-      );
+      await net
+        .tcpConnects(expectIp, org.ports.livekitTcp, timeoutMs)
+        .catch((error: Error) =>
+          fail(
+            error.message,
+            `forward tcp/${org.ports.livekitTcp} to the Docker host: clients behind UDP-blocking firewalls need it`,
+          ),
+        );
       return `${expectIp}:${org.ports.livekitTcp} accepts connections`;
     });
+    await openIdCheck(ctx);
     await check("lk-jwt-service health", async () => {
       const url = `${livekitServiceUrl(org)}/healthz`;
-      const response = await fetchBounded(url, timeoutMs);
-      if (response.status !== 200)
+      const status = await net.status(url, timeoutMs);
+      if (status !== 200)
         fail(
-          `${url} answered HTTP ${response.status}`,
+          `${url} answered HTTP ${status}`,
           "start lk-jwt-service and route /livekit/jwt/ to it with the prefix stripped",
         );
       return `${url} → HTTP 200`;
@@ -43,7 +50,7 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
     for (const endpoint of ["get_token", "sfu/get"] as const) {
       await check(
         `MatrixRTC token via /${endpoint} and a LiveKit join`,
-        async () => tokenAndJoin(endpoint, await joinTarget(ctx)),
+        async () => tokenOrOpenIdCause(ctx, () => joinTarget(ctx).then((t) => net.tokenAndJoin(endpoint, t))),
         ctx.session === undefined ? "needs the test user" : undefined,
       );
     }
@@ -52,9 +59,9 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
   if (org.components.jitsi) {
     await check("Jitsi web", async () => {
       const url = `https://${org.hosts.jitsi}/`;
-      const response = await fetchBounded(url, timeoutMs);
-      if (response.status !== 200)
-        fail(`${url} answered HTTP ${response.status}`, "check the Jitsi web container and its proxy host");
+      const status = await net.status(url, timeoutMs);
+      if (status !== 200)
+        fail(`${url} answered HTTP ${status}`, "check the Jitsi web container and its proxy host");
       return `${url} → HTTP 200`;
     });
   }
@@ -67,12 +74,8 @@ function ownNames(ctx: VerifyContext): string[] {
 
 /** A fresh OpenID token of the test user, and what the join check needs to know of the stack. */
 async function joinTarget(ctx: VerifyContext): Promise<JoinTarget> {
-  const { org, hs, timeoutMs } = ctx;
-  const openid = await getJson(
-    `${hs}/_matrix/client/v3/user/${encodeURIComponent(ctx.session!.userId)}/openid/request_token`,
-    timeoutMs,
-    authed(ctx, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
-  );
+  const { org, timeoutMs } = ctx;
+  const openid = await requestOpenIdToken(ctx);
   if (openid.status !== 200)
     fail(
       `/openid/request_token answered HTTP ${openid.status}`,
@@ -101,8 +104,8 @@ async function ownNamesCheck(ctx: VerifyContext): Promise<void> {
     const names = ownNames(ctx);
     const resolved = await Promise.all(
       names.map((name) =>
-        lookup(name, { family: 4 }).then(
-          ({ address }) => [name, address] as const,
+        ctx.net.resolve4(name).then(
+          (address) => [name, address] as const,
           (error: NodeJS.ErrnoException) =>
             fail(
               `${name} does not resolve: ${error.code ?? error.message}`,
@@ -118,4 +121,51 @@ async function ownNamesCheck(ctx: VerifyContext): Promise<void> {
         : "";
     return `${resolved.map(([name, address]) => `${name} → ${address}`).join(", ")}${hairpin}`;
   });
+}
+
+function requestOpenIdToken(ctx: VerifyContext) {
+  return ctx.net.getJson(
+    `${ctx.hs}/_matrix/client/v3/user/${encodeURIComponent(ctx.session!.userId)}/openid/request_token`,
+    ctx.timeoutMs,
+    authed(ctx, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
+  );
+}
+
+/** A token check whose failure comes from Synapse's OpenID endpoint says so, pointing at the check that showed it. */
+async function tokenOrOpenIdCause(ctx: VerifyContext, run: () => Promise<string>): Promise<string> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CheckFailure && ctx.failed(OPENID_CHECK))
+      fail(error.message, `Synapse does not answer lk-jwt-service's OpenID check (see '${OPENID_CHECK}')`);
+    throw error;
+  }
+}
+
+/**
+ * lk-jwt-service validates a MatrixRTC user by asking the user's homeserver, over its federation address, for
+ * `/_matrix/federation/v1/openid/userinfo` (served by Synapse's `openid` or `federation` listener resource). Checked
+ * on its own, so that a missing resource is named as such, not as a whitelist or lk-jwt-service problem.
+ */
+async function openIdCheck(ctx: VerifyContext): Promise<void> {
+  const { org, timeoutMs, check, net } = ctx;
+  await check(
+    OPENID_CHECK,
+    async () => {
+      const token = (await requestOpenIdToken(ctx)).body as { access_token?: string } | undefined;
+      if (token?.access_token === undefined)
+        fail("Synapse issued no OpenID token to the test user", "check the client API of the homeserver");
+      const target = await federationTarget(ctx, org.serverName);
+      const url = `https://${target}/_matrix/federation/v1/openid/userinfo?access_token=${encodeURIComponent(token.access_token)}`;
+      const { status, body } = await net.getJson(url, timeoutMs);
+      const sub = (body as { sub?: string } | undefined)?.sub;
+      if (status !== 200 || sub !== ctx.session!.userId)
+        fail(
+          `https://${target}/_matrix/federation/v1/openid/userinfo answered HTTP ${status}${status === 404 ? ": no Synapse listener serves the openid resource" : ` with ${JSON.stringify(body)}`}`,
+          "add 'openid' (or 'federation') to the resources of Synapse's listener; without it lk-jwt-service cannot validate any MatrixRTC user",
+        );
+      return `${sub} via ${target}`;
+    },
+    ctx.session === undefined ? "needs the test user" : undefined,
+  );
 }

@@ -1,0 +1,174 @@
+import {
+  Components,
+  DockerTarget,
+  ElementOptions,
+  Hostnames,
+  JitsiOptions,
+  NetworkConfig,
+  ProxyConfig,
+  SynapseOptions,
+  TurnOptions,
+} from "./model";
+import { SectionReader } from "./section-reader";
+import { forwardHost, hostIpv4, publicIpv4 } from "./addresses";
+import { contactUri, timeZone } from "./service-values";
+import { certificate, dockerHost, duration, email, hostPath, portSpecs, size, url } from "./values";
+
+/**
+ * The readers of the sections that describe where the stack runs and how each service behaves (`network`,
+ * `docker`, `proxy`, `synapse`, `turn`, `element`, `jitsi`); sections.ts holds the structural ones. Each reads its
+ * keys with their defaults, reports every value its consumer would reject or misread, and rejects unknown keys.
+ */
+
+export function parseNetwork(top: SectionReader): NetworkConfig {
+  const section = top.section("network");
+  const publicIp = publicIpv4(section, "publicIp", section.requiredString("publicIp", "203.0.113.10"));
+  const lanIpRaw = section.string("lanIp", undefined);
+  const lanIp = lanIpRaw === undefined ? undefined : hostIpv4(section, "lanIp", lanIpRaw);
+  if (lanIp !== undefined && lanIp === publicIp) {
+    section.report(
+      "lanIp",
+      `is the public IP ${publicIp}; coturn would announce external-ip=${publicIp}/${publicIp}, a NAT mapping of the address onto itself`,
+      "remove network.lanIp when the Docker host holds the public address itself; behind a router, set it to the Docker host's LAN address",
+    );
+  }
+  const routerForwards = portSpecs(section, "routerForwards");
+  section.rejectUnknownKeys();
+  return { publicIp, lanIp, routerForwards };
+}
+
+export function parseDocker(top: SectionReader): DockerTarget {
+  const section = top.section("docker");
+  const host = dockerHost(section, section.string("host", "unix:///var/run/docker.sock"));
+  if (host.startsWith("tcp://")) {
+    section.report(
+      "host",
+      `'${host}' is Docker's plain TCP API: the stack has no TLS settings for it, and that socket gives root on the host to anyone who reaches it`,
+      "use ssh://user@host (with docker.sshOpts for the key), or unix:///var/run/docker.sock on the host itself",
+    );
+  }
+  const docker = { host, sshOpts: section.stringList("sshOpts", []) };
+  if (docker.sshOpts.length > 0 && !host.startsWith("ssh://")) {
+    section.report(
+      "sshOpts",
+      `is set, but docker.host '${host}' is no ssh:// address: the options would be ignored`,
+      "remove docker.sshOpts, or set docker.host to ssh://user@host",
+    );
+  }
+  section.rejectUnknownKeys();
+  return docker;
+}
+
+export function parseProxy(top: SectionReader, network: NetworkConfig, serverName: string): ProxyConfig {
+  const section = top.section("proxy");
+  const lanIp = hostIpv4(section, "lanIp", section.requiredString("lanIp", "192.0.2.20"));
+  const npmUrl = url(section, "npmUrl", section.requiredString("npmUrl", "http://192.0.2.20:81"));
+  const forward = section.string("forwardHost", undefined);
+  const proxy = {
+    npmUrl,
+    lanIp,
+    forwardHost: forward === undefined ? (network.lanIp ?? network.publicIp) : forwardHost(section, forward),
+    certificate: certificate(section),
+    letsencryptEmail: email(
+      section,
+      "letsencryptEmail",
+      section.string("letsencryptEmail", `admin@${serverName}`),
+    ),
+    clientMaxBodySize: size(section, "clientMaxBodySize", section.string("clientMaxBodySize", "50M")),
+  };
+  section.rejectUnknownKeys();
+  return proxy;
+}
+
+export function parseSynapseOptions(top: SectionReader): SynapseOptions {
+  const section = top.section("synapse");
+  const enableRegistration = section.boolean("enableRegistration", false);
+  const maxUploadSize = size(section, "maxUploadSize", section.string("maxUploadSize", "50M"));
+  const urlPreviews = section.boolean("urlPreviews", false);
+  const enableMetrics = section.boolean("enableMetrics", false);
+  const adminContact = section.string("adminContact", undefined);
+  const synapse = {
+    enableRegistration,
+    maxUploadSize,
+    urlPreviews,
+    enableMetrics,
+    adminContact: adminContact === undefined ? undefined : contactUri(section, "adminContact", adminContact),
+    turnUserLifetime: duration(section, "turnUserLifetime", section.string("turnUserLifetime", "1h")),
+    turnAllowGuests: section.boolean("turnAllowGuests", false),
+    maxEventDelayDuration: duration(
+      section,
+      "maxEventDelayDuration",
+      section.string("maxEventDelayDuration", "24h"),
+    ),
+  };
+  section.rejectUnknownKeys();
+  return synapse;
+}
+
+export function parseTurnOptions(top: SectionReader, hosts: Hostnames): TurnOptions {
+  const section = top.section("turn");
+  const file = (key: string, fallback: string): string => {
+    const value = section.string(key, fallback);
+    return section.has(key) ? hostPath(section, key, value) : value;
+  };
+  const turn = {
+    tls: section.boolean("tls", false),
+    certFile: file("certFile", `/etc/matrix-fleet/tls/${hosts.turn}/fullchain.pem`),
+    keyFile: file("keyFile", `/etc/matrix-fleet/tls/${hosts.turn}/privkey.pem`),
+    userQuota: section.integer("userQuota", 12, 1, 100000),
+    totalQuota: section.integer("totalQuota", 1200, 1, 1000000),
+  };
+  if (turn.userQuota > turn.totalQuota) {
+    section.report(
+      "userQuota",
+      `${turn.userQuota} is more than turn.totalQuota ${turn.totalQuota}, the allocations the whole server grants`,
+      "make turn.userQuota smaller than turn.totalQuota (defaults: 12 and 1200)",
+    );
+  }
+  section.rejectUnknownKeys();
+  return turn;
+}
+
+export function parseElementOptions(top: SectionReader, organisation: string): ElementOptions {
+  const section = top.section("element");
+  const element = {
+    brand: section.string("brand", organisation),
+    disableGuests: section.boolean("disableGuests", true),
+    disableCustomUrls: section.boolean("disableCustomUrls", true),
+  };
+  section.rejectUnknownKeys();
+  return element;
+}
+
+/**
+ * With authentication off, docker-jitsi-meet lets anyone who opens the site host a meeting on it (the guest domain
+ * exists only with authentication on: docs/upstream/jitsi.md). That is a choice the stack file states, never a
+ * default: with Jitsi on, `jitsi.enableAuth` must be written down either way.
+ */
+export function parseJitsiOptions(top: SectionReader, components: Components): JitsiOptions {
+  const section = top.section("jitsi");
+  const enableAuth = section.optionalBoolean("enableAuth");
+  if (components.jitsi && !section.has("enableAuth")) {
+    section.report(
+      "enableAuth",
+      "is not set, and Jitsi is on: with authentication off anyone on the internet can host meetings on this server, so that has to be a choice written in the stack file",
+      `set jitsi.enableAuth to true (hosts log in with accounts created in prosody; guests join their meetings) or to false (anyone may host), e.g. pulumi config set --path jitsi.enableAuth true --stack ${top.stackName}`,
+    );
+  }
+  const jitsi = {
+    enableAuth: enableAuth ?? false,
+    enableGuests: section.boolean("enableGuests", true),
+    enableTranscriptions: section.boolean("enableTranscriptions", false),
+    enableRecording: section.boolean("enableRecording", false),
+    timezone: timeZone(section, "timezone", section.string("timezone", "Europe/Berlin")),
+  };
+  if (enableAuth === false && section.has("enableGuests") && !jitsi.enableGuests) {
+    section.report(
+      "enableGuests",
+      "is false, but with jitsi.enableAuth false there are no guests to refuse: anyone can still host and join meetings",
+      "turn jitsi.enableAuth on to restrict who hosts (then enableGuests decides whether others may join), or remove jitsi.enableGuests",
+    );
+  }
+  section.rejectUnknownKeys();
+  return jitsi;
+}

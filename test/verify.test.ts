@@ -1,0 +1,329 @@
+/**
+ * verify's conclusions, against a fake network (issue #16): each failure names its real cause. The fake answers as
+ * Synapse, coturn and the proxy would; what the real servers do is proven in the lab (lab/calls.test.ts, and the
+ * faults in lab/faults.ts, which need a lab run).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { OrgConfig } from "../config/model";
+import { AllocationResult, JsonAnswer, VerifyNetwork } from "../verify/network";
+import { TurnServer } from "../verify/turn-client";
+import { fail } from "../verify/context";
+import { CheckResult, verifyStack } from "../verify/verify";
+import { parseTurnUri } from "../verify/turn-checks";
+import { orgFor } from "./helpers";
+
+type Route = (init: RequestInit | undefined) => { status: number; body?: unknown };
+
+/** A network where every URL, host and TURN server answers as a healthy produktor-shaped deployment would. */
+class FakeNetwork implements VerifyNetwork {
+  readonly routes = new Map<string, Route>();
+  readonly addresses = new Map<string, string>();
+  readonly allocations: TurnServer[] = [];
+  /** coturn: which host:port answers TURN, and the relay address it reports. */
+  turnListeners = new Set<string>();
+  relayAddress: string;
+
+  constructor(readonly org: OrgConfig) {
+    const ip = org.network.publicIp;
+    for (const host of [org.hosts.turn, org.hosts.homeserver, org.hosts.rtc, org.serverName])
+      this.addresses.set(host, ip);
+    this.relayAddress = ip;
+    this.turnListeners = new Set([`${ip}:${org.ports.turn}`, `${ip}:${org.ports.turnTls}`]);
+    const hs = `https://${org.hosts.homeserver}`;
+    const target = `${org.hosts.homeserver}:443`;
+    const user = `@verify:${org.serverName}`;
+    this.route(`https://${org.serverName}/.well-known/matrix/server`, {
+      status: 200,
+      body: { "m.server": target },
+    });
+    this.route(`https://${target}/_matrix/key/v2/server`, {
+      status: 200,
+      body: { server_name: org.serverName },
+    });
+    this.route(`https://${target}/_matrix/federation/v1/version`, {
+      status: 200,
+      body: { server: { name: "Synapse", version: "1.157.1" } },
+    });
+    this.route(`${hs}/_matrix/client/v3/login`, { status: 200, body: { user_id: user, access_token: "t" } });
+    this.route(`${hs}/_matrix/client/v3/voip/turnServer`, {
+      status: 200,
+      body: {
+        username: "1:@verify",
+        password: "p",
+        uris: [
+          `turn:${org.hosts.turn}:${org.ports.turn}?transport=udp`,
+          `turn:${org.hosts.turn}:${org.ports.turn}?transport=tcp`,
+          ...(org.turn.tls ? [`turns:${org.hosts.turn}:${org.ports.turnTls}?transport=tcp`] : []),
+        ],
+        ttl: 3600,
+      },
+    });
+    this.route(`${hs}/_matrix/client/v3/user/${encodeURIComponent(user)}/openid/request_token`, {
+      status: 200,
+      body: { access_token: "openid-token", matrix_server_name: org.serverName },
+    });
+    this.route(`https://${target}/_matrix/federation/v1/openid/userinfo?access_token=openid-token`, {
+      status: 200,
+      body: { sub: user },
+    });
+  }
+
+  route(url: string, answer: { status: number; body?: unknown } | Route): void {
+    this.routes.set(url, typeof answer === "function" ? answer : () => answer);
+  }
+
+  async getJson(url: string, _timeoutMs: number, init?: RequestInit): Promise<JsonAnswer> {
+    const route = this.routes.get(url);
+    if (route === undefined)
+      return { status: 404, headers: new Headers(), body: { errcode: "M_UNRECOGNIZED" } };
+    const { status, body } = route(init);
+    return { status, headers: new Headers({ "access-control-allow-origin": "*" }), body };
+  }
+
+  async status(url: string): Promise<number> {
+    return (await this.getJson(url, 0)).status;
+  }
+
+  async resolve4(host: string): Promise<string> {
+    const address = this.addresses.get(host);
+    if (address === undefined) throw new Error(`${host}: ENOTFOUND`);
+    return address;
+  }
+
+  async tcpConnects(): Promise<void> {}
+
+  /** lk-jwt-service: works unless told otherwise (its own answers are tested in verify-matrix-rtc.test.ts). */
+  lkJwtAnswers = true;
+  async tokenAndJoin(endpoint: string): Promise<string> {
+    if (!this.lkJwtAnswers)
+      fail(`/${endpoint} answered HTTP 500: {"errcode":"M_UNKNOWN"}`, "lk-jwt-service's own reading of it");
+    return `joined via /${endpoint}`;
+  }
+
+  async allocate(server: TurnServer): Promise<AllocationResult> {
+    this.allocations.push(server);
+    if (!this.turnListeners.has(`${server.host}:${server.port}`))
+      throw new Error(`no TURN answer from ${server.host}:${server.port}/${server.transport} in 8000 ms`);
+    return { relay: { address: this.relayAddress, port: 49170 } };
+  }
+}
+
+async function verify(org: OrgConfig, network: FakeNetwork, peerTokens?: Record<string, string>) {
+  return verifyStack(org, { user: { name: "verify", password: "x" }, network, peerTokens, timeoutMs: 50 });
+}
+
+function result(results: readonly CheckResult[], name: string): CheckResult {
+  const found = results.find((r) => r.name === name);
+  assert.ok(found, `a check '${name}' in ${results.map((r) => r.name).join(", ")}`);
+  return found;
+}
+
+describe("verify's TURN checks use what Synapse hands out", () => {
+  const org = orgFor("produktor");
+
+  it("pass over every URI Synapse hands out, with the relay on the public IP", async () => {
+    const network = new FakeNetwork(org);
+    const results = await verify(org, network);
+    for (const name of ["TURN allocation over UDP", "TURN allocation over TCP", "TURN allocation over TLS"]) {
+      const r = result(results, name);
+      assert.equal(r.outcome, "pass", `${name}: ${r.detail}`);
+    }
+    assert.equal(
+      result(results, "TURN allocation over UDP").detail,
+      "relay 203.0.113.10:49170 via 203.0.113.10:3478",
+    );
+    assert.deepEqual(
+      network.allocations.map((s) => `${s.transport} ${s.port}`),
+      ["udp 3478", "tcp 3478", "tls 5349"],
+    );
+  });
+
+  it("fail when Synapse hands out TURN URIs on 443, naming the port and coturn's, without trying the proxy", async () => {
+    const network = new FakeNetwork(org);
+    network.route(`https://${org.hosts.homeserver}/_matrix/client/v3/voip/turnServer`, {
+      status: 200,
+      body: {
+        username: "u",
+        password: "p",
+        uris: ["turn:turn.produktor.io:443?transport=udp", "turns:turn.produktor.io:443?transport=tcp"],
+      },
+    });
+    const results = await verify(org, network);
+    const udp = result(results, "TURN allocation over UDP");
+    assert.equal(udp.outcome, "fail");
+    assert.match(
+      udp.detail,
+      /Synapse hands out turn:turn\.produktor\.io:443\?transport=udp: port 443 belongs to the reverse proxy/,
+    );
+    assert.match(udp.fix!, /coturn listens on 3478 \(ports\.turn\)/);
+    const tls = result(results, "TURN allocation over TLS");
+    assert.match(tls.fix!, /coturn listens on 5349 \(ports\.turnTls\)/);
+    assert.match(
+      result(results, "TURN allocation over TCP").detail,
+      /Synapse hands out no turn: \?transport=tcp URI/,
+    );
+    assert.deepEqual(network.allocations, [], "nothing was sent to the proxy's port");
+  });
+
+  it("fail when Synapse names a port coturn does not listen on", async () => {
+    const network = new FakeNetwork(org);
+    network.route(`https://${org.hosts.homeserver}/_matrix/client/v3/voip/turnServer`, {
+      status: 200,
+      body: { username: "u", password: "p", uris: ["turn:turn.produktor.io:3479?transport=udp"] },
+    });
+    const udp = result(await verify(org, network), "TURN allocation over UDP");
+    assert.equal(udp.outcome, "fail");
+    assert.match(
+      udp.detail,
+      /no TURN answer at turn:turn\.produktor\.io:3479\?transport=udp \(203\.0\.113\.10:3479\)/,
+    );
+    assert.match(udp.fix!, /Synapse names port 3479, but coturn listens on 3478 \(ports\.turn\)/);
+  });
+
+  it("fail when coturn reports a relay address that is not the public IP (its external-ip)", async () => {
+    const network = new FakeNetwork(org);
+    network.relayAddress = "198.51.100.77";
+    const results = await verify(org, network);
+    for (const name of ["TURN allocation over UDP", "TURN allocation over TCP", "TURN allocation over TLS"]) {
+      const r = result(results, name);
+      assert.equal(r.outcome, "fail");
+      assert.match(
+        r.detail,
+        /coturn reports relay 198\.51\.100\.77:49170, not on the public IP 203\.0\.113\.10/,
+      );
+      assert.match(r.fix!, /coturn's external-ip must be the public IP/);
+    }
+  });
+
+  it("say why there is no credential when Synapse answers {} (a TURN lifetime of 0, say)", async () => {
+    const network = new FakeNetwork(org);
+    network.route(`https://${org.hosts.homeserver}/_matrix/client/v3/voip/turnServer`, {
+      status: 200,
+      body: {},
+    });
+    const results = await verify(org, network);
+    const credentials = result(results, "TURN credentials from Synapse");
+    assert.equal(credentials.outcome, "fail");
+    assert.match(credentials.fix!, /turn_uris, turn_shared_secret and a turn_user_lifetime above 0/);
+    assert.equal(result(results, "TURN allocation over UDP").outcome, "skip");
+  });
+
+  it("read URIs as RFC 7065 writes them", () => {
+    assert.deepEqual(parseTurnUri("turn:turn.example.org?transport=tcp"), {
+      uri: "turn:turn.example.org?transport=tcp",
+      host: "turn.example.org",
+      port: 3478,
+      transport: "tcp",
+    });
+    assert.equal(parseTurnUri("turns:Turn.Example.org")?.port, 5349);
+    assert.equal(parseTurnUri("stun:turn.example.org:3478"), undefined);
+  });
+});
+
+describe("verify names the real cause of a federation or MatrixRTC failure", () => {
+  const org = orgFor("produktor");
+  const peerBase = "https://chat.pro-dukt.de";
+
+  /** A peer pro-dukt.de whose side works; `createRoom` on our side answers as given. */
+  function withPeer(network: FakeNetwork, ourCreateRoom: { status: number; body?: unknown }): void {
+    network.route("https://pro-dukt.de/.well-known/matrix/server", {
+      status: 200,
+      body: { "m.server": "chat.pro-dukt.de:443" },
+    });
+    network.route("https://chat.pro-dukt.de:443/_matrix/key/v2/server", {
+      status: 200,
+      body: { server_name: "pro-dukt.de" },
+    });
+    network.route("https://chat.pro-dukt.de:443/_matrix/federation/v1/version", {
+      status: 200,
+      body: { server: {} },
+    });
+    network.route("https://pro-dukt.de/.well-known/matrix/client", {
+      status: 200,
+      body: { "m.homeserver": { base_url: peerBase } },
+    });
+    network.route(`${peerBase}/_matrix/client/v3/account/whoami`, {
+      status: 200,
+      body: { user_id: "@verify:pro-dukt.de" },
+    });
+    network.route(`https://${org.hosts.homeserver}/_matrix/client/v3/createRoom`, ourCreateRoom);
+  }
+
+  it("a listener without the federation/openid resource: our API and OpenID fail, and the join blames them", async () => {
+    const network = new FakeNetwork(org);
+    network.lkJwtAnswers = false;
+    withPeer(network, { status: 403, body: { errcode: "M_FORBIDDEN", error: "Failed to verify signature" } });
+    const target = `https://${org.hosts.homeserver}:443`;
+    for (const path of [
+      "/_matrix/key/v2/server",
+      "/_matrix/federation/v1/version",
+      "/_matrix/federation/v1/openid/userinfo?access_token=openid-token",
+    ])
+      network.routes.delete(`${target}${path}`);
+    const results = await verify(org, network, { "pro-dukt.de": "peer-token" });
+
+    const own = result(results, "federation API of produktor.io");
+    assert.equal(own.outcome, "fail");
+    assert.match(
+      own.detail,
+      /key\/v2\/server answered HTTP 404: .*no Synapse listener serves the federation resource/,
+    );
+    assert.match(own.fix!, /add 'federation' to the resources of Synapse's listener/);
+
+    const openid = result(results, "OpenID userinfo (what lk-jwt-service asks Synapse)");
+    assert.equal(openid.outcome, "fail");
+    assert.match(
+      openid.detail,
+      /openid\/userinfo answered HTTP 404: no Synapse listener serves the openid resource/,
+    );
+
+    const join = result(results, "federation both ways with pro-dukt.de");
+    assert.equal(join.outcome, "fail");
+    assert.match(
+      join.fix!,
+      /produktor\.io's own federation API is not served \(see 'federation API of produktor\.io'\)/,
+    );
+    assert.doesNotMatch(join.fix!, /whitelist/, "the whitelist is not blamed");
+
+    for (const endpoint of ["get_token", "sfu/get"]) {
+      const token = result(results, `MatrixRTC token via /${endpoint} and a LiveKit join`);
+      assert.equal(token.outcome, "fail");
+      assert.match(token.fix!, /Synapse does not answer lk-jwt-service's OpenID check/);
+    }
+  });
+
+  it("a whitelist without the peer is named as ours, from Synapse's 'Federation denied' answer", async () => {
+    const network = new FakeNetwork(org);
+    withPeer(network, {
+      status: 403,
+      body: { errcode: "M_FORBIDDEN", error: "Federation denied with pro-dukt.de." },
+    });
+    const join = result(
+      await verify(org, network, { "pro-dukt.de": "peer-token" }),
+      "federation both ways with pro-dukt.de",
+    );
+    assert.match(join.detail, /produktor\.io → pro-dukt\.de: room with invite failed: HTTP 403/);
+    assert.match(join.fix!, /produktor\.io's federation_domain_whitelist does not list pro-dukt\.de/);
+  });
+
+  it("the peer's whitelist is named when the peer denies us", async () => {
+    const network = new FakeNetwork(org);
+    withPeer(network, {
+      status: 403,
+      body: { errcode: "M_FORBIDDEN", error: "Federation denied with produktor.io." },
+    });
+    const join = result(
+      await verify(org, network, { "pro-dukt.de": "peer-token" }),
+      "federation both ways with pro-dukt.de",
+    );
+    assert.match(join.fix!, /pro-dukt\.de's federation_domain_whitelist does not list produktor\.io/);
+  });
+
+  it("a stack that federates with nobody and runs no MatrixRTC skips its own federation API", async () => {
+    const moda1 = orgFor("moda1");
+    const results = await verify(moda1, new FakeNetwork(moda1));
+    assert.equal(result(results, "federation API of moda1.uk").outcome, "skip");
+    assert.ok(!results.some((r) => r.name.startsWith("OpenID")));
+  });
+});

@@ -1,0 +1,54 @@
+import { lookup } from "node:dns/promises";
+import { fetchBounded, getJson, tcpConnects } from "./http";
+import { JoinTarget, TokenEndpoint, tokenAndJoin } from "./matrix-rtc-join";
+import { TurnServer, TurnSession } from "./turn-client";
+
+/** What a TURN Allocate came back with: the relayed address, or the server's error. */
+export interface AllocationResult {
+  readonly relay?: { readonly address: string; readonly port: number };
+  readonly errorCode?: number;
+  readonly errorReason?: string;
+}
+
+export interface JsonAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: unknown;
+}
+
+/**
+ * Everything the checks do on the network, in one place: the real implementation below, or a fake in the unit
+ * tests (test/verify.test.ts), so that what each check concludes from an answer is tested without a server.
+ * Every operation is bounded by `timeoutMs` and throws an Error saying what failed.
+ */
+export interface VerifyNetwork {
+  getJson(url: string, timeoutMs: number, init?: RequestInit): Promise<JsonAnswer>;
+  status(url: string, timeoutMs: number): Promise<number>;
+  resolve4(host: string): Promise<string>;
+  tcpConnects(host: string, port: number, timeoutMs: number): Promise<void>;
+  /** Opens a TURN session to `server`, allocates a UDP relay with the credentials and releases it again. */
+  allocate(
+    server: TurnServer,
+    username: string,
+    password: string,
+    timeoutMs: number,
+  ): Promise<AllocationResult>;
+  /** A MatrixRTC client's token request and LiveKit join (matrix-rtc-join.ts, tested on its own). */
+  tokenAndJoin(endpoint: TokenEndpoint, target: JoinTarget): Promise<string>;
+}
+
+export const REAL_NETWORK: VerifyNetwork = {
+  getJson,
+  status: async (url, timeoutMs) => (await fetchBounded(url, timeoutMs)).status,
+  resolve4: async (host) => (await lookup(host, { family: 4 })).address,
+  tcpConnects,
+  tokenAndJoin,
+  allocate: async (server, username, password, timeoutMs) => {
+    const session = await TurnSession.open(server, timeoutMs);
+    try {
+      return await session.allocate(username, password);
+    } finally {
+      await session.close();
+    }
+  },
+};

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { CERTIFICATE_POST, schemaViolations } from "../facts/npm-api-schema";
 import { NpmClient, NpmError, NpmUnanswered } from "./npm-client";
 import {
@@ -214,30 +214,5 @@ export class NpmCertificateProvider implements pulumi.dynamic.ResourceProvider {
     // its next `nginx -t` would fail. It stays in NPM; Pulumi lets go of it.
     if (certificate === undefined || usersOf(certificate) > 0) return;
     await deleteCertificate(client, Number(id));
-  }
-}
-
-export interface NpmCertificateArgs {
-  readonly npmUrl: pulumi.Input<string>;
-  readonly domain_names: pulumi.Input<pulumi.Input<string>[]>;
-  readonly acmeEmail: pulumi.Input<string>;
-}
-
-const PROVIDER = new NpmCertificateProvider();
-
-/** One Let's Encrypt certificate on Nginx Proxy Manager, for the proxy hosts with these names. */
-export class NpmCertificateResource extends pulumi.dynamic.Resource {
-  declare readonly npmId: pulumi.Output<number>;
-  declare readonly adopted: pulumi.Output<boolean>;
-
-  constructor(name: string, args: NpmCertificateArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      PROVIDER,
-      name,
-      { ...args, npmId: undefined, adopted: undefined },
-      opts,
-      "matrix-fleet",
-      "NpmCertificate",
-    );
   }
 }

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { NpmProxyHost } from "../documents/npm-proxy-hosts";
 import { validateProxyHostBody } from "../facts/npm-api-schema";
 import { NpmClient, NpmError, NpmUnanswered } from "./npm-client";
@@ -238,33 +238,5 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
 
   async delete(id: string, props: NpmProxyHostState): Promise<void> {
     await deleteProxyHost(this.client(props.npmUrl), Number(id));
-  }
-}
-
-/** The body as the program passes it: the certificate id may be another resource's output. */
-export type NpmProxyHostBodyInput = { readonly [K in keyof NpmProxyHost]: pulumi.Input<NpmProxyHost[K]> };
-
-export interface NpmProxyHostArgs {
-  readonly npmUrl: pulumi.Input<string>;
-  readonly host: NpmProxyHostBodyInput | pulumi.Input<NpmProxyHost>;
-}
-
-/** One provider instance for every host: the SDK serialises (and caches) a dynamic provider per instance. */
-const PROVIDER = new NpmProxyHostProvider();
-
-/** One proxy host on Nginx Proxy Manager. */
-export class NpmProxyHostResource extends pulumi.dynamic.Resource {
-  declare readonly npmId: pulumi.Output<number>;
-  declare readonly adopted: pulumi.Output<boolean>;
-
-  constructor(name: string, args: NpmProxyHostArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      PROVIDER,
-      name,
-      { ...args, npmId: undefined, adopted: undefined },
-      opts,
-      "matrix-fleet",
-      "NpmProxyHost",
-    );
   }
 }

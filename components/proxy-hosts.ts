@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CertificateChoice } from "../config/model";
 import { NpmProxyHost } from "../documents/npm-proxy-hosts";
-import { NpmCertificateResource } from "./npm-certificate";
-import { NpmProxyHostResource } from "./npm-proxy-host";
+import { NpmCertificateResource, NpmProxyHostResource } from "./npm-resources";
 import { secretsIn } from "./stack-documents";
 
 export interface ProxyHostsArgs {

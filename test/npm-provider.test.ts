@@ -13,6 +13,8 @@ import { NpmClient, NpmError } from "../components/npm-client";
 import { NpmProviderOptions, UNKNOWN } from "../components/npm-provider-support";
 import { STACKS, planFor } from "./helpers";
 import { NpmDouble, startNpmDouble } from "./npm-contract-double";
+import { providerText } from "../components/npm-provider-text";
+import { PROJECT_DIR } from "../config/stack-files";
 
 const IDENTITY = "admin@produktor.io";
 const SECRET = "npm-admin-password";
@@ -496,5 +498,31 @@ describe("the ACME e-mail", () => {
       /e-mail of the NPM user that requests them .* not proxy\.letsencryptEmail \(hostmaster@produktor\.io\)/,
     );
     assert.equal(npm.stats.certbotRuns, before);
+  });
+});
+
+describe("the provider text the engine runs (the resources' __provider)", () => {
+  /** Loads a text as the SDK's dynamic-provider host does: a CommonJS module whose `handler()` is the provider. */
+  const load = (text: string) => {
+    const module = { exports: {} as { handler?: () => unknown } };
+    new Function("module", "exports", text)(module, module.exports);
+    return module.exports.handler!();
+  };
+
+  it("is self-contained, the same wherever the repository lies, and runs the providers", async () => {
+    const hostText = providerText("components/npm-proxy-host", "NpmProxyHostProvider");
+    const certificateText = providerText("components/npm-certificate", "NpmCertificateProvider");
+    for (const text of [hostText, certificateText]) {
+      assert.doesNotMatch(text, /\brequire\(/, "nothing to load beside the text");
+      assert.ok(!text.includes(PROJECT_DIR), "no path of this checkout");
+    }
+    const certificate = await configured(load(certificateText) as NpmCertificateProvider).create(
+      certificateInputs(["text.produktor.io"]),
+    );
+    const provider = configured(load(hostText) as NpmProxyHostProvider);
+    const created = await provider.create(inputs(hostFor("chat.produktor.io", certificate.outs.npmId)));
+    assert.equal(npm.hosts.get(Number(created.id))!.certificate_id, certificate.outs.npmId);
+    await provider.delete(created.id, created.outs as NpmProxyHostState);
+    assert.equal(npm.hosts.size, 0);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * What both NPM dynamic providers (proxy hosts, certificates) share. Nothing here imports `@pulumi/pulumi` at run
- * time: the SDK serialises each provider with everything its methods reference into the resource's state, and
- * the SDK module alone made that about 100 KB and two seconds of every preview.
+ * What both NPM dynamic providers (proxy hosts, certificates) share. Nothing here, nor in any module the providers
+ * import, may need a package at run time: the engine runs them from one self-contained text bundled from these
+ * modules and stored in each resource's state (npm-provider-text.ts).
  */
 import { NpmClient, NpmClientOptions } from "./npm-client";
 
@@ -51,7 +51,7 @@ export interface NpmProviderOptions extends NpmClientOptions {
 
 /**
  * One logged-in client per NPM URL and provider process, so that resources share a token (`clients` is the
- * provider's own map, made at the first call: the SDK serialises the provider before that).
+ * provider's own map, made at its first call).
  */
 export function clientFor(
   clients: Map<string, NpmClient>,

@@ -113,7 +113,7 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
       );
       if (stored === undefined)
         throw new NpmError(
-          `${error.message}; NPM stored no host for ${names.join(", ")}: nothing was created`,
+          `${error.message}; NPM shows no host for ${names.join(", ")}, so none is recorded (if NPM was only slow, the next pulumi up takes its host over)`,
           undefined,
         );
       // A row stored but not yet (or not) configured is written again: the PUT runs NPM's configure.

@@ -67,8 +67,8 @@ export interface NpmDouble {
   readonly stats: { issued: number; certbotRuns: number };
   /** A host or certificate made by hand in NPM's UI. */
   addHandMade(kind: HostKind, domains: string[], fields?: Record<string, unknown>): Row;
-  /** Answer the next N requests under /api/nginx with 502. */
-  failNext(count: number): void;
+  /** Answer the next N requests under /api/nginx (only those of `method`, if given) with 502, doing nothing. */
+  failNext(count: number, method?: string): void;
   /** Delay the next `count` answers (default: all; only to `method` if given); the work is done at once. */
   delay(ms: number, count?: number, method?: string): void;
   /** nginx rejects the next configured host (NPM then stores meta.nginx_online false). */
@@ -95,6 +95,7 @@ interface State {
   nextCertificate: number;
   tokens: Map<string, "valid" | "expired">;
   failures: number;
+  failMethod: string | undefined;
   delayMs: number;
   delayCount: number;
   delayMethod: string | undefined;
@@ -123,6 +124,7 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     nextCertificate: 1,
     tokens: new Map(),
     failures: 0,
+    failMethod: undefined,
     delayMs: 0,
     delayCount: Infinity,
     delayMethod: undefined,
@@ -430,7 +432,7 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
       if (url.pathname.startsWith("/api/nginx/proxy-hosts/") && method === "PUT") validate(validatePut, body);
     }
     if (denied !== undefined) throw denied;
-    if (url.pathname.startsWith("/api/nginx/") && s.failures > 0) {
+    if (url.pathname.startsWith("/api/nginx/") && s.failures > 0 && (s.failMethod ?? method) === method) {
       s.failures--;
       throw fail(502, "Bad Gateway");
     }
@@ -481,7 +483,10 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
       kinds[kind].set(row.id, row);
       return row;
     },
-    failNext: (count) => (s.failures = count),
+    failNext: (count, method) => {
+      s.failures = count;
+      s.failMethod = method;
+    },
     delay: (ms, count = Infinity, method) => {
       s.delayMs = ms;
       s.delayCount = count;

@@ -230,6 +230,17 @@ describe("3. no non-idempotent request is repeated blindly", () => {
     assert.ok(npm.hosts.has(Number(created.id)));
   });
 
+  it("a create answered 502 with nothing stored fails after looking, and is not sent again", async () => {
+    const before = posts("/api/nginx/proxy-hosts");
+    npm.failNext(1, "POST");
+    await assert.rejects(
+      hosts().create(inputs(hostFor("chat.produktor.io"))),
+      /HTTP 502 Bad Gateway.*NPM shows no host for chat\.produktor\.io, so none is recorded/,
+    );
+    assert.equal(posts("/api/nginx/proxy-hosts") - before, 1);
+    assert.equal(npm.hosts.size, 0);
+  });
+
   it("a certificate order certbot fails is not repeated, and the message says where to look", async () => {
     const before = npm.stats.certbotRuns;
     npm.certbotFailsNext();

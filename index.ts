@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./components/program-config";
 
-const { org, npmCredentials, adoptedSecretValues } = loadProgramConfig();
-const fleet = new HomeserverStack(org.stack, { org, npmCredentials, adoptedSecretValues });
+const { org, adoptedSecretValues } = loadProgramConfig();
+const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues });
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;

@@ -5,7 +5,7 @@
  *
  * Where the difference goes is measured too, on produktor (the largest stack), by previewing cut-down copies of
  * the program: only loading its modules, loading and analysing the stack config (preflight) without declaring a
- * resource, and the whole program without the NPM proxy hosts (the dynamic provider). Each step's increment over
+ * resource, and the whole program without the NPM proxy hosts and certificates (the dynamic providers). Each step's increment over
  * the previous one is its cost. Prints figures; asserts nothing.
  */
 import * as fs from "node:fs";
@@ -76,10 +76,10 @@ async function main(): Promise<void> {
   console.log(`\nmatrix-fleet benchmark: the real pulumi preview (median of ${RUNS}, runs interleaved)`);
   const index = fs.readFileSync(path.join(PROGRAM_DIR, "index.ts"), "utf8");
   const stackComponent = fs.readFileSync(path.join(PROGRAM_DIR, "components", "homeserver-stack.ts"), "utf8");
-  // No proxy host is declared when the list of their domains is empty.
+  // No proxy host (nor certificate) is declared when the list of rendered hosts is empty.
   const withoutProxyHosts = stackComponent.replace(
-    "proxyHostDocuments(org).map(",
-    "proxyHostDocuments(org).slice(0, 0).map(",
+    "hosts: context.documents.template.proxyHosts,",
+    "hosts: context.documents.template.proxyHosts.slice(0, 0),",
   );
   if (withoutProxyHosts === stackComponent) throw new Error("cannot cut the proxy hosts out of the program");
   const subjects: Subject[] = [await emptySubject()];
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       await cutDownSubject("produktor: config analysed (preflight), nothing declared", {
         "index.ts": `import "./components/homeserver-stack";\nimport { loadProgramConfig } from "./components/program-config";\nexport const stack = loadProgramConfig().org.stack;\n`,
       }),
-      await cutDownSubject("produktor: every resource but the NPM proxy hosts", {
+      await cutDownSubject("produktor: all but the NPM hosts and certificates", {
         "index.ts": index,
         "components/homeserver-stack.ts": withoutProxyHosts,
       }),

@@ -51,7 +51,6 @@ async function evaluate(orgs: readonly OrgConfig[], fleet: readonly OrgConfig[] 
     (org) =>
       new HomeserverStack(org.stack, {
         org,
-        npmCredentials: { identity: "admin@example.invalid", secret: "npm-test-secret" },
       }),
   );
   await Promise.all(

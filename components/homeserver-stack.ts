@@ -9,8 +9,7 @@ import { JitsiMeet } from "./jitsi";
 import { Ketesa } from "./ketesa";
 import { Livekit } from "./livekit";
 import { LkJwtService } from "./lk-jwt";
-import { NpmCredentialInputs, ProxyHosts } from "./proxy-hosts";
-import { proxyHostDocuments } from "../documents/npm-proxy-hosts";
+import { ProxyHosts } from "./proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
 import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
@@ -29,8 +28,6 @@ import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
 export interface HomeserverStackArgs {
   /** The validated model (preflight has passed). */
   readonly org: OrgConfig;
-  /** Nginx Proxy Manager admin credentials (secret config); placeholders are fine for a preview. */
-  readonly npmCredentials: NpmCredentialInputs;
   /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
   readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
@@ -87,7 +84,6 @@ export class HomeserverStack extends pulumi.ComponentResource {
         generators: this.secrets.generators,
       }),
       childOptions: (parent) => ({ parent, provider, deleteBeforeReplace: true }),
-      proxyHostDomains: proxyHostDocuments(org).map((host) => host.domain_names[0]!),
     };
     const child = { parent: this };
 
@@ -98,9 +94,15 @@ export class HomeserverStack extends pulumi.ComponentResource {
     this.lkJwt = c.matrixRtc ? new LkJwtService(`${name}-lk-jwt`, { org, context }, child) : undefined;
     this.jitsi = c.jitsi ? new JitsiMeet(`${name}-jitsi`, { org, context }, child) : undefined;
     this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
+    // The NPM credentials are no input: the NPM providers read them from the stack config when they run.
     this.proxyHosts = new ProxyHosts(
       `${name}-proxy-hosts`,
-      { context, npmUrl: org.proxy.npmUrl, credentials: args.npmCredentials },
+      {
+        hosts: context.documents.template.proxyHosts,
+        npmUrl: org.proxy.npmUrl,
+        certificate: org.proxy.certificate,
+        letsencryptEmail: org.proxy.letsencryptEmail,
+      },
       child,
     );
 

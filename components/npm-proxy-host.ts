@@ -1,200 +1,242 @@
-import * as pulumi from "@pulumi/pulumi";
-import { NpmProxyHost } from "../documents/npm-proxy-hosts";
-import { NpmClient, NpmError, RemoteProxyHost } from "./npm-client";
-import { validateProxyHostBody } from "../facts/npm-proxy-host-schema";
+import type * as pulumi from "@pulumi/pulumi";
+import type { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { validateProxyHostBody } from "../facts/npm-api-schema";
+import { NpmClient, NpmError, NpmUnanswered } from "./npm-client";
+import {
+  RemoteHost,
+  createProxyHost,
+  deleteProxyHost,
+  domainKey,
+  getProxyHost,
+  hostsServing,
+  updateProxyHost,
+} from "./npm-api";
+import { managedView, nginxProblem, normalised, restorable } from "./npm-host-view";
+import {
+  NpmProviderOptions,
+  NpmSettings,
+  UNKNOWN,
+  clientFor,
+  isUnknownAt,
+  npmSettings,
+  sameValue,
+  stateIsStale,
+} from "./npm-provider-support";
 
-/** What the provider stores per proxy host. Credentials stay secret in the state. */
-export interface NpmProxyHostState {
+/** The inputs of one proxy host: where NPM is and the body. No credentials: those come from the stack config. */
+export interface NpmProxyHostInputs {
   readonly npmUrl: string;
-  readonly identity: string;
-  readonly secret: string;
   readonly host: NpmProxyHost;
+}
+
+export interface NpmProxyHostState extends NpmProxyHostInputs {
   /** NPM's id of the host; also the resource id. */
-  readonly npmId?: number;
-  /** True when the host existed before and this resource took it over. */
-  readonly adopted?: boolean;
-}
-
-const FIELDS = [
-  "domain_names",
-  "forward_scheme",
-  "forward_host",
-  "forward_port",
-  "access_list_id",
-  "certificate_id",
-  "ssl_forced",
-  "hsts_enabled",
-  "hsts_subdomains",
-  "http2_support",
-  "block_exploits",
-  "caching_enabled",
-  "allow_websocket_upgrade",
-  "advanced_config",
-  "meta",
-  "locations",
-] as const;
-
-/** The part of a host NPM returns that this resource manages, for drift detection on refresh. */
-export function managedView(remote: RemoteProxyHost, desired: NpmProxyHost): NpmProxyHost {
-  const view: Record<string, unknown> = {};
-  for (const field of FIELDS) view[field] = remote[field];
-  // NPM keeps its own meta keys next to ours (nginx_online, ...); compare only the keys we set.
-  view.meta = Object.fromEntries(
-    Object.keys(desired.meta).map((key) => [
-      key,
-      (remote.meta as Record<string, unknown> | undefined)?.[key],
-    ]),
-  );
-  // A requested certificate becomes a real id: that is not drift.
-  if (
-    desired.certificate_id === "new" &&
-    typeof remote.certificate_id === "number" &&
-    remote.certificate_id > 0
-  )
-    view.certificate_id = "new";
-  view.locations = ((remote.locations ?? []) as unknown as Array<Record<string, unknown>>).map(
-    ({ id: _id, ...location }) => location,
-  );
-  return view as unknown as NpmProxyHost;
-}
-
-/** True when the engine's unknown sentinel stands anywhere in `value`. */
-export function containsUnknown(value: unknown): boolean {
-  if (value === pulumi.runtime.unknownValue) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);
-  return false;
+  readonly npmId: number;
+  /** True when the host existed before this resource took it over. */
+  readonly adopted: boolean;
 }
 
 /**
- * True when the value at a schema violation's path (`""`, `forward_port`, `locations[1].path`), or any value on
- * the way to it, is unknown or holds an unknown: the violation may be an artefact of the preview.
- */
-export function isUnknownAt(body: unknown, field: string): boolean {
-  let value = body;
-  const steps = field === "" ? [] : field.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "");
-  for (const step of steps) {
-    if (value === pulumi.runtime.unknownValue) return true;
-    if (typeof value !== "object" || value === null) return false;
-    value = (value as Record<string, unknown>)[step];
-  }
-  return containsUnknown(value);
-}
-
-function knownDomain(host: unknown): string | undefined {
-  const first = (host as { domain_names?: unknown } | undefined)?.domain_names;
-  const domain = Array.isArray(first) ? first[0] : undefined;
-  return typeof domain === "string" && domain !== pulumi.runtime.unknownValue ? domain : undefined;
-}
-
-const sameDomains = (a: readonly string[], b: readonly string[]) =>
-  [...a].sort().join(",") === [...b].sort().join(",");
-
-/**
- * Pulumi dynamic provider for one Nginx Proxy Manager proxy host, over NPM's REST API. Creating adopts a host
- * that already serves one of the domains (NPM would refuse a duplicate); changing the domains replaces the
- * resource (delete first, for the same reason).
+ * Pulumi dynamic provider for one Nginx Proxy Manager proxy host. Creating takes over a proxy host with exactly
+ * the same names (NPM refuses a name twice); a changed set of names replaces the resource, deleting first for the
+ * same reason. No write is repeated blindly: after one without a clear answer, what NPM stored decides. After
+ * every write the host is read back, and one nginx does not serve is undone and reported with nginx's output.
  */
 export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
-  private client(state: NpmProxyHostState): NpmClient {
-    return new NpmClient({ url: state.npmUrl, identity: state.identity, secret: state.secret });
+  private settings: NpmSettings | undefined;
+  private clients: Map<string, NpmClient> | undefined;
+
+  constructor(private readonly options: NpmProviderOptions = {}) {}
+
+  async configure(request: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    this.settings = npmSettings(request.config);
+    this.clients = undefined;
   }
 
-  async check(_olds: NpmProxyHostState, news: NpmProxyHostState): Promise<pulumi.dynamic.CheckResult> {
-    const domain = knownDomain(news.host) ?? "(no domain)";
-    // In a preview, values computed from other resources are unknown (the engine's sentinel, in place of the
-    // body or of a field). Those are validated when they are known, at `pulumi up`; known values are judged now.
+  private client(url: string): NpmClient {
+    this.clients ??= new Map();
+    return clientFor(this.clients, url, this.settings, this.options);
+  }
+
+  async check(_olds: unknown, news: NpmProxyHostInputs): Promise<pulumi.dynamic.CheckResult> {
+    if ((news.host as unknown) === UNKNOWN) return { inputs: news, failures: [] };
+    const first = news.host.domain_names?.[0];
+    const domain = typeof first === "string" && first !== UNKNOWN ? first : "(no domain)";
+    // In a preview, values computed from other resources are unknown; they are judged when known, at `up`.
     const failures = validateProxyHostBody(news.host)
       .filter((v) => !isUnknownAt(news.host, v.field))
       .map((v) => ({
         property: `host.${v.field}`,
         reason: `proxy host ${domain}: ${v.field} ${v.reason} (NPM v2.15.1 schema)`,
       }));
+    if (news.host.certificate_id === "new")
+      failures.push({
+        property: "host.certificate_id",
+        reason: `proxy host ${domain}: certificate_id "new" makes NPM request a new certificate on every create and update; request it as an NpmCertificate and give its id`,
+      });
     return { inputs: news, failures };
   }
 
   async diff(
     _id: string,
     olds: NpmProxyHostState,
-    news: NpmProxyHostState,
+    news: NpmProxyHostInputs,
   ): Promise<pulumi.dynamic.DiffResult> {
-    const replaces = sameDomains(olds.host.domain_names, news.host.domain_names) ? [] : ["host.domain_names"];
-    const changed =
-      JSON.stringify(olds.host) !== JSON.stringify(news.host) ||
-      olds.npmUrl !== news.npmUrl ||
-      olds.identity !== news.identity ||
-      olds.secret !== news.secret;
-    return { changes: changed, replaces, deleteBeforeReplace: true };
+    if (typeof news.host !== "object" || news.host === null) return { changes: true };
+    const replaces = [
+      ...(olds.npmUrl === news.npmUrl ? [] : ["npmUrl"]),
+      ...(domainKey(olds.host.domain_names) === domainKey(news.host.domain_names)
+        ? []
+        : ["host.domain_names"]),
+    ];
+    const changes =
+      replaces.length > 0 ||
+      !sameValue(normalised(olds.host), normalised(news.host)) ||
+      stateIsStale(olds, news);
+    return { changes, replaces, deleteBeforeReplace: true };
   }
 
-  async create(inputs: NpmProxyHostState): Promise<pulumi.dynamic.CreateResult> {
-    const client = this.client(inputs);
-    const existing = (await client.listProxyHosts()).find((h) =>
-      h.domain_names.some((d) => inputs.host.domain_names.includes(d)),
-    );
-    if (existing !== undefined) {
-      if (!existing.domain_names.every((d) => inputs.host.domain_names.includes(d))) {
+  async create(inputs: NpmProxyHostInputs): Promise<pulumi.dynamic.CreateResult> {
+    const client = this.client(inputs.npmUrl);
+    const names = inputs.host.domain_names;
+    const what = `create proxy host ${names.join(", ")}`;
+    const holders = await hostsServing(client, names);
+    if (holders.length > 0) return this.adopt(client, holders, inputs, what);
+    let created: RemoteHost;
+    try {
+      created = await createProxyHost(client, inputs.host, what);
+    } catch (error) {
+      if (!(error instanceof NpmUnanswered)) throw error;
+      // NPM inserts the row before it runs nginx (and certbot): continue from what it stored, if anything.
+      const stored = (await hostsServing(client, names)).find(
+        (h) => h.kind === "proxy-hosts" && domainKey(h.host.domain_names) === domainKey(names),
+      );
+      if (stored === undefined)
         throw new NpmError(
-          `proxy host ${existing.id} on ${inputs.npmUrl} serves ${existing.domain_names.join(", ")}, which overlaps ${inputs.host.domain_names.join(", ")} but is not the same set; adopt it by hand (pulumi import) or split its domains in NPM first`,
+          `${error.message}; NPM shows no host for ${names.join(", ")}, so none is recorded (if NPM was only slow, the next pulumi up takes its host over)`,
           undefined,
         );
-      }
-      const adopted = await client.updateProxyHost(existing.id, inputs.host);
-      return { id: String(adopted.id), outs: { ...inputs, npmId: adopted.id, adopted: true } };
+      // A row stored but not yet (or not) configured is written again: the PUT runs NPM's configure.
+      if (
+        !sameValue(managedView(stored.host, inputs.host), normalised(inputs.host)) ||
+        nginxProblem(stored.host)
+      )
+        await this.put(client, stored.host.id, inputs.host, what);
+      created = stored.host;
     }
-    const created = await client.createProxyHost(inputs.host);
+    await this.confirm(client, created.id, what, "deleted again", () => deleteProxyHost(client, created.id));
     return { id: String(created.id), outs: { ...inputs, npmId: created.id, adopted: false } };
   }
 
-  async read(id: string, props: NpmProxyHostState): Promise<pulumi.dynamic.ReadResult> {
-    const remote = await this.client(props).getProxyHost(Number(id));
-    if (remote === undefined) return { id: undefined, props: {} };
-    return { id, props: { ...props, npmId: remote.id, host: managedView(remote, props.host) } };
+  /** Takes over the proxy host with exactly these names; anything else holding one of them is an error. */
+  private async adopt(
+    client: NpmClient,
+    holders: Awaited<ReturnType<typeof hostsServing>>,
+    inputs: NpmProxyHostInputs,
+    what: string,
+  ): Promise<pulumi.dynamic.CreateResult> {
+    const [first] = holders;
+    if (
+      holders.length !== 1 ||
+      first!.kind !== "proxy-hosts" ||
+      domainKey(first!.host.domain_names) !== domainKey(inputs.host.domain_names)
+    ) {
+      const list = holders.map(
+        (h) => `${h.kind.replace(/s$/, "")} ${h.host.id} (${h.host.domain_names.join(", ")})`,
+      );
+      throw new NpmError(
+        `${what}: ${list.join(" and ")} on ${client.url} already hold(s) one of these names; NPM refuses a name twice, case-insensitively, across proxy, redirection and 404 hosts. Only a proxy host with exactly the same names is taken over: delete the other, or give it exactly these names in NPM, then run pulumi up again`,
+        undefined,
+      );
+    }
+    await this.write(client, first!.host, inputs.host, what);
+    return { id: String(first!.host.id), outs: { ...inputs, npmId: first!.host.id, adopted: true } };
+  }
+
+  /** PUT, and when NPM did not answer clearly, what it stored decides; `NpmError` when it did not store it. */
+  private async put(client: NpmClient, id: number, body: NpmProxyHost, what: string): Promise<void> {
+    try {
+      await updateProxyHost(client, id, body, what);
+    } catch (error) {
+      if (!(error instanceof NpmUnanswered)) throw error;
+      const stored = await getProxyHost(client, id);
+      if (stored === undefined || !sameValue(managedView(stored, body), normalised(body)))
+        throw new NpmError(`${error.message}; NPM did not store the new definition of host ${id}`, undefined);
+    }
+  }
+
+  /** Writes `body` over `before`, then confirms nginx serves it, putting `before` back if it does not. */
+  private async write(client: NpmClient, before: RemoteHost, body: NpmProxyHost, what: string) {
+    await this.put(client, before.id, body, what);
+    await this.confirm(client, before.id, what, "put back as it was", () =>
+      updateProxyHost(client, before.id, restorable(before), `restore proxy host ${before.id}`),
+    );
+  }
+
+  /** Reads the host back (NPM's create answer has no nginx verdict); undoes the write when nginx fails it. */
+  private async confirm(
+    client: NpmClient,
+    id: number,
+    what: string,
+    undone: string,
+    undo: () => Promise<unknown>,
+  ) {
+    const stored = await getProxyHost(client, id);
+    const problem = stored === undefined ? "it was gone right after the write" : nginxProblem(stored);
+    if (problem === undefined) return;
+    let outcome = `the host was ${undone}`;
+    try {
+      await undo();
+    } catch (error) {
+      outcome = `undoing it failed too: ${(error as Error).message}`;
+    }
+    throw new NpmError(
+      `${what}: Nginx Proxy Manager at ${client.url} stored the host but ${problem}; ${outcome}`,
+      undefined,
+    );
+  }
+
+  /** Refresh, and import (no state: the URL comes from `proxy.npmUrl` in the stack config). */
+  async read(id: string, props?: Partial<NpmProxyHostState>): Promise<pulumi.dynamic.ReadResult> {
+    const npmUrl = props?.npmUrl ?? this.settings?.npmUrl;
+    if (npmUrl === undefined)
+      throw new NpmError(
+        `read proxy host ${id}: no NPM URL in its state or in the stack config (proxy.npmUrl)`,
+        undefined,
+      );
+    const remote = await getProxyHost(this.client(npmUrl), Number(id));
+    if (remote === undefined) {
+      if (props?.host === undefined)
+        throw new NpmError(`import proxy host ${id}: ${npmUrl} has no proxy host ${id}`, 404);
+      return { id: undefined, props: {} };
+    }
+    const host = managedView(remote, props?.host);
+    const outs: NpmProxyHostState = { npmUrl, host, npmId: remote.id, adopted: props?.adopted ?? true };
+    return props?.host === undefined ? { id, props: outs, inputs: { npmUrl, host } } : { id, props: outs };
   }
 
   async update(
-    id: string,
-    _olds: NpmProxyHostState,
-    news: NpmProxyHostState,
+    _id: string,
+    olds: NpmProxyHostState,
+    news: NpmProxyHostInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const updated = await this.client(news).updateProxyHost(Number(id), news.host);
-    return { outs: { ...news, npmId: updated.id } };
+    const outs = { ...news, npmId: olds.npmId, adopted: olds.adopted };
+    // Only the state was stale (see stateIsStale): nothing to send.
+    if (olds.npmUrl === news.npmUrl && sameValue(normalised(olds.host), normalised(news.host)))
+      return { outs };
+    const client = this.client(news.npmUrl);
+    const what = `update proxy host ${olds.npmId} (${news.host.domain_names.join(", ")})`;
+    const before = await getProxyHost(client, olds.npmId);
+    if (before === undefined)
+      throw new NpmError(
+        `${what}: ${news.npmUrl} has no proxy host ${olds.npmId} any more (deleted outside Pulumi); run pulumi refresh, then pulumi up`,
+        404,
+      );
+    await this.write(client, before, news.host, what);
+    return { outs };
   }
 
   async delete(id: string, props: NpmProxyHostState): Promise<void> {
-    await this.client(props).deleteProxyHost(Number(id));
-  }
-}
-
-export interface NpmProxyHostArgs {
-  readonly npmUrl: pulumi.Input<string>;
-  readonly identity: pulumi.Input<string>;
-  readonly secret: pulumi.Input<string>;
-  readonly host: pulumi.Input<NpmProxyHost>;
-}
-
-/** One provider instance for every host: Pulumi serialises (and may cache) a dynamic provider per instance. */
-const PROVIDER = new NpmProxyHostProvider();
-
-/** One proxy host on Nginx Proxy Manager. */
-export class NpmProxyHostResource extends pulumi.dynamic.Resource {
-  declare readonly npmId: pulumi.Output<number>;
-  declare readonly adopted: pulumi.Output<boolean>;
-
-  constructor(name: string, args: NpmProxyHostArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      PROVIDER,
-      name,
-      {
-        ...args,
-        identity: pulumi.secret(args.identity),
-        secret: pulumi.secret(args.secret),
-        npmId: undefined,
-        adopted: undefined,
-      },
-      { ...opts, additionalSecretOutputs: ["identity", "secret"] },
-      "matrix-fleet",
-      "NpmProxyHost",
-    );
+    await deleteProxyHost(this.client(props.npmUrl), Number(id));
   }
 }

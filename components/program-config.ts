@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { analyseStack } from "../checks/analyse";
 import { OrgConfig } from "../config/model";
-import { NpmCredentialInputs } from "../components/proxy-hosts";
 import { ConfigError, formatProblems, problem } from "../config/problems";
 import { placeholderSecrets } from "../facts/secrets";
 import { projectConfig } from "../config/stack-config";
@@ -20,7 +19,6 @@ import {
  */
 export interface ProgramConfig {
   readonly org: OrgConfig;
-  readonly npmCredentials: NpmCredentialInputs;
   /** Existing values of the adopted secrets, marked secret. */
   readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
 }
@@ -34,9 +32,10 @@ export function loadProgramConfig(): ProgramConfig {
   // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
   const config = new pulumi.Config();
+  // A preview plans proxy hosts without calling NPM; at `pulumi up` the NPM providers read these two from the
+  // stack config themselves (they are no resource input, so never in a resource's state).
   const identity = config.getSecret("npmIdentity");
   const secret = config.getSecret("npmSecret");
-  // A preview plans proxy hosts without calling NPM; `pulumi up` needs the admin credentials.
   const missing = deploying
     ? [
         ...(identity === undefined
@@ -94,7 +93,6 @@ export function loadProgramConfig(): ProgramConfig {
       throw new ConfigError([...missing, ...adoptionProblems]);
     return {
       org,
-      npmCredentials: { identity: identity ?? pulumi.secret(""), secret: secret ?? pulumi.secret("") },
       adoptedSecretValues: pulumi.secret(adoptedValues),
     };
   } catch (error) {

@@ -1,54 +1,59 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CertificateChoice } from "../config/model";
 import { NpmProxyHost } from "../documents/npm-proxy-hosts";
-import { NpmProxyHostResource } from "./npm-proxy-host";
+import { NpmCertificateResource, NpmProxyHostResource } from "./npm-resources";
 import { secretsIn } from "./stack-documents";
-import { ServiceContext } from "./shared";
-
-/** NPM admin credentials (secret config `npmIdentity` / `npmSecret`). */
-export interface NpmCredentialInputs {
-  readonly identity: pulumi.Input<string>;
-  readonly secret: pulumi.Input<string>;
-}
 
 export interface ProxyHostsArgs {
-  readonly context: ServiceContext;
-  /** Nginx Proxy Manager admin API base URL. */
+  /** The rendered proxy hosts (documents/npm-proxy-hosts.ts): they hold no secret, so they are known in a preview. */
+  readonly hosts: readonly NpmProxyHost[];
+  /** Nginx Proxy Manager admin API base URL (`proxy.npmUrl`). */
   readonly npmUrl: string;
-  readonly credentials: NpmCredentialInputs;
+  /** `proxy.certificate`: one managed Let's Encrypt certificate per host (`new`), or an existing NPM certificate. */
+  readonly certificate: CertificateChoice;
+  /** `proxy.letsencryptEmail`: the ACME e-mail the certificates must be requested with. */
+  readonly letsencryptEmail: string;
 }
 
 /**
- * The stack's proxy hosts on Nginx Proxy Manager: one `NpmProxyHost` resource per host, with the same
- * definitions `render` writes to proxy-hosts.json.
+ * The stack's proxy hosts on Nginx Proxy Manager: one `NpmProxyHost` per rendered host and, with
+ * `proxy.certificate: new`, one `NpmCertificate` per host for its names, whose id the host carries. A rendered
+ * `certificate_id: "new"` is never sent to NPM (NPM would request a certificate on every create and update).
+ * The NPM credentials are not passed here: the providers read them from the stack config when they run.
  */
 export class ProxyHosts extends pulumi.ComponentResource {
   readonly definitions: pulumi.Output<NpmProxyHost[]>;
   readonly domains: pulumi.Output<string[]>;
   readonly hosts: NpmProxyHostResource[];
+  readonly certificates: NpmCertificateResource[];
 
   constructor(name: string, args: ProxyHostsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:proxy:ProxyHosts", name, {}, opts);
     // Proxy hosts carry no secret: known in a preview (NPM's schema is checked then), and readable by operators
     // in `pulumi stack output`.
-    const hosts = args.context.documents.template.proxyHosts;
-    if (secretsIn(hosts).length > 0) throw new Error("a proxy host definition carries a secret placeholder");
-    this.definitions = pulumi.output(hosts);
-    this.domains = this.definitions.apply((hosts) => hosts.flatMap((h) => h.domain_names));
-    // The set of hosts is known from the config alone, so resources can be declared without waiting for secrets.
-    const firstDomains = args.context.proxyHostDomains;
-    this.hosts = firstDomains.map(
-      (domain, index) =>
-        new NpmProxyHostResource(
-          `${name}-${domain}`,
-          {
-            npmUrl: args.npmUrl,
-            identity: args.credentials.identity,
-            secret: args.credentials.secret,
-            host: this.definitions.apply((hosts) => hosts[index]!),
-          },
+    if (secretsIn(args.hosts).length > 0)
+      throw new Error("a proxy host definition carries a secret placeholder");
+    this.definitions = pulumi.output([...args.hosts]);
+    this.domains = pulumi.output(args.hosts.flatMap((h) => h.domain_names));
+    this.certificates = [];
+    this.hosts = args.hosts.map((host) => {
+      const domain = host.domain_names[0]!;
+      let certificateId: pulumi.Input<number | "new"> = host.certificate_id;
+      if (args.certificate.kind === "new") {
+        const certificate = new NpmCertificateResource(
+          `${name}-certificate-${domain}`,
+          { npmUrl: args.npmUrl, domain_names: host.domain_names, acmeEmail: args.letsencryptEmail },
           { parent: this },
-        ),
-    );
+        );
+        this.certificates.push(certificate);
+        certificateId = certificate.npmId;
+      }
+      return new NpmProxyHostResource(
+        `${name}-${domain}`,
+        { npmUrl: args.npmUrl, host: { ...host, certificate_id: certificateId } },
+        { parent: this },
+      );
+    });
     this.registerOutputs({ definitions: this.definitions, domains: this.domains });
   }
 }

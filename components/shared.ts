@@ -17,8 +17,6 @@ export interface ServiceContext {
    * container's (and a network's) name is unique on its Docker host, so a replacement cannot start beside it.
    */
   readonly childOptions: (parent: pulumi.Resource) => pulumi.CustomResourceOptions;
-  /** The first domain of each proxy host, in plan order: known without secrets, so resources can be named. */
-  readonly proxyHostDomains: readonly string[];
 }
 
 /** Settings every long-running container shares. */

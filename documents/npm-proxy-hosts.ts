@@ -48,9 +48,11 @@ const LIVEKIT_SFU_NGINX = [
 ].join("\n");
 
 /**
- * An exact-match location that answers with a JSON document and the CORS header web clients need. The document
- * goes into an nginx single-quoted string, where `$` would be expanded as a variable: refuse it rather than
- * serve something else.
+ * An exact-match location that answers with a JSON document and the CORS header web clients need. Its own
+ * `add_header` stops nginx from inheriting the server's, so it repeats NPM's HSTS header: `$hsts_header` comes
+ * from the `map` NPM writes into every host file (backend/templates/_hsts_map.conf) and is empty over plain http
+ * (docs/upstream/nginx-proxy-manager.md §6.7). The document goes into an nginx single-quoted string, where `$`
+ * would be expanded as a variable: refuse it rather than serve something else.
  */
 export function wellKnownLocation(path: string, document: Readonly<Record<string, unknown>>): string {
   const json = JSON.stringify(document);
@@ -60,6 +62,7 @@ export function wellKnownLocation(path: string, document: Readonly<Record<string
     `location = ${path} {`,
     "    default_type application/json;",
     '    add_header Access-Control-Allow-Origin "*" always;',
+    "    add_header Strict-Transport-Security $hsts_header always;",
     `    return 200 '${json}';`,
     "}",
   ].join("\n");
@@ -71,14 +74,16 @@ interface HostOptions {
   locations?: NpmLocation[];
 }
 
-/** Builds hosts and locations with what every host of the stack shares: upstream, certificate, security flags. */
+/**
+ * Builds hosts and locations with what every host of the stack shares: upstream, certificate, security flags.
+ * `certificate_id: "new"` stands for a Let's Encrypt certificate for the host's names, which `pulumi up`
+ * requests once as its own resource (components/npm-certificate.ts) and whose id it sends instead; no meta:
+ * NPM v2.15 reads no e-mail from it (docs/upstream/nginx-proxy-manager.md §6.1).
+ */
 function hostBuilder(org: OrgConfig) {
   const upstream = org.proxy.forwardHost;
   const certificate = org.proxy.certificate.kind === "existing" ? org.proxy.certificate.id : "new";
-  const meta =
-    certificate === "new"
-      ? { letsencrypt_email: org.proxy.letsencryptEmail, letsencrypt_agree: true, dns_challenge: false }
-      : {};
+  const meta = {};
   const host = (domain: string, forwardPort: number, options: HostOptions = {}): NpmProxyHost => ({
     domain_names: [domain],
     forward_scheme: "http",

@@ -86,6 +86,9 @@ export function nginxConf(dir: string, servers: readonly string[]): string {
     `    uwsgi_temp_path ${dir}/tmp-uwsgi;`,
     `    scgi_temp_path ${dir}/tmp-scgi;`,
     "    default_type application/octet-stream;",
+    // NPM writes this map into every host file (backend/templates/_hsts_map.conf); the rendered well-known
+    // locations use it for their HSTS header.
+    '    map $scheme $hsts_header { https "max-age=63072000; preload"; }',
     indent(servers.join("\n"), "    "),
     "}",
     "",

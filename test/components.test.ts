@@ -242,6 +242,46 @@ describe("HomeserverStack under the mock engine", () => {
     }
   });
 
+  it("NPM: one certificate per host with proxy.certificate new, whose id the host carries; none for an existing id", async () => {
+    const dynamic = (run: Awaited<ReturnType<typeof runStack>>, type: string) =>
+      run.resources.filter((r) => r.type === `pulumi-nodejs:dynamic/matrix-fleet:${type}`);
+    const run = await runStack(orgFor("produktor"));
+    const hosts = dynamic(run, "NpmProxyHost");
+    const certificates = dynamic(run, "NpmCertificate");
+    assert.deepEqual(
+      certificates.map((c) => unwrap(c.inputs.domain_names)).sort(),
+      hosts.map((h) => (unwrap(h.inputs.host) as { domain_names: string[] }).domain_names).sort(),
+    );
+    for (const certificate of certificates)
+      assert.equal(unwrap(certificate.inputs.acmeEmail), "admin@produktor.io", "proxy.letsencryptEmail");
+    const ids = hosts.map((h) => (unwrap(h.inputs.host) as { certificate_id: unknown }).certificate_id);
+    assert.ok(
+      ids.every((id) => typeof id === "number" && id > 0),
+      `certificate ids sent: ${ids.join(", ")}`,
+    );
+    const existing = await runStack(orgFor("produktor", { proxy: { certificate: 7 } }));
+    assert.equal(dynamic(existing, "NpmCertificate").length, 0);
+    for (const host of dynamic(existing, "NpmProxyHost"))
+      assert.equal((unwrap(host.inputs.host) as { certificate_id: unknown }).certificate_id, 7);
+  });
+
+  it("NPM: no resource input carries the NPM credentials (the providers read them from the stack config)", async () => {
+    const run = await runStack(orgFor("produktor"));
+    const npmResources = run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    assert.ok(npmResources.length > 0);
+    for (const resource of npmResources) {
+      const keys = Object.keys(resource.inputs).filter((k) => k !== "__provider");
+      assert.ok(
+        !keys.some((k) => /identity|secret|password/i.test(k)),
+        `${resource.name}: ${keys.join(", ")}`,
+      );
+      assert.doesNotMatch(
+        String(unwrap(resource.inputs.__provider)),
+        /npm-test-secret|admin@example\.invalid/,
+      );
+    }
+  });
+
   it("completes a preview (unknown outputs) of every stack without hanging", async () => {
     for (const stack of STACKS) {
       const run = await runStack(orgFor(stack), { preview: true });

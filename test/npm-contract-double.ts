@@ -1,83 +1,29 @@
 /**
- * A CONTRACT DOUBLE of Nginx Proxy Manager's REST API, version 2.15.1: not NPM, but an HTTP server that behaves
- * as NPM's published schema (backend/schema/ at tag v2.15.1: paths/tokens/post.json,
- * paths/nginx/proxy-hosts/{get,post}.json, paths/nginx/proxy-hosts/hostID/{get,put,delete}.json,
- * components/proxy-host-object.json, components/error-object.json, common.json) and its proxy-host service
- * (backend/internal/proxy-host.js: "<domain> is already in use") define it: bearer-token auth, request bodies
- * validated with `additionalProperties: false`, ids assigned by the server, 404s, errors as
- * `{"error": {"code", "message"}}`. The JSON schemas below restate NPM's, written for this test.
- * Knobs let tests inject 5xx answers and slow answers.
+ * A CONTRACT DOUBLE of Nginx Proxy Manager v2.15.1's REST API: not NPM, but an HTTP server that answers the
+ * endpoints matrix-fleet uses the way NPM's code at that tag does. Each behaviour and its source file
+ * (NginxProxyManager/nginx-proxy-manager, tag v2.15.1) is listed in docs/upstream/nginx-proxy-manager.md §6.8.
+ * Request bodies are validated with the project's one copy of NPM's schema (facts/npm-api-schema.ts), compiled
+ * with Ajv as NPM compiles it (2020-12, allErrors, coerceTypes: a port "8080" is stored as 8080).
+ * Knobs inject what a real NPM does on a bad day: 5xx, slow answers, nginx rejecting a config, certbot failing or
+ * taking long, an expired token, a user without permission, a host stored before a 500.
  */
-import Ajv from "ajv";
+import Ajv2020, { ValidateFunction } from "ajv/dist/2020";
+import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
+import { CERTIFICATE_POST, PROXY_HOST_POST, PROXY_HOST_PUT } from "../facts/npm-api-schema";
 
-const domainNames = {
-  type: "array",
-  minItems: 1,
-  maxItems: 100,
-  uniqueItems: true,
-  items: { type: "string", pattern: "^[^&| @!#%^();:/\\\\}{=+?<>,~`'\"]+$" },
-};
-const forwardScheme = { type: "string", enum: ["http", "https"] };
-const forwardHost = { type: "string", minLength: 1, maxLength: 255 };
-const forwardPort = { type: "integer", minimum: 1, maximum: 65535 };
-const proxyHostProperties = {
-  domain_names: domainNames,
-  forward_scheme: forwardScheme,
-  forward_host: forwardHost,
-  forward_port: forwardPort,
-  certificate_id: {
-    anyOf: [
-      { type: "integer", minimum: 0 },
-      { type: "string", pattern: "^new$" },
-    ],
-  },
-  ssl_forced: { type: "boolean" },
-  hsts_enabled: { type: "boolean" },
-  hsts_subdomains: { type: "boolean" },
-  trust_forwarded_proto: { type: "boolean" },
-  http2_support: { type: "boolean" },
-  block_exploits: { type: "boolean" },
-  caching_enabled: { type: "boolean" },
-  allow_websocket_upgrade: { type: "boolean" },
-  access_list_id: { type: "integer", minimum: 0 },
-  advanced_config: { type: "string" },
-  enabled: { type: "boolean" },
-  meta: { type: "object" },
-  locations: {
-    type: "array",
-    minItems: 0,
-    items: {
-      type: "object",
-      required: ["forward_scheme", "forward_host", "forward_port", "path"],
-      additionalProperties: false,
-      properties: {
-        id: { type: ["integer", "null"] },
-        path: { type: "string", minLength: 1 },
-        forward_scheme: forwardScheme,
-        forward_host: forwardHost,
-        forward_port: forwardPort,
-        forward_path: { type: "string" },
-        advanced_config: { type: "string" },
-      },
-    },
-  },
-};
-const ajv = new Ajv({ allErrors: true });
-const validatePost = ajv.compile({
-  type: "object",
-  additionalProperties: false,
-  required: ["domain_names", "forward_scheme", "forward_host", "forward_port"],
-  properties: proxyHostProperties,
+const ajv = new Ajv2020({
+  verbose: true,
+  allErrors: true,
+  allowUnionTypes: true,
+  strict: false,
+  coerceTypes: true,
 });
-const validatePut = ajv.compile({
-  type: "object",
-  additionalProperties: false,
-  minProperties: 1,
-  properties: proxyHostProperties,
-});
-const validateToken = ajv.compile({
+const validatePost = ajv.compile(PROXY_HOST_POST);
+const validatePut = ajv.compile(PROXY_HOST_PUT);
+const validateCertificate = ajv.compile(CERTIFICATE_POST);
+const validateToken: ValidateFunction = ajv.compile({
   type: "object",
   additionalProperties: false,
   required: ["identity", "secret"],
@@ -88,140 +34,473 @@ const validateToken = ajv.compile({
   },
 });
 
-type Host = Record<string, unknown> & { id: number; domain_names: string[] };
+export type Row = Record<string, unknown> & { id: number; domain_names: string[] };
+export type HostKind = "proxy-hosts" | "redirection-hosts" | "dead-hosts";
+
+/** `datetime('now','localtime')` as better-sqlite3 returns it (backend/models/now_helper.js). */
+export function sqliteNow(offsetMs = 0): string {
+  const d = new Date(Date.now() + offsetMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+class Answer extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+const fail = (status: number, message: string) => new Answer(status, { error: { code: status, message } });
 
 export interface NpmDouble {
   readonly url: string;
-  readonly hosts: Map<number, Host>;
+  /** Live (not deleted) rows by type; tests may edit them as NPM's UI would. */
+  readonly hosts: Map<number, Row>;
+  readonly redirectionHosts: Map<number, Row>;
+  readonly deadHosts: Map<number, Row>;
+  readonly certificates: Map<number, Row>;
   /** Requests received, as "METHOD path". */
   readonly requests: string[];
-  /** Answer the next N proxy-host requests with 502. */
-  failNext(count: number): void;
-  /** Delay every answer by this many milliseconds. */
-  delay(ms: number): void;
-  /** Make nginx "reject" the next stored host (NPM then answers 200 with meta.nginx_online false). */
+  /** Certificates certbot issued (each a Let's Encrypt order), and certbot runs in all. */
+  readonly stats: { issued: number; certbotRuns: number };
+  /** A host or certificate made by hand in NPM's UI. */
+  addHandMade(kind: HostKind, domains: string[], fields?: Record<string, unknown>): Row;
+  /** Answer the next N requests under /api/nginx (only those of `method`, if given) with 502, doing nothing. */
+  failNext(count: number, method?: string): void;
+  /** Delay the next `count` answers (default: all; only to `method` if given); the work is done at once. */
+  delay(ms: number, count?: number, method?: string): void;
+  /** nginx rejects the next configured host (NPM then stores meta.nginx_online false). */
   nginxRejectsNext(output: string): void;
+  /** The next proxy-host write is stored, then answered 500 (NPM's first `nginx -t` failing). */
+  storeThenFailNext(): void;
+  /** certbot fails the next order; certbot takes this long per order. */
+  certbotFailsNext(): void;
+  certbotTakes(ms: number): void;
+  /** Every token issued so far has expired. */
+  expireTokens(): void;
+  /** NPM got a new signing key (a new /data/keys.json): every token issued so far is garbage to it. */
+  forgetTokens(): void;
+  /** The user loses (or regains) every permission. */
+  denyPermissions(denied: boolean): void;
   close(): Promise<void>;
 }
 
+interface State {
+  readonly identity: string;
+  readonly secret: string;
+  /** One autoincrement per table, as in NPM's database. */
+  nextId: Record<HostKind, number>;
+  nextCertificate: number;
+  tokens: Map<string, "valid" | "expired">;
+  failures: number;
+  failMethod: string | undefined;
+  delayMs: number;
+  delayCount: number;
+  delayMethod: string | undefined;
+  nginxError: string | undefined;
+  storeThenFail: boolean;
+  certbotFails: boolean;
+  certbotMs: number;
+  certbotBusy: boolean;
+  denied: boolean;
+}
+
 export async function startNpmDouble(identity: string, secret: string): Promise<NpmDouble> {
-  const hosts = new Map<number, Host>();
-  const tokens = new Set<string>();
+  const kinds: Record<HostKind, Map<number, Row>> = {
+    "proxy-hosts": new Map(),
+    "redirection-hosts": new Map(),
+    "dead-hosts": new Map(),
+  };
+  const certificates = new Map<number, Row>();
+  const deletedCertificates = new Set<number>();
   const requests: string[] = [];
-  let nextId = 1;
-  let nextCertificate = 100;
-  let failures = 0;
-  let delayMs = 0;
-  let nginxError: string | undefined;
+  const stats = { issued: 0, certbotRuns: 0 };
+  const s: State = {
+    identity,
+    secret,
+    nextId: { "proxy-hosts": 1, "redirection-hosts": 1, "dead-hosts": 1 },
+    nextCertificate: 1,
+    tokens: new Map(),
+    failures: 0,
+    failMethod: undefined,
+    delayMs: 0,
+    delayCount: Infinity,
+    delayMethod: undefined,
+    nginxError: undefined,
+    storeThenFail: false,
+    certbotFails: false,
+    certbotMs: 0,
+    certbotBusy: false,
+    denied: false,
+  };
+  const proxyHosts = kinds["proxy-hosts"];
+
+  /** backend/internal/host.js isHostnameTaken: every type, case-insensitive, the name as sent. */
+  const taken = (names: string[], exceptProxyId?: number) =>
+    names.find((name) =>
+      Object.entries(kinds).some(([kind, rows]) =>
+        [...rows.values()].some(
+          (row) =>
+            !(kind === "proxy-hosts" && row.id === exceptProxyId) &&
+            row.domain_names.some((d) => d.toLowerCase() === name.toLowerCase()),
+        ),
+      ),
+    );
+
+  /** backend/internal/host.js cleanSslHstsData. */
+  const cleanSslHsts = (data: Record<string, unknown>, existing: Record<string, unknown> = {}) => {
+    const c: Record<string, unknown> = { ...existing, ...data };
+    if (!c.certificate_id) Object.assign(c, { ssl_forced: false, http2_support: false });
+    if (!c.ssl_forced) c.hsts_enabled = false;
+    if (!c.hsts_enabled) c.hsts_subdomains = false;
+    return c;
+  };
+
+  /**
+   * What SQLite's integer affinity makes of a row: Ajv's coercion inside `certificate_id`'s anyOf turns 7 into
+   * "7" (checked with Ajv 8), the integer column stores 7 again (backend/migrations/20180618015850_initial.js).
+   */
+  const stored = (row: Record<string, unknown>) => {
+    for (const column of ["forward_port", "access_list_id", "certificate_id", "owner_user_id"])
+      if (typeof row[column] === "string" && /^\d+$/.test(row[column] as string))
+        row[column] = Number(row[column]);
+    return row as Row;
+  };
+
+  /** backend/internal/nginx.js configure: `nginx -t`, write, `nginx -t`, meta patched, reload. */
+  const configure = (row: Row) => {
+    const live = [...proxyHosts.values()].some((h) => deletedCertificates.has(Number(h.certificate_id)));
+    // A live config pointing at a deleted certificate's files fails the first `nginx -t`: configure rejects.
+    if (live) throw fail(500, "Internal Error");
+    row.meta = {
+      ...(row.meta as object),
+      nginx_online: s.nginxError === undefined,
+      nginx_err: s.nginxError ?? null,
+    };
+    row.modified_on = sqliteNow();
+    s.nginxError = undefined;
+    return row;
+  };
+
+  const withExpansions = (row: Row) => ({
+    ...structuredClone(row),
+    owner: { id: 1, email: s.identity },
+    certificate: certificates.get(Number(row.certificate_id))
+      ? { ...certificates.get(Number(row.certificate_id)), meta: {} }
+      : null,
+    access_list: null,
+  });
+
+  /** backend/internal/certificate.js create (HTTP-01): insert, certbot, expiry; a failed order is deleted. */
+  const issue = async (names: string[], meta: Record<string, unknown>): Promise<Row> => {
+    const id = s.nextCertificate++;
+    const now = sqliteNow();
+    const row: Row = {
+      id,
+      created_on: now,
+      modified_on: now,
+      owner_user_id: 1,
+      provider: "letsencrypt",
+      nice_name: names.join(", "),
+      domain_names: [...names].sort(),
+      expires_on: now,
+      meta,
+    };
+    certificates.set(id, row);
+    stats.certbotRuns++;
+    const busy = s.certbotBusy;
+    s.certbotBusy = true;
+    await new Promise((r) => setTimeout(r, s.certbotMs));
+    if (!busy) s.certbotBusy = false;
+    // "Another instance of Certbot is already running" (processExpiringHosts) or an order Let's Encrypt refused.
+    if (busy || s.certbotFails) {
+      s.certbotFails = false;
+      certificates.delete(id);
+      throw new Answer(500, {
+        error: { code: 500, message: "Internal Error" },
+        debug: { stack: ["CommandError"] },
+      });
+    }
+    stats.issued++;
+    Object.assign(row, { expires_on: sqliteNow(90 * 86_400_000), modified_on: sqliteNow() });
+    return row;
+  };
+
+  const validate = (check: ValidateFunction, body: unknown) => {
+    if (!check(body)) throw fail(400, ajv.errorsText(check.errors));
+  };
+
+  const createHost = async (body: Record<string, unknown>): Promise<unknown> => {
+    const wantsCertificate = body.certificate_id === "new";
+    if (wantsCertificate) delete body.certificate_id;
+    const used = taken(body.domain_names as string[]);
+    if (used !== undefined) throw fail(400, `${used} is already in use`);
+    const now = sqliteNow();
+    const row = stored(
+      cleanSslHsts({
+        ...{
+          forward_scheme: "http",
+          access_list_id: 0,
+          certificate_id: 0,
+          ssl_forced: false,
+          caching_enabled: false,
+        },
+        ...{
+          block_exploits: false,
+          advanced_config: "",
+          allow_websocket_upgrade: false,
+          http2_support: false,
+        },
+        ...{
+          enabled: true,
+          hsts_enabled: false,
+          hsts_subdomains: false,
+          trust_forwarded_proto: false,
+          locations: null,
+        },
+        ...body,
+        id: s.nextId["proxy-hosts"]++,
+        created_on: now,
+        modified_on: now,
+        owner_user_id: 1,
+        meta: body.meta ?? {},
+        domain_names: [...(body.domain_names as string[])].sort(),
+      }),
+    );
+    proxyHosts.set(row.id, row);
+    if (wantsCertificate) {
+      const certificate = await issue(row.domain_names, row.meta as Record<string, unknown>);
+      updateHost(row.id, { certificate_id: certificate.id });
+    }
+    const answer = withExpansions(row);
+    if (s.storeThenFail) {
+      s.storeThenFail = false;
+      throw fail(500, "Internal Error");
+    }
+    configure(row);
+    return answer;
+  };
+
+  const updateHost = (id: number, body: Record<string, unknown>): Row => {
+    const row = proxyHosts.get(id);
+    if (row === undefined) throw fail(404, `Not Found - ${id}`);
+    if (body.domain_names !== undefined) {
+      const used = taken(body.domain_names as string[], id);
+      if (used !== undefined) throw fail(400, `${used} is already in use`);
+    }
+    const merged = cleanSslHsts(body, row);
+    if (Array.isArray(merged.domain_names))
+      merged.domain_names = [...(merged.domain_names as string[])].sort();
+    Object.assign(row, stored(merged), { modified_on: sqliteNow() });
+    if (s.storeThenFail) {
+      s.storeThenFail = false;
+      throw fail(500, "Internal Error");
+    }
+    return row.enabled === false ? row : configure(row);
+  };
+
+  const putHost = async (id: number, body: Record<string, unknown>) => {
+    const row = proxyHosts.get(id);
+    if (row === undefined) throw fail(404, `Not Found - ${id}`);
+    if (body.certificate_id === "new") {
+      const names = (body.domain_names as string[] | undefined) ?? row.domain_names;
+      body.certificate_id = (await issue(names, { ...(row.meta as object), ...(body.meta as object) })).id;
+    }
+    return withExpansions(updateHost(id, body));
+  };
+
+  const usersOf = (certificateId: number) => ({
+    proxy_hosts: [...proxyHosts.values()].filter((h) => h.certificate_id === certificateId),
+    redirection_hosts: [...kinds["redirection-hosts"].values()].filter(
+      (h) => h.certificate_id === certificateId,
+    ),
+    dead_hosts: [...kinds["dead-hosts"].values()].filter((h) => h.certificate_id === certificateId),
+    streams: [],
+  });
+  const expanded = (row: Row, expand: string[]) => {
+    const users = usersOf(row.id) as Record<string, unknown>;
+    return {
+      ...structuredClone(row),
+      ...Object.fromEntries(expand.filter((e) => e in users).map((e) => [e, users[e]])),
+    };
+  };
+
+  /** The routes: a resolved value is a 200 (201 for creates), a thrown `Answer` an error. */
+  const route = async (
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): Promise<[number, unknown]> => {
+    const expand = (query.get("expand") ?? "").split(",").filter((e) => e !== "");
+    const id = Number(/\/(\d+)$/.exec(path)?.[1]);
+    if (path === "/api/nginx/proxy-hosts" && method === "GET")
+      return [200, [...proxyHosts.values()].map((h) => structuredClone(h))];
+    if (path === "/api/nginx/proxy-hosts" && method === "POST") {
+      validate(validatePost, body);
+      return [201, await createHost(body as Record<string, unknown>)];
+    }
+    for (const kind of ["redirection-hosts", "dead-hosts"] as const)
+      if (path === `/api/nginx/${kind}` && method === "GET") return [200, [...kinds[kind].values()]];
+    if (/^\/api\/nginx\/proxy-hosts\/\d+$/.test(path)) {
+      if (method === "PUT") {
+        validate(validatePut, body);
+        return [200, await putHost(id, body as Record<string, unknown>)];
+      }
+      const row = proxyHosts.get(id);
+      if (row === undefined) throw fail(404, `Not Found - ${id}`);
+      if (method === "GET") return [200, structuredClone(row)];
+      if (method === "DELETE") {
+        proxyHosts.delete(id);
+        return [200, true];
+      }
+    }
+    if (path === "/api/nginx/certificates" && method === "GET")
+      return [
+        200,
+        [...certificates.values()]
+          .sort((a, b) => String(a.nice_name).localeCompare(String(b.nice_name)))
+          .map((c) => expanded(c, expand)),
+      ];
+    if (path === "/api/nginx/certificates" && method === "POST") {
+      validate(validateCertificate, body);
+      const { domain_names: names = [], meta = {} } = body as {
+        domain_names?: string[];
+        meta?: Record<string, unknown>;
+      };
+      const row = await issue(names, meta);
+      return [201, { ...structuredClone(row), meta: { ...meta, letsencrypt_certificate: { cn: names[0] } } }];
+    }
+    if (/^\/api\/nginx\/certificates\/\d+$/.test(path)) {
+      const row = certificates.get(id);
+      if (row === undefined) throw fail(404, `Not Found - ${id}`);
+      if (method === "GET") return [200, expanded(row, expand)];
+      if (method === "DELETE") {
+        // Soft delete, no check for hosts still using it (backend/internal/certificate.js delete).
+        certificates.delete(id);
+        deletedCertificates.add(id);
+        return [200, true];
+      }
+    }
+    throw fail(404, `Not Found - ${path.replace(/^\/api/, "")}`);
+  };
+
+  /** backend/lib/express/jwt.js, jwt-decode.js and access.js: how a request's token is judged. */
+  const authorise = (request: http.IncomingMessage, path: string) => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+    if (bearer === "null") throw fail(400, "Empty token");
+    if (bearer !== undefined) {
+      const token = s.tokens.get(bearer);
+      if (token === undefined) throw fail(500, "Internal Error");
+      if (token === "expired") throw fail(400, "Token has expired");
+    }
+    // access.can: no token or no permission falls through to the catch-all route's 404 with the path.
+    return bearer !== undefined && !s.denied
+      ? undefined
+      : fail(404, `Not Found - ${path.replace(/^\/api/, "")}`);
+  };
+
+  const handle = async (request: http.IncomingMessage, raw: string): Promise<[number, unknown]> => {
+    const url = new URL(request.url ?? "/", "http://double");
+    const method = request.method ?? "GET";
+    requests.push(`${method} ${url.pathname}`);
+    let body: unknown;
+    try {
+      body = raw === "" ? undefined : JSON.parse(raw);
+    } catch {
+      throw fail(400, "Unexpected token in JSON");
+    }
+    if (url.pathname === "/api" && method === "GET")
+      return [200, { status: "OK", setup: true, version: { major: 2, minor: 15, revision: 1 } }];
+    if (url.pathname === "/api/tokens" && method === "POST") {
+      validate(validateToken, body);
+      const credentials = body as { identity: string; secret: string };
+      if (credentials.identity.toLowerCase().trim() !== s.identity || credentials.secret !== s.secret)
+        throw new Answer(400, {
+          error: { code: 400, message: "Invalid email or password", message_i18n: "error.invalid-auth" },
+        });
+      const token = `eyJ.double.${randomUUID()}`;
+      s.tokens.set(token, "valid");
+      return [200, { token, expires: new Date(Date.now() + 86_400_000).toISOString() }];
+    }
+    const denied = authorise(request, url.pathname);
+    // Bodies are validated before access.can runs, so an invalid body without a token still gets its 400.
+    if (method === "POST" || method === "PUT") {
+      if (url.pathname === "/api/nginx/proxy-hosts" && method === "POST") validate(validatePost, body);
+      if (url.pathname.startsWith("/api/nginx/proxy-hosts/") && method === "PUT") validate(validatePut, body);
+    }
+    if (denied !== undefined) throw denied;
+    if (url.pathname.startsWith("/api/nginx/") && s.failures > 0 && (s.failMethod ?? method) === method) {
+      s.failures--;
+      throw fail(502, "Bad Gateway");
+    }
+    return route(method, url.pathname, url.searchParams, body);
+  };
 
   const server = http.createServer((request, response) => {
     let raw = "";
     request.on("data", (chunk) => (raw += chunk));
     request.on("end", () => {
-      const reply = (status: number, body: unknown) =>
+      const delayed = s.delayCount > 0 && (s.delayMethod === undefined || s.delayMethod === request.method);
+      const wait = delayed ? s.delayMs : 0;
+      if (delayed) s.delayCount--;
+      const send = ([status, body]: [number, unknown]) =>
         setTimeout(() => {
+          if (response.destroyed) return;
           response.writeHead(status, { "Content-Type": "application/json" });
           response.end(JSON.stringify(body));
-        }, delayMs);
-      const error = (status: number, message: string) => reply(status, { error: { code: status, message } });
-      const path = (request.url ?? "").split("?")[0]!;
-      requests.push(`${request.method} ${path}`);
-      let body: unknown;
-      try {
-        body = raw === "" ? undefined : JSON.parse(raw);
-      } catch {
-        return error(400, "Invalid JSON");
-      }
-
-      if (path === "/api/tokens" && request.method === "POST") {
-        if (!validateToken(body)) return error(400, ajv.errorsText(validateToken.errors));
-        const credentials = body as { identity: string; secret: string };
-        if (credentials.identity !== identity || credentials.secret !== secret)
-          return error(401, "Invalid email or password");
-        const token = `token-${tokens.size + 1}`;
-        tokens.add(token);
-        return reply(200, { token, expires: new Date(Date.now() + 86_400_000).toISOString() });
-      }
-      const auth = /^Bearer (.+)$/.exec(request.headers.authorization ?? "");
-      if (auth === null || !tokens.has(auth[1]!)) return error(401, "Permission Denied");
-      if (!path.startsWith("/api/nginx/proxy-hosts")) return error(404, "Not Found");
-      if (failures > 0) {
-        failures--;
-        return error(502, "Bad Gateway");
-      }
-      const idMatch = /^\/api\/nginx\/proxy-hosts\/(\d+)$/.exec(path);
-      const taken = (domains: string[], except?: number) =>
-        domains.find((d) => [...hosts.values()].some((h) => h.id !== except && h.domain_names.includes(d)));
-      const store = (id: number, fields: Record<string, unknown>, previous?: Host): Host => {
-        const now = new Date().toISOString();
-        const host: Host = {
-          ...(previous ?? {
-            created_on: now,
-            owner_user_id: 1,
-            enabled: true,
-            access_list_id: 0,
-            certificate_id: 0,
-            meta: {},
-          }),
-          ...fields,
-          id,
-          modified_on: now,
-          domain_names: (fields.domain_names as string[] | undefined) ?? previous!.domain_names,
-        } as Host;
-        // Requesting a certificate ("new") makes NPM obtain one and store its id.
-        if (host.certificate_id === "new") host.certificate_id = nextCertificate++;
-        host.meta = {
-          ...(host.meta as object),
-          nginx_online: nginxError === undefined,
-          nginx_err: nginxError ?? null,
-        };
-        nginxError = undefined;
-        host.locations = ((host.locations as Array<Record<string, unknown>> | undefined) ?? []).map(
-          (l, i) => ({ id: i + 1, ...l }),
-        );
-        hosts.set(id, host);
-        return host;
-      };
-
-      if (path === "/api/nginx/proxy-hosts" && request.method === "GET")
-        return reply(200, [...hosts.values()]);
-      if (path === "/api/nginx/proxy-hosts" && request.method === "POST") {
-        if (!validatePost(body))
-          return error(400, `data${ajv.errorsText(validatePost.errors, { dataVar: "" })}`);
-        const fields = body as { domain_names: string[] };
-        const used = taken(fields.domain_names);
-        if (used !== undefined) return error(400, `${used} is already in use`);
-        return reply(201, store(nextId++, fields));
-      }
-      if (idMatch === null) return error(404, "Not Found");
-      const id = Number(idMatch[1]);
-      const existing = hosts.get(id);
-      if (existing === undefined) return error(404, "Not Found");
-      if (request.method === "GET") return reply(200, existing);
-      if (request.method === "DELETE") {
-        hosts.delete(id);
-        return reply(200, true);
-      }
-      if (request.method === "PUT") {
-        if (!validatePut(body))
-          return error(400, `data${ajv.errorsText(validatePut.errors, { dataVar: "" })}`);
-        const fields = body as { domain_names?: string[] };
-        const used = fields.domain_names === undefined ? undefined : taken(fields.domain_names, id);
-        if (used !== undefined) return error(400, `${used} is already in use`);
-        return reply(200, store(id, fields, existing));
-      }
-      return error(404, "Not Found");
+        }, wait);
+      handle(request, raw).then(send, (error: unknown) => {
+        if (error instanceof Answer) send([error.status, error.body]);
+        else send([500, { error: { code: 500, message: "Internal Error" } }]);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    hosts,
+    hosts: proxyHosts,
+    redirectionHosts: kinds["redirection-hosts"],
+    deadHosts: kinds["dead-hosts"],
+    certificates,
     requests,
-    failNext: (count) => (failures = count),
-    delay: (ms) => (delayMs = ms),
-    nginxRejectsNext: (output) => (nginxError = output),
+    stats,
+    addHandMade: (kind, domains, fields = {}) => {
+      const row: Row = {
+        id: s.nextId[kind]++,
+        created_on: sqliteNow(),
+        modified_on: sqliteNow(),
+        owner_user_id: 1,
+        enabled: true,
+        certificate_id: 0,
+        meta: {},
+        ...fields,
+        domain_names: [...domains].sort(),
+      };
+      kinds[kind].set(row.id, row);
+      return row;
+    },
+    failNext: (count, method) => {
+      s.failures = count;
+      s.failMethod = method;
+    },
+    delay: (ms, count = Infinity, method) => {
+      s.delayMs = ms;
+      s.delayCount = count;
+      s.delayMethod = method;
+    },
+    nginxRejectsNext: (output) => (s.nginxError = output),
+    storeThenFailNext: () => (s.storeThenFail = true),
+    certbotFailsNext: () => (s.certbotFails = true),
+    certbotTakes: (ms) => (s.certbotMs = ms),
+    expireTokens: () => {
+      for (const token of s.tokens.keys()) s.tokens.set(token, "expired");
+    },
+    forgetTokens: () => s.tokens.clear(),
+    denyPermissions: (denied) => (s.denied = denied),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -96,6 +96,7 @@ async function runStackUnmapped(
   const resources: RecordedResource[] = [];
   const registered = new Map<string, Record<string, unknown>>();
   const reads = new Map<string, string>();
+  let certificates = 0;
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -111,6 +112,8 @@ async function runStackUnmapped(
           const keepers = unwrap(args.inputs.keepers) as Record<string, unknown> | undefined;
           state.result = { [SECRET_KEY]: SECRET_SIG, value: mockSecretValue(args.name, keepers?.rotation) };
         }
+        // NPM's certificate ids start at 1 (an autoincrement); the hosts carry them.
+        if (args.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmCertificate") state.npmId = ++certificates;
         if (args.type === "docker:index/remoteImage:RemoteImage") {
           state.imageId = `${String(args.inputs.name)}@sha256:mock`;
         }
@@ -126,7 +129,6 @@ async function runStackUnmapped(
     org.stack,
     {
       org,
-      npmCredentials: { identity: "admin@example.invalid", secret: "npm-test-secret" },
       adoptedSecretValues: pulumi.secret(options.adoptedSecretValues ?? {}),
     },
     {

@@ -7,7 +7,7 @@ import { StackPlan } from "../documents/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
-import { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { NpmProxyHost, wellKnownLocationsOf } from "../documents/npm-proxy-hosts";
 
 const secrets = fakeSecrets();
 const filesOf = (stack: string, changes: Record<string, unknown> = {}) =>
@@ -329,11 +329,30 @@ describe("Nginx Proxy Manager proxy hosts", () => {
     }
   });
 
-  it("requests Let's Encrypt certificates with the operator's e-mail", () => {
+  it("marks hosts for a Let's Encrypt certificate without the meta NPM v2.15 would not read", () => {
     const host = byDomain("medex", "chat.medex-pflegedienst.de");
-    assert.equal(host.certificate_id, "new");
-    assert.equal(host.meta.letsencrypt_email, "admin@medex-pflegedienst.de");
-    assert.equal(host.meta.letsencrypt_agree, true);
+    assert.equal(host.certificate_id, "new", "the NpmCertificate of its names (never sent to NPM as 'new')");
+    assert.deepEqual(host.meta, {});
+  });
+
+  it("sends HSTS from the well-known locations too: their own add_header replaces the server's", () => {
+    // nginx inherits add_header only into a level without one; NPM's HSTS line sits at server level
+    // (docs/upstream/nginx-proxy-manager.md §6.7), so each location with a CORS header must repeat it.
+    let checked = 0;
+    for (const stack of STACKS) {
+      for (const host of hostsOf(stack)) {
+        for (const location of wellKnownLocationsOf(host)) {
+          checked++;
+          assert.match(location.nginx, /add_header Access-Control-Allow-Origin/);
+          assert.match(
+            location.nginx,
+            /add_header Strict-Transport-Security \$hsts_header always;/,
+            `${host.domain_names[0]}${location.path}`,
+          );
+        }
+      }
+    }
+    assert.ok(checked >= 2 * STACKS.length, `${checked} well-known locations`);
   });
 });
 

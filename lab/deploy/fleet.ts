@@ -93,6 +93,8 @@ export class LabFleet {
       ["network.publicIp", target.wan],
       ["network.lanIp", target.dockerLan],
       ["proxy.npmUrl", npm.url],
+      // NPM v2.15 orders certificates with its user's e-mail; the NpmCertificate refuses another (issue #18).
+      ["proxy.letsencryptEmail", NPM_IDENTITY],
       ["proxy.lanIp", target.proxyLan],
       // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
       ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],

@@ -51,7 +51,7 @@ export function callScenarios(lab: LabTarget): void {
         assert.ok(body.versions.includes("v1.11"), JSON.stringify(body.versions));
       });
 
-      it(`${stack}: serves both well-known files as JSON with Access-Control-Allow-Origin: *`, async () => {
+      it(`${stack}: serves both well-known files as JSON with Access-Control-Allow-Origin: * and HSTS`, async () => {
         const serverName = lab.organisation(stack).serverName;
         for (const file of ["server", "client"]) {
           const response = await fetch(`https://${serverName}/.well-known/matrix/${file}`);
@@ -62,6 +62,12 @@ export function callScenarios(lab: LabTarget): void {
             `well-known/${file} lacks the CORS header (proxy host advanced_config)`,
           );
           assert.match(response.headers.get("content-type") ?? "", /application\/json/);
+          // The location's own add_header hides the server's HSTS header unless it repeats it (issue #18).
+          assert.equal(
+            response.headers.get("strict-transport-security"),
+            "max-age=63072000; preload",
+            `well-known/${file} lacks HSTS (proxy host advanced_config)`,
+          );
           const rendered = JSON.parse(lab.rendered(stack, `well-known/${file}`));
           assert.deepEqual(await response.json(), rendered);
         }

@@ -93,8 +93,9 @@ export class EngineWorkspace {
       PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("hex"),
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      // The plugin that runs dynamic providers (the NPM proxy hosts) ships inside @pulumi/pulumi.
-      PATH: `${path.join(programDir, "node_modules", "@pulumi", "pulumi")}:${process.env.PATH ?? ""}`,
+      // The plugin that runs dynamic providers (the NPM proxy hosts) ships inside @pulumi/pulumi: the copy the
+      // program loads, found as node finds it (a program in a subdirectory uses the repository's node_modules).
+      PATH: `${path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [programDir] }))}:${process.env.PATH ?? ""}`,
     };
     // The backend URL comes from the workspace's Pulumi.yaml; a URL in the caller's environment must not win.
     delete env.PULUMI_BACKEND_URL;

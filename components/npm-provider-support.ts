@@ -1,7 +1,7 @@
 /**
  * What both NPM dynamic providers (proxy hosts, certificates) share. Nothing here, nor in any module the providers
  * import, may need a package at run time: the engine runs them from one self-contained text bundled from these
- * modules and stored in each resource's state (npm-provider-text.ts).
+ * modules and stored in each resource's state (provider-text.ts).
  */
 import { NpmClient, NpmClientOptions } from "./npm-client";
 

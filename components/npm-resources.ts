@@ -1,11 +1,11 @@
 /**
  * The NPM resources as the program declares them: `pulumi-nodejs:dynamic/matrix-fleet:<Type>` custom resources,
  * the types `pulumi.dynamic.Resource` would register, whose `__provider` input is the provider text of
- * npm-provider-text.ts instead of a serialised closure (docs/upstream/pulumi-dynamic-providers.md §1).
+ * provider-text.ts instead of a serialised closure (docs/upstream/pulumi-dynamic-providers.md §1).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { NpmProxyHost } from "../documents/npm-proxy-hosts";
-import { providerText } from "./npm-provider-text";
+import { providerText } from "./provider-text";
 
 /** The body as the program passes it: the certificate id may be another resource's output. */
 export type NpmProxyHostBodyInput = { readonly [K in keyof NpmProxyHost]: pulumi.Input<NpmProxyHost[K]> };

@@ -13,7 +13,7 @@ import { NpmClient, NpmError } from "../components/npm-client";
 import { NpmProviderOptions, UNKNOWN } from "../components/npm-provider-support";
 import { STACKS, planFor } from "./helpers";
 import { NpmDouble, startNpmDouble } from "./npm-contract-double";
-import { providerText } from "../components/npm-provider-text";
+import { providerText } from "../components/provider-text";
 import { PROJECT_DIR } from "../config/stack-files";
 
 const IDENTITY = "admin@produktor.io";

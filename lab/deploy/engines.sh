@@ -2,12 +2,28 @@
 # One Docker engine per lab site: Debian's dockerd inside the site's network namespace (so host-networked coturn
 # and LiveKit bind the site's own addresses, as on a real Docker host), with its own data root (kept in the cache:
 # the lab images stay built between runs), exec root, socket and pid file.
-#   engines.sh start <org>...   prints "<org> unix://<socket>" per engine once each answers
+#   engines.sh start <org>...   prints "<org> unix://<socket>" per engine once each answers, emptied of every
+#                               container, volume and network a run that was killed left in its data root (only
+#                               the images are kept)
 #   engines.sh stop             removes every container, network and volume the engines hold, stops each dockerd by
 #                               its PID (TERM, then KILL after 30 s) and unmounts what it left behind
 set -euo pipefail
 STATE=/run/matrix-fleet-lab
 DATA="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab-docker"
+
+# Every container (with its anonymous volumes), every volume and every custom network of one engine. Containers
+# first: a volume in use cannot go. A killed run leaves its containers in the data root, and with their restart
+# policy the next dockerd starts them again, holding the stacks' volumes and host ports (a CI run failed so).
+empty_engine() {
+  local sock="$1" containers volumes
+  containers=$(DOCKER_HOST="$sock" timeout 60 docker ps -aq 2>/dev/null || true)
+  # shellcheck disable=SC2086
+  [ -z "$containers" ] || DOCKER_HOST="$sock" timeout 120 docker rm -f -v $containers >/dev/null 2>&1 || true
+  volumes=$(DOCKER_HOST="$sock" timeout 60 docker volume ls -q 2>/dev/null || true)
+  # shellcheck disable=SC2086
+  [ -z "$volumes" ] || DOCKER_HOST="$sock" timeout 120 docker volume rm -f $volumes >/dev/null 2>&1 || true
+  DOCKER_HOST="$sock" timeout 60 docker network prune -f >/dev/null 2>&1 || true
+}
 
 start_one() {
   local org="$1" ns="mfd-$1"
@@ -20,6 +36,13 @@ start_one() {
     --log-level warn >"$STATE/docker-$org.log" 2>&1 &
   for _ in $(seq 300); do
     if DOCKER_HOST="unix://$sock" docker version >/dev/null 2>&1; then
+      empty_engine "unix://$sock"
+      local left
+      left=$(DOCKER_HOST="unix://$sock" docker ps -aq | wc -l)
+      if [ "$left" -ne 0 ]; then
+        echo "engines: $left container(s) of an earlier run could not be removed from $org's engine" >&2
+        return 1
+      fi
       echo "$org unix://$sock"
       return 0
     fi
@@ -38,12 +61,7 @@ stop_one() {
   sock="unix://$STATE/docker-$org.sock"
   pid=$(cat "$pidfile" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    local containers
-    containers=$(DOCKER_HOST="$sock" timeout 60 docker ps -aq 2>/dev/null || true)
-    # shellcheck disable=SC2086
-    [ -z "$containers" ] || DOCKER_HOST="$sock" timeout 120 docker rm -f -v $containers >/dev/null 2>&1 || true
-    DOCKER_HOST="$sock" timeout 60 docker network prune -f >/dev/null 2>&1 || true
-    DOCKER_HOST="$sock" timeout 60 docker volume prune -f >/dev/null 2>&1 || true
+    empty_engine "$sock"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
@@ -53,7 +71,7 @@ stop_one() {
   fi
   # Whatever a killed engine left mounted (container roots, its netns files, shm).
   local mount
-  for mount in $( (grep -o " $STATE/docker-$org[^ ]*" /proc/mounts || true; grep -o " $DATA/$org/[^ ]*" /proc/mounts || true) | sort -r); do
+  for mount in $( (grep -o " $STATE/docker-${org}[^ ]*" /proc/mounts || true; grep -o " $DATA/$org/[^ ]*" /proc/mounts || true) | sort -r); do
     umount -l "$mount" 2>/dev/null || true
   done
   rm -rf "$STATE/docker-$org" "$STATE/docker-$org.sock" "$pidfile"

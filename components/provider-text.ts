@@ -6,7 +6,8 @@
  * object's closure, parses every function the provider reaches, and cost the NPM providers about two seconds of
  * every preview (bench/engine.ts); this takes milliseconds, from the same sources the unit tests load. The text
  * is stored in each resource's state, so refresh and destroy need nothing outside the state. A provider that
- * imports anything but project modules at run time is refused: the text must run where only Node is.
+ * imports anything but project modules and Node's own (`node:`) modules at run time is refused: the text must run
+ * where only Node is. The NPM providers and the health gates use it.
  */
 import { buildSync } from "esbuild";
 import * as path from "node:path";
@@ -47,7 +48,9 @@ function bundle(entry: string, exportName: string): string {
     footer: { js: `module.exports.handler = () => new module.exports.${exportName}();` },
   });
   const text = result.outputFiles[0]!.text;
-  const packages = [...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+  const packages = [...text.matchAll(/\brequire\("([^"]+)"\)/g)]
+    .map((m) => m[1]!)
+    .filter((name) => !name.startsWith("node:"));
   if (packages.length > 0)
     throw new Error(
       `${entry}.ts needs ${packages.join(", ")} at run time; a dynamic provider must be self-contained`,

@@ -3,11 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { interpolate, parseComposeProject, parseDotEnv } from "../adopt/compose-project";
-import { PROJECT_DIR } from "../config/stack-files";
-import { orgFor, runTool } from "./helpers";
-import { containersOf, envOf, runStack, uploadAt } from "./pulumi-harness";
-import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import { interpolate, parseComposeProject, parseDotEnv } from "../../adopt/compose-project";
+import { PROJECT_DIR } from "../../config/stack-files";
+import { orgFor, runTool } from "../helpers";
+import { containersOf, envOf, runStack, uploadAt } from "../pulumi-harness";
+import { parseTurnserverConf, parseYaml } from "../parse-formats";
 
 const FIXTURE = "test/fixtures/compose-produktor";
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-cli-"));

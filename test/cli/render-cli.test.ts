@@ -3,10 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_DIR } from "../config/stack-files";
-import { progress } from "../cli/progress";
-import { runTool } from "./helpers";
-import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import { PROJECT_DIR } from "../../config/stack-files";
+import { progress } from "../../cli/progress";
+import { runTool } from "../helpers";
+import { parseTurnserverConf, parseYaml } from "../parse-formats";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-cli-"));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));

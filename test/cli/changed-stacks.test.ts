@@ -5,10 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { programFiles } from "../cli/changed-stacks";
-import { previewBatches, renderedChanges, selectStacks, selectionSummary } from "../cli/stack-selection";
-import { PROJECT_DIR } from "../config/stack-files";
-import { STACKS } from "./helpers";
+import { programFiles } from "../../cli/changed-stacks";
+import { previewBatches, renderedChanges, selectStacks, selectionSummary } from "../../cli/stack-selection";
+import { PROJECT_DIR } from "../../config/stack-files";
+import { STACKS } from "../helpers";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "changed-stacks-test-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_DIR } from "../config/stack-files";
+import { PROJECT_DIR } from "../../config/stack-files";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "render-diff-test-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

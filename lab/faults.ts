@@ -1,7 +1,8 @@
 /**
  * Renderer regressions the lab must catch. Each fault edits one rendered production file (produktor's, unless it
  * names another stack) the way a broken renderer would (after `render`, before the lab overlay); `lab/faults.sh`
- * starts the lab once per fault and checks that the named scenario fails with a message pointing at the cause.
+ * starts the lab once per fault, with every scenario listed for it, and checks that each fails with a message
+ * pointing at the cause.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

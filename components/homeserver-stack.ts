@@ -13,6 +13,7 @@ import { ProxyHosts } from "./proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
 import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
+import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
 import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
@@ -70,6 +71,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
       { name: dockerName(org.stack, "net"), driver: "bridge" },
       { parent: this, provider },
     );
+    const adoptedStores = AdoptedStoresCheck.forStack(`${name}-adopted-stores`, org, { parent: this });
     this.secrets = new FleetSecrets(
       `${name}-secrets`,
       { org, adoptedValues: args.adoptedSecretValues },
@@ -83,7 +85,13 @@ export class HomeserverStack extends pulumi.ComponentResource {
         values: this.secrets.byName,
         generators: this.secrets.generators,
       }),
-      childOptions: (parent) => ({ parent, provider, deleteBeforeReplace: true }),
+      // Nothing is read or created before the adopted stores were found on the Docker host.
+      childOptions: (parent) => ({
+        parent,
+        provider,
+        deleteBeforeReplace: true,
+        dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
+      }),
     };
     const child = { parent: this };
 

@@ -61,17 +61,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
     const { org } = args;
     const c = org.components;
 
-    const provider = new docker.Provider(
-      `${name}-docker`,
-      { host: org.docker.host, sshOpts: [...org.docker.sshOpts] },
-      { parent: this },
-    );
-    const network = new docker.Network(
-      `${name}-network`,
-      { name: dockerName(org.stack, "net"), driver: "bridge" },
-      { parent: this, provider },
-    );
-    const adoptedStores = AdoptedStoresCheck.forStack(`${name}-adopted-stores`, org, { parent: this });
+    const { provider, network, adoptedStores } = dockerHost(name, org, this);
     this.secrets = new FleetSecrets(
       `${name}-secrets`,
       { org, adoptedValues: args.adoptedSecretValues },
@@ -141,6 +131,25 @@ export class HomeserverStack extends pulumi.ComponentResource {
       proxyHosts: this.proxyHosts.definitions,
     });
   }
+}
+
+/**
+ * The stack's Docker host: its provider, the stack's network, and (when the stack adopts stores) the check that
+ * they exist there, on which everything else depends.
+ */
+function dockerHost(name: string, org: OrgConfig, parent: pulumi.Resource) {
+  const provider = new docker.Provider(
+    `${name}-docker`,
+    { host: org.docker.host, sshOpts: [...org.docker.sshOpts] },
+    { parent },
+  );
+  const network = new docker.Network(
+    `${name}-network`,
+    { name: dockerName(org.stack, "net"), driver: "bridge" },
+    { parent, provider },
+  );
+  const adoptedStores = AdoptedStoresCheck.forStack(`${name}-adopted-stores`, org, { parent });
+  return { provider, network, adoptedStores };
 }
 
 /** A health gate for each container that has a healthcheck, with its service's time limit. */

@@ -29,8 +29,9 @@ import {
   stackDirOf,
 } from "./sites";
 
-const NPM_IDENTITY = "admin@lab.invalid";
-const NPM_SECRET = "lab-npm-password";
+/** The NPM admin account of every site's contract double. */
+export const NPM_IDENTITY = "admin@lab.invalid";
+export const NPM_SECRET = "lab-npm-password";
 
 export interface DeployedSite extends Site {
   readonly serverName: string;
@@ -68,6 +69,8 @@ export class LabFleet {
       stackFiles,
       programDir: options.programDir,
       echo: process.env.LAB_ECHO === "1",
+      // In the clone, as in an operator's checkout: the runbook's `npm run adopt` finds package.json from there.
+      parent: dir,
     });
     const fleet = new LabFleet(dir, workspace);
     for (const stack of stacks) await fleet.configure(stack);
@@ -118,8 +121,11 @@ export class LabFleet {
     return this.workspace.configSet(stack, key, value, { path: true });
   }
 
-  /** The real `pulumi up`; on success the site's front is rebuilt from what the program stored in NPM. */
-  async up(stack: string): Promise<CommandResult> {
+  /**
+   * The real `pulumi up` (`refresh`: with --refresh); on success the site's front is rebuilt from what the program
+   * stored in NPM.
+   */
+  async up(stack: string, options: { refresh?: boolean } = {}): Promise<CommandResult> {
     this.renderedCache.clear();
     const result = await this.workspace.pulumi([
       "up",
@@ -128,6 +134,7 @@ export class LabFleet {
       "--yes",
       "--non-interactive",
       "--skip-preview",
+      ...(options.refresh ? ["--refresh"] : []),
     ]);
     if (result.code === 0) await this.rebuildFront(stack);
     return result;
@@ -163,10 +170,7 @@ export class LabFleet {
   }
 
   /** nginx on the site's proxy host, configured from the site's proxy hosts as NPM configures it. */
-  private async rebuildFront(
-    stack: string,
-    edit: (host: NpmProxyHost) => NpmProxyHost = (h) => h,
-  ): Promise<void> {
+  async rebuildFront(stack: string, edit: (host: NpmProxyHost) => NpmProxyHost = (h) => h): Promise<void> {
     const target = this.site(stack);
     const dir = path.join(this.dir, "fronts", stack);
     fs.mkdirSync(dir, { recursive: true });

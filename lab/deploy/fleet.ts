@@ -29,14 +29,15 @@ import {
   stackDirOf,
 } from "./sites";
 
-/** The NPM admin account of every site's contract double. */
-export const NPM_IDENTITY = "admin@lab.invalid";
+/** The password of every site's NPM contract double (its login is the stack's proxy.letsencryptEmail). */
 export const NPM_SECRET = "lab-npm-password";
 
 export interface DeployedSite extends Site {
   readonly serverName: string;
   readonly hostnames: readonly string[];
   readonly npm: NpmDouble;
+  /** The NPM double's login: the stack file's proxy.letsencryptEmail, as NPM v2.15 orders certificates with it. */
+  readonly npmIdentity: string;
   readonly tls: { cert: string; key: string };
 }
 
@@ -89,15 +90,16 @@ export class LabFleet {
     const org = parseStackConfig(stack, readStackFile(stack, stackDirOf(stack))).config!;
     const hostnames = [...new Set([org.serverName, ...Object.values(org.hosts)])];
     const tls = labCertificate(path.join(this.dir, "tls"), stack, hostnames);
-    const npm = await startNpmDouble(NPM_IDENTITY, NPM_SECRET);
-    this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, tls });
+    // NPM v2.15 orders certificates with its user's e-mail, and the NpmCertificate refuses another (issue #18): the
+    // double's user is the stack's own letsencryptEmail (a real domain; an .invalid one is refused as a placeholder).
+    const npmIdentity = org.proxy.letsencryptEmail;
+    const npm = await startNpmDouble(npmIdentity, NPM_SECRET);
+    this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, npmIdentity, tls });
     const settings: Array<[string, string]> = [
       ["docker.host", target.dockerHost],
       ["network.publicIp", target.wan],
       ["network.lanIp", target.dockerLan],
       ["proxy.npmUrl", npm.url],
-      // NPM v2.15 orders certificates with its user's e-mail; the NpmCertificate refuses another (issue #18).
-      ["proxy.letsencryptEmail", NPM_IDENTITY],
       ["proxy.lanIp", target.proxyLan],
       // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
       ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],
@@ -111,7 +113,7 @@ export class LabFleet {
     ];
     if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
     for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });
-    await this.workspace.configSet(stack, "npmIdentity", NPM_IDENTITY, { secret: true, path: false });
+    await this.workspace.configSet(stack, "npmIdentity", npmIdentity, { secret: true, path: false });
     await this.workspace.configSet(stack, "npmSecret", NPM_SECRET, { secret: true, path: false });
   }
 

@@ -14,7 +14,7 @@ import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { CommandResult, PlannedStep, plannedSteps } from "../../tools/engine/workspace";
 import { ComposeSite } from "../deploy/compose-site";
-import { LabFleet, NPM_IDENTITY, NPM_SECRET } from "../deploy/fleet";
+import { LabFleet, NPM_SECRET } from "../deploy/fleet";
 import { docker } from "../deploy/sites";
 import { Session, call, get, login, post, registerWithSharedSecret } from "../matrix-client";
 import { waitFor } from "../processes";
@@ -240,7 +240,7 @@ export function cutoverScenarios(current: () => LabFleet): void {
 
       compose = ComposeSite.create(target, path.join(DIR, "chat"), target.serverName);
       handMadeHosts = await compose.makeProxyHostsByHand(target.npm.url, {
-        identity: NPM_IDENTITY,
+        identity: target.npmIdentity,
         secret: NPM_SECRET,
       });
       await fleet.rebuildFront(STACK);

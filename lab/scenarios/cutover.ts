@@ -171,7 +171,13 @@ export function cutoverScenarios(current: () => LabFleet): void {
       assert.deepEqual(ids, handMadeHosts, "NPM holds other proxy hosts than the ones made by hand");
     });
     await results.run("lk-jwt-service gets the adopted key pair and the public LiveKit URL", () => {
-      const env = docker(fleet.site(STACK), ["exec", `matrix-${STACK}-lk-jwt`, "cat", "/received/env"]);
+      // The environment the container was started with (the lab's lk-jwt image is the contract double).
+      const env = docker(fleet.site(STACK), [
+        "inspect",
+        "--format",
+        "{{range .Config.Env}}{{println .}}{{end}}",
+        `matrix-${STACK}-lk-jwt`,
+      ]);
       assert.match(env, new RegExp(`^LIVEKIT_KEY=${era.secrets.livekitKey}$`, "m"), "LIVEKIT_KEY");
       assert.match(env, new RegExp(`^LIVEKIT_SECRET=${era.secrets.livekitSecret}$`, "m"), "LIVEKIT_SECRET");
       assert.match(env, /^LIVEKIT_URL=wss:\/\/matrix-rtc\.medex-pflegedienst\.de\/livekit\/sfu$/m);
@@ -325,6 +331,9 @@ export function cutoverScenarios(current: () => LabFleet): void {
       assert.doesNotMatch(plain.stdout, / (created|updated|replaced)\b/);
       const refreshed = await fleet.up(STACK, { refresh: true });
       assert.equal(refreshed.code, 0, LabFleet.failure(refreshed));
+      // A container only started again (not replaced) is not waited for by its health gate: wait as an operator
+      // would before checking.
+      await compose.waitForSynapse();
       const results = new CheckResults();
       await checkService(results, era, reach);
       assert.deepEqual(results.failures(), []);

@@ -20,6 +20,7 @@ Exits 1 when something blocks a safe cut-over.
 
 --compose       the compose project directory (a copy is fine)
 --host-dir      where that directory is on the Docker host (default: --compose itself), for bind mounts
+--project-dir   the checkout whose Pulumi.<stack>.yaml takes the adoption (default: this repository)
 --show-secrets  print secret values in the commands and JSON instead of piping them
 --print-secret  print one secret's value without a newline, for: ... | pulumi config set --secret ...`;
 

@@ -31,7 +31,7 @@ const LOG_LINES = 30;
 const POLL_MS = 1000;
 
 /** Runs the docker CLI against a host; resolves with its output, rejects with a message naming the command. */
-function dockerCli(host: string, args: readonly string[]): Promise<string> {
+export function dockerCli(host: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("docker", ["-H", host, ...args], { timeout: 30_000, maxBuffer: 4 << 20 }, (error, out, err) => {
       if (error === null) resolve(`${out}${err}`);

@@ -13,6 +13,7 @@ import { ProxyHosts } from "./proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
 import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
+import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
 import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
@@ -60,16 +61,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
     const { org } = args;
     const c = org.components;
 
-    const provider = new docker.Provider(
-      `${name}-docker`,
-      { host: org.docker.host, sshOpts: [...org.docker.sshOpts] },
-      { parent: this },
-    );
-    const network = new docker.Network(
-      `${name}-network`,
-      { name: dockerName(org.stack, "net"), driver: "bridge" },
-      { parent: this, provider },
-    );
+    const { provider, network, adoptedStores } = dockerHost(name, org, this);
     this.secrets = new FleetSecrets(
       `${name}-secrets`,
       { org, adoptedValues: args.adoptedSecretValues },
@@ -83,7 +75,13 @@ export class HomeserverStack extends pulumi.ComponentResource {
         values: this.secrets.byName,
         generators: this.secrets.generators,
       }),
-      childOptions: (parent) => ({ parent, provider, deleteBeforeReplace: true }),
+      // Nothing is read or created before the adopted stores were found on the Docker host.
+      childOptions: (parent) => ({
+        parent,
+        provider,
+        deleteBeforeReplace: true,
+        dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
+      }),
     };
     const child = { parent: this };
 
@@ -133,6 +131,25 @@ export class HomeserverStack extends pulumi.ComponentResource {
       proxyHosts: this.proxyHosts.definitions,
     });
   }
+}
+
+/**
+ * The stack's Docker host: its provider, the stack's network, and (when the stack adopts stores) the check that
+ * they exist there, on which everything else depends.
+ */
+function dockerHost(name: string, org: OrgConfig, parent: pulumi.Resource) {
+  const provider = new docker.Provider(
+    `${name}-docker`,
+    { host: org.docker.host, sshOpts: [...org.docker.sshOpts] },
+    { parent },
+  );
+  const network = new docker.Network(
+    `${name}-network`,
+    { name: dockerName(org.stack, "net"), driver: "bridge" },
+    { parent, provider },
+  );
+  const adoptedStores = AdoptedStoresCheck.forStack(`${name}-adopted-stores`, org, { parent });
+  return { provider, network, adoptedStores };
 }
 
 /** A health gate for each container that has a healthcheck, with its service's time limit. */

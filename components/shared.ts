@@ -43,7 +43,8 @@ export function serviceDefaults(stack: string, service: string, memoryMb: number
  * `pulumi destroy`, removing a component from config, and any replacement), or a store adopted from a running
  * deployment: an existing volume, which the stack only reads (a missing one fails `pulumi preview`, and Pulumi can
  * never delete what it only reads), or a host directory, bind-mounted with `--mount` semantics, under which Docker
- * refuses a missing source instead of creating an empty one.
+ * refuses a missing source instead of creating an empty one. Either adopted kind is looked for on the Docker host in
+ * every preview and up before anything of the stack is read or created (adopted-store-check.ts).
  */
 export class StateStore {
   /** The owned volume (created) or the adopted one (read); none for a host directory. */

@@ -111,12 +111,13 @@ export async function waitFor(
 export function run(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
 ): string {
   const result = spawnSync(command, args, {
     encoding: "utf8",
     env: { ...process.env, ...options.env },
     input: options.input,
+    cwd: options.cwd,
     timeout: 120_000,
   });
   if (result.status !== 0) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, it } from "node:test";
 import { adoptedSecretValueProblems } from "../config/adoption-config";
 import { renderSummary } from "../documents/summary";
@@ -207,6 +208,66 @@ describe("adoption under the mock engine", () => {
       " ",
     );
     assert.match(entrypoint, /mkdir -p \/data && chown 991:991 \/data && exec \/start.py/);
+  });
+
+  it("looks for every adopted store on the Docker host before any service resource, each with its message", async () => {
+    const run = await runStack(adoptedOrg([]), { adoptedSecretValues: PROSODY_PASSWORDS });
+    const checks = run.resources.filter((r) => r.name.endsWith("-adopted-stores"));
+    assert.deepEqual(
+      checks.map((c) => c.name),
+      ["produktor-adopted-stores"],
+    );
+    const inputs = checks[0]!.inputs as {
+      dockerHost: string;
+      stores: Array<{ kind: string; source: string; missing: string }>;
+    };
+    assert.equal(inputs.dockerHost, "ssh://deploy@192.0.2.10");
+    assert.deepEqual(
+      inputs.stores.map((s) => `${s.kind} ${s.source}`),
+      [
+        "volume chat_postgres-data",
+        "directory /srv/chat/synapse",
+        "volume chat_prosody",
+        "directory /srv/chat/jitsi/transcripts",
+      ],
+    );
+    assert.equal(
+      inputs.stores[0]!.missing,
+      "[stack produktor] matrix-fleet:adopt.volumes.postgresData: Docker volume 'chat_postgres-data' does not exist on ssh://deploy@192.0.2.10; the stack would read PostgreSQL data (/var/lib/postgresql/data) from it and never creates it\n" +
+        "    fix: set adopt.volumes.postgresData to the name `docker volume ls` shows on that host (compose prefixes its project name, e.g. chat_pgdata; npm run adopt prints it), or restore the volume from the backup",
+    );
+    assert.match(
+      inputs.stores[1]!.missing,
+      /^\[stack produktor\] matrix-fleet:adopt\.volumes\.synapseData: directory \/srv\/chat\/synapse does not exist on ssh:\/\/deploy@192\.0\.2\.10; Docker would refuse to bind-mount it \(it never creates an adopted directory empty\)/,
+    );
+    assert.match(inputs.stores[1]!.missing, /\n {4}fix: set adopt\.volumes\.synapseData to the directory/);
+    // Every service resource waits for it, directly or through what it depends on (explicitly or by its parent).
+    const byName = new Map(run.resources.map((r) => [r.name, r]));
+    const waits = (name: string, seen = new Set<string>()): boolean => {
+      if (name === "produktor-adopted-stores") return true;
+      if (seen.has(name)) return false;
+      seen.add(name);
+      const options = byName.get(name)?.options ?? {};
+      const deps = [...((options.dependsOn ?? []) as pulumi.Resource[])];
+      return deps.some((d) => waits((d as unknown as { __name: string }).__name, seen));
+    };
+    const services = run.resources.filter(
+      (r) =>
+        r.type === "docker:index/container:Container" ||
+        r.type === "docker:index/volume:Volume" ||
+        r.type === "docker:index/remoteImage:RemoteImage",
+    );
+    assert.ok(services.length > 10);
+    for (const r of services)
+      assert.ok(waits(r.name), `${r.name} does not wait for the adopted stores' check`);
+  });
+
+  it("a stack that adopts nothing looks for nothing", async () => {
+    const run = await runStack(orgFor("produktor"));
+    assert.deepEqual(
+      run.resources.filter((r) => r.name.endsWith("-adopted-stores")).map((r) => r.name),
+      [],
+    );
   });
 
   it("a first preview (outputs unknown) reads the same volumes and still creates none", async () => {

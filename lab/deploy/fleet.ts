@@ -29,13 +29,15 @@ import {
   stackDirOf,
 } from "./sites";
 
-const NPM_IDENTITY = "admin@lab.invalid";
-const NPM_SECRET = "lab-npm-password";
+/** The password of every site's NPM contract double (its login is the stack's proxy.letsencryptEmail). */
+export const NPM_SECRET = "lab-npm-password";
 
 export interface DeployedSite extends Site {
   readonly serverName: string;
   readonly hostnames: readonly string[];
   readonly npm: NpmDouble;
+  /** The NPM double's login: the stack file's proxy.letsencryptEmail, as NPM v2.15 orders certificates with it. */
+  readonly npmIdentity: string;
   readonly tls: { cert: string; key: string };
 }
 
@@ -68,6 +70,8 @@ export class LabFleet {
       stackFiles,
       programDir: options.programDir,
       echo: process.env.LAB_ECHO === "1",
+      // In the clone, as in an operator's checkout: the runbook's `npm run adopt` finds package.json from there.
+      parent: dir,
     });
     const fleet = new LabFleet(dir, workspace);
     for (const stack of stacks) await fleet.configure(stack);
@@ -86,15 +90,16 @@ export class LabFleet {
     const org = parseStackConfig(stack, readStackFile(stack, stackDirOf(stack))).config!;
     const hostnames = [...new Set([org.serverName, ...Object.values(org.hosts)])];
     const tls = labCertificate(path.join(this.dir, "tls"), stack, hostnames);
-    const npm = await startNpmDouble(NPM_IDENTITY, NPM_SECRET);
-    this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, tls });
+    // NPM v2.15 orders certificates with its user's e-mail, and the NpmCertificate refuses another (issue #18): the
+    // double's user is the stack's own letsencryptEmail (a real domain; an .invalid one is refused as a placeholder).
+    const npmIdentity = org.proxy.letsencryptEmail;
+    const npm = await startNpmDouble(npmIdentity, NPM_SECRET);
+    this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, npmIdentity, tls });
     const settings: Array<[string, string]> = [
       ["docker.host", target.dockerHost],
       ["network.publicIp", target.wan],
       ["network.lanIp", target.dockerLan],
       ["proxy.npmUrl", npm.url],
-      // NPM v2.15 orders certificates with its user's e-mail; the NpmCertificate refuses another (issue #18).
-      ["proxy.letsencryptEmail", NPM_IDENTITY],
       ["proxy.lanIp", target.proxyLan],
       // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
       ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],
@@ -108,7 +113,7 @@ export class LabFleet {
     ];
     if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
     for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });
-    await this.workspace.configSet(stack, "npmIdentity", NPM_IDENTITY, { secret: true, path: false });
+    await this.workspace.configSet(stack, "npmIdentity", npmIdentity, { secret: true, path: false });
     await this.workspace.configSet(stack, "npmSecret", NPM_SECRET, { secret: true, path: false });
   }
 
@@ -118,8 +123,11 @@ export class LabFleet {
     return this.workspace.configSet(stack, key, value, { path: true });
   }
 
-  /** The real `pulumi up`; on success the site's front is rebuilt from what the program stored in NPM. */
-  async up(stack: string): Promise<CommandResult> {
+  /**
+   * The real `pulumi up` (`refresh`: with --refresh); on success the site's front is rebuilt from what the program
+   * stored in NPM.
+   */
+  async up(stack: string, options: { refresh?: boolean } = {}): Promise<CommandResult> {
     this.renderedCache.clear();
     const result = await this.workspace.pulumi([
       "up",
@@ -128,6 +136,7 @@ export class LabFleet {
       "--yes",
       "--non-interactive",
       "--skip-preview",
+      ...(options.refresh ? ["--refresh"] : []),
     ]);
     if (result.code === 0) await this.rebuildFront(stack);
     return result;
@@ -163,10 +172,7 @@ export class LabFleet {
   }
 
   /** nginx on the site's proxy host, configured from the site's proxy hosts as NPM configures it. */
-  private async rebuildFront(
-    stack: string,
-    edit: (host: NpmProxyHost) => NpmProxyHost = (h) => h,
-  ): Promise<void> {
+  async rebuildFront(stack: string, edit: (host: NpmProxyHost) => NpmProxyHost = (h) => h): Promise<void> {
     const target = this.site(stack);
     const dir = path.join(this.dir, "fronts", stack);
     fs.mkdirSync(dir, { recursive: true });

@@ -1,12 +1,15 @@
 /**
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
- * the process lab runs), then break and destroy it (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
+ * the process lab runs), take medex over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet,
+ * deployed only by its cut-over), then break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the
+ * hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";
 import { callScenarios } from "../scenarios/calls";
 import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
+import { cutoverScenarios } from "../scenarios/cutover";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -17,11 +20,15 @@ const current = () => {
   return fleet;
 };
 before(async () => {
-  fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/deploy", "fleet"), DEPLOYED_STACKS);
+  fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/deploy", "fleet"), [
+    ...DEPLOYED_STACKS,
+    "medex",
+  ]);
 });
 after(async () => fleet?.stop());
 
 deployScenarios(current);
 callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
+cutoverScenarios(current);
 lifecycleScenarios();

@@ -10,7 +10,8 @@ started=$SECONDS
 source lab/deploy/common.sh
 lab_lock
 trap lab_down EXIT
-lab_up "$PWD/.lab/deploy" produktor pro-dukt moda1
+# medex's engine runs its Compose deployment until the cut-over scenario takes it over.
+lab_up "$PWD/.lab/deploy" produktor pro-dukt moda1 medex
 
 status=0
 if [ -n "${LAB_SCRIPT:-}" ]; then

@@ -113,9 +113,21 @@ export class EngineWorkspace {
 
   /** Runs the pulumi CLI in the workspace. Never throws for a non-zero exit: callers judge the result. */
   pulumi(args: readonly string[], input?: string): Promise<CommandResult> {
+    return this.command("pulumi", args, input);
+  }
+
+  /**
+   * A command line as an operator types it (pipes, `pulumi config set` fed by another tool), run by bash with
+   * pipefail in the workspace directory and the engine's environment. Never throws for a non-zero exit.
+   */
+  shell(commandLine: string): Promise<CommandResult> {
+    return this.command("bash", ["-o", "pipefail", "-c", commandLine]);
+  }
+
+  private command(program: string, args: readonly string[], input?: string): Promise<CommandResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", [...args], { cwd: this.dir, env: this.env, stdio: "pipe" });
+      const child = spawn(program, [...args], { cwd: this.dir, env: this.env, stdio: "pipe" });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk: Buffer) => {
@@ -196,16 +208,20 @@ export interface PlannedStep {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
+  /** The resource's ID where the plan knows it: for a `read`, the ID read (a volume's name). */
+  readonly id?: string;
 }
 
 /** The steps of a `pulumi preview --json` document, with each resource's type and name from its URN. */
 export function plannedSteps(previewJson: string): PlannedStep[] {
-  const document = JSON.parse(previewJson) as { steps?: Array<{ op: string; urn: string }> };
-  return (document.steps ?? []).map(({ op, urn }) => {
+  const document = JSON.parse(previewJson) as {
+    steps?: Array<{ op: string; urn: string; newState?: { id?: string } }>;
+  };
+  return (document.steps ?? []).map(({ op, urn, newState }) => {
     // urn:pulumi:<stack>::<project>::<parent type$...$type>::<name>
     const [, , typeChain = "", ...nameParts] = urn.split("::");
     const name = nameParts.join("::");
     const type = typeChain.split("$").pop() ?? "";
-    return { op, type, name, urn };
+    return { op, type, name, urn, ...(newState?.id ? { id: newState.id } : {}) };
   });
 }

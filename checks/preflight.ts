@@ -3,6 +3,8 @@ import { StackPlan } from "../documents/plan";
 import { checkTurnCapacity } from "./capacity";
 import { checkCoturnHardening } from "./hardening";
 import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterForwards } from "./host";
+import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network";
+import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
@@ -28,6 +30,9 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkCoturnHardening(plan),
     ...checkMatrixRtc(plan),
     ...checkLivekit(plan),
+    ...checkLivekitCandidates(plan),
+    ...checkLivekitTurnPath(plan),
+    ...checkLivekitTurnServers(plan),
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),

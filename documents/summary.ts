@@ -1,3 +1,4 @@
+import { isPlainObject } from "../config/merge";
 import { formatRange } from "../config/ports";
 import { STATE_STORES } from "../facts/state-stores";
 import { OrgConfig, PortRange, StateStoreId } from "../config/model";
@@ -154,10 +155,26 @@ function capacitySection(plan: StackPlan): string[] {
     lines.push(
       `- LiveKit: media range udp/${formatRange(media.range)} = ${size(media.range)} ports (one per WebRTC peer connection; ` +
         `a participant uses two), plus ICE/TCP on ${formatRange(iceTcp?.range ?? media.range)}.`,
+      ...livekitMediaPaths(plan.livekit),
     );
   }
   lines.push("");
   return lines;
+}
+
+/** What livekit.yaml says about where media may go: its candidate addresses and the TURN servers it hands out. */
+function livekitMediaPaths(livekit: StackPlan["livekit"]): string[] {
+  const rtc = isPlainObject(livekit?.rtc) ? livekit.rtc : {};
+  const ips = isPlainObject(rtc.ips) && Array.isArray(rtc.ips.includes) ? rtc.ips.includes.map(String) : [];
+  const servers = Array.isArray(rtc.turn_servers) ? rtc.turn_servers.filter(isPlainObject) : [];
+  const uri = (s: Record<string, unknown>) =>
+    `\`${s.protocol === "tls" ? "turns" : "turn"}:${String(s.host)}:${String(s.port)}?transport=${s.protocol === "udp" ? "udp" : "tcp"}\``;
+  return [
+    `- LiveKit gathers ICE candidates only on ${ips.length > 0 ? ips.map((ip) => `\`${ip}\``).join(", ") : "**every interface** (no rtc.ips.includes)"}.`,
+    servers.length > 0
+      ? `- TURN for LiveKit's clients (rtc.turn_servers, credentials minted from coturn's secret): ${servers.map(uri).join(", ")}.`
+      : "- TURN for LiveKit's clients: **none** (no rtc.turn_servers).",
+  ];
 }
 
 function stateSection(org: OrgConfig): string[] {

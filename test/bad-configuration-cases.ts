@@ -1137,6 +1137,105 @@ const OVERRIDE_CASES: BadCase[] = [
     fixed: {},
   },
   {
+    name: "MatrixRTC without coturn: LiveKit's clients get no TURN path",
+    stack: "pro-dukt",
+    changes: { components: { coturn: false } },
+    key: k("components.coturn"),
+    message:
+      /MatrixRTC is on but LiveKit hands its clients no TURN server \(coturn is off\): clients on networks that pass only TCP 443\/3478\/5349 and UDP 3478 .* join calls without media/,
+    fix: /turn components\.coturn on .*rtc\.turn_servers/,
+    fixed: {},
+  },
+  {
+    name: "an override emptying LiveKit's TURN servers",
+    stack: "medex",
+    changes: { overrides: { livekit: { rtc: { turn_servers: [] } } } },
+    key: k("overrides.livekit.rtc.turn_servers"),
+    message: /rtc\.turn_servers is empty: LiveKit hands its clients no TURN server/,
+    fix: /drop the override; matrix-fleet hands LiveKit's clients the organisation's coturn/,
+    fixed: {},
+  },
+  {
+    name: "an override handing LiveKit's clients another TURN server with static credentials",
+    stack: "produktor",
+    changes: {
+      overrides: {
+        livekit: {
+          rtc: {
+            turn_servers: [
+              { host: "turn.example.org", port: 3478, protocol: "udp", username: "u", credential: "c" },
+              { host: "turn.example.org", port: 3478, protocol: "tcp", username: "u", credential: "c" },
+            ],
+          },
+        },
+      },
+    },
+    key: k("overrides.livekit.rtc.turn_servers"),
+    message:
+      /rtc\.turn_servers\[0\] points at "turn\.example\.org", not this stack's coturn turn\.produktor\.io/,
+    fix: /drop the override; matrix-fleet writes each entry from hosts\.turn, ports\.\* and the TURN secret/,
+    fixed: {},
+  },
+  {
+    name: "an override with a LiveKit TURN protocol LiveKit silently reads as TCP",
+    stack: "medex",
+    changes: {
+      overrides: {
+        livekit: {
+          rtc: { turn_servers: [{ host: "turn.medex-pflegedienst.de", port: 3478, protocol: "UDP" }] },
+        },
+      },
+    },
+    key: k("overrides.livekit.rtc.turn_servers"),
+    message: /has protocol "UDP": LiveKit turns anything but udp, tcp or tls into turn:\.\.\.\?transport=tcp/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "an override switching on LiveKit's built-in TURN over TLS (turns: on the proxy's 443)",
+    stack: "medex",
+    changes: {
+      overrides: {
+        livekit: { turn: { enabled: true, tls_port: 5350, domain: "turn.medex-pflegedienst.de" } },
+      },
+    },
+    key: k("overrides.livekit.turn.tls_port"),
+    message:
+      /LiveKit's built-in TURN\/TLS hands its clients turns:turn\.medex-pflegedienst\.de:443 whatever tls_port says .* 443 belongs to the reverse proxy/,
+    fix: /drop the override; LiveKit's clients get TURN over TLS from the organisation's coturn/,
+    fixed: {},
+  },
+  {
+    name: "an override letting LiveKit gather ICE candidates on Docker's bridge",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { rtc: { ips: { includes: ["192.0.2.30/32", "172.17.0.0/16"] } } } } },
+    key: k("overrides.livekit.rtc.ips.includes"),
+    message:
+      /rtc\.ips\.includes entry '172\.17\.0\.0\/16' lets LiveKit gather ICE candidates on a Docker bridge address \(Docker's default pool 172\.17\.0\.0\/16\)/,
+    fix: /drop the override; matrix-fleet lets LiveKit gather only on 192\.0\.2\.30\/32/,
+    fixed: {},
+  },
+  {
+    name: "an override removing LiveKit's candidate address filter",
+    stack: "produktor",
+    changes: { overrides: { livekit: { rtc: { ips: null } } } },
+    key: k("overrides.livekit.rtc.ips.includes"),
+    message:
+      /rtc\.ips\.includes is empty: on the host network LiveKit gathers ICE candidates on every interface, docker0/,
+    fix: /only on 192\.0\.2\.10\/32 \(network\.lanIp, else network\.publicIp\)/,
+    fixed: {},
+  },
+  {
+    name: "an override filtering LiveKit's candidates by a bare address (LiveKit wants CIDRs)",
+    stack: "medex",
+    changes: { overrides: { livekit: { rtc: { ips: { includes: ["192.0.2.40"] } } } } },
+    key: k("overrides.livekit.rtc.ips.includes"),
+    message:
+      /'192\.0\.2\.40' is not an IPv4 CIDR: LiveKit parses each entry with net\.ParseCIDR and refuses to start/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
     name: "an override section that is a list",
     stack: "moda1",
     changes: { overrides: { synapse: ["enable_registration: true"] } },
@@ -1205,11 +1304,6 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
         read(out, stack, "synapse/homeserver.yaml"),
         /turns:turn\.produktor\.io:5350\?transport=tcp/,
       ),
-  },
-  {
-    name: "MatrixRTC without coturn (Element Call needs no TURN)",
-    stack: "pro-dukt",
-    changes: { components: { coturn: false } },
   },
   {
     name: "only Synapse: no Element, coturn, MatrixRTC or Ketesa",

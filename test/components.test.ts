@@ -319,7 +319,8 @@ describe("blast radius", () => {
       "produktor-jitsi-prosody": ["jicofo-auth-password", "jvb-auth-password", "turn-shared-secret"],
       "produktor-jitsi-web": [],
       "produktor-ketesa-ketesa": [],
-      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret"],
+      // LiveKit mints its clients' TURN credentials from coturn's secret (rtc.turn_servers).
+      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret", "turn-shared-secret"],
       "produktor-lk-jwt-lk-jwt": ["livekit-api-key", "livekit-api-secret"],
       "produktor-synapse-postgres": ["postgres-password"],
       "produktor-synapse-synapse": [
@@ -345,10 +346,11 @@ describe("blast radius", () => {
     ]);
   });
 
-  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn and Jitsi prosody", async () => {
+  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn, LiveKit and Jitsi prosody", async () => {
     assert.deepEqual(await changedContainers("produktor", { secretRotation: { turn: "2" } }), [
       "coturn",
       "jitsi-prosody",
+      "livekit",
       "synapse",
     ]);
   });

@@ -288,6 +288,31 @@ describe("preflight catches each known failure mode", () => {
     expectOne(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
   });
 
+  it("LiveKit's TURN entries that coturn would refuse or never answer", () => {
+    const entry = (protocol: string, port: number, secret = "{{secret:turn_shared_secret}}") => ({
+      host: "turn.medex-pflegedienst.de",
+      port,
+      protocol,
+      secret,
+    });
+    const udpOnly = problemsWith("medex", {
+      overrides: { livekit: { rtc: { turn_servers: [entry("udp", 3478)] } } },
+    });
+    expectOne(udpOnly, "overrides.livekit.rtc.turn_servers", /offers TURN over UDP only/);
+    const problems = problemsWith("medex", {
+      overrides: {
+        livekit: { rtc: { turn_servers: [entry("udp", 3479), entry("tls", 5349), entry("tcp", 3478, "x")] } },
+      },
+    });
+    const messages = problems.map((p) => p.message);
+    assert.ok(
+      messages.some((m) => /\[0\] offers udp on port 3479, but coturn's listening-port is 3478/.test(m)),
+    );
+    assert.ok(messages.some((m) => /\[1\] offers TURN over TLS, but coturn has no TLS listener/.test(m)));
+    assert.ok(messages.some((m) => /\[2\] carry a secret other than coturn's static-auth-secret/.test(m)));
+    assert.ok(problems.every((p) => p.key === "matrix-fleet:overrides.livekit.rtc.turn_servers"));
+  });
+
   it("lk-jwt-service's key pair drifting from LiveKit's keys", () => {
     const problems = problemsWith("pro-dukt", {
       overrides: { lkJwt: { LIVEKIT_SECRET: "another-secret-another-secret-xx" } },

@@ -144,6 +144,77 @@ describe("LiveKit and lk-jwt-service", () => {
     assert.deepEqual(livekit.room, { auto_create: false });
   });
 
+  // The yaml tags of TURNServer, livekit-server@v1.13.5 pkg/config/config.go lines 165-179.
+  const TURN_SERVER_TAGS = [
+    "host",
+    "port",
+    "protocol",
+    "username",
+    "credential",
+    "secret",
+    "secret_file",
+    "ttl",
+  ];
+  // Docker's local-scope default address pools (docker/docker@v28.5.2 libnetwork/ipamutils/utils.go), as ranges.
+  const DOCKER_POOLS: Array<[string, string]> = [
+    ["172.17.0.0", "172.31.255.255"],
+    ["192.168.0.0", "192.168.255.255"],
+  ];
+  const ipv4 = (a: string) => a.split(".").reduce((n, p) => n * 256 + Number(p), 0);
+
+  it("hands LiveKit's clients the stack's coturn, with coturn's own secret, on coturn's own ports", () => {
+    const files = filesOf("produktor");
+    const rtc = parseYaml(files.livekit!).rtc as Record<string, unknown>;
+    const conf = parseTurnserverConf(files.coturn!);
+    const hs = parseYaml(files.homeserver!);
+    const servers = rtc.turn_servers as Array<Record<string, unknown>>;
+    for (const server of servers) {
+      for (const key of Object.keys(server))
+        assert.ok(TURN_SERVER_TAGS.includes(key), `TURNServer has ${key}`);
+      // With secret set, iceServersForParticipant mints "<expiry>:<participant>" / HMAC-SHA1 credentials, the
+      // TURN REST scheme coturn's use-auth-secret checks against static-auth-secret.
+      assert.equal(server.secret, conf.get("static-auth-secret")![0]);
+      assert.equal(server.secret, hs.turn_shared_secret);
+      assert.ok(conf.has("use-auth-secret"));
+      assert.equal(server.username, undefined, "static credentials coturn would refuse");
+      assert.ok(Number(server.ttl) > 0, "0 would mean LiveKit's default, unwritten");
+    }
+    // Each entry is one of Synapse's TURN URIs: the same host and ports coturn listens on.
+    const uris = servers.map((s) =>
+      s.protocol === "tls"
+        ? `turns:${String(s.host)}:${String(s.port)}?transport=tcp`
+        : `turn:${String(s.host)}:${String(s.port)}?transport=${String(s.protocol)}`,
+    );
+    assert.deepEqual(uris.sort(), [...(hs.turn_uris as string[])].sort());
+    assert.equal(String(servers.find((s) => s.protocol === "tls")!.port), conf.get("tls-listening-port")![0]);
+    assert.equal(String(servers.find((s) => s.protocol === "udp")!.port), conf.get("listening-port")![0]);
+  });
+
+  it("offers no TLS entry when coturn has no TLS listener, and no TURN servers without coturn", () => {
+    const servers = (parseYaml(filesOf("medex").livekit!).rtc as Record<string, unknown>).turn_servers;
+    assert.deepEqual(
+      (servers as Array<Record<string, unknown>>).map((s) => s.protocol),
+      ["udp", "tcp"],
+    );
+    const noCoturn = parseYaml(filesOf("medex", { components: { coturn: false } }).livekit!);
+    assert.equal((noCoturn.rtc as Record<string, unknown>).turn_servers, undefined);
+  });
+
+  it("lets LiveKit gather ICE candidates only on the Docker host's own address, never a bridge", () => {
+    for (const [stack, address] of [
+      ["produktor", "192.0.2.10"],
+      ["medex", "192.0.2.40"],
+    ] as const) {
+      const rtc = parseYaml(filesOf(stack).livekit!).rtc as Record<string, unknown>;
+      // rtcconfig.IPsConfig {includes, excludes}: CIDRs for net.ParseCIDR, tested on the local address.
+      assert.deepEqual(rtc.ips, { includes: [`${address}/32`] });
+      for (const [first, last] of DOCKER_POOLS)
+        assert.ok(ipv4(address) < ipv4(first) || ipv4(address) > ipv4(last), `${address} outside ${first}`);
+    }
+    const onPublic = parseYaml(filesOf("pro-dukt", { network: { lanIp: null } }).livekit!);
+    assert.deepEqual((onPublic.rtc as Record<string, unknown>).ips, { includes: ["203.0.113.20/32"] });
+  });
+
   it("gives lk-jwt-service the key pair LiveKit knows and the public WSS URL", () => {
     const files = filesOf("pro-dukt");
     const livekit = parseYaml(files.livekit!);

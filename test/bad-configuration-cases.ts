@@ -501,6 +501,16 @@ const FLEET_CASES: BadCase[] = [
     fixed: {},
   },
   {
+    name: "a federating stack without MatrixRTC: its users only listen in its peers' calls",
+    stack: "pro-dukt",
+    changes: { components: { matrixRtc: false } },
+    key: k("federation.peers"),
+    message:
+      /pro-dukt\.de \(stack pro-dukt\) has no MatrixRTC of its own \(components\.matrixRtc is off\): its users can join produktor\.io's Element Call calls but only listen/,
+    fix: /turn components\.matrixRtc on in stack pro-dukt .*or stop federating: remove pro-dukt\.de from federation\.peers of stack produktor/,
+    fixed: {},
+  },
+  {
     name: "an image on a moving tag",
     stack: "produktor",
     changes: { images: { livekit: "livekit/livekit-server:latest" } },

@@ -9,6 +9,7 @@ import { checkLkJwt } from "./lk-jwt";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
+import { checkSynapseRateLimits } from "./synapse-rates";
 import { checkTurn } from "./turn";
 
 /**
@@ -25,6 +26,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkRouterForwards(plan),
     ...checkSynapseBasics(plan),
     ...checkSynapseStarts(plan),
+    ...checkSynapseRateLimits(plan),
     ...checkTurn(plan),
     ...checkTurnCapacity(plan),
     ...checkCoturnHardening(plan),

@@ -1246,6 +1246,49 @@ const OVERRIDE_CASES: BadCase[] = [
     fixed: {},
   },
   {
+    name: "an override lowering rc_message below what Element Call's key sharing needs",
+    stack: "medex",
+    changes: { overrides: { synapse: { rc_message: { per_second: 0.2 } } } },
+    key: k("overrides.synapse.rc_message"),
+    message:
+      /rc_message is 0\.2\/s with a burst of 30, below the 0\.5\/s with a burst of 30 Element Call needs \(E2EE key sharing, which comes in bursts\)/,
+    fix: /drop the override; matrix-fleet renders rc_message: \{per_second: 0\.5, burst_count: 30\} with MatrixRTC/,
+    fixed: {},
+  },
+  {
+    name: "an override removing rc_delayed_event_mgmt (Synapse's default burst of 5 drops office call members)",
+    stack: "produktor",
+    changes: { overrides: { synapse: { rc_delayed_event_mgmt: null } } },
+    key: k("overrides.synapse.rc_delayed_event_mgmt"),
+    message:
+      /rc_delayed_event_mgmt is 1\/s with a burst of 5, below the 1\/s with a burst of 20 Element Call needs \(the call heartbeat.*\): call members, most of all several behind one office IP, get 429/,
+    fix: /rc_delayed_event_mgmt: \{per_second: 1, burst_count: 20\}/,
+    fixed: {},
+  },
+  {
+    name: "an override putting Synapse's listener behind the proxy without x_forwarded",
+    stack: "moda1",
+    changes: {
+      overrides: {
+        synapse: {
+          listeners: [
+            {
+              port: 8008,
+              type: "http",
+              bind_addresses: ["0.0.0.0"],
+              resources: [{ names: ["client", "federation"] }],
+            },
+          ],
+        },
+      },
+    },
+    key: k("overrides.synapse.listeners"),
+    message:
+      /the listener on 8008, which the proxy forwards to, has no x_forwarded: true: Synapse takes the proxy's address for every client, so all users share one rate-limit bucket/,
+    fix: /set x_forwarded: true on that listener/,
+    fixed: {},
+  },
+  {
     name: "an override section that is a list",
     stack: "moda1",
     changes: { overrides: { synapse: ["enable_registration: true"] } },

@@ -154,10 +154,22 @@ describe("preflight catches each known failure mode", () => {
     expectOne(problems, "overrides.synapse.max_event_delay_duration", /delayed events are off/);
   });
 
+  it("rate limits as Synapse reads them: per sub-key defaults, and the legacy keys without an rc_message section", () => {
+    const legacy = problemsWith("medex", {
+      overrides: { synapse: { rc_message: null, rc_messages_per_second: 1, rc_message_burst_count: 50 } },
+    });
+    assert.deepEqual(legacy, [], describeProblems(legacy));
+    const noBurst = problemsWith("medex", { overrides: { synapse: { rc_message: { burst_count: null } } } });
+    // RatelimitSettings.parse: a missing burst_count falls back to rc_message's default 10, not to the rendered 30.
+    expectOne(noBurst, "overrides.synapse.rc_message", /rc_message is 0\.5\/s with a burst of 10, below/);
+  });
+
   it("no openid/federation resource for lk-jwt-service", () => {
     const problems = problemsWith("produktor", {
       overrides: {
-        synapse: { listeners: [{ port: 8008, type: "http", resources: [{ names: ["client"] }] }] },
+        synapse: {
+          listeners: [{ port: 8008, type: "http", x_forwarded: true, resources: [{ names: ["client"] }] }],
+        },
       },
     });
     expectOne(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);

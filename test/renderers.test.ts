@@ -129,6 +129,29 @@ describe("coturn turnserver.conf", () => {
   });
 });
 
+describe("Synapse for shared-IP offices (field failures 14, 15)", () => {
+  it("renders the rate limits Element Call documents and takes the client's address from the proxy", () => {
+    const hs = parseYaml(filesOf("pro-dukt").homeserver!);
+    // element-call v0.24.0 docs/self_hosting.md: rc_message 0.5/30, rc_delayed_event_mgmt 1/20; both are
+    // RatelimitSettings sections {per_second, burst_count} in synapse 1.157.1 config/ratelimiting.py.
+    assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    // config/server.py parse_listener_def: x_forwarded defaults to false for TCP listeners.
+    const listeners = hs.listeners as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      listeners.map((l) => [l.port, l.x_forwarded]),
+      [[8008, true]],
+    );
+  });
+
+  it("renders no MatrixRTC rate limits where there is no MatrixRTC, and keeps x_forwarded", () => {
+    const hs = parseYaml(filesOf("moda1").homeserver!);
+    assert.equal(hs.rc_message, undefined);
+    assert.equal(hs.rc_delayed_event_mgmt, undefined);
+    assert.equal((hs.listeners as Array<Record<string, unknown>>)[0]!.x_forwarded, true);
+  });
+});
+
 describe("LiveKit and lk-jwt-service", () => {
   it("pins node_ip to the public IP coturn announces, with STUN discovery off", () => {
     const files = filesOf("produktor");

@@ -11,6 +11,7 @@ import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownC
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkSynapseRateLimits } from "./synapse-rates";
 import { checkTurn } from "./turn";
+import { checkCoturnTlsFiles } from "./turn-tls";
 
 /**
  * Preflight: every known production failure that can be decided from configuration, checked on the documents
@@ -30,6 +31,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkTurn(plan),
     ...checkTurnCapacity(plan),
     ...checkCoturnHardening(plan),
+    ...checkCoturnTlsFiles(plan),
     ...checkMatrixRtc(plan),
     ...checkLivekit(plan),
     ...checkLivekitCandidates(plan),

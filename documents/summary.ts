@@ -4,6 +4,7 @@ import { STATE_STORES } from "../facts/state-stores";
 import { OrgConfig, PortRange, StateStoreId } from "../config/model";
 import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
+import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
 import { StackPlan } from "./plan";
 import { SecretUse, secretUses } from "./secret-uses";
@@ -47,6 +48,7 @@ export function renderSummary(plan: StackPlan): string {
     "",
     ...jitsiSection(plan),
     ...capacitySection(plan),
+    ...coturnCertificateSection(plan),
     ...stateSection(org),
     ...secretsSection(plan),
   ];

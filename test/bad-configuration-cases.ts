@@ -775,8 +775,8 @@ const SERVICE_CASES: BadCase[] = [
     key: k("turn.certFile"),
     message:
       /is not an absolute path on the Docker host; Docker refuses a relative bind mount source, and only during pulumi up/,
-    fix: /\/etc\/letsencrypt\/live\/<TURN host>\/fullchain\.pem/,
-    fixed: { turn: { certFile: "/etc/letsencrypt/live/turn.produktor.io/fullchain.pem" } },
+    fix: /\/etc\/matrix-fleet\/tls\/<TURN host>\/fullchain\.pem/,
+    fixed: { turn: { certFile: "/etc/matrix-fleet/tls/turn.produktor.io/fullchain.pem" } },
   },
   {
     name: "a TURN key path with ..",
@@ -785,7 +785,27 @@ const SERVICE_CASES: BadCase[] = [
     key: k("turn.keyFile"),
     message: /is not an absolute path on the Docker host/,
     fix: /privkey\.pem/,
-    fixed: { turn: { keyFile: "/etc/letsencrypt/live/turn.produktor.io/privkey.pem" } },
+    fixed: { turn: { keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem" } },
+  },
+  {
+    name: "coturn's TLS files straight from certbot's tree (symlinks, a key only root reads)",
+    stack: "produktor",
+    changes: {
+      turn: {
+        certFile: "/etc/letsencrypt/live/turn.produktor.io/fullchain.pem",
+        keyFile: "/etc/letsencrypt/live/turn.produktor.io/privkey.pem",
+      },
+    },
+    key: k("turn.keyFile"),
+    message:
+      /'\/etc\/letsencrypt\/live\/turn\.produktor\.io\/privkey\.pem' is in certbot's tree: .*coturn runs as nobody:nogroup \(65534\).*keeps running without its TLS listener/,
+    fix: /certbot deploy hook .* \/etc\/matrix-fleet\/tls\/turn\.produktor\.io\/ .*summary\.md/,
+    fixed: {
+      turn: {
+        certFile: "/etc/matrix-fleet/tls/turn.produktor.io/fullchain.pem",
+        keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem",
+      },
+    },
   },
   {
     name: "a per-user TURN quota above the total",

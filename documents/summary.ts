@@ -147,7 +147,7 @@ function capacitySection(plan: StackPlan): string[] {
     const uris = plan.synapse.homeserver.turn_uris;
     lines.push(
       `- TURN: relay range udp/${formatRange(turn.relay)} = ${size(turn.relay)} ports, total-quota ${turn.totalQuota}${turn.totalQuota === 0 ? " (no quota)" : ""}: ` +
-        `**${turn.allocations} concurrent relay allocations** (one per relayed client; a user may hold ${turn.userQuota === 0 ? "any number" : turn.userQuota}).`,
+        `**${turn.allocations} concurrent relay allocations** (one per relayed client; a user may hold ${turn.userQuota === 0 ? "any number" : turn.userQuota})${sharedWithLivekit(plan) ? ", shared by Synapse's 1:1 calls and LiveKit's clients" : ""}.`,
       `- TURN URIs handed out by Synapse: ${
         Array.isArray(uris) && uris.length > 0 ? uris.map((u) => `\`${String(u)}\``).join(", ") : "none"
       }.`,
@@ -162,6 +162,12 @@ function capacitySection(plan: StackPlan): string[] {
   }
   lines.push("");
   return lines;
+}
+
+/** Whether LiveKit hands its clients TURN servers (then they draw on coturn's relays too). */
+function sharedWithLivekit(plan: StackPlan): boolean {
+  const rtc = isPlainObject(plan.livekit?.rtc) ? plan.livekit.rtc : {};
+  return Array.isArray(rtc.turn_servers) && rtc.turn_servers.length > 0;
 }
 
 /** What livekit.yaml says about where media may go: its candidate addresses and the TURN servers it hands out. */

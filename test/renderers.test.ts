@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -8,6 +9,7 @@ import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
 import { NpmProxyHost, wellKnownLocationsOf } from "../documents/npm-proxy-hosts";
+import { turnRestCredentials } from "../verify/turn-client";
 
 const secrets = fakeSecrets();
 const filesOf = (stack: string, changes: Record<string, unknown> = {}) =>
@@ -211,6 +213,24 @@ describe("LiveKit and lk-jwt-service", () => {
     assert.deepEqual(uris.sort(), [...(hs.turn_uris as string[])].sort());
     assert.equal(String(servers.find((s) => s.protocol === "tls")!.port), conf.get("tls-listening-port")![0]);
     assert.equal(String(servers.find((s) => s.protocol === "udp")!.port), conf.get("listening-port")![0]);
+  });
+
+  it("has LiveKit mint from that secret the credentials coturn accepts from Synapse's scheme", () => {
+    const secret = "coturn-static-auth-secret";
+    const now = 1_780_000_000_000;
+    // livekit-server@v1.13.5 pkg/service/roommanager.go 1098-1112, transcribed: expiry = now + ttl (unix seconds),
+    // username = "<expiry>:<participant SID>", credential = base64.StdEncoding(HMAC-SHA1(secret, username)).
+    const ttl = Number(
+      (parseYaml(filesOf("produktor").livekit!).rtc as { turn_servers: Array<{ ttl: number }> })
+        .turn_servers[0]!.ttl,
+    );
+    const username = `${Math.floor(now / 1000) + ttl}:PA_participant`;
+    const credential = createHmac("sha1", secret).update(username).digest("base64");
+    // The TURN REST credentials the labs allocate on the real coturn with (verify/turn-client.ts, Synapse's voip.py).
+    assert.deepEqual(turnRestCredentials(secret, "PA_participant", ttl, now), {
+      username,
+      password: credential,
+    });
   });
 
   it("offers no TLS entry when coturn has no TLS listener, and no TURN servers without coturn", () => {

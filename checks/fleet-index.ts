@@ -1,5 +1,14 @@
 import { OrgConfig } from "../config/model";
-import { FleetProblem, claimedHostnames, hostnameClash, oneWayPeer, portClash, unknownPeer } from "./fleet";
+import {
+  FleetProblem,
+  claimedHostnames,
+  hostnameClash,
+  listenOnlyPeer,
+  listensOnly,
+  oneWayPeer,
+  portClash,
+  unknownPeer,
+} from "./fleet";
 import { PortClashIndex, indexPortClashes } from "./fleet-ports";
 
 /**
@@ -40,6 +49,7 @@ export function indexFleet(orgs: readonly OrgConfig[]): FleetIndex {
       if (position === undefined) throw new Error(`stack ${stack} is not in the indexed fleet`);
       return [
         ...federationFor(view, position),
+        ...listenOnlyPeersFor(view, position),
         ...portClashesFor(view, position),
         ...hostnameClashesFor(view, position),
       ];
@@ -79,6 +89,26 @@ function federationFor(view: FleetView, self: number): FleetProblem[] {
     const lister = view.orgs[position]!;
     if (position !== self && !org.federationPeers.includes(lister.serverName))
       problems.push(oneWayPeer(lister, org, org.serverName));
+  }
+  return problems;
+}
+
+/**
+ * This stack's own MatrixRTC calls with peers that run none, then every stack with MatrixRTC listing this one when
+ * this one runs none (the server name resolving to this stack as `fleetProblems` with this stack first resolves it).
+ */
+function listenOnlyPeersFor(view: FleetView, self: number): FleetProblem[] {
+  const org = view.orgs[self]!;
+  const problems: FleetProblem[] = [];
+  for (const peer of org.federationPeers) {
+    const other = servingStack(view, peer, self);
+    if (other !== undefined && listensOnly(org, other)) problems.push(listenOnlyPeer(org, other, peer));
+  }
+  if (org.components.matrixRtc || servingStack(view, org.serverName, self) !== org) return problems;
+  for (const { position } of view.listers.get(org.serverName) ?? []) {
+    const lister = view.orgs[position]!;
+    if (position !== self && listensOnly(lister, org))
+      problems.push(listenOnlyPeer(lister, org, org.serverName));
   }
   return problems;
 }

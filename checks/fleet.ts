@@ -11,7 +11,12 @@ import { indexPortClashes } from "./fleet-ports";
  * stack's view of the fleet, as `render` and the Pulumi program need it, see fleet-index.ts.
  */
 export function fleetProblems(orgs: readonly OrgConfig[]): FleetProblem[] {
-  return [...federationSymmetry(orgs), ...sharedHostClashes(orgs), ...hostnameClashes(orgs)];
+  return [
+    ...federationSymmetry(orgs),
+    ...listenOnlyPeers(orgs),
+    ...sharedHostClashes(orgs),
+    ...hostnameClashes(orgs),
+  ];
 }
 
 /** A fleet problem concerns more than the stack it is reported on: `involves` names all of them. */
@@ -46,6 +51,28 @@ export function oneWayPeer(org: OrgConfig, other: OrgConfig, peer: string): Flee
     ),
     org.stack,
   );
+}
+
+/**
+ * `org` runs MatrixRTC and federates with `peer`, served by `other`, which runs none: in MatrixRTC every user
+ * publishes media through their own homeserver's LiveKit (MSC4195; lk-jwt-service#238), so `other`'s users join
+ * `org`'s calls but can only listen. Reported on `org`, whose calls it is about.
+ */
+export function listenOnlyPeer(org: OrgConfig, other: OrgConfig, peer: string): FleetProblem {
+  return involving(
+    problem(
+      org.stack,
+      "federation.peers",
+      `${peer} (stack ${other.stack}) has no MatrixRTC of its own (components.matrixRtc is off): its users can join ${org.serverName}'s Element Call calls but only listen, because each user sends media through their own homeserver's LiveKit and lk-jwt-service`,
+      `turn components.matrixRtc on in stack ${other.stack} (pulumi config set --path components.matrixRtc true --stack ${other.stack}), or stop federating: remove ${peer} from federation.peers of stack ${org.stack} and ${org.serverName} from stack ${other.stack}`,
+    ),
+    other.stack,
+  );
+}
+
+/** Whether `org`'s calls would have listen-only guests from `other`. */
+export function listensOnly(org: OrgConfig, other: OrgConfig): boolean {
+  return org.components.matrixRtc && !other.components.matrixRtc;
 }
 
 /** Port use `ub` of stack `b` overlaps `ua` of stack `a` (listed before it) on a host or address they share. */
@@ -89,6 +116,18 @@ function federationSymmetry(orgs: readonly OrgConfig[]): FleetProblem[] {
       const other = byServerName.get(peer);
       if (other === undefined) problems.push(unknownPeer(org, peer));
       else if (!other.federationPeers.includes(org.serverName)) problems.push(oneWayPeer(org, other, peer));
+    }
+  }
+  return problems;
+}
+
+function listenOnlyPeers(orgs: readonly OrgConfig[]): FleetProblem[] {
+  const byServerName = new Map(orgs.map((org) => [org.serverName, org]));
+  const problems: FleetProblem[] = [];
+  for (const org of orgs) {
+    for (const peer of org.federationPeers) {
+      const other = byServerName.get(peer);
+      if (other !== undefined && listensOnly(org, other)) problems.push(listenOnlyPeer(org, other, peer));
     }
   }
   return problems;

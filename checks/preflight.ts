@@ -3,11 +3,15 @@ import { StackPlan } from "../documents/plan";
 import { checkTurnCapacity } from "./capacity";
 import { checkCoturnHardening } from "./hardening";
 import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterForwards } from "./host";
+import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network";
+import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
+import { checkSynapseRateLimits } from "./synapse-rates";
 import { checkTurn } from "./turn";
+import { checkCoturnTlsFiles } from "./turn-tls";
 
 /**
  * Preflight: every known production failure that can be decided from configuration, checked on the documents
@@ -23,11 +27,16 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkRouterForwards(plan),
     ...checkSynapseBasics(plan),
     ...checkSynapseStarts(plan),
+    ...checkSynapseRateLimits(plan),
     ...checkTurn(plan),
     ...checkTurnCapacity(plan),
     ...checkCoturnHardening(plan),
+    ...checkCoturnTlsFiles(plan),
     ...checkMatrixRtc(plan),
     ...checkLivekit(plan),
+    ...checkLivekitCandidates(plan),
+    ...checkLivekitTurnPath(plan),
+    ...checkLivekitTurnServers(plan),
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
 import { COTURN_PATHS } from "../facts/coturn";
+import { coturnTls } from "../model/coturn-tls";
 import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 
 export interface CoturnArgs {
@@ -22,11 +23,13 @@ export class Coturn extends pulumi.ComponentResource {
     const { org, context } = args;
     const child = context.childOptions(this);
     const image = pinnedImage(`${name}-image`, org.images.coturn, child);
+    // The directories, not the files: a renewed certificate must reach coturn's SIGUSR2 reload (model/coturn-tls.ts).
     const tlsVolumes = org.turn.tls
-      ? [
-          { hostPath: org.turn.certFile, containerPath: COTURN_PATHS.cert, readOnly: true },
-          { hostPath: org.turn.keyFile, containerPath: COTURN_PATHS.key, readOnly: true },
-        ]
+      ? coturnTls(org).mounts.map((m) => ({
+          hostPath: m.hostDir,
+          containerPath: m.containerDir,
+          readOnly: true,
+        }))
       : [];
     const documents = context.documents.forContainer();
     this.container = new docker.Container(

@@ -111,7 +111,7 @@ export function hostPath(section: SectionReader, key: string, value: string): st
     section.report(
       key,
       `'${value}' is not an absolute path on the Docker host; Docker refuses a relative bind mount source, and only during pulumi up`,
-      `write the full path, e.g. /etc/letsencrypt/live/<TURN host>/${key === "keyFile" ? "privkey" : "fullchain"}.pem`,
+      `write the full path, e.g. /etc/matrix-fleet/tls/<TURN host>/${key === "keyFile" ? "privkey" : "fullchain"}.pem`,
     );
   }
   return value;

@@ -1,6 +1,6 @@
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
-import { COTURN_PATHS } from "../facts/coturn";
+import { coturnTls } from "../model/coturn-tls";
 import { ConfLine, toConfLines } from "./formats";
 import { DENIED_PEER_RANGES } from "../facts/coturn";
 
@@ -27,8 +27,8 @@ export function coturnDocument(org: OrgConfig, secrets: SecretValues): ConfLine[
   if (org.turn.tls) {
     lines.push(
       ["tls-listening-port", org.ports.turnTls],
-      ["cert", COTURN_PATHS.cert],
-      ["pkey", COTURN_PATHS.key],
+      ["cert", coturnTls(org).cert],
+      ["pkey", coturnTls(org).key],
     );
   } else {
     lines.push(["no-tls"], ["no-dtls"]);

@@ -1,32 +1,67 @@
 import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
+import { LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS } from "../facts/livekit";
 import { toYaml } from "./formats";
 
 /**
- * LiveKit's `livekit.yaml` (keys from livekit/livekit config-sample.yaml). LiveKit's parser is strict: an unknown
- * key stops the server, so preflight checks overrides against `LIVEKIT_KNOWN_KEYS`.
+ * LiveKit's `livekit.yaml` (keys from livekit-server v1.13.5 pkg/config/config.go and mediatransportutil's
+ * rtcconfig.RTCConfig; docs/upstream/livekit.md). LiveKit's parser is strict: an unknown key stops the server, so
+ * preflight checks overrides against `LIVEKIT_KNOWN_KEYS`.
  */
 export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<string, unknown> {
+  const rtc: Record<string, unknown> = {
+    tcp_port: org.ports.livekitTcp,
+    port_range_start: org.ports.livekitUdp.start,
+    port_range_end: org.ports.livekitUdp.end,
+    // Advertise the WAN address coturn also uses. STUN discovery (use_external_ip) would override node_ip and
+    // can pick a different WAN than the router forwards: the "second call never connects" failure.
+    use_external_ip: false,
+    node_ip: org.network.publicIp,
+    // On the host network LiveKit gathers candidates on every interface, docker0 and each bridge included, and
+    // rewrites them all to node_ip: only the socket on the address the router forwards to can ever answer. The
+    // filter tests the local address before that rewrite, so it names the Docker host's own address.
+    ips: { includes: [livekitCandidateCidr(org)] },
+  };
+  if (org.components.coturn) rtc.turn_servers = livekitTurnServers(org, secrets);
   const doc: Record<string, unknown> = {
     port: org.ports.livekitHttp,
-    rtc: {
-      tcp_port: org.ports.livekitTcp,
-      port_range_start: org.ports.livekitUdp.start,
-      port_range_end: org.ports.livekitUdp.end,
-      // Advertise the WAN address coturn also uses. STUN discovery (use_external_ip) would override node_ip and
-      // can pick a different WAN than the router forwards: the "second call never connects" failure.
-      use_external_ip: false,
-      node_ip: org.network.publicIp,
-    },
+    rtc,
     keys: { [secrets.livekit_api_key]: secrets.livekit_api_secret },
     // lk-jwt-service creates rooms for authorised users; auto-create would let any token holder open rooms.
     room: { auto_create: false },
     logging: { level: "info" },
-    // Relaying is coturn's job; LiveKit's own TURN would advertise 443, which the reverse proxy owns.
+    // Relaying is coturn's job (rtc.turn_servers): LiveKit's own TURN hands out turns: on 443, which the reverse
+    // proxy owns, and its credentials are not coturn's.
     turn: { enabled: false },
   };
   return deepMerge(doc, org.overrides.livekit);
+}
+
+/** The one local address LiveKit may gather ICE candidates on: the Docker host's LAN address, else the public one. */
+export function livekitCandidateCidr(org: OrgConfig): string {
+  return `${org.network.lanIp ?? org.network.publicIp}/32`;
+}
+
+/**
+ * The organisation's coturn, as LiveKit hands it to its clients in the join response: TURN over UDP and TCP on the
+ * listener and, with TLS, over TLS on the TLS port, so that a client that reaches nothing but 3478 (UDP or TCP) or
+ * 5349 still gets media through the relay. `secret` is coturn's static-auth-secret: LiveKit mints TURN REST
+ * credentials from it (HMAC-SHA1 over "<expiry>:<participant>", the scheme coturn's use-auth-secret checks).
+ */
+export function livekitTurnServers(org: OrgConfig, secrets: SecretValues): Array<Record<string, unknown>> {
+  const entry = (port: number, protocol: "udp" | "tcp" | "tls") => ({
+    host: org.hosts.turn,
+    port,
+    protocol,
+    secret: secrets.turn_shared_secret,
+    ttl: LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS,
+  });
+  return [
+    entry(org.ports.turn, "udp"),
+    entry(org.ports.turn, "tcp"),
+    ...(org.turn.tls ? [entry(org.ports.turnTls, "tls")] : []),
+  ];
 }
 
 export function renderLivekit(document: Readonly<Record<string, unknown>>): string {

@@ -1,8 +1,9 @@
+import { isPlainObject } from "../config/merge";
 import { formatRange } from "../config/ports";
 import { StackPlan } from "./plan";
 
 /** `router-checklist.md`: the forwards the deployed documents need (`plan.routerForwards`, overrides included). */
-export function renderRouterChecklist({ org, routerForwards }: StackPlan): string {
+export function renderRouterChecklist({ org, routerForwards, livekit }: StackPlan): string {
   const rows = routerForwards.map(
     (f) =>
       `| ${f.protocol.toUpperCase()} | ${formatRange(f.range)} | ${f.target} (same port) | ${f.service} | ${f.why} |`,
@@ -33,5 +34,29 @@ export function renderRouterChecklist({ org, routerForwards }: StackPlan): strin
           "",
         ]
       : []),
+    ...turnToLivekitNote(org, livekit, routerForwards),
   ].join("\n");
+}
+
+/**
+ * With rtc.turn_servers, coturn relays MatrixRTC media to LiveKit's public address. Behind NAT that is the router's
+ * own WAN address seen from the Docker host: the packets must come back to it (docs/upstream/livekit.md, TURN path).
+ */
+function turnToLivekitNote(
+  org: StackPlan["org"],
+  livekit: StackPlan["livekit"],
+  forwards: StackPlan["routerForwards"],
+): string[] {
+  const rtc = isPlainObject(livekit?.rtc) ? livekit.rtc : {};
+  const media = forwards.find((f) => f.service === "LiveKit" && f.protocol === "udp");
+  if (!Array.isArray(rtc.turn_servers) || rtc.turn_servers.length === 0 || media === undefined) return [];
+  if (org.network.lanIp === undefined) return [];
+  const range = formatRange(media.range);
+  return [
+    `MatrixRTC through TURN: LiveKit hands its clients this stack's coturn, and coturn relays their media to LiveKit at ${org.network.publicIp} (udp/${range}).`,
+    `From the Docker host (${org.network.lanIp}) that is the router's own WAN address, so the router must send it back in (NAT loopback / hairpin NAT`,
+    `for udp/${range}, with the source rewritten to the router as most routers do), or the Docker host must keep it local:`,
+    `\`iptables -t nat -A OUTPUT -d ${org.network.publicIp} -p udp --dport ${range.replace("-", ":")} -j DNAT --to-destination ${org.network.lanIp}\`.`,
+    "",
+  ];
 }

@@ -1,8 +1,10 @@
+import { isPlainObject } from "../config/merge";
 import { formatRange } from "../config/ports";
 import { STATE_STORES } from "../facts/state-stores";
 import { OrgConfig, PortRange, StateStoreId } from "../config/model";
 import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
+import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
 import { StackPlan } from "./plan";
 import { SecretUse, secretUses } from "./secret-uses";
@@ -46,6 +48,7 @@ export function renderSummary(plan: StackPlan): string {
     "",
     ...jitsiSection(plan),
     ...capacitySection(plan),
+    ...coturnCertificateSection(plan),
     ...stateSection(org),
     ...secretsSection(plan),
   ];
@@ -144,7 +147,7 @@ function capacitySection(plan: StackPlan): string[] {
     const uris = plan.synapse.homeserver.turn_uris;
     lines.push(
       `- TURN: relay range udp/${formatRange(turn.relay)} = ${size(turn.relay)} ports, total-quota ${turn.totalQuota}${turn.totalQuota === 0 ? " (no quota)" : ""}: ` +
-        `**${turn.allocations} concurrent relay allocations** (one per relayed client; a user may hold ${turn.userQuota === 0 ? "any number" : turn.userQuota}).`,
+        `**${turn.allocations} concurrent relay allocations** (one per relayed client; a user may hold ${turn.userQuota === 0 ? "any number" : turn.userQuota})${sharedWithLivekit(plan) ? ", shared by Synapse's 1:1 calls and LiveKit's clients" : ""}.`,
       `- TURN URIs handed out by Synapse: ${
         Array.isArray(uris) && uris.length > 0 ? uris.map((u) => `\`${String(u)}\``).join(", ") : "none"
       }.`,
@@ -154,10 +157,32 @@ function capacitySection(plan: StackPlan): string[] {
     lines.push(
       `- LiveKit: media range udp/${formatRange(media.range)} = ${size(media.range)} ports (one per WebRTC peer connection; ` +
         `a participant uses two), plus ICE/TCP on ${formatRange(iceTcp?.range ?? media.range)}.`,
+      ...livekitMediaPaths(plan.livekit),
     );
   }
   lines.push("");
   return lines;
+}
+
+/** Whether LiveKit hands its clients TURN servers (then they draw on coturn's relays too). */
+function sharedWithLivekit(plan: StackPlan): boolean {
+  const rtc = isPlainObject(plan.livekit?.rtc) ? plan.livekit.rtc : {};
+  return Array.isArray(rtc.turn_servers) && rtc.turn_servers.length > 0;
+}
+
+/** What livekit.yaml says about where media may go: its candidate addresses and the TURN servers it hands out. */
+function livekitMediaPaths(livekit: StackPlan["livekit"]): string[] {
+  const rtc = isPlainObject(livekit?.rtc) ? livekit.rtc : {};
+  const ips = isPlainObject(rtc.ips) && Array.isArray(rtc.ips.includes) ? rtc.ips.includes.map(String) : [];
+  const servers = Array.isArray(rtc.turn_servers) ? rtc.turn_servers.filter(isPlainObject) : [];
+  const uri = (s: Record<string, unknown>) =>
+    `\`${s.protocol === "tls" ? "turns" : "turn"}:${String(s.host)}:${String(s.port)}?transport=${s.protocol === "udp" ? "udp" : "tcp"}\``;
+  return [
+    `- LiveKit gathers ICE candidates only on ${ips.length > 0 ? ips.map((ip) => `\`${ip}\``).join(", ") : "**every interface** (no rtc.ips.includes)"}.`,
+    servers.length > 0
+      ? `- TURN for LiveKit's clients (rtc.turn_servers, credentials minted from coturn's secret): ${servers.map(uri).join(", ")}.`
+      : "- TURN for LiveKit's clients: **none** (no rtc.turn_servers).",
+  ];
 }
 
 function stateSection(org: OrgConfig): string[] {

@@ -2,7 +2,7 @@ import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
-import { SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
+import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
@@ -25,6 +25,8 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
         port: org.ports.synapse,
         tls: false,
         type: "http",
+        // Behind the proxy: take the client's address from X-Forwarded-For (which NPM's custom locations set to
+        // the peer), or every user shares the proxy's address and its per-IP rate-limit buckets.
         x_forwarded: true,
         bind_addresses: ["0.0.0.0"],
         // `federation` also serves `openid`, which lk-jwt-service needs to validate MatrixRTC users.
@@ -73,21 +75,31 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
     doc.turn_allow_guests = org.synapse.turnAllowGuests;
   }
 
-  if (org.components.matrixRtc) {
-    doc.experimental_features = {
+  if (org.components.matrixRtc) Object.assign(doc, matrixRtcSettings(org));
+
+  return deepMerge(doc, org.overrides.synapse);
+}
+
+/** What MatrixRTC (Element Call) needs of Synapse (element-call docs/self_hosting.md; docs/upstream/synapse.md §8). */
+function matrixRtcSettings(org: OrgConfig): Record<string, unknown> {
+  const { rc_message, rc_delayed_event_mgmt } = ELEMENT_CALL_RATE_LIMITS;
+  return {
+    experimental_features: {
       // MSC4143: clients ask Synapse for the RTC transports. Never without a non-empty matrix_rtc.transports.
       msc4143_enabled: true,
       // MSC4222 + delayed events: a call member that drops off is removed instead of haunting the room.
       msc4222_enabled: true,
-    };
-    doc.matrix_rtc = { transports: [{ type: "livekit", livekit_service_url: livekitServiceUrl(org) }] };
-    doc.max_event_delay_duration = org.synapse.maxEventDelayDuration;
-    // Element Call shares E2EE keys in bursts of to-device/room events.
-    doc.rc_message = { per_second: 0.5, burst_count: 30 };
-    doc.rc_delayed_event_mgmt = { per_second: 1, burst_count: 20 };
-  }
-
-  return deepMerge(doc, org.overrides.synapse);
+    },
+    matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: livekitServiceUrl(org) }] },
+    max_event_delay_duration: org.synapse.maxEventDelayDuration,
+    // Element Call's documented minimums: E2EE key sharing comes in bursts, and every call member restarts its
+    // delayed leave event every 5 s (shared by everyone behind one office IP when the restart is unauthenticated).
+    rc_message: { per_second: rc_message.per_second, burst_count: rc_message.burst_count },
+    rc_delayed_event_mgmt: {
+      per_second: rc_delayed_event_mgmt.per_second,
+      burst_count: rc_delayed_event_mgmt.burst_count,
+    },
+  };
 }
 
 export function renderSynapseHomeserver(document: Readonly<Record<string, unknown>>): string {

@@ -1,9 +1,19 @@
-/** Where the coturn container reads its config and TLS files. */
+/**
+ * Where the coturn container reads its config, and the directory its TLS files are mounted under (one host
+ * directory at `tlsDir`, or the certificate's and the key's at `tlsDir`/cert and `tlsDir`/key: model/coturn-tls.ts).
+ */
 export const COTURN_PATHS = {
   config: "/etc/coturn/turnserver.conf",
-  cert: "/etc/coturn/tls/fullchain.pem",
-  key: "/etc/coturn/tls/privkey.pem",
+  tlsDir: "/etc/coturn/tls",
 } as const;
+
+/**
+ * The user coturn/coturn:4.17 runs as: `USER nobody:nogroup`, uid/gid 65534 (coturn/coturn@docker/4.17.0-r0
+ * docker/coturn/debian/Dockerfile; docs/upstream/coturn.md, "Files coturn must read"). Everything coturn reads, at
+ * start and on a SIGUSR2 reload, it reads as this user: the config upload is root 0644, the TLS files on the Docker
+ * host must be readable by it too.
+ */
+export const COTURN_IMAGE_USER = { uid: 65534, gid: 65534, name: "nobody:nogroup" } as const;
 
 /**
  * Peer ranges coturn must never relay to, from Synapse's docs/setup/turn/coturn.md: private networks (so a TURN

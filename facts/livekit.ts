@@ -2,6 +2,34 @@
 export const LIVEKIT_PATHS = { config: "/etc/livekit.yaml" } as const;
 
 /**
+ * The keys of one `rtc.turn_servers` entry: `TURNServer` in livekit-server@v1.13.5 pkg/config/config.go. With
+ * `secret` set LiveKit mints TURN REST credentials per participant (`iceServersForParticipant`,
+ * pkg/service/roommanager.go); `username`/`credential` are static ones, used only without a secret.
+ */
+export const LIVEKIT_TURN_SERVER_KEYS = [
+  "host",
+  "port",
+  "protocol",
+  "username",
+  "credential",
+  "secret",
+  "secret_file",
+  "ttl",
+] as const;
+
+/**
+ * The protocols `iceServersForParticipant` knows: `tls` gives turns:...?transport=tcp, `udp` turn:...?transport=udp,
+ * and every other value (a typo included) silently turn:...?transport=tcp.
+ */
+export const LIVEKIT_TURN_PROTOCOLS = ["udp", "tcp", "tls"] as const;
+
+/**
+ * Lifetime of the TURN credentials LiveKit mints, in seconds: LiveKit's own default (0 means 14400 in
+ * iceServersForParticipant), written out so the file says it. coturn refuses a credential whose expiry has passed.
+ */
+export const LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS = 14400;
+
+/**
  * The YAML keys LiveKit server v1.13.5 (the pinned image) accepts: its parser is strict, so an unknown key stops
  * the server, and preflight rejects anything outside this list. Read from the Go module sources:
  * - livekit-server@v1.13.5 pkg/config/config.go: Config, RTCConfig, RoomConfig, TURNConfig, LoggingConfig;

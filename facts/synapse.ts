@@ -53,3 +53,32 @@ export const URL_PREVIEW_DENIED_RANGES: readonly string[] = [
   "ff00::/8",
   "fec0::/10",
 ];
+
+/** A Synapse rate limit: tokens per second and the bucket's size. */
+export interface RateLimit {
+  readonly per_second: number;
+  readonly burst_count: number;
+}
+
+/**
+ * Synapse v1.157.1's defaults when a rate limit is not configured (synapse/config/ratelimiting.py: rc_message
+ * lines 89-98, rc_delayed_event_mgmt lines 238-242).
+ */
+export const SYNAPSE_RATE_LIMIT_DEFAULTS = {
+  rc_message: { per_second: 0.2, burst_count: 10 },
+  rc_delayed_event_mgmt: { per_second: 1, burst_count: 5 },
+} as const satisfies Record<string, RateLimit>;
+
+/**
+ * The minimums Element Call's self-hosting guide gives (element-call v0.24.0 docs/self_hosting.md lines ~53-63),
+ * with its reasons: rc_message covers E2EE key sharing, which is bursty; rc_delayed_event_mgmt covers the MatrixRTC
+ * heartbeat (a restart of the delayed leave event every 5 s per member).
+ */
+export const ELEMENT_CALL_RATE_LIMITS = {
+  rc_message: { per_second: 0.5, burst_count: 30, why: "E2EE key sharing, which comes in bursts" },
+  rc_delayed_event_mgmt: {
+    per_second: 1,
+    burst_count: 20,
+    why: "the call heartbeat: each member restarts its delayed leave event every 5 s",
+  },
+} as const satisfies Record<keyof typeof SYNAPSE_RATE_LIMIT_DEFAULTS, RateLimit & { why: string }>;

@@ -150,6 +150,9 @@ export function overlayLivekit(text: string, lab: LabStackPaths): string {
   doc.bind_addresses = [lab.address];
   const rtc = doc.rtc as Doc;
   rtc.node_ip = translateAddresses(String(rtc.node_ip), lab);
+  // The candidate filter names the Docker host's own address (a CIDR): the lab address stands in for it.
+  const ips = rtc.ips as { includes?: string[] } | undefined;
+  if (ips?.includes !== undefined) ips.includes = ips.includes.map((cidr) => translateAddresses(cidr, lab));
   const offset = LAB_PORT_OFFSETS[lab.stack] ?? 0;
   for (const key of ["tcp_port", "port_range_start", "port_range_end"]) rtc[key] = Number(rtc[key]) + offset;
   return yaml.dump(doc, { lineWidth: -1 });

@@ -501,6 +501,16 @@ const FLEET_CASES: BadCase[] = [
     fixed: {},
   },
   {
+    name: "a federating stack without MatrixRTC: its users only listen in its peers' calls",
+    stack: "pro-dukt",
+    changes: { components: { matrixRtc: false } },
+    key: k("federation.peers"),
+    message:
+      /pro-dukt\.de \(stack pro-dukt\) has no MatrixRTC of its own \(components\.matrixRtc is off\): its users can join produktor\.io's Element Call calls but only listen/,
+    fix: /turn components\.matrixRtc on in stack pro-dukt .*or stop federating: remove pro-dukt\.de from federation\.peers of stack produktor/,
+    fixed: {},
+  },
+  {
     name: "an image on a moving tag",
     stack: "produktor",
     changes: { images: { livekit: "livekit/livekit-server:latest" } },
@@ -765,8 +775,8 @@ const SERVICE_CASES: BadCase[] = [
     key: k("turn.certFile"),
     message:
       /is not an absolute path on the Docker host; Docker refuses a relative bind mount source, and only during pulumi up/,
-    fix: /\/etc\/letsencrypt\/live\/<TURN host>\/fullchain\.pem/,
-    fixed: { turn: { certFile: "/etc/letsencrypt/live/turn.produktor.io/fullchain.pem" } },
+    fix: /\/etc\/matrix-fleet\/tls\/<TURN host>\/fullchain\.pem/,
+    fixed: { turn: { certFile: "/etc/matrix-fleet/tls/turn.produktor.io/fullchain.pem" } },
   },
   {
     name: "a TURN key path with ..",
@@ -775,7 +785,27 @@ const SERVICE_CASES: BadCase[] = [
     key: k("turn.keyFile"),
     message: /is not an absolute path on the Docker host/,
     fix: /privkey\.pem/,
-    fixed: { turn: { keyFile: "/etc/letsencrypt/live/turn.produktor.io/privkey.pem" } },
+    fixed: { turn: { keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem" } },
+  },
+  {
+    name: "coturn's TLS files straight from certbot's tree (symlinks, a key only root reads)",
+    stack: "produktor",
+    changes: {
+      turn: {
+        certFile: "/etc/letsencrypt/live/turn.produktor.io/fullchain.pem",
+        keyFile: "/etc/letsencrypt/live/turn.produktor.io/privkey.pem",
+      },
+    },
+    key: k("turn.keyFile"),
+    message:
+      /'\/etc\/letsencrypt\/live\/turn\.produktor\.io\/privkey\.pem' is in certbot's tree: .*coturn runs as nobody:nogroup \(65534\).*keeps running without its TLS listener/,
+    fix: /certbot deploy hook .* \/etc\/matrix-fleet\/tls\/turn\.produktor\.io\/ .*summary\.md/,
+    fixed: {
+      turn: {
+        certFile: "/etc/matrix-fleet/tls/turn.produktor.io/fullchain.pem",
+        keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem",
+      },
+    },
   },
   {
     name: "a per-user TURN quota above the total",
@@ -1137,6 +1167,148 @@ const OVERRIDE_CASES: BadCase[] = [
     fixed: {},
   },
   {
+    name: "MatrixRTC without coturn: LiveKit's clients get no TURN path",
+    stack: "pro-dukt",
+    changes: { components: { coturn: false } },
+    key: k("components.coturn"),
+    message:
+      /MatrixRTC is on but LiveKit hands its clients no TURN server \(coturn is off\): clients on networks that pass only TCP 443\/3478\/5349 and UDP 3478 .* join calls without media/,
+    fix: /turn components\.coturn on .*rtc\.turn_servers/,
+    fixed: {},
+  },
+  {
+    name: "an override emptying LiveKit's TURN servers",
+    stack: "medex",
+    changes: { overrides: { livekit: { rtc: { turn_servers: [] } } } },
+    key: k("overrides.livekit.rtc.turn_servers"),
+    message: /rtc\.turn_servers is empty: LiveKit hands its clients no TURN server/,
+    fix: /drop the override; matrix-fleet hands LiveKit's clients the organisation's coturn/,
+    fixed: {},
+  },
+  {
+    name: "an override handing LiveKit's clients another TURN server with static credentials",
+    stack: "produktor",
+    changes: {
+      overrides: {
+        livekit: {
+          rtc: {
+            turn_servers: [
+              { host: "turn.example.org", port: 3478, protocol: "udp", username: "u", credential: "c" },
+              { host: "turn.example.org", port: 3478, protocol: "tcp", username: "u", credential: "c" },
+            ],
+          },
+        },
+      },
+    },
+    key: k("overrides.livekit.rtc.turn_servers"),
+    message:
+      /rtc\.turn_servers\[0\] points at "turn\.example\.org", not this stack's coturn turn\.produktor\.io/,
+    fix: /drop the override; matrix-fleet writes each entry from hosts\.turn, ports\.\* and the TURN secret/,
+    fixed: {},
+  },
+  {
+    name: "an override with a LiveKit TURN protocol LiveKit silently reads as TCP",
+    stack: "medex",
+    changes: {
+      overrides: {
+        livekit: {
+          rtc: { turn_servers: [{ host: "turn.medex-pflegedienst.de", port: 3478, protocol: "UDP" }] },
+        },
+      },
+    },
+    key: k("overrides.livekit.rtc.turn_servers"),
+    message: /has protocol "UDP": LiveKit turns anything but udp, tcp or tls into turn:\.\.\.\?transport=tcp/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "an override switching on LiveKit's built-in TURN over TLS (turns: on the proxy's 443)",
+    stack: "medex",
+    changes: {
+      overrides: {
+        livekit: { turn: { enabled: true, tls_port: 5350, domain: "turn.medex-pflegedienst.de" } },
+      },
+    },
+    key: k("overrides.livekit.turn.tls_port"),
+    message:
+      /LiveKit's built-in TURN\/TLS hands its clients turns:turn\.medex-pflegedienst\.de:443 whatever tls_port says .* 443 belongs to the reverse proxy/,
+    fix: /drop the override; LiveKit's clients get TURN over TLS from the organisation's coturn/,
+    fixed: {},
+  },
+  {
+    name: "an override letting LiveKit gather ICE candidates on Docker's bridge",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { rtc: { ips: { includes: ["192.0.2.30/32", "172.17.0.0/16"] } } } } },
+    key: k("overrides.livekit.rtc.ips.includes"),
+    message:
+      /rtc\.ips\.includes entry '172\.17\.0\.0\/16' lets LiveKit gather ICE candidates on a Docker bridge address \(Docker's default pool 172\.17\.0\.0\/16\)/,
+    fix: /drop the override; matrix-fleet lets LiveKit gather only on 192\.0\.2\.30\/32/,
+    fixed: {},
+  },
+  {
+    name: "an override removing LiveKit's candidate address filter",
+    stack: "produktor",
+    changes: { overrides: { livekit: { rtc: { ips: null } } } },
+    key: k("overrides.livekit.rtc.ips.includes"),
+    message:
+      /rtc\.ips\.includes is empty: on the host network LiveKit gathers ICE candidates on every interface, docker0/,
+    fix: /only on 192\.0\.2\.10\/32 \(network\.lanIp, else network\.publicIp\)/,
+    fixed: {},
+  },
+  {
+    name: "an override filtering LiveKit's candidates by a bare address (LiveKit wants CIDRs)",
+    stack: "medex",
+    changes: { overrides: { livekit: { rtc: { ips: { includes: ["192.0.2.40"] } } } } },
+    key: k("overrides.livekit.rtc.ips.includes"),
+    message:
+      /'192\.0\.2\.40' is not an IPv4 CIDR: LiveKit parses each entry with net\.ParseCIDR and refuses to start/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "an override lowering rc_message below what Element Call's key sharing needs",
+    stack: "medex",
+    changes: { overrides: { synapse: { rc_message: { per_second: 0.2 } } } },
+    key: k("overrides.synapse.rc_message"),
+    message:
+      /rc_message is 0\.2\/s with a burst of 30, below the 0\.5\/s with a burst of 30 Element Call needs \(E2EE key sharing, which comes in bursts\)/,
+    fix: /drop the override; matrix-fleet renders rc_message: \{per_second: 0\.5, burst_count: 30\} with MatrixRTC/,
+    fixed: {},
+  },
+  {
+    name: "an override removing rc_delayed_event_mgmt (Synapse's default burst of 5 drops office call members)",
+    stack: "produktor",
+    changes: { overrides: { synapse: { rc_delayed_event_mgmt: null } } },
+    key: k("overrides.synapse.rc_delayed_event_mgmt"),
+    message:
+      /rc_delayed_event_mgmt is 1\/s with a burst of 5, below the 1\/s with a burst of 20 Element Call needs \(the call heartbeat.*\): call members, most of all several behind one office IP, get 429/,
+    fix: /rc_delayed_event_mgmt: \{per_second: 1, burst_count: 20\}/,
+    fixed: {},
+  },
+  {
+    name: "an override putting Synapse's listener behind the proxy without x_forwarded",
+    stack: "moda1",
+    changes: {
+      overrides: {
+        synapse: {
+          listeners: [
+            {
+              port: 8008,
+              type: "http",
+              bind_addresses: ["0.0.0.0"],
+              resources: [{ names: ["client", "federation"] }],
+            },
+          ],
+        },
+      },
+    },
+    key: k("overrides.synapse.listeners"),
+    message:
+      /the listener on 8008, which the proxy forwards to, has no x_forwarded: true: Synapse takes the proxy's address for every client, so all users share one rate-limit bucket/,
+    fix: /set x_forwarded: true on that listener/,
+    fixed: {},
+  },
+  {
     name: "an override section that is a list",
     stack: "moda1",
     changes: { overrides: { synapse: ["enable_registration: true"] } },
@@ -1205,11 +1377,6 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
         read(out, stack, "synapse/homeserver.yaml"),
         /turns:turn\.produktor\.io:5350\?transport=tcp/,
       ),
-  },
-  {
-    name: "MatrixRTC without coturn (Element Call needs no TURN)",
-    stack: "pro-dukt",
-    changes: { components: { coturn: false } },
   },
   {
     name: "only Synapse: no Element, coturn, MatrixRTC or Ketesa",

@@ -165,6 +165,12 @@ describe("HomeserverStack under the mock engine", () => {
     const livekit = parseYaml(uploadAt(containers.get("matrix-produktor-livekit")!, "/etc/livekit.yaml"));
     const lkJwt = envOf(containers.get("matrix-produktor-lk-jwt")!);
     assert.deepEqual(livekit.keys, { [lkJwt.LIVEKIT_KEY!]: lkJwt.LIVEKIT_SECRET });
+    const turnServers = (livekit.rtc as { turn_servers: Array<{ secret: string }> }).turn_servers;
+    assert.deepEqual(
+      turnServers.map((t) => t.secret),
+      turnServers.map(() => turnSecret),
+      "LiveKit mints its clients' TURN credentials from coturn's generated secret",
+    );
     const postgres = envOf(containers.get("matrix-produktor-postgres")!);
     assert.equal(
       postgres.POSTGRES_PASSWORD,
@@ -227,6 +233,33 @@ describe("HomeserverStack under the mock engine", () => {
     const provider = run.resources.find((r) => r.type === "pulumi:providers:docker")!;
     assert.equal(unwrap(provider.inputs.host), "ssh://ops@10.9.8.7");
     assert.deepEqual(JSON.parse(String(unwrap(provider.inputs.sshOpts))), ["-p", "2222"]);
+  });
+
+  it("mounts the directories of coturn's TLS files read-only, so a renewed certificate reaches its SIGUSR2 reload", async () => {
+    const mountsOf = async (changes: Record<string, unknown>) => {
+      const containers = containersOf(await runStack(orgFor("produktor", changes)));
+      const coturn = containers.get("matrix-produktor-coturn")!;
+      const conf = parseTurnserverConf(uploadAt(coturn, "/etc/coturn/turnserver.conf"));
+      const volumes = unwrap(coturn.volumes) as Array<Record<string, unknown>>;
+      return { volumes, cert: conf.get("cert")![0], pkey: conf.get("pkey")![0] };
+    };
+    const same = await mountsOf({});
+    assert.deepEqual(same.volumes, [
+      {
+        hostPath: "/etc/matrix-fleet/tls/turn.produktor.io",
+        containerPath: "/etc/coturn/tls",
+        readOnly: true,
+      },
+    ]);
+    assert.equal(same.cert, "/etc/coturn/tls/fullchain.pem");
+    assert.equal(same.pkey, "/etc/coturn/tls/privkey.pem");
+    const apart = await mountsOf({ turn: { certFile: "/srv/pki/turn.crt", keyFile: "/srv/keys/turn.key" } });
+    assert.deepEqual(apart.volumes, [
+      { hostPath: "/srv/pki", containerPath: "/etc/coturn/tls/cert", readOnly: true },
+      { hostPath: "/srv/keys", containerPath: "/etc/coturn/tls/key", readOnly: true },
+    ]);
+    assert.equal(apart.cert, "/etc/coturn/tls/cert/turn.crt");
+    assert.equal(apart.pkey, "/etc/coturn/tls/key/turn.key");
   });
 
   it("runs coturn and LiveKit on the host network and publishes no relay range", async () => {
@@ -319,7 +352,8 @@ describe("blast radius", () => {
       "produktor-jitsi-prosody": ["jicofo-auth-password", "jvb-auth-password", "turn-shared-secret"],
       "produktor-jitsi-web": [],
       "produktor-ketesa-ketesa": [],
-      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret"],
+      // LiveKit mints its clients' TURN credentials from coturn's secret (rtc.turn_servers).
+      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret", "turn-shared-secret"],
       "produktor-lk-jwt-lk-jwt": ["livekit-api-key", "livekit-api-secret"],
       "produktor-synapse-postgres": ["postgres-password"],
       "produktor-synapse-synapse": [
@@ -345,10 +379,11 @@ describe("blast radius", () => {
     ]);
   });
 
-  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn and Jitsi prosody", async () => {
+  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn, LiveKit and Jitsi prosody", async () => {
     assert.deepEqual(await changedContainers("produktor", { secretRotation: { turn: "2" } }), [
       "coturn",
       "jitsi-prosody",
+      "livekit",
       "synapse",
     ]);
   });

@@ -37,6 +37,12 @@ function fleetWithOneClashOfEach() {
       lkJwt: 8182,
     },
   });
+  // org0600 and org0601 federate with each other, and org0601 runs no MatrixRTC: its users only listen in org0600's calls.
+  set("org0600", { federation: { peers: ["org0601.example.net"] } });
+  set("org0601", {
+    federation: { peers: ["org0600.example.net"] },
+    components: { ...(files.get("org0601")!.components as object), matrixRtc: false },
+  });
   // org0300 claims org0200's TURN hostname.
   set("org0300", { hosts: { homeserver: "chat.org0300.example.net", turn: "turn.org0200.example.net" } });
   return stackFleetOf(files);
@@ -90,10 +96,22 @@ describe("the fleet checks in a fleet of 1000 organisations", () => {
       on,
       other,
     );
+  const listenOnly = fleetProblem(
+    problem(
+      "org0600",
+      "federation.peers",
+      "org0601.example.net (stack org0601) has no MatrixRTC of its own (components.matrixRtc is off): its users can join org0600.example.net's Element Call calls but only listen, because each user sends media through their own homeserver's LiveKit and lk-jwt-service",
+      "turn components.matrixRtc on in stack org0601 (pulumi config set --path components.matrixRtc true --stack org0601), or stop federating: remove org0601.example.net from federation.peers of stack org0600 and org0600.example.net from stack org0601",
+    ),
+    "org0600",
+    "org0601",
+  );
   const expected = new Map<string, FleetProblem[]>([
     ["org0500", [oneWay]],
     ["org0501", [oneWay]],
     ["org0700", [unknown]],
+    ["org0600", [listenOnly]],
+    ["org0601", [listenOnly]],
     ["org0000", [relayClash("org0999", "49190-49250", "org0000", "49160-49200")]],
     ["org0999", [relayClash("org0000", "49160-49200", "org0999", "49190-49250")]],
     ["org0200", [hostnameClash("org0300", "org0200")]],
@@ -164,7 +182,12 @@ function randomFleet(next: () => number, size: number): OrgConfig[] {
         synapse: 8008 + Math.floor(next() * 3),
       };
     if (next() < 0.2) {
-      v.components = { ...(v.components as object), jitsi: next() < 0.5, coturn: next() < 0.7 };
+      v.components = {
+        ...(v.components as object),
+        jitsi: next() < 0.5,
+        coturn: next() < 0.7,
+        matrixRtc: next() < 0.5,
+      };
       // Jitsi's access is a choice the stack file must state (issue #16); it draws no random number.
       if ((v.components as { jitsi: boolean }).jitsi) v.jitsi = { enableAuth: false };
     }
@@ -214,6 +237,7 @@ describe("the fleet index", () => {
   it("gives each stack exactly the fleet problems it sees with itself first, in the same order", () => {
     const next = random(11);
     let seen = 0;
+    let listenOnly = 0;
     for (let round = 0; round < 20; round++) {
       const orgs = randomFleet(next, 10 + Math.floor(next() * 30));
       const index = indexFleet(orgs);
@@ -222,8 +246,10 @@ describe("the fleet index", () => {
         const definition = fleetProblems([org, ...others]).filter((p) => p.involves.includes(org.stack));
         assert.deepEqual(index.problemsFor(org.stack), definition, `round ${round}, ${org.stack}`);
         seen += definition.length;
+        listenOnly += definition.filter((p) => p.message.includes("has no MatrixRTC of its own")).length;
       }
     }
     assert.ok(seen > 100, `the random fleets have problems to find (${seen})`);
+    assert.ok(listenOnly > 10, `the random fleets have listen-only peers to find (${listenOnly})`);
   });
 });

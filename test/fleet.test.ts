@@ -113,6 +113,42 @@ describe("fleet checks", () => {
     );
   });
 
+  it("are silent about MatrixRTC for today's stacks: every federating stack runs its own; moda1 federates with nobody", () => {
+    const orgs = STACKS.map((s) => orgFor(s));
+    for (const org of orgs.filter((o) => o.federationPeers.length > 0))
+      assert.ok(org.components.matrixRtc, org.stack);
+    assert.deepEqual(
+      fleetProblems(orgs).filter((p) => /MatrixRTC/.test(p.message)),
+      [],
+    );
+  });
+
+  it("find a federation peer without MatrixRTC, whose users would only listen in our calls", () => {
+    const orgs = STACKS.map((s) =>
+      s === "pro-dukt" ? orgFor(s, { components: { matrixRtc: false } }) : orgFor(s),
+    );
+    const problems = fleetProblems(orgs);
+    assert.deepEqual(
+      problems.map((p) => [p.stack, p.key, [...p.involves].sort()]),
+      [
+        ["medex", "matrix-fleet:federation.peers", ["medex", "pro-dukt"]],
+        ["produktor", "matrix-fleet:federation.peers", ["pro-dukt", "produktor"]],
+      ],
+      describeProblems(problems),
+    );
+    assert.match(
+      problems[1]!.message,
+      /^pro-dukt\.de \(stack pro-dukt\) has no MatrixRTC of its own \(components\.matrixRtc is off\): its users can join produktor\.io's Element Call calls but only listen/,
+    );
+    assert.match(problems[1]!.fix, /turn components\.matrixRtc on in stack pro-dukt .*or stop federating/);
+    // A stack without MatrixRTC has no calls of its own to be listen-only in.
+    const reverse = fleetProblems([
+      orgFor("moda1", { federation: { peers: ["produktor.io"] } }),
+      orgFor("produktor"),
+    ]);
+    assert.ok(!reverse.some((p) => /MatrixRTC/.test(p.message)), describeProblems(reverse));
+  });
+
   it("find one hostname claimed by two organisations", () => {
     const orgs = STACKS.map((s) =>
       s === "medex" ? orgFor(s, { hosts: { turn: "turn.produktor.io" } }) : orgFor(s),

@@ -96,6 +96,7 @@ function assertAgree(files: Rendered, label: string): void {
     const rtc = parseYaml(files.get("livekit/livekit.yaml")!).rtc as Record<string, number>;
     assert.match(summary, new RegExp(`media range udp/${rtc.port_range_start}-${rtc.port_range_end} = `));
     assert.match(summary, new RegExp(`plus ICE/TCP on ${rtc.tcp_port}\\.`));
+    assertLivekitPaths(files, label);
   } else {
     assert.doesNotMatch(summary, /LiveKit: media range|livekit_api/, `${label}: no LiveKit`);
     assert.doesNotMatch(files.get("router-checklist.md")!, /LiveKit/, `${label}: checklist without LiveKit`);
@@ -128,6 +129,41 @@ function assertAgree(files: Rendered, label: string): void {
   }
 }
 
+/** LiveKit's candidate address and TURN servers in summary.md, and the hairpin note in the checklist behind NAT. */
+function assertLivekitPaths(files: Rendered, label: string): void {
+  const summary = files.get("summary.md")!;
+  const checklist = files.get("router-checklist.md")!;
+  const rtc = parseYaml(files.get("livekit/livekit.yaml")!).rtc as {
+    ips?: { includes?: string[] };
+    turn_servers?: Array<{ host: string; port: number; protocol: string }>;
+    port_range_start: number;
+    port_range_end: number;
+  };
+  for (const cidr of rtc.ips?.includes ?? []) assert.ok(summary.includes(`\`${cidr}\``), `${label}: ${cidr}`);
+  const servers = rtc.turn_servers ?? [];
+  for (const s of servers) {
+    // LiveKit's iceServersForParticipant: tls -> turns:...?transport=tcp, udp -> transport=udp, else tcp.
+    const uri = `${s.protocol === "tls" ? "turns" : "turn"}:${s.host}:${s.port}?transport=${s.protocol === "udp" ? "udp" : "tcp"}`;
+    assert.ok(summary.includes(`\`${uri}\``), `${label}: summary names ${uri}`);
+  }
+  const conf = files.get("coturn/turnserver.conf");
+  const external = conf === undefined ? undefined : parseTurnserverConf(conf).get("external-ip")?.[0];
+  const behindNat = external?.includes("/") === true;
+  const note =
+    /MatrixRTC through TURN: .* coturn relays their media to LiveKit at (\S+) \(udp\/(\d+)-(\d+)\)/.exec(
+      checklist,
+    );
+  if (servers.length > 0 && behindNat) {
+    assert.ok(note, `${label}: the checklist explains the hairpin coturn -> LiveKit needs`);
+    assert.deepEqual(
+      [note[1], Number(note[2]), Number(note[3])],
+      [external!.split("/")[0], rtc.port_range_start, rtc.port_range_end],
+    );
+  } else {
+    assert.equal(note, null, `${label}: no hairpin note without NAT or TURN servers`);
+  }
+}
+
 describe("summary.md and router-checklist.md agree with the rendered files", () => {
   for (const stack of STACKS) {
     it(stack, () => assertAgree(rendered(stack), stack));
@@ -142,6 +178,10 @@ describe("summary.md and router-checklist.md agree with the rendered files", () 
 
   it("no stack names a consumer no rendered file has (LiveKit's webhook.api_key)", () => {
     for (const stack of STACKS) assert.doesNotMatch(rendered(stack).get("summary.md")!, /webhook/, stack);
+  });
+
+  it("follows a Docker host that holds the public IP itself (no hairpin note)", () => {
+    assertAgree(rendered("pro-dukt", { network: { lanIp: null } }), "pro-dukt without lanIp");
   });
 
   it("follows an override that changes what coturn grants", () => {

@@ -154,10 +154,22 @@ describe("preflight catches each known failure mode", () => {
     expectOne(problems, "overrides.synapse.max_event_delay_duration", /delayed events are off/);
   });
 
+  it("rate limits as Synapse reads them: per sub-key defaults, and the legacy keys without an rc_message section", () => {
+    const legacy = problemsWith("medex", {
+      overrides: { synapse: { rc_message: null, rc_messages_per_second: 1, rc_message_burst_count: 50 } },
+    });
+    assert.deepEqual(legacy, [], describeProblems(legacy));
+    const noBurst = problemsWith("medex", { overrides: { synapse: { rc_message: { burst_count: null } } } });
+    // RatelimitSettings.parse: a missing burst_count falls back to rc_message's default 10, not to the rendered 30.
+    expectOne(noBurst, "overrides.synapse.rc_message", /rc_message is 0\.5\/s with a burst of 10, below/);
+  });
+
   it("no openid/federation resource for lk-jwt-service", () => {
     const problems = problemsWith("produktor", {
       overrides: {
-        synapse: { listeners: [{ port: 8008, type: "http", resources: [{ names: ["client"] }] }] },
+        synapse: {
+          listeners: [{ port: 8008, type: "http", x_forwarded: true, resources: [{ names: ["client"] }] }],
+        },
       },
     });
     expectOne(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);
@@ -286,6 +298,31 @@ describe("preflight catches each known failure mode", () => {
       overrides: { coturn: { "static-auth-secret": "something-else" } },
     });
     expectOne(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
+  });
+
+  it("LiveKit's TURN entries that coturn would refuse or never answer", () => {
+    const entry = (protocol: string, port: number, secret = "{{secret:turn_shared_secret}}") => ({
+      host: "turn.medex-pflegedienst.de",
+      port,
+      protocol,
+      secret,
+    });
+    const udpOnly = problemsWith("medex", {
+      overrides: { livekit: { rtc: { turn_servers: [entry("udp", 3478)] } } },
+    });
+    expectOne(udpOnly, "overrides.livekit.rtc.turn_servers", /offers TURN over UDP only/);
+    const problems = problemsWith("medex", {
+      overrides: {
+        livekit: { rtc: { turn_servers: [entry("udp", 3479), entry("tls", 5349), entry("tcp", 3478, "x")] } },
+      },
+    });
+    const messages = problems.map((p) => p.message);
+    assert.ok(
+      messages.some((m) => /\[0\] offers udp on port 3479, but coturn's listening-port is 3478/.test(m)),
+    );
+    assert.ok(messages.some((m) => /\[1\] offers TURN over TLS, but coturn has no TLS listener/.test(m)));
+    assert.ok(messages.some((m) => /\[2\] carry a secret other than coturn's static-auth-secret/.test(m)));
+    assert.ok(problems.every((p) => p.key === "matrix-fleet:overrides.livekit.rtc.turn_servers"));
   });
 
   it("lk-jwt-service's key pair drifting from LiveKit's keys", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -8,6 +9,7 @@ import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
 import { NpmProxyHost, wellKnownLocationsOf } from "../documents/npm-proxy-hosts";
+import { turnRestCredentials } from "../verify/turn-client";
 
 const secrets = fakeSecrets();
 const filesOf = (stack: string, changes: Record<string, unknown> = {}) =>
@@ -129,6 +131,29 @@ describe("coturn turnserver.conf", () => {
   });
 });
 
+describe("Synapse for shared-IP offices (field failures 14, 15)", () => {
+  it("renders the rate limits Element Call documents and takes the client's address from the proxy", () => {
+    const hs = parseYaml(filesOf("pro-dukt").homeserver!);
+    // element-call v0.24.0 docs/self_hosting.md: rc_message 0.5/30, rc_delayed_event_mgmt 1/20; both are
+    // RatelimitSettings sections {per_second, burst_count} in synapse 1.157.1 config/ratelimiting.py.
+    assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    // config/server.py parse_listener_def: x_forwarded defaults to false for TCP listeners.
+    const listeners = hs.listeners as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      listeners.map((l) => [l.port, l.x_forwarded]),
+      [[8008, true]],
+    );
+  });
+
+  it("renders no MatrixRTC rate limits where there is no MatrixRTC, and keeps x_forwarded", () => {
+    const hs = parseYaml(filesOf("moda1").homeserver!);
+    assert.equal(hs.rc_message, undefined);
+    assert.equal(hs.rc_delayed_event_mgmt, undefined);
+    assert.equal((hs.listeners as Array<Record<string, unknown>>)[0]!.x_forwarded, true);
+  });
+});
+
 describe("LiveKit and lk-jwt-service", () => {
   it("pins node_ip to the public IP coturn announces, with STUN discovery off", () => {
     const files = filesOf("produktor");
@@ -142,6 +167,95 @@ describe("LiveKit and lk-jwt-service", () => {
     assert.equal(rtc.port_range_start, 50100);
     assert.equal(rtc.port_range_end, 50200);
     assert.deepEqual(livekit.room, { auto_create: false });
+  });
+
+  // The yaml tags of TURNServer, livekit-server@v1.13.5 pkg/config/config.go lines 165-179.
+  const TURN_SERVER_TAGS = [
+    "host",
+    "port",
+    "protocol",
+    "username",
+    "credential",
+    "secret",
+    "secret_file",
+    "ttl",
+  ];
+  // Docker's local-scope default address pools (docker/docker@v28.5.2 libnetwork/ipamutils/utils.go), as ranges.
+  const DOCKER_POOLS: Array<[string, string]> = [
+    ["172.17.0.0", "172.31.255.255"],
+    ["192.168.0.0", "192.168.255.255"],
+  ];
+  const ipv4 = (a: string) => a.split(".").reduce((n, p) => n * 256 + Number(p), 0);
+
+  it("hands LiveKit's clients the stack's coturn, with coturn's own secret, on coturn's own ports", () => {
+    const files = filesOf("produktor");
+    const rtc = parseYaml(files.livekit!).rtc as Record<string, unknown>;
+    const conf = parseTurnserverConf(files.coturn!);
+    const hs = parseYaml(files.homeserver!);
+    const servers = rtc.turn_servers as Array<Record<string, unknown>>;
+    for (const server of servers) {
+      for (const key of Object.keys(server))
+        assert.ok(TURN_SERVER_TAGS.includes(key), `TURNServer has ${key}`);
+      // With secret set, iceServersForParticipant mints "<expiry>:<participant>" / HMAC-SHA1 credentials, the
+      // TURN REST scheme coturn's use-auth-secret checks against static-auth-secret.
+      assert.equal(server.secret, conf.get("static-auth-secret")![0]);
+      assert.equal(server.secret, hs.turn_shared_secret);
+      assert.ok(conf.has("use-auth-secret"));
+      assert.equal(server.username, undefined, "static credentials coturn would refuse");
+      assert.ok(Number(server.ttl) > 0, "0 would mean LiveKit's default, unwritten");
+    }
+    // Each entry is one of Synapse's TURN URIs: the same host and ports coturn listens on.
+    const uris = servers.map((s) =>
+      s.protocol === "tls"
+        ? `turns:${String(s.host)}:${String(s.port)}?transport=tcp`
+        : `turn:${String(s.host)}:${String(s.port)}?transport=${String(s.protocol)}`,
+    );
+    assert.deepEqual(uris.sort(), [...(hs.turn_uris as string[])].sort());
+    assert.equal(String(servers.find((s) => s.protocol === "tls")!.port), conf.get("tls-listening-port")![0]);
+    assert.equal(String(servers.find((s) => s.protocol === "udp")!.port), conf.get("listening-port")![0]);
+  });
+
+  it("has LiveKit mint from that secret the credentials coturn accepts from Synapse's scheme", () => {
+    const secret = "coturn-static-auth-secret";
+    const now = 1_780_000_000_000;
+    // livekit-server@v1.13.5 pkg/service/roommanager.go 1098-1112, transcribed: expiry = now + ttl (unix seconds),
+    // username = "<expiry>:<participant SID>", credential = base64.StdEncoding(HMAC-SHA1(secret, username)).
+    const ttl = Number(
+      (parseYaml(filesOf("produktor").livekit!).rtc as { turn_servers: Array<{ ttl: number }> })
+        .turn_servers[0]!.ttl,
+    );
+    const username = `${Math.floor(now / 1000) + ttl}:PA_participant`;
+    const credential = createHmac("sha1", secret).update(username).digest("base64");
+    // The TURN REST credentials the labs allocate on the real coturn with (verify/turn-client.ts, Synapse's voip.py).
+    assert.deepEqual(turnRestCredentials(secret, "PA_participant", ttl, now), {
+      username,
+      password: credential,
+    });
+  });
+
+  it("offers no TLS entry when coturn has no TLS listener, and no TURN servers without coturn", () => {
+    const servers = (parseYaml(filesOf("medex").livekit!).rtc as Record<string, unknown>).turn_servers;
+    assert.deepEqual(
+      (servers as Array<Record<string, unknown>>).map((s) => s.protocol),
+      ["udp", "tcp"],
+    );
+    const noCoturn = parseYaml(filesOf("medex", { components: { coturn: false } }).livekit!);
+    assert.equal((noCoturn.rtc as Record<string, unknown>).turn_servers, undefined);
+  });
+
+  it("lets LiveKit gather ICE candidates only on the Docker host's own address, never a bridge", () => {
+    for (const [stack, address] of [
+      ["produktor", "192.0.2.10"],
+      ["medex", "192.0.2.40"],
+    ] as const) {
+      const rtc = parseYaml(filesOf(stack).livekit!).rtc as Record<string, unknown>;
+      // rtcconfig.IPsConfig {includes, excludes}: CIDRs for net.ParseCIDR, tested on the local address.
+      assert.deepEqual(rtc.ips, { includes: [`${address}/32`] });
+      for (const [first, last] of DOCKER_POOLS)
+        assert.ok(ipv4(address) < ipv4(first) || ipv4(address) > ipv4(last), `${address} outside ${first}`);
+    }
+    const onPublic = parseYaml(filesOf("pro-dukt", { network: { lanIp: null } }).livekit!);
+    assert.deepEqual((onPublic.rtc as Record<string, unknown>).ips, { includes: ["203.0.113.20/32"] });
   });
 
   it("gives lk-jwt-service the key pair LiveKit knows and the public WSS URL", () => {

@@ -7,10 +7,12 @@
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
+import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { configFromEnv, startLkJwtDouble } from "../lab/doubles/lk-jwt-service";
 import { CheckFailure } from "../verify/context";
 import { JoinTarget, TokenEndpoint, tokenAndJoin } from "../verify/matrix-rtc-join";
+import { servedCertificate } from "../verify/tls-certificate";
 import { FakeHomeserver, startFakeHomeserver } from "./fake-homeserver";
 import { FakeLivekit, startFakeLivekit } from "./fake-livekit";
 import { TestPki, makeTestPki } from "./test-pki";
@@ -179,6 +181,24 @@ describe("verify: a MatrixRTC client's token and join", () => {
       );
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
+
+describe("verify: the certificate a TLS listener serves", () => {
+  it("reads its validity and DNS names without trusting it (the same test PKI, a real TLS server)", async () => {
+    const server = tls.createServer({ cert: pki.cert, key: pki.key }, (socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const cert = await servedCertificate("127.0.0.1", port, "chat.produktor.test", 5000);
+      assert.deepEqual(cert.dnsNames, NAMES);
+      // makeTestPki issues for two days (openssl x509 -days 2).
+      const lifetimeDays = (cert.validTo.getTime() - cert.validFrom.getTime()) / 86_400_000;
+      assert.ok(Math.abs(lifetimeDays - 2) < 0.01, `${lifetimeDays} days`);
+      assert.ok(cert.validTo.getTime() > Date.now());
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -8,10 +8,13 @@ import { describe, it } from "node:test";
 import { OrgConfig } from "../config/model";
 import { AllocationResult, JsonAnswer, VerifyNetwork } from "../verify/network";
 import { TurnServer } from "../verify/turn-client";
+import { ServedCertificate } from "../verify/tls-certificate";
 import { fail } from "../verify/context";
 import { CheckResult, verifyStack } from "../verify/verify";
 import { parseTurnUri } from "../verify/turn-checks";
 import { orgFor } from "./helpers";
+
+const DAY = 86_400_000;
 
 type Route = (init: RequestInit | undefined) => { status: number; body?: unknown };
 
@@ -29,6 +32,7 @@ class FakeNetwork implements VerifyNetwork {
     for (const host of [org.hosts.turn, org.hosts.homeserver, org.hosts.rtc, org.serverName])
       this.addresses.set(host, ip);
     this.relayAddress = ip;
+    this.certificate = { ...this.certificate, dnsNames: [org.hosts.turn] };
     this.turnListeners = new Set([`${ip}:${org.ports.turn}`, `${ip}:${org.ports.turnTls}`]);
     const hs = `https://${org.hosts.homeserver}`;
     const target = `${org.hosts.homeserver}:443`;
@@ -101,6 +105,17 @@ class FakeNetwork implements VerifyNetwork {
     return `joined via /${endpoint}`;
   }
 
+  /** coturn's TLS certificate: a 90-day one, issued 10 days ago, for the TURN host. */
+  certificate: ServedCertificate = {
+    validFrom: new Date(Date.now() - 10 * DAY),
+    validTo: new Date(Date.now() + 80 * DAY),
+    dnsNames: [],
+  };
+  async servedCertificate(host: string, port: number): Promise<ServedCertificate> {
+    if (!this.turnListeners.has(`${host}:${port}`)) throw new Error(`connect ECONNREFUSED ${host}:${port}`);
+    return this.certificate;
+  }
+
   async allocate(server: TurnServer): Promise<AllocationResult> {
     this.allocations.push(server);
     if (!this.turnListeners.has(`${server.host}:${server.port}`))
@@ -118,6 +133,54 @@ function result(results: readonly CheckResult[], name: string): CheckResult {
   assert.ok(found, `a check '${name}' in ${results.map((r) => r.name).join(", ")}`);
   return found;
 }
+
+describe("verify reads the certificate coturn serves on its TLS port (field failure 21)", () => {
+  const org = orgFor("produktor");
+  const name = "coturn's TLS certificate on 5349";
+
+  it("passes a certificate for the TURN host with most of its lifetime left", async () => {
+    const r = result(await verify(org, new FakeNetwork(org)), name);
+    assert.equal(r.outcome, "pass", r.detail);
+    assert.match(r.detail, /^for turn\.produktor\.io, valid until \d{4}-\d{2}-\d{2} \(7\d days left\)$/);
+  });
+
+  it("fails a certificate past the point a renewal would have replaced it, naming the reload coturn needs", async () => {
+    const network = new FakeNetwork(org);
+    network.certificate = {
+      validFrom: new Date(Date.now() - 80 * DAY),
+      validTo: new Date(Date.now() + 10 * DAY),
+      dnsNames: ["turn.produktor.io"],
+    };
+    const r = result(await verify(org, network), name);
+    assert.equal(r.outcome, "fail");
+    assert.match(
+      r.detail,
+      /in (9|10) days, under a quarter of its lifetime\): a renewal would have happened by now/,
+    );
+    assert.match(
+      r.fix!,
+      /send coturn SIGUSR2 \(the deploy hook in summary\.md\), or docker restart matrix-produktor-coturn/,
+    );
+  });
+
+  it("fails an expired certificate and one for another name", async () => {
+    const network = new FakeNetwork(org);
+    network.certificate = { ...network.certificate, validTo: new Date(Date.now() - DAY) };
+    assert.match(
+      result(await verify(org, network), name).detail,
+      /still serves a certificate that expired on/,
+    );
+    network.certificate = { ...network.certificate, dnsNames: ["chat.produktor.io"] };
+    const other = result(await verify(org, network), name);
+    assert.match(other.detail, /presents a certificate for chat\.produktor\.io, not turn\.produktor\.io/);
+  });
+
+  it("is not run without TURN over TLS", async () => {
+    const medex = orgFor("medex");
+    const results = await verify(medex, new FakeNetwork(medex));
+    assert.ok(!results.some((r) => r.name.startsWith("coturn's TLS certificate")));
+  });
+});
 
 describe("verify's TURN checks use what Synapse hands out", () => {
   const org = orgFor("produktor");

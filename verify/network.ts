@@ -1,6 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { fetchBounded, getJson, tcpConnects } from "./http";
 import { JoinTarget, TokenEndpoint, tokenAndJoin } from "./matrix-rtc-join";
+import { ServedCertificate, servedCertificate } from "./tls-certificate";
 import { TurnServer, TurnSession } from "./turn-client";
 
 /** What a TURN Allocate came back with: the relayed address, or the server's error. */
@@ -33,6 +34,13 @@ export interface VerifyNetwork {
     password: string,
     timeoutMs: number,
   ): Promise<AllocationResult>;
+  /** The certificate a TLS listener presents (coturn's TLS port), read without judging it. */
+  servedCertificate(
+    host: string,
+    port: number,
+    servername: string,
+    timeoutMs: number,
+  ): Promise<ServedCertificate>;
   /** A MatrixRTC client's token request and LiveKit join (matrix-rtc-join.ts, tested on its own). */
   tokenAndJoin(endpoint: TokenEndpoint, target: JoinTarget): Promise<string>;
 }
@@ -42,6 +50,7 @@ export const REAL_NETWORK: VerifyNetwork = {
   status: async (url, timeoutMs) => (await fetchBounded(url, timeoutMs)).status,
   resolve4: async (host) => (await lookup(host, { family: 4 })).address,
   tcpConnects,
+  servedCertificate,
   tokenAndJoin,
   allocate: async (server, username, password, timeoutMs) => {
     const session = await TurnSession.open(server, timeoutMs);

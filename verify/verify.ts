@@ -15,6 +15,7 @@ import { CheckResult, Outcome, VerifyOptions, newVerifyContext } from "./context
 import { federationChecks } from "./federation-checks";
 import { rtcChecks } from "./rtc-checks";
 import { turnChecks } from "./turn-checks";
+import { turnCertificateCheck } from "./turn-tls-checks";
 
 export type { CheckResult, Outcome, VerifyOptions };
 
@@ -25,6 +26,7 @@ export async function verifyStack(org: OrgConfig, options: VerifyOptions = {}): 
   await loginChecks(ctx);
   await federationChecks(ctx);
   await turnChecks(ctx);
+  await turnCertificateCheck(ctx);
   await rtcChecks(ctx);
   return ctx.results;
 }

@@ -1,0 +1,39 @@
+import { VerifyContext, fail } from "./context";
+
+/** How much of its lifetime a served certificate may have left before its renewal counts as missed. */
+const RENEWAL_MISSED_FRACTION = 1 / 4;
+const DAY_MS = 86_400_000;
+
+/**
+ * The certificate coturn serves on its TLS port (field failure 21): coturn reads a renewed certificate only on
+ * SIGUSR2 or a restart, so an old one keeps being served until it expires and TURN over TLS dies. certbot renews
+ * 90-day certificates with 30 days (a third) left; a served certificate with under a quarter of its lifetime left
+ * means the renewal did not reach coturn. Judged on the certificate's own lifetime, so short-lived ones (a lab's)
+ * are judged alike.
+ */
+export async function turnCertificateCheck(ctx: VerifyContext, now = new Date()): Promise<void> {
+  const { org, net, timeoutMs } = ctx;
+  if (!org.components.coturn || !org.turn.tls) return;
+  const host = org.hosts.turn;
+  await ctx.check(`coturn's TLS certificate on ${org.ports.turnTls}`, async () => {
+    const address = await net.resolve4(host);
+    const cert = await net.servedCertificate(address, org.ports.turnTls, host, timeoutMs);
+    const hook = `copy the renewed files for ${host} to turn.certFile/turn.keyFile and send coturn SIGUSR2 (the deploy hook in summary.md), or docker restart matrix-${org.stack}-coturn`;
+    const until = cert.validTo.toISOString().slice(0, 10);
+    if (!cert.dnsNames.includes(host))
+      fail(
+        `coturn presents a certificate for ${cert.dnsNames.join(", ") || "no DNS name"}, not ${host}: TURN over TLS clients refuse it`,
+        `point turn.certFile/turn.keyFile at a certificate for ${host}`,
+      );
+    const leftMs = cert.validTo.getTime() - now.getTime();
+    if (leftMs <= 0) fail(`coturn still serves a certificate that expired on ${until}`, hook);
+    const lifetimeMs = cert.validTo.getTime() - cert.validFrom.getTime();
+    const days = Math.floor(leftMs / DAY_MS);
+    if (leftMs < lifetimeMs * RENEWAL_MISSED_FRACTION)
+      fail(
+        `coturn serves a certificate that expires on ${until} (in ${days} days, under a quarter of its lifetime): a renewal would have happened by now and has not reached coturn`,
+        hook,
+      );
+    return `for ${host}, valid until ${until} (${days} days left)`;
+  });
+}

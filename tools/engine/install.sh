@@ -45,8 +45,10 @@ fi
 touch "$PULUMI_HOME" "$(dirname "$(dirname "$PULUMI")")" "$(dirname "$(dirname "$LANGUAGE")")" \
   "$(dirname "$(dirname "$RANDOM_PLUGIN")")" "$(dirname "$(dirname "$DOCKER_PLUGIN")")"
 for prefix in pulumi-cli language-nodejs provider-random provider-docker pulumi-home engine-env; do
+  # On a fresh machine a prefix has no build yet (no engine-env file before this run writes it): ls then fails,
+  # which pipefail would turn into the whole install failing after every build succeeded.
   # shellcheck disable=SC2012
-  ls -1dt "$ENGINE_CACHE/$prefix-"* 2>/dev/null | tail -n +3 | xargs -r rm -rf
+  { ls -1dt "$ENGINE_CACHE/$prefix-"* 2>/dev/null || true; } | tail -n +3 | xargs -r rm -rf
 done
 ENV_FILE="$ENGINE_CACHE/engine-env-$HOME_KEY.sh"
 cat >"$ENV_FILE.tmp" <<ENV

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { dockerCli } from "./container-health-gate-provider";
+import { dockerCli } from "./docker-cli";
+import { withoutProviderText } from "./provider-outputs";
 
 /**
  * An adopted store must be on the Docker host before the stack uses it, and when it is not, `pulumi preview` (and
@@ -85,11 +86,4 @@ export class AdoptedStoresCheckProvider implements pulumi.dynamic.ResourceProvid
   async update(_id: string, _olds: AdoptedStoresCheckInputs, news: AdoptedStoresCheckInputs) {
     return { outs: withoutProviderText(news) };
   }
-}
-
-/** The inputs as outputs, without the provider text the engine passes along. */
-function withoutProviderText(inputs: AdoptedStoresCheckInputs): AdoptedStoresCheckInputs {
-  const outs: AdoptedStoresCheckInputs & { __provider?: unknown } = { ...inputs };
-  delete outs.__provider;
-  return outs;
 }

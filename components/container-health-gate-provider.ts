@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { execFile } from "node:child_process";
+import { dockerCli } from "./docker-cli";
+import { withoutProviderText } from "./provider-outputs";
 
 /**
  * Health gates: `pulumi up` returns only once every container with a healthcheck is healthy, and a container
@@ -29,20 +30,6 @@ interface HealthState {
 
 const LOG_LINES = 30;
 const POLL_MS = 1000;
-
-/** Runs the docker CLI against a host; resolves with its output, rejects with a message naming the command. */
-export function dockerCli(host: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("docker", ["-H", host, ...args], { timeout: 30_000, maxBuffer: 4 << 20 }, (error, out, err) => {
-      if (error === null) resolve(`${out}${err}`);
-      else if ((error as NodeJS.ErrnoException).code === "ENOENT")
-        reject(
-          new Error("the docker CLI is not installed where pulumi runs; matrix-fleet's health gates need it"),
-        );
-      else reject(new Error(`docker -H ${host} ${args.join(" ")}: ${`${err}`.trim() || error.message}`));
-    });
-  });
-}
 
 /** Polls the container until Docker reports it healthy; fails with its state and last log lines otherwise. */
 async function waitHealthy(inputs: HealthGateInputs): Promise<number> {
@@ -75,7 +62,7 @@ async function waitHealthy(inputs: HealthGateInputs): Promise<number> {
 export class HealthGateProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: HealthGateInputs) {
     const seconds = await waitHealthy(inputs);
-    return { id: inputs.container, outs: { ...stripProvider(inputs), healthyAfterSeconds: seconds } };
+    return { id: inputs.container, outs: { ...withoutProviderText(inputs), healthyAfterSeconds: seconds } };
   }
 
   async diff(_id: string, olds: HealthGateInputs, news: HealthGateInputs) {
@@ -85,13 +72,6 @@ export class HealthGateProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(_id: string, _olds: HealthGateInputs, news: HealthGateInputs) {
-    return { outs: stripProvider(news) };
+    return { outs: withoutProviderText(news) };
   }
-}
-
-/** The inputs as outputs, without the provider text the engine passes along. */
-function stripProvider(inputs: HealthGateInputs): HealthGateInputs {
-  const outs: HealthGateInputs & { __provider?: unknown } = { ...inputs };
-  delete outs.__provider;
-  return outs;
 }

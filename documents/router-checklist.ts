@@ -3,7 +3,12 @@ import { formatRange } from "../config/ports";
 import { StackPlan } from "./plan";
 
 /** `router-checklist.md`: the forwards the deployed documents need (`plan.routerForwards`, overrides included). */
-export function renderRouterChecklist({ org, routerForwards, livekit }: StackPlan): string {
+export function renderRouterChecklist({
+  org,
+  routerForwards,
+  livekit,
+  coturn: coturnLines,
+}: StackPlan): string {
   const rows = routerForwards.map(
     (f) =>
       `| ${f.protocol.toUpperCase()} | ${formatRange(f.range)} | ${f.target} (same port) | ${f.service} | ${f.why} |`,
@@ -34,17 +39,22 @@ export function renderRouterChecklist({ org, routerForwards, livekit }: StackPla
           "",
         ]
       : []),
-    ...turnToLivekitNote(org, livekit, routerForwards),
+    ...turnToLivekitNote(org, livekit, coturnLines, routerForwards),
   ].join("\n");
 }
 
 /**
- * With rtc.turn_servers, coturn relays MatrixRTC media to LiveKit's public address. Behind NAT that is the router's
- * own WAN address seen from the Docker host: the packets must come back to it (docs/upstream/livekit.md, TURN path).
+ * With rtc.turn_servers, coturn relays MatrixRTC media to LiveKit's candidates, which all carry rtc.node_ip: the
+ * public IP. coturn maps a peer address equal to the public part of its external-ip to the private part before it
+ * relays (stun_attr_get_addr_str -> map_addr_from_public_to_private), so with external-ip public/private the path
+ * stays on the Docker host and the router needs no NAT loopback for it; the Docker lab's strict-network call runs
+ * on a router without loopback (lab/scenarios/strict-network.ts). Only an external-ip without that mapping (an
+ * override) sends it to the router's WAN address.
  */
 function turnToLivekitNote(
   org: StackPlan["org"],
   livekit: StackPlan["livekit"],
+  coturn: StackPlan["coturn"],
   forwards: StackPlan["routerForwards"],
 ): string[] {
   const rtc = isPlainObject(livekit?.rtc) ? livekit.rtc : {};
@@ -52,10 +62,21 @@ function turnToLivekitNote(
   if (!Array.isArray(rtc.turn_servers) || rtc.turn_servers.length === 0 || media === undefined) return [];
   if (org.network.lanIp === undefined) return [];
   const range = formatRange(media.range);
+  const mapping = `${org.network.publicIp}/${org.network.lanIp}`;
+  const externalIp = coturn?.find(([option]) => option === "external-ip")?.[1];
+  const relayed = `MatrixRTC through TURN: LiveKit hands its clients this stack's coturn, and coturn relays their media to LiveKit at ${org.network.publicIp} (udp/${range}).`;
+  if (externalIp === mapping) {
+    return [
+      relayed,
+      `coturn's external-ip (${mapping}) maps that address to the Docker host's own, so the relayed media stays on the host:`,
+      "no NAT loopback (hairpin NAT) is needed for it.",
+      "",
+    ];
+  }
   return [
-    `MatrixRTC through TURN: LiveKit hands its clients this stack's coturn, and coturn relays their media to LiveKit at ${org.network.publicIp} (udp/${range}).`,
-    `From the Docker host (${org.network.lanIp}) that is the router's own WAN address, so the router must send it back in (NAT loopback / hairpin NAT`,
-    `for udp/${range}, with the source rewritten to the router as most routers do), or the Docker host must keep it local:`,
+    relayed,
+    `coturn's external-ip is ${externalIp ?? "not set"}, not ${mapping}: from the Docker host (${org.network.lanIp}) that address is the router's own WAN address,`,
+    `so the router must send it back in (NAT loopback / hairpin NAT for udp/${range}), or the Docker host must keep it local:`,
     `\`iptables -t nat -A OUTPUT -d ${org.network.publicIp} -p udp --dport ${range.replace("-", ":")} -j DNAT --to-destination ${org.network.lanIp}\`.`,
     "",
   ];

@@ -154,13 +154,19 @@ function assertLivekitPaths(files: Rendered, label: string): void {
       checklist,
     );
   if (servers.length > 0 && behindNat) {
-    assert.ok(note, `${label}: the checklist explains the hairpin coturn -> LiveKit needs`);
+    assert.ok(note, `${label}: the checklist explains how coturn reaches LiveKit`);
     assert.deepEqual(
       [note[1], Number(note[2]), Number(note[3])],
       [external!.split("/")[0], rtc.port_range_start, rtc.port_range_end],
     );
+    // coturn maps a peer on its external-ip's public part to the private part (map_addr_from_public_to_private).
+    assert.ok(
+      checklist.includes(`coturn's external-ip (${external}) maps that address to the Docker host's own`),
+      `${label}: the relayed media stays on the host`,
+    );
+    assert.doesNotMatch(checklist, /router must send it back in/, `${label}: no loopback demanded`);
   } else {
-    assert.equal(note, null, `${label}: no hairpin note without NAT or TURN servers`);
+    assert.equal(note, null, `${label}: no TURN note without NAT or TURN servers`);
   }
 }
 
@@ -180,7 +186,15 @@ describe("summary.md and router-checklist.md agree with the rendered files", () 
     for (const stack of STACKS) assert.doesNotMatch(rendered(stack).get("summary.md")!, /webhook/, stack);
   });
 
-  it("follows a Docker host that holds the public IP itself (no hairpin note)", () => {
+  it("demands the router's loopback only when coturn's external-ip lacks the private part", () => {
+    const files = rendered("produktor", { overrides: { coturn: { "external-ip": "203.0.113.10" } } });
+    const checklist = files.get("router-checklist.md")!;
+    assert.match(checklist, /coturn's external-ip is 203\.0\.113\.10, not 203\.0\.113\.10\/192\.0\.2\.10/);
+    assert.match(checklist, /the router must send it back in \(NAT loopback/);
+    assert.match(checklist, /--dport 50100:50200 -j DNAT --to-destination 192\.0\.2\.10/);
+  });
+
+  it("follows a Docker host that holds the public IP itself (no TURN note)", () => {
     assertAgree(rendered("pro-dukt", { network: { lanIp: null } }), "pro-dukt without lanIp");
   });
 

@@ -1,14 +1,17 @@
 /**
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
- * the process lab runs), take medex over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet,
- * deployed only by its cut-over), then break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the
+ * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
+ * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
+ * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the
  * hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";
 import { callScenarios } from "../scenarios/calls";
 import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
+import { sharedOfficeScenarios } from "../scenarios/shared-office";
+import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
@@ -30,5 +33,7 @@ after(async () => fleet?.stop());
 deployScenarios(current);
 callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
+strictNetworkScenarios(current);
+sharedOfficeScenarios(current);
 cutoverScenarios(current);
 lifecycleScenarios();

@@ -6,6 +6,8 @@
 #   (the WebRTC and HTTP       │   "internet" and │     .3  the proxy host (proxy.lanIp; the NPM-shaped nginx)
 #    clients, behind a         │   every site's   └─ ...
 #    stateful firewall)        │   router
+#   mfd-strict (198.19.201.2) ─┘
+#   (a strict network: out only TCP 443/3478/5349, UDP 3478 and DNS)
 #
 # mfd-hub holds each site's WAN address 198.18.N.1 (network.publicIp) and forwards it like the site's router:
 # 80/443 to the proxy host, everything else to the Docker host (DNAT), with hairpin NAT for the site's own LAN
@@ -18,6 +20,7 @@ set -euo pipefail
 STATE=/run/matrix-fleet-lab
 HUB=mfd-hub
 CLIENT=mfd-client
+STRICT=mfd-strict
 # organisation | site number (the lab addresses of lab/overlay.ts: 198.18.N.1)
 SITES=("produktor|1" "pro-dukt|2" "medex|3" "moda1|4" "demo|9")
 
@@ -38,8 +41,22 @@ down() {
     rm -rf "/etc/netns/$ns"
   done
   ip netns del "$CLIENT" 2>/dev/null || true
+  ip netns del "$STRICT" 2>/dev/null || true
   ip netns del "$HUB" 2>/dev/null || true
-  rm -rf "/etc/netns/$HUB" "/etc/netns/$CLIENT"
+  rm -rf "/etc/netns/$HUB" "/etc/netns/$CLIENT" "/etc/netns/$STRICT"
+}
+
+# A client namespace behind the hub: <name> <hub-side link> <subnet number N of 198.19.N.0/24>.
+client_namespace() {
+  local ns="$1" link="$2" n="$3"
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip link add "$link" netns "$HUB" type veth peer name eth0 netns "$ns"
+  ip -n "$HUB" addr add "198.19.$n.254/24" dev "$link"
+  ip -n "$HUB" link set "$link" up
+  ip -n "$ns" addr add "198.19.$n.2/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" route add default via "198.19.$n.254"
 }
 
 up() {
@@ -78,15 +95,9 @@ up() {
     drop+="    ct state new ip saddr 198.19.$n.0/24 ip daddr 198.18.$n.1 drop
 "
   done
-  ip netns add "$CLIENT"
-  ip -n "$CLIENT" link set lo up
-  ip link add mfd-hc netns "$HUB" type veth peer name eth0 netns "$CLIENT"
-  ip -n "$HUB" addr add 198.19.200.254/24 dev mfd-hc
-  ip -n "$HUB" link set mfd-hc up
-  ip -n "$CLIENT" addr add 198.19.200.2/24 dev eth0
-  ip -n "$CLIENT" link set eth0 up
-  ip -n "$CLIENT" route add default via 198.19.200.254
-  for ns in "$HUB" "$CLIENT"; do
+  client_namespace "$CLIENT" mfd-hc 200
+  client_namespace "$STRICT" mfd-hs 201
+  for ns in "$HUB" "$CLIENT" "$STRICT"; do
     mkdir -p "/etc/netns/$ns"
     cp "$hosts_file" "/etc/netns/$ns/hosts"
     echo "nameserver 198.18.0.53" >"/etc/netns/$ns/resolv.conf"
@@ -121,6 +132,30 @@ table inet client_firewall {
     type filter hook input priority 0; policy drop;
     iif lo accept
     ct state established,related accept
+  }
+}
+NFT
+  # The strict network: a hospital or hotel Wi-Fi that lets out only web and TURN ports (issue #15). Counters let a
+  # scenario tell what went where: to TURN ports (media relayed by coturn) and what was dropped (direct paths).
+  ip netns exec "$STRICT" nft -f - <<'NFT'
+table inet strict_network {
+  counter to_turn {}
+  counter dropped {}
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif lo accept
+    ct state established,related accept
+  }
+  chain output {
+    type filter hook output priority 0; policy drop;
+    oif lo accept
+    tcp dport { 3478, 5349 } counter name to_turn
+    udp dport 3478 counter name to_turn
+    ct state established,related accept
+    ip daddr 198.18.0.53 meta l4proto { tcp, udp } th dport 53 accept
+    tcp dport { 443, 3478, 5349 } accept
+    udp dport 3478 accept
+    counter name dropped drop
   }
 }
 NFT

@@ -1,0 +1,199 @@
+/**
+ * Calls that work for everyone (issue #15), on the Docker lab: a MatrixRTC call from a strict network (the lab's
+ * mfd-strict namespace lets out only TCP 443, 3478 and 5349, UDP 3478 and DNS, as hospital or hotel Wi-Fi does)
+ * carries audio only through the organisation's coturn, which LiveKit hands to its clients from livekit.yaml's
+ * rtc.turn_servers; and with an extra bridge on the Docker host, LiveKit still offers only the address the router
+ * forwards (rtc.node_ip), read from its own signalling. Both participants signal through the proxy (wss on 443) as
+ * Element Call does. The fault: the same call with rtc.turn_servers taken out of the deployed livekit.yaml must
+ * fail (the program's own renderer cannot get there: preflight refuses a livekit.yaml without TURN servers).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+import * as yaml from "js-yaml";
+import { audioCall, proxiedClient, signallingView } from "../audio-call";
+import { LabFleet } from "../deploy/fleet";
+import { withFileVariant } from "../deploy/file-variant";
+import { docker } from "../deploy/sites";
+import { run } from "../processes";
+
+/** The strict network's namespace (lab/deploy/network.sh) and its nftables table. */
+export const STRICT_NAMESPACE = "mfd-strict";
+const STRICT_TABLE = ["inet", "strict_network"] as const;
+
+/** Packets the strict network sent to TURN ports, and packets it dropped, since `resetStrictCounters`. */
+function strictCounters(): { toTurn: number; dropped: number } {
+  const listed = JSON.parse(
+    execFileSync("ip", ["netns", "exec", STRICT_NAMESPACE, "nft", "-j", "list", "counters"], {
+      encoding: "utf8",
+    }),
+  ) as { nftables: Array<{ counter?: { name: string; packets: number } }> };
+  const packets = (name: string) =>
+    listed.nftables.find((entry) => entry.counter?.name === name)?.counter?.packets;
+  return { toTurn: packets("to_turn") ?? 0, dropped: packets("dropped") ?? 0 };
+}
+
+function resetStrictCounters(): void {
+  execFileSync("ip", [
+    "netns",
+    "exec",
+    STRICT_NAMESPACE,
+    "nft",
+    "reset",
+    "counters",
+    "table",
+    ...STRICT_TABLE,
+  ]);
+}
+
+/**
+ * A call between two participants on the strict network: it must carry audio, and its media must have gone to
+ * TURN ports (every other path is dropped there). Throws with the rendered settings that explain a failure.
+ */
+export async function relayOnlyCallCarriesAudio(fleet: LabFleet, stack: string, room: string): Promise<void> {
+  const target = fleet.target();
+  resetStrictCounters();
+  const outcome = await audioCall(target, stack, room, proxiedClient(target, stack, STRICT_NAMESPACE));
+  const { toTurn, dropped } = strictCounters();
+  console.log(
+    `strict network, ${room}: ${toTurn} packets to TURN ports, ${dropped} dropped, ${JSON.stringify(outcome)}`,
+  );
+  assert.ok(
+    outcome.audible !== undefined && outcome.audible >= 20,
+    `no audio on a strict network (only TCP 443/3478/5349 and UDP 3478 out): ${outcome.error}; ${toTurn} packets went to TURN ports, ${dropped} were dropped. Only TURN can carry media there: livekit.yaml's rtc.turn_servers must name the organisation's coturn (LiveKit hands them out in its JoinResponse), and coturn's allowed-peer-ip must let it relay to LiveKit on the Docker host's LAN address`,
+  );
+  // Some 50 packets a second of audio alone; signalling goes to 443, never to a TURN port.
+  assert.ok(
+    toTurn >= 50,
+    `the call carried audio but only ${toTurn} packets went to TURN ports: not relayed`,
+  );
+}
+
+/** livekit.yaml as the organisation's LiveKit container runs it. */
+function deployedLivekitConfig(fleet: LabFleet, stack: string): { rtc: Record<string, unknown> } {
+  const text = docker(fleet.site(stack), ["exec", `matrix-${stack}-livekit`, "cat", "/etc/livekit.yaml"]);
+  return yaml.load(text) as { rtc: Record<string, unknown> };
+}
+
+/** A bridge with an address of its own on the site's Docker host, as a second Docker network or a VPN adds. */
+function withExtraBridge<T>(fleet: LabFleet, stack: string, run: () => Promise<T>): Promise<T> {
+  const ns = fleet.site(stack).namespace;
+  const ip = (...args: string[]) => execFileSync("ip", ["-n", ns, ...args]);
+  ip("link", "add", "mfd-extra", "type", "bridge");
+  return (async () => {
+    try {
+      ip("addr", "add", "172.30.99.1/24", "dev", "mfd-extra");
+      ip("link", "set", "mfd-extra", "up");
+      return await run();
+    } finally {
+      ip("link", "del", "mfd-extra");
+    }
+  })();
+}
+
+export function strictNetworkScenarios(current: () => LabFleet): void {
+  const STACK = "produktor";
+
+  describe("MatrixRTC on a strict network, behind a router without NAT loopback: media only through coturn", () => {
+    // coturn reaches LiveKit on the Docker host itself (its external-ip maps rtc.node_ip to the LAN address): a
+    // router that cannot loop traffic back, as the source deployment's, must not matter.
+    before(() => run("bash", ["lab/deploy/network.sh", "hairpin", "off"]));
+    after(() => run("bash", ["lab/deploy/network.sh", "hairpin", "on"]));
+
+    it("LiveKit hands out the organisation's coturn on UDP 3478, TCP 3478 and TLS 5349", async () => {
+      const fleet = current();
+      const view = await signallingView(
+        fleet.target(),
+        STACK,
+        "strict-signalling",
+        proxiedClient(fleet.target(), STACK, STRICT_NAMESPACE),
+      );
+      const turn = fleet.site(STACK).hostnames.find((name) => name.startsWith("turn."))!;
+      assert.deepEqual(
+        [...view.iceServers].sort(),
+        [
+          `turn:${turn}:3478?transport=udp`,
+          `turn:${turn}:3478?transport=tcp`,
+          `turns:${turn}:5349?transport=tcp`,
+        ].sort(),
+        "the JoinResponse's ICE servers are livekit.yaml's rtc.turn_servers",
+      );
+    });
+
+    it(
+      "a call between two participants carries audio, relayed through TURN",
+      { timeout: 90_000 },
+      async () => {
+        await relayOnlyCallCarriesAudio(current(), STACK, "strict-call");
+      },
+    );
+
+    it(
+      "the same call fails when livekit.yaml has no rtc.turn_servers (fault)",
+      { timeout: 120_000 },
+      async () => {
+        const fleet = current();
+        const withoutTurn = (deployed: string) => {
+          const config = yaml.load(deployed) as { rtc: Record<string, unknown> };
+          delete config.rtc.turn_servers;
+          return yaml.dump(config);
+        };
+        const site = fleet.site(STACK);
+        await withFileVariant(
+          site,
+          {
+            container: `matrix-${STACK}-livekit`,
+            file: "/etc/livekit.yaml",
+            edit: withoutTurn,
+            readyUrl: `http://${site.dockerLan}:7880/`,
+            readyWithinMs: 30_000,
+          },
+          () =>
+            assert.rejects(relayOnlyCallCarriesAudio(fleet, STACK, "strict-call-no-turn"), (error: Error) => {
+              assert.match(error.message, /no audio on a strict network/);
+              return true;
+            }),
+        );
+      },
+    );
+
+    it(
+      "with an extra bridge on the Docker host, LiveKit offers only rtc.node_ip, and a call carries audio",
+      {
+        timeout: 120_000,
+      },
+      async () => {
+        const fleet = current();
+        const nodeIp = String(deployedLivekitConfig(fleet, STACK).rtc.node_ip);
+        await withExtraBridge(fleet, STACK, async () => {
+          const view = await signallingView(
+            fleet.target(),
+            STACK,
+            "bridge-signalling",
+            proxiedClient(fleet.target(), STACK, STRICT_NAMESPACE),
+          );
+          // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
+          const addresses = view.candidates.map((candidate) => candidate.split(" ")[4]);
+          assert.ok(addresses.length > 0, "LiveKit offered no candidate at all");
+          assert.deepEqual(
+            [...new Set(addresses)],
+            [nodeIp],
+            `LiveKit offered ${view.candidates.join(" | ")}: only rtc.node_ip ${nodeIp} reaches it from outside (rtc.ips must hold only the Docker host's LAN address)`,
+          );
+          // Direct media this time (the ordinary client namespace): a candidate on the bridge would break it first.
+          const target = fleet.target();
+          const outcome = await audioCall(
+            target,
+            STACK,
+            "bridge-call",
+            proxiedClient(target, STACK, target.clientNamespace),
+          );
+          assert.ok(
+            outcome.audible !== undefined && outcome.audible >= 20,
+            `no audio with an extra bridge on the Docker host: ${outcome.error}`,
+          );
+        });
+      },
+    );
+  });
+}

@@ -60,7 +60,7 @@ export async function relayOnlyCallCarriesAudio(fleet: LabFleet, stack: string, 
   );
   assert.ok(
     outcome.audible !== undefined && outcome.audible >= 20,
-    `no audio on a strict network (only TCP 443/3478/5349 and UDP 3478 out): ${outcome.error}; ${toTurn} packets went to TURN ports, ${dropped} were dropped. Only TURN can carry media there: livekit.yaml's rtc.turn_servers must name the organisation's coturn (LiveKit hands them out in its JoinResponse), and coturn's allowed-peer-ip must let it relay to LiveKit on the Docker host's LAN address`,
+    `no audio on a strict network (only TCP 443/3478/5349 and UDP 3478 out): ${outcome.error}; ${toTurn} packets went to TURN ports, ${dropped} were dropped. Only TURN can carry media there: livekit.yaml's rtc.turn_servers must name the organisation's coturn (LiveKit hands them out in its JoinResponse), and coturn's external-ip must map rtc.node_ip to the Docker host's LAN address (public/private), where it relays to LiveKit`,
   );
   // Some 50 packets a second of audio alone; signalling goes to 443, never to a TURN port.
   assert.ok(

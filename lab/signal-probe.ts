@@ -13,7 +13,7 @@ import { SignalResponse } from "@livekit/protocol";
 export interface SignallingView {
   /** Every URL of every ICE server in the JoinResponse. */
   readonly iceServers: string[];
-  /** The candidate lines LiveKit trickled (a=candidate values without the prefix). */
+  /** The candidates LiveKit trickled, as in their candidateInit: `candidate:<foundation> <component> <transport> ...`. */
   readonly candidates: string[];
 }
 

@@ -3,8 +3,7 @@
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
  * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
- * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the
- * hub namespace.
+ * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";

@@ -21,29 +21,23 @@ import { run } from "../processes";
 export const STRICT_NAMESPACE = "mfd-strict";
 const STRICT_TABLE = ["inet", "strict_network"] as const;
 
+/** nft in the strict network's namespace; its output. */
+function strictNft(...args: string[]): string {
+  return execFileSync("ip", ["netns", "exec", STRICT_NAMESPACE, "nft", ...args], { encoding: "utf8" });
+}
+
 /** Packets the strict network sent to TURN ports, and packets it dropped, since `resetStrictCounters`. */
 function strictCounters(): { toTurn: number; dropped: number } {
-  const listed = JSON.parse(
-    execFileSync("ip", ["netns", "exec", STRICT_NAMESPACE, "nft", "-j", "list", "counters"], {
-      encoding: "utf8",
-    }),
-  ) as { nftables: Array<{ counter?: { name: string; packets: number } }> };
+  const listed = JSON.parse(strictNft("-j", "list", "counters")) as {
+    nftables: Array<{ counter?: { name: string; packets: number } }>;
+  };
   const packets = (name: string) =>
     listed.nftables.find((entry) => entry.counter?.name === name)?.counter?.packets;
   return { toTurn: packets("to_turn") ?? 0, dropped: packets("dropped") ?? 0 };
 }
 
 function resetStrictCounters(): void {
-  execFileSync("ip", [
-    "netns",
-    "exec",
-    STRICT_NAMESPACE,
-    "nft",
-    "reset",
-    "counters",
-    "table",
-    ...STRICT_TABLE,
-  ]);
+  strictNft("reset", "counters", "table", ...STRICT_TABLE);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { OrgConfig } from "../config/model";
-import { buildStackPlan } from "../documents/plan";
+import { buildStackPlan } from "../config-templates/plan";
 import { IMAGE_NAMES } from "../facts/images";
 import { SecretName, placeholderSecrets } from "../facts/secrets";
 import {

@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { HomeserverStack } from "../components/homeserver-stack";
 import { fleetProblems } from "../checks/fleet";
 import { OrgConfig } from "../config/model";
-import { buildStackPlan } from "../documents/plan";
+import { buildStackPlan } from "../config-templates/plan";
 import { preflight } from "../checks/preflight";
 import { placeholderSecrets } from "../facts/secrets";
 import { loadOrgConfig } from "../config/stack-config";

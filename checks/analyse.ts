@@ -1,5 +1,5 @@
 import { placeholderProblems } from "./placeholders";
-import { StackPlan, buildStackPlan } from "../documents/plan";
+import { StackPlan, buildStackPlan } from "../config-templates/plan";
 import { preflight } from "./preflight";
 import { ConfigError, Problem } from "../config/problems";
 import { SecretValues } from "../facts/secrets";
@@ -13,7 +13,7 @@ import { OrgConfig } from "../config/model";
  * turn-tls.ts, matrix-rtc.ts, livekit-network.ts, livekit-turn.ts, proxy.ts), the checks across all stack files (fleet.ts, indexed once per command: fleet-index.ts, fleet-ports.ts,
  * stack-fleet.ts) and the placeholders `pulumi up` refuses (placeholders.ts). This file is the single gate
  * `render`, `pulumi preview` and `pulumi up` pass through. Pure apart from reading the other stack files. May
- * import facts/, config/, model/ and documents/.
+ * import facts/, config/, model/ and config-templates/.
  */
 
 export interface AnalyseOptions {

@@ -1,6 +1,6 @@
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
-import { turnCapacity } from "../documents/turn-capacity";
+import { StackPlan } from "../config-templates/plan";
+import { turnCapacity } from "../config-templates/turn-capacity";
 
 /**
  * coturn's capacity as deployed (relay range, total-quota and user-quota after overrides), the figures summary.md

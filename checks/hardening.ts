@@ -1,6 +1,6 @@
 import { Problem, problem } from "../config/problems";
-import { coturnExternalIp } from "../documents/coturn";
-import { StackPlan } from "../documents/plan";
+import { coturnExternalIp } from "../config-templates/coturn";
+import { StackPlan } from "../config-templates/plan";
 import { DENIED_PEER_RANGES } from "../facts/coturn";
 
 /**

@@ -1,6 +1,6 @@
 import { formatPortSpec, formatRange } from "../config/ports";
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { isPinned } from "../facts/images";
 import { rangesOverlap } from "../model/host-ports";
 

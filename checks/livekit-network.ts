@@ -2,9 +2,9 @@ import { isPlainObject } from "../config/merge";
 import { ipv4Number } from "../config/addresses";
 import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
-import { ConfLine } from "../documents/formats";
-import { livekitCandidateCidr } from "../documents/livekit";
-import { StackPlan } from "../documents/plan";
+import { ConfLine } from "../config-templates/formats";
+import { livekitCandidateCidr } from "../config-templates/livekit";
+import { StackPlan } from "../config-templates/plan";
 import { DOCKER_DEFAULT_ADDRESS_POOLS } from "../facts/docker-networks";
 
 /**

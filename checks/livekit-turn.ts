@@ -1,8 +1,8 @@
 import { isPlainObject } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
-import { ConfLine } from "../documents/formats";
-import { StackPlan } from "../documents/plan";
+import { ConfLine } from "../config-templates/formats";
+import { StackPlan } from "../config-templates/plan";
 import { LIVEKIT_TURN_PROTOCOLS, LIVEKIT_TURN_SERVER_KEYS } from "../facts/livekit";
 import { coturnOption, turnServersOverridden } from "./livekit-network";
 

@@ -1,7 +1,7 @@
 import { isPlainObject } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { grantsFullAccess, parseFullAccessHomeservers } from "../facts/lk-jwt";
 import { livekitPublicUrl } from "../model/topology";
 
@@ -88,7 +88,7 @@ function fullAccessProblems(org: OrgConfig, value: string | undefined): Problem[
 }
 
 /**
- * lk-jwt-service reaches its own names through host entries to `proxy.lanIp` (documents/lk-jwt-hosts.ts): an
+ * lk-jwt-service reaches its own names through host entries to `proxy.lanIp` (config-templates/lk-jwt-hosts.ts): an
  * address that means the container itself would turn every token request into a connection refused.
  */
 function ownNamesProblems(org: OrgConfig, entries: NonNullable<StackPlan["lkJwtHosts"]>): Problem[] {

@@ -1,7 +1,7 @@
 import { isPlainObject } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
 import { isSecretPlaceholder } from "../facts/secrets";
 

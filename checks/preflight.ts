@@ -1,5 +1,5 @@
 import { Problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { checkTurnCapacity } from "./capacity";
 import { checkCoturnHardening } from "./hardening";
 import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterForwards } from "./host";

@@ -1,6 +1,6 @@
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
-import { proxiedDomains, wellKnownLocationsOf } from "../documents/npm-proxy-hosts";
+import { StackPlan } from "../config-templates/plan";
+import { proxiedDomains, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
 import { validateProxyHostBody } from "../facts/npm-api-schema";
 
 /** Checks of the Nginx Proxy Manager hosts: CORS on the well-known files, Synapse and LiveKit paths, NPM's schema. */

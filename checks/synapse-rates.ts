@@ -1,6 +1,6 @@
 import { isPlainObject } from "../config/merge";
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_RATE_LIMIT_DEFAULTS, RateLimit } from "../facts/synapse";
 
 /**

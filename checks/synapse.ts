@@ -1,5 +1,5 @@
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 
 /** Checks of Synapse's homeserver.yaml as it would be deployed (overrides merged) and of its federation list. */
 

@@ -1,5 +1,5 @@
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { COTURN_IMAGE_USER } from "../facts/coturn";
 
 /**

@@ -1,7 +1,7 @@
 import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
-import { StackPlan } from "../documents/plan";
-import { proxiedDomains } from "../documents/npm-proxy-hosts";
+import { StackPlan } from "../config-templates/plan";
+import { proxiedDomains } from "../config-templates/npm-proxy-hosts";
 
 function turnUriParts(uri: string): { host: string; port: number | undefined } | undefined {
   const match = /^turns?:([^:?]+)(?::(\d+))?/.exec(uri);

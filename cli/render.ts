@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import * as yaml from "js-yaml";
 import { analyseStack } from "../checks/analyse";
 import { ConfigError, formatProblems, Problem } from "../config/problems";
-import { renderPlanByPath } from "../documents/files";
+import { renderPlanByPath } from "../config-templates/files";
 import { SecretValues, mergeSecretValues, placeholderSecrets } from "../facts/secrets";
 import { PROJECT_DIR } from "../config/stack-files";
 import { StackFleet, readStackFleet } from "../checks/stack-fleet";

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { renderRouterChecklist } from "../documents/router-checklist";
+import { renderRouterChecklist } from "../config-templates/router-checklist";
 import { OrgConfig } from "../config/model";
 import { Coturn } from "./coturn";
 import { ElementWeb } from "./element-web";
@@ -20,7 +20,7 @@ import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
 
 /**
  * components/: the thin Pulumi shell. The program's view of its config (program-config.ts), one ComponentResource
- * per service that only wires Docker resources and uploads what documents/ rendered (synapse.ts, coturn.ts, ...,
+ * per service that only wires Docker resources and uploads what config-templates/ rendered (synapse.ts, coturn.ts, ...,
  * shared.ts for what they share), the Nginx Proxy Manager dynamic provider (npm-proxy-host.ts) and its API client
  * (npm-client.ts), and this file, which composes one organisation. The only layer that imports `@pulumi/*`; it may
  * import every layer below (facts/ to checks/). index.ts, above it, composes one `HomeserverStack` per stack.

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { JITSI_XMPP } from "../facts/jitsi";
 import { OrgConfig } from "../config/model";
-import { StackPlan } from "../documents/plan";
+import { StackPlan } from "../config-templates/plan";
 import { ServiceContext, pinnedImage, serviceDefaults, StateStore } from "./shared";
 import { JITSI_WEB_PORT } from "../facts/jitsi";
 

@@ -2,7 +2,7 @@
  * How a proxy host NPM stores compares with the one this project renders (components/npm-proxy-host.ts): the
  * fields managed, drift, nginx's verdict, and a stored host as a body that restores it.
  */
-import type { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import type { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 import type { RemoteHost } from "./npm-api";
 
 /** The fields of a host this resource manages, i.e. those of the body it sends. */

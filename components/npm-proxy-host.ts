@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import type { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 import { validateProxyHostBody } from "../facts/npm-api-schema";
 import { NpmClient, NpmError, NpmUnanswered } from "./npm-client";
 import {

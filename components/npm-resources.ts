@@ -4,7 +4,7 @@
  * provider-text.ts instead of a serialised closure (docs/upstream/pulumi-dynamic-providers.md §1).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import type { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 import { providerText } from "./provider-text";
 
 /** The body as the program passes it: the certificate id may be another resource's output. */

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CertificateChoice } from "../config/model";
-import { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 import { NpmCertificateResource, NpmProxyHostResource } from "./npm-resources";
 import { secretsIn } from "./stack-documents";
 
 export interface ProxyHostsArgs {
-  /** The rendered proxy hosts (documents/npm-proxy-hosts.ts): they hold no secret, so they are known in a preview. */
+  /** The rendered proxy hosts (config-templates/npm-proxy-hosts.ts): they hold no secret, so they are known in a preview. */
   readonly hosts: readonly NpmProxyHost[];
   /** Nginx Proxy Manager admin API base URL (`proxy.npmUrl`). */
   readonly npmUrl: string;

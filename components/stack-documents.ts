@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
-import { FileId, renderPlanFiles } from "../documents/files";
-import { StackPlan, buildStackPlan } from "../documents/plan";
+import { FileId, renderPlanFiles } from "../config-templates/files";
+import { StackPlan, buildStackPlan } from "../config-templates/plan";
 import { SecretName, SecretValues, placeholderSecrets } from "../facts/secrets";
 
 const PLACEHOLDER = /\{\{secret:([a-z_]+)\}\}/g;

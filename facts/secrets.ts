@@ -4,7 +4,7 @@ export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi";
 /**
  * Every secret a stack can use. One secret is generated once (a `@pulumi/random` resource) and handed to every
  * consumer, so that e.g. Synapse and coturn can never disagree on the TURN secret. Who consumes each is not listed
- * here: summary.md finds it in the rendered documents (documents/secret-uses.ts). `alsoGivenTo` names a consumer
+ * here: summary.md finds it in the rendered documents (config-templates/secret-uses.ts). `alsoGivenTo` names a consumer
  * the components feed from a rendered value rather than from a file of its own.
  */
 export const SECRET_SPECS = {

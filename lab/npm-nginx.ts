@@ -6,7 +6,7 @@
  * WebSocket upgrade headers when `allow_websocket_upgrade` is on, and a default `location /` to the host's
  * forward target unless a custom location claims `/`. TLS uses the lab CA's certificate for the organisation.
  */
-import { NpmLocation, NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { NpmLocation, NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 
 const PROXY_HEADERS = [
   "proxy_set_header Host $host;",

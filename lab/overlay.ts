@@ -14,7 +14,7 @@
  */
 import * as yaml from "js-yaml";
 import * as path from "node:path";
-import { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 
 /**
  * Lab addresses: RFC 2544's benchmarking range, on a veth interface inside the lab namespace (lab/run.sh), so

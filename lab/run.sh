@@ -3,7 +3,7 @@
 # organisation stacks, inside a network namespace of their own. Usage: bash lab/run.sh (or npm run lab).
 # Everything it starts is stopped by PID and the namespace is removed at the end, also when a test fails.
 # lab/: this script, the scenarios (*.test.ts) and their helpers. Its TypeScript may import facts/, config/,
-# model/, documents/, checks/, adopt/, verify/ and cli/ (it renders with cli/render.ts); nothing imports lab/.
+# model/, config-templates/, checks/, adopt/, verify/ and cli/ (it renders with cli/render.ts); nothing imports lab/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS

@@ -1,6 +1,6 @@
 /**
  * model/: what follows from a valid `OrgConfig` and several layers need: Docker names, public URLs and Synapse's
- * mounts (this file), the ports its port plan binds on the host (host-ports.ts; documents/deployed-ports.ts reads
+ * mounts (this file), the ports its port plan binds on the host (host-ports.ts; config-templates/deployed-ports.ts reads
  * what the rendered documents really bind), the TURN URIs Synapse hands out, and the operator outputs. Pure. May
  * import facts/ and config/.
  */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildStackPlan } from "../documents/plan";
-import { FILES, FileId, renderPlanFiles } from "../documents/files";
+import { buildStackPlan } from "../config-templates/plan";
+import { FILES, FileId, renderPlanFiles } from "../config-templates/files";
 import { SECRET_NAMES, SecretValues, placeholderSecrets, secretPlaceholder } from "../facts/secrets";
 import { neededSecrets } from "../facts/secrets";
 import { OrgConfig } from "../config/model";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
-import { StackPlan, buildStackPlan } from "../documents/plan";
+import { StackPlan, buildStackPlan } from "../config-templates/plan";
 import { Problem } from "../config/problems";
 import { SecretValues, placeholderSecrets } from "../facts/secrets";
 import { loadOrgConfig, parseStackConfig } from "../config/stack-config";

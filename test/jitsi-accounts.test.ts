@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { prosodyEntrypoint } from "../documents/jitsi-prosody";
+import { prosodyEntrypoint } from "../config-templates/jitsi-prosody";
 import { orgFor } from "./helpers";
 import { containersOf, runStack, unwrap } from "./pulumi-harness";
 

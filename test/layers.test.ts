@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { PROJECT_DIR } from "../config/stack-files";
 
 /** The layers, lowest first: a layer may import itself and the layers before it, nothing after. */
-const LAYERS = ["facts", "config", "model", "documents", "checks", "components"] as const;
+const LAYERS = ["facts", "config", "model", "config-templates", "checks", "components"] as const;
 /** Root files (index.ts: the Pulumi program) sit on top of the layers. */
 const ROOT = ".";
 /** The lab's contract doubles: a folder of their own inside lab/ (see BESIDE). */
@@ -26,14 +26,14 @@ const DOUBLES = "lab/doubles";
  * lab bundles them into the service's image), so they import nothing of the project.
  */
 const BESIDE: Readonly<Record<string, readonly string[]>> = {
-  adopt: ["facts", "config", "model", "documents", "checks"],
-  verify: ["facts", "config", "model", "documents", "checks"],
-  cli: ["facts", "config", "model", "documents", "checks", "adopt", "verify", "tools"],
+  adopt: ["facts", "config", "model", "config-templates", "checks"],
+  verify: ["facts", "config", "model", "config-templates", "checks"],
+  cli: ["facts", "config", "model", "config-templates", "checks", "adopt", "verify", "tools"],
   lab: [
     "facts",
     "config",
     "model",
-    "documents",
+    "config-templates",
     "checks",
     "adopt",
     "verify",
@@ -53,7 +53,7 @@ const MAIN_FILES: Readonly<Record<string, string>> = {
   facts: "facts/images.ts",
   config: "config/stack-config.ts",
   model: "model/topology.ts",
-  documents: "documents/plan.ts",
+  "config-templates": "config-templates/plan.ts",
   checks: "checks/analyse.ts",
   components: "components/homeserver-stack.ts",
   adopt: "adopt/adoption-report.ts",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { NpmProxyHost } from "../documents/npm-proxy-hosts";
+import { NpmProxyHost } from "../config-templates/npm-proxy-hosts";
 import { NpmProxyHostProvider, NpmProxyHostState } from "../components/npm-proxy-host";
 import { NpmCertificateProvider, NpmCertificateState } from "../components/npm-certificate";
 import { NpmClient, NpmError } from "../components/npm-client";

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { renderPlanByPath } from "../documents/files";
-import { buildStackPlan } from "../documents/plan";
+import { renderPlanByPath } from "../config-templates/files";
+import { buildStackPlan } from "../config-templates/plan";
 import { SECRET_NAMES, placeholderSecrets, secretPlaceholder } from "../facts/secrets";
 import { STACKS, orgFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";

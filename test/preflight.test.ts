@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { preflight } from "../checks/preflight";
-import { NpmLocation } from "../documents/npm-proxy-hosts";
-import { StackPlan, buildStackPlan } from "../documents/plan";
-import { deployedPorts } from "../documents/deployed-ports";
+import { NpmLocation } from "../config-templates/npm-proxy-hosts";
+import { StackPlan, buildStackPlan } from "../config-templates/plan";
+import { deployedPorts } from "../config-templates/deployed-ports";
 import { Problem } from "../config/problems";
 import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, describeProblems, fakeSecrets, orgFor, parseProblems, planFor } from "./helpers";

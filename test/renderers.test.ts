@@ -3,12 +3,12 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { renderPlanFiles } from "../documents/files";
-import { StackPlan } from "../documents/plan";
+import { renderPlanFiles } from "../config-templates/files";
+import { StackPlan } from "../config-templates/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
-import { NpmProxyHost, wellKnownLocationsOf } from "../documents/npm-proxy-hosts";
+import { NpmProxyHost, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
 import { turnRestCredentials } from "../verify/turn-client";
 
 const secrets = fakeSecrets();

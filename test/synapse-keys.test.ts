@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
 import { DEFAULT_IMAGES } from "../facts/images";
-import { renderPlanFiles } from "../documents/files";
+import { renderPlanFiles } from "../config-templates/files";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseYaml } from "./parse-formats";
 

@@ -1,4 +1,4 @@
-import { buildStackPlan } from "../documents/plan";
+import { buildStackPlan } from "../config-templates/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { livekitPublicUrl, livekitServiceUrl } from "../model/topology";
 import { CheckFailure, VerifyContext, authed, fail } from "./context";
@@ -67,7 +67,7 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
   }
 }
 
-/** The names lk-jwt-service reaches for our users, as its host entries list them (documents/lk-jwt-hosts.ts). */
+/** The names lk-jwt-service reaches for our users, as its host entries list them (config-templates/lk-jwt-hosts.ts). */
 function ownNames(ctx: VerifyContext): string[] {
   return (buildStackPlan(ctx.org, placeholderSecrets()).lkJwtHosts ?? []).map((entry) => entry.name);
 }

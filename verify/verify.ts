@@ -7,7 +7,7 @@
  * turn-checks.ts, rtc-checks.ts) over a shared context (context.ts), bounded HTTP and TCP helpers (http.ts), a
  * small TURN client (turn-client.ts, stun-message.ts; the lab uses it too), and a MatrixRTC client's token request
  * and LiveKit join (matrix-rtc-join.ts, livekit-signal.ts). May import facts/, config/, model/,
- * documents/ and checks/; never components/ or cli/.
+ * config-templates/ and checks/; never components/ or cli/.
  */
 import { OrgConfig } from "../config/model";
 import { discoveryChecks, loginChecks } from "./client-checks";

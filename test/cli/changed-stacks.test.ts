@@ -30,7 +30,7 @@ describe("the stacks a pull request previews", () => {
   const program = programFiles();
 
   it("are made of the program's own files and its dependency manifests, not the tools beside it", () => {
-    for (const file of ["index.ts", "components/coturn.ts", "documents/coturn.ts", "checks/fleet.ts"])
+    for (const file of ["index.ts", "components/coturn.ts", "config-templates/coturn.ts", "checks/fleet.ts"])
       assert.ok(program.has(file), file);
     for (const file of ["package-lock.json", "package.json", "tsconfig.json", "Pulumi.yaml"])
       assert.ok(program.has(file), file);
@@ -58,7 +58,7 @@ describe("the stacks a pull request previews", () => {
   });
 
   it("are every stack when a program file or the lockfile changed", () => {
-    for (const changed of ["documents/coturn.ts", "package-lock.json", "facts/images.ts"]) {
+    for (const changed of ["config-templates/coturn.ts", "package-lock.json", "facts/images.ts"]) {
       const selection = selectStacks({
         stacks: STACKS,
         changedFiles: ["README.md", changed],
@@ -88,7 +88,7 @@ describe("the stacks a pull request previews", () => {
     );
     const all = selectStacks({
       stacks: STACKS,
-      changedFiles: ["documents/coturn.ts"],
+      changedFiles: ["config-templates/coturn.ts"],
       renderDiff: "",
       programFiles: program,
     });
@@ -216,7 +216,7 @@ describe("the pull-request workflow's stack selection", () => {
 
   it("previews every stack for a change to a renderer", () => {
     const repo = repositoryFromWorkingTree("renderer");
-    const renderer = path.join(repo, "documents", "coturn.ts");
+    const renderer = path.join(repo, "config-templates", "coturn.ts");
     const text = fs.readFileSync(renderer, "utf8");
     // Even a change that renders the same files (here a comment) may change what the program does.
     fs.writeFileSync(renderer, text.replace("// VoIP media is UDP;", "// VoIP media is UDP (reworded);"));

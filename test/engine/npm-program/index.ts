@@ -1,6 +1,6 @@
 /**
  * The Pulumi program of the NPM life-cycle test (test/engine/npm-lifecycle.test.ts): produktor's rendered proxy
- * hosts (documents/npm-proxy-hosts.ts), those named in `fixture.domains`, with a forward port changed where
+ * hosts (config-templates/npm-proxy-hosts.ts), those named in `fixture.domains`, with a forward port changed where
  * `fixture.forwardPorts` says so, through the project's ProxyHosts component: one NpmCertificate and one
  * NpmProxyHost each, on the NPM at `proxy.npmUrl`. The credentials are stack config the providers read.
  */
@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ProxyHosts } from "../../../components/proxy-hosts";
 import { loadOrgConfig } from "../../../config/stack-config";
 import { readStackFile } from "../../../config/stack-files";
-import { proxyHostDocuments } from "../../../documents/npm-proxy-hosts";
+import { proxyHostDocuments } from "../../../config-templates/npm-proxy-hosts";
 
 interface Fixture {
   readonly domains: string[];

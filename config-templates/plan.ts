@@ -16,7 +16,7 @@ import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 
 /**
- * documents/: the files a stack deploys. One builder per rendered file (synapse-homeserver.ts,
+ * config-templates/: the files a stack deploys. One builder per rendered file (synapse-homeserver.ts,
  * synapse-log-config.ts, well-known.ts, coturn.ts, livekit.ts, lk-jwt-env.ts, lk-jwt-hosts.ts (container host entries), element-web.ts, jitsi-env.ts,
  * ketesa.ts, npm-proxy-hosts.ts, router-checklist.ts, summary.ts) makes a document from the config and the
  * secret values; `StackPlan` (this file) gathers them; formats.ts serialises them and files.ts names the files

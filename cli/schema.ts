@@ -3,22 +3,24 @@ import * as path from "node:path";
 import { stackFileJsonSchema } from "../config/json-schema";
 import { PROJECT_DIR } from "../config/stack-files";
 import { parseArgs, runCli } from "./args";
+import { REFERENCE_FILE, writeReference } from "./config-reference";
 
 /** Where the stack files' `# yaml-language-server: $schema=` line points. */
 export const SCHEMA_FILE = path.join(PROJECT_DIR, "config", "stack-config.schema.json");
 
 const USAGE = `usage: npm run schema
 
-Writes config/stack-config.schema.json, the JSON Schema of Pulumi.<stack>.yaml, from the config parser itself.
-Editors with the YAML language server validate and complete the stack files with it. A test fails while the
-file differs from what the parser accepts: run this after changing a key.`;
+Writes config/stack-config.schema.json, the JSON Schema of Pulumi.<stack>.yaml, and the configuration reference
+in docs/configuration.md, both from the config parser itself (the words from config/key-docs.ts). Editors with
+the YAML language server validate and complete the stack files with the schema. A test fails while either file
+differs from what the parser accepts: run this after changing a key.`;
 
 /** The schema file's text: stable, so a changed key shows up as a diff in review. */
 export function schemaText(): string {
   return `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const { flags } = parseArgs(argv, { help: "flag" });
   if (flags.has("help")) {
     console.log(USAGE);
@@ -26,6 +28,8 @@ function main(argv: readonly string[]): number {
   }
   fs.writeFileSync(SCHEMA_FILE, schemaText());
   console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  await writeReference();
+  console.log(`wrote ${path.relative(process.cwd(), REFERENCE_FILE)}`);
   return 0;
 }
 

@@ -20,8 +20,11 @@ export function schemaText(): string {
   return `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
 }
 
+/** The options this tool takes (the handbook's test parses every command it shows with them). */
+export const OPTIONS = { help: "flag" } as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { help: "flag" });
+  const { flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;

@@ -36,7 +36,8 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   secretRotation: "Bump a group to rotate its secrets ([secrets and rotation](secrets.md)).",
   overrides:
     "The expert escape hatch: maps merged over the rendered documents. Preflight still checks the result.",
-  adopt: "Taking over the stores of a running Compose deployment ([adopting Compose](adopting-compose.md)).",
+  adopt:
+    "Taking over the stores of a running Compose deployment ([adopting Compose](adopting-compose.md)): each store an existing Docker volume name, or an absolute host directory (bind mount), to use instead of the stack's own.",
   adoptedSecrets: "Secrets taken over from a running deployment instead of generated.",
 };
 

@@ -8,26 +8,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError, parseArgs } from "../cli/args";
-import { OPTIONS as ADOPT } from "../cli/adopt";
-import { OPTIONS as CHANGED_STACKS } from "../cli/changed-stacks";
-import { OPTIONS as PREVIEW } from "../cli/preview";
-import { OPTIONS as RENDER } from "../cli/render";
-import { OPTIONS as SCHEMA } from "../cli/schema";
-import { OPTIONS as VERIFY } from "../cli/verify";
 import { stackConfigKeys } from "../config/json-schema";
 import { PROJECT_DIR, listStacks } from "../config/stack-files";
 
 type Spec = Readonly<Record<string, "value" | "flag">>;
 
-/** The operator tools by their file, with the options each declares. */
-const TOOLS: Readonly<Record<string, Spec>> = {
-  "cli/adopt.ts": ADOPT,
-  "cli/changed-stacks.ts": CHANGED_STACKS,
-  "cli/preview.ts": PREVIEW,
-  "cli/render.ts": RENDER,
-  "cli/schema.ts": SCHEMA,
-  "cli/verify.ts": VERIFY,
-};
+/** The operator tools (cli/*.ts) with the options each exports as `OPTIONS`, the ones it parses. */
+async function toolOptions(root: string): Promise<Record<string, Spec>> {
+  const tools: Record<string, Spec> = {};
+  for (const file of fs.readdirSync(path.join(root, "cli")).filter((f) => f.endsWith(".ts"))) {
+    const module = (await import(path.join(root, "cli", file))) as { OPTIONS?: Spec };
+    if (module.OPTIONS !== undefined) tools[`cli/${file}`] = module.OPTIONS;
+  }
+  return tools;
+}
 
 /** Pulumi CLI v3.274 commands and the subcommands of those that have them (`pulumi --help`, `pulumi <cmd> --help`). */
 const PULUMI_COMMANDS: Readonly<Record<string, readonly string[]>> = {
@@ -123,12 +117,19 @@ export class CommandChecker {
   private readonly stacks: string[];
   private readonly sources: string;
 
-  constructor(private readonly root = PROJECT_DIR) {
+  private constructor(
+    private readonly root: string,
+    private readonly tools: Readonly<Record<string, Spec>>,
+  ) {
     this.fleetCommands = fleetCommands(fs.readFileSync(path.join(root, "fleet"), "utf8"));
     this.scripts = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts;
     this.configKeys = [...stackConfigKeys().keys()];
     this.stacks = listStacks(root);
     this.sources = sourceText(root);
+  }
+
+  static async create(root = PROJECT_DIR): Promise<CommandChecker> {
+    return new CommandChecker(root, await toolOptions(root));
   }
 
   /** What is wrong with one simple command (its words); empty when it is one that exists as written. */
@@ -206,8 +207,8 @@ export class CommandChecker {
   }
 
   private tool(file: string, args: readonly string[]): string[] {
-    const spec = TOOLS[file];
-    if (spec === undefined) return [`${file}: its options are not known to test/handbook-commands.ts`];
+    const spec = this.tools[file];
+    if (spec === undefined) return [`${file} exports no OPTIONS: export the options it parses`];
     try {
       const { values } = parseArgs(args, spec);
       const stack = values.stack;

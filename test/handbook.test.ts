@@ -124,8 +124,8 @@ describe("the handbook: pages, links and anchors", () => {
   });
 });
 
-describe("the handbook: commands", () => {
-  const checker = new CommandChecker();
+describe("the handbook: commands", async () => {
+  const checker = await CommandChecker.create();
 
   it("shows in sh blocks only commands that exist as written", () => {
     const wrong = handbook.flatMap((p) =>

@@ -90,8 +90,20 @@ export function adoptionReport(
 /** The homeserver's identity: a server name can never change, so a different one blocks the adoption. */
 function identityBlockers(org: OrgConfig, deployment: RunningDeployment): string[] {
   const homeserver = deployment.homeserver?.content;
-  if (homeserver === undefined)
-    return ["Synapse's homeserver.yaml was not found, so its identity cannot be adopted"];
+  if (homeserver === undefined) {
+    const synapse = deployment.services.synapse;
+    if (synapse !== undefined)
+      return [
+        `Synapse's homeserver.yaml was not found in compose service ${synapse.name} (see Notes for where it was looked for), so its identity cannot be adopted`,
+      ];
+    const services = deployment.project.services
+      .map((s) => `${s.name} (${s.image === undefined || s.image === "" ? "no image" : s.image})`)
+      .join(", ");
+    const unsetImages = deployment.project.unsetVariables.filter((u) => /\.image$/.test(u.where));
+    return [
+      `no compose service runs a Synapse image (matrixdotorg/synapse or element-hq/synapse), so its identity cannot be adopted; the services are: ${services}${unsetImages.length > 0 ? `; ${unsetImages.map((u) => `${u.where} uses ${u.name}, which is not set`).join("; ")}` : ""}`,
+    ];
+  }
   if (homeserver.server_name !== org.serverName) {
     return [
       `server_name is ${String(homeserver.server_name)} in the running Synapse but serverName is ${org.serverName} in the stack; a server name can never change (every user ID and room carries it): set serverName: ${String(homeserver.server_name)}`,

@@ -7,6 +7,7 @@ import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network"
 import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
 import { checkOverrides } from "./overrides";
+import { checkPortsBesideProxy } from "./proxy-shared-host";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
@@ -24,6 +25,7 @@ export function preflight(plan: StackPlan): Problem[] {
   return [
     ...checkImagesPinned(plan),
     ...checkPortClashes(plan),
+    ...checkPortsBesideProxy(plan),
     ...checkOverriddenPorts(plan),
     ...checkRouterForwards(plan),
     ...checkSynapseBasics(plan),

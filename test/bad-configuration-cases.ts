@@ -645,8 +645,8 @@ const PROXY_CASES: BadCase[] = [
     stack: "moda1",
     changes: { proxy: { letsencryptEmail: "admin" } },
     key: k("proxy.letsencryptEmail"),
-    message: /'admin' is not an e-mail address/,
-    fix: /admin@example\.org/,
+    message: /'admin' is not an e-mail address on a domain name/,
+    fix: /a real mailbox on a public domain/,
     fixed: {},
   },
   {
@@ -783,8 +783,9 @@ const SERVICE_CASES: BadCase[] = [
     stack: "produktor",
     changes: { turn: { keyFile: "/etc/letsencrypt/../keys/privkey.pem" } },
     key: k("turn.keyFile"),
-    message: /is not an absolute path on the Docker host/,
-    fix: /privkey\.pem/,
+    message:
+      /'\/etc\/letsencrypt\/\.\.\/keys\/privkey\.pem' is not written as Docker and coturn see it: it is \/etc\/keys\/privkey\.pem/,
+    fix: /write it as \/etc\/keys\/privkey\.pem/,
     fixed: { turn: { keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem" } },
   },
   {

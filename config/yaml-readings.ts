@@ -24,6 +24,12 @@ const octal = (text: string) => {
   return /^[0-7]+$/.test(digits) ? sign * parseInt(digits, 8) : sign * Number(digits);
 };
 
+const INFINITY: Reading = {
+  pattern: /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/,
+  describe: (t) =>
+    `is ${t}: the Pulumi engine refuses the whole stack file ('unsupported value'), render reads a number JSON cannot hold`,
+};
+
 const READINGS: readonly Reading[] = [
   {
     pattern: /^[-+]?0[0-9_]+$/,
@@ -45,11 +51,7 @@ const READINGS: readonly Reading[] = [
     describe: (t) =>
       `is a date: the Pulumi engine turns it into "${t.slice(0, 10)} 00:00:00 +0000 UTC"-style text, render keeps "${t}"`,
   },
-  {
-    pattern: /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/,
-    describe: (t) =>
-      `is ${t}: the Pulumi engine refuses the whole stack file ('unsupported value'), render reads a number JSON cannot hold`,
-  },
+  INFINITY,
 ];
 
 interface Frame {
@@ -102,7 +104,11 @@ export function engineReadingProblems(stack: string, text: string): Problem[] {
         event.style === SCALAR_STYLE_PLAIN && event.tagStart < 0
           ? READINGS.find((r) => r.pattern.test(scalar))
           : undefined;
-      if (reading !== undefined) problems.push(readingProblem(stack, childPath(), scalar, reading));
+      const path = childPath();
+      // Values of other namespaces are not this program's to judge, unless the engine refuses the whole file.
+      const ours = path[0] === "config" && path[1]?.startsWith(`${CONFIG_NAMESPACE}:`);
+      if (reading !== undefined && (ours || reading === INFINITY))
+        problems.push(readingProblem(stack, path, scalar, reading));
       consumed();
     }
   }

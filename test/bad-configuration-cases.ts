@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
 
 /**
  * The configuration catalogue of issue #16: every key of config/sections.ts and service-sections.ts asked "how can
@@ -1329,6 +1330,8 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...PROXY_CASES,
   ...SERVICE_CASES,
   ...OVERRIDE_CASES,
+  ...ISSUE_CLASSES,
+  ...HOSTILE_OVERRIDE_CASES,
 ];
 
 const read = (outDir: string, stack: string, file: string) =>
@@ -1530,4 +1533,5 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
     changes: { federation: { peers: [] } },
     check: (out, stack) => assert.match(read(out, stack, "summary.md"), /Federates with nobody/),
   },
+  ...UNUSUAL_OVERRIDE_CASES,
 ];

@@ -184,6 +184,15 @@ export const ISSUE_CLASSES: readonly Case[] = [
     fixed: {},
   },
   {
+    name: "#28 tests: MatrixRTC on with Synapse's msc4143 switched off",
+    stack: "produktor",
+    changes: synapse({ experimental_features: { msc4143_enabled: false } }),
+    key: k("overrides.synapse.experimental_features.msc4143_enabled"),
+    message: /MatrixRTC is enabled but Synapse's msc4143 is off: new Element Call clients find no transport/,
+    fix: DROP,
+    fixed: {},
+  },
+  {
     name: "#28 images: a tag that names no version (:alpine)",
     stack: "medex",
     changes: { images: { postgres: "postgres:alpine" } },

@@ -9,7 +9,13 @@ import { checkLkJwt } from "./lk-jwt";
 import { checkOverrides } from "./overrides";
 import { checkPortsBesideProxy } from "./proxy-shared-host";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
-import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
+import {
+  checkAdoptHosts,
+  checkDuplicateDomains,
+  checkNpmSchema,
+  checkProxyPaths,
+  checkWellKnownCors,
+} from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkSynapseRateLimits } from "./synapse-rates";
 import { checkTurn } from "./turn";
@@ -45,6 +51,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkProxyPaths(plan),
     ...checkNpmSchema(plan),
     ...checkDuplicateDomains(plan),
+    ...checkAdoptHosts(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
     ...checkOverrides(plan),

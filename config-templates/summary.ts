@@ -113,6 +113,12 @@ function hostnamesSection({ org, coturn, livekit, elementWeb, jitsi, ketesa }: S
     "|---|---|",
     ...hostnames.filter(([, , on]) => on).map(([role, name]) => `| ${role} | ${name} |`),
     "",
+    ...(org.proxy.adoptHosts.length > 0
+      ? [
+          `Existing Nginx Proxy Manager hosts this stack takes over (proxy.adoptHosts): ${org.proxy.adoptHosts.join(", ")}. pulumi up rewrites them with the definitions here; pulumi destroy deletes them.`,
+          "",
+        ]
+      : []),
   ];
 }
 

@@ -87,6 +87,12 @@ export interface ProxyConfig {
   readonly letsencryptEmail: string;
   /** Body size limit on the homeserver vhost; must be at least Synapse's `max_upload_size`. */
   readonly clientMaxBodySize: string;
+  /**
+   * Proxy hosts made outside this stack (by hand in NPM's UI, or by a lost state) that it may take over, by a
+   * domain name each: the stack then rewrites them, and `pulumi destroy` deletes them. Any other host that holds
+   * one of the stack's names stops `pulumi up` with its id and names.
+   */
+  readonly adoptHosts: readonly string[];
 }
 
 export interface DockerTarget {

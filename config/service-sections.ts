@@ -12,7 +12,7 @@ import {
 import { SectionReader } from "./section-reader";
 import { forwardHost, hostIpv4, publicIpv4 } from "./addresses";
 import { contactUri, timeZone } from "./service-values";
-import { certificate, duration, hostPath, portSpecs, size } from "./values";
+import { certificate, duration, hostPath, hostname, portSpecs, size } from "./values";
 import { dockerHost, letsEncryptEmail, npmUrl } from "./endpoint-values";
 
 /**
@@ -76,6 +76,7 @@ export function parseProxy(top: SectionReader, network: NetworkConfig, serverNam
       section.string("letsencryptEmail", `admin@${serverName}`),
     ),
     clientMaxBodySize: size(section, "clientMaxBodySize", section.string("clientMaxBodySize", "50M")),
+    adoptHosts: section.stringList("adoptHosts", []).map((name) => hostname(section, "adoptHosts", name)),
   };
   section.rejectUnknownKeys();
   return proxy;

@@ -299,6 +299,15 @@ export const ISSUE_CLASSES: readonly Case[] = [
     fixed: {},
   },
   {
+    name: "#28 NPM: a host to take over that the stack does not proxy",
+    stack: "medex",
+    changes: { proxy: { adoptHosts: ["chat.medex.de"] } },
+    key: k("proxy.adoptHosts"),
+    message: /lists chat\.medex\.de, which no proxy host of this stack serves: it would take over nothing/,
+    fix: /list domains the stack proxies \(.*chat\.medex-pflegedienst\.de/,
+    fixed: { proxy: { adoptHosts: ["chat.medex-pflegedienst.de"] } },
+  },
+  {
     name: "#28 Docker host: an ssh:// URL with no host",
     stack: "moda1",
     changes: { docker: { host: "ssh://deploy@" } },
@@ -964,6 +973,19 @@ export const UNUSUAL_OVERRIDE_CASES: readonly Unusual[] = [
         postgres: "postgres:16-bookworm",
         coturn: `coturn/coturn:latest@sha256:${"b".repeat(64)}`,
       },
+    },
+  },
+  {
+    name: "#28 valid: an NPM host taken over on purpose, named in summary.md",
+    stack: "produktor",
+    changes: { proxy: { adoptHosts: ["chat.produktor.io", "meet.produktor.io"] } },
+    check: (out, stack) => {
+      if (
+        !/takes over \(proxy\.adoptHosts\): chat\.produktor\.io, meet\.produktor\.io/.test(
+          rendered(out, stack, "summary.md"),
+        )
+      )
+        throw new Error("summary.md does not name the hosts taken over");
     },
   },
   {

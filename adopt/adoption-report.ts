@@ -1,3 +1,4 @@
+import { proxyHostDocuments } from "../config-templates/npm-proxy-hosts";
 import * as path from "node:path";
 import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
@@ -127,6 +128,16 @@ function proposedStackConfig(
   if (Object.keys(adoptSection).length > 0) stackConfig.adopt = adoptSection;
   const images = imageChoices(org, deployment, notes, blockers);
   if (Object.keys(images).length > 0) stackConfig.images = images;
+  // The running deployment's proxy hosts, made by hand in NPM, are taken over in place: only when listed.
+  const adoptHosts = proxyHostDocuments(org)
+    .map((host) => host.domain_names[0]!)
+    .filter((domain) => !org.proxy.adoptHosts.includes(domain));
+  if (adoptHosts.length > 0) {
+    stackConfig.proxy = { adoptHosts: [...org.proxy.adoptHosts, ...adoptHosts] };
+    notes.push(
+      `proxy.adoptHosts lists every proxy host of the stack (${adoptHosts.join(", ")}): NPM hosts the running deployment has for these names are taken over in place at pulumi up (the preview shows adopt: true on each; pulumi destroy would delete them); leave out any you want NPM to keep as it is`,
+    );
+  }
   return stackConfig;
 }
 

@@ -129,8 +129,28 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
       },
       // PostgreSQL 15 data needs a PostgreSQL 15 server; matrix-fleet's default is 16.
       images: { postgres: "postgres:15-alpine" },
+      // The compose era's NPM hosts are taken over in place only when listed (issue #28).
+      proxy: {
+        adoptHosts: [
+          "chat.produktor.io",
+          "produktor.io",
+          "element.produktor.io",
+          "matrix-rtc.produktor.io",
+          "meet.produktor.io",
+          "admin.produktor.io",
+        ],
+      },
     });
     assert.match(text.stdout, /^\s+matrix-fleet:adopt:$/m);
+    assert.match(
+      text.stdout,
+      /pulumi config set --stack produktor --path 'proxy\.adoptHosts\[0\]' chat\.produktor\.io/,
+    );
+    assert.ok(
+      report.notes.some((n) =>
+        /proxy\.adoptHosts lists every proxy host of the stack .*the preview shows adopt: true/.test(n),
+      ),
+    );
   });
 
   it("(b) prints one config command per setting and one piped secret command per secret", () => {

@@ -1,7 +1,7 @@
 import { isPlainObject } from "../config/merge";
 import { URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
 import { livekitServiceUrl } from "../model/topology";
-import { Judge, Verdict } from "./override-registry";
+import { Judge, Verdict, saying } from "./override-registry";
 
 /**
  * The judgements of Synapse keys that need more than a type or "matrix-fleet writes this" (override-keys-synapse.ts):
@@ -61,6 +61,10 @@ export const judgeListeners: Judge = (value, { plan }) => {
     );
   return verdicts;
 };
+saying(
+  "the proxied listener: type http, no TLS, bound to 0.0.0.0 or ::, with the client (and, with peers, federation) resource; no UNIX socket, no manhole, no shared port",
+  judgeListeners,
+);
 
 /** Keys are fetched only from servers the whitelist lets Synapse reach; the notary's answers are trusted blindly. */
 export const judgeTrustedKeyServers: Judge = (value, { plan }) => {
@@ -84,6 +88,7 @@ export const judgeTrustedKeyServers: Judge = (value, { plan }) => {
     return verdicts;
   });
 };
+saying("each server on federation_domain_whitelist, never accept_keys_insecurely", judgeTrustedKeyServers);
 
 /** MSC4143 transports hand clients this stack's lk-jwt-service, or nothing when MatrixRTC is off. */
 export const judgeRtcTransports: Judge = (value, { plan }) => {
@@ -109,6 +114,7 @@ export const judgeRtcTransports: Judge = (value, { plan }) => {
     return [];
   });
 };
+saying("this stack's lk-jwt-service only, and only with MatrixRTC", judgeRtcTransports);
 
 /** With URL previews on, each range Synapse's documentation recommends stays denied (SSRF into the LAN). */
 export const judgePreviewBlacklist: Judge = (value) => {
@@ -122,6 +128,7 @@ export const judgePreviewBlacklist: Judge = (value) => {
     },
   ];
 };
+saying("every range Synapse's documentation recommends stays denied", judgePreviewBlacklist);
 
 /** Rooms joined at registration must be on this server or a peer it federates with, or the join fails. */
 export const judgeAutoJoinRooms: Judge = (value, { plan }) => {
@@ -146,3 +153,4 @@ export const judgeAutoJoinRooms: Judge = (value, { plan }) => {
     ];
   });
 };
+saying("room aliases on this server or a federation peer", judgeAutoJoinRooms);

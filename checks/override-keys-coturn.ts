@@ -1,3 +1,4 @@
+import { saying } from "./override-registry";
 import { isPlainObject } from "../config/merge";
 import { StackPlan } from "../config-templates/plan";
 import {
@@ -35,12 +36,12 @@ const hardening = { check: "checkCoturnHardening" };
 
 const fixDrop = "drop the override";
 /** A switch that must stay as matrix-fleet writes it (on when `on`), with what breaks otherwise. */
-const keep =
-  (on: boolean, consequence: string): Judge =>
-  (value) =>
+const keep = (on: boolean, consequence: string): Judge =>
+  saying(on ? "must stay on" : "refused when on", (value) =>
     (value === true) === on
       ? []
-      : [{ message: consequence, fix: `${fixDrop}; it stays ${on ? "on" : "off"}` }];
+      : [{ message: consequence, fix: `${fixDrop}; it stays ${on ? "on" : "off"}` }],
+  );
 
 /** The TURN URIs Synapse hands out and LiveKit's entries, by transport: what a listener switch must not take away. */
 function handedOut(plan: StackPlan, transport: "udp" | "tcp"): string[] {
@@ -57,9 +58,8 @@ function handedOut(plan: StackPlan, transport: "udp" | "tcp"): string[] {
   ];
 }
 
-const noListener =
-  (transport: "udp" | "tcp"): Judge =>
-  (value, { plan }) => {
+const noListener = (transport: "udp" | "tcp"): Judge =>
+  saying(`refused while clients are handed TURN over ${transport.toUpperCase()}`, (value, { plan }) => {
     const uses = handedOut(plan, transport);
     if (value !== true || uses.length === 0) return [];
     return [
@@ -68,7 +68,7 @@ const noListener =
         fix: fixDrop,
       },
     ];
-  };
+  });
 
 /** `no-tls` follows turn.tls: off when turns: URIs are handed out, on when no certificate is mounted. */
 const judgeNoTls: Judge = (value, { plan }) => {
@@ -90,6 +90,7 @@ const judgeNoTls: Judge = (value, { plan }) => {
     ];
   return [];
 };
+saying("follows turn.tls: on without TLS, off with it", judgeNoTls);
 
 /** coturn runs on the host network: it may bind every address, or the Docker host's own, nothing else. */
 const judgeBindAddresses: Judge = (value, { plan, path }) => {
@@ -104,6 +105,7 @@ const judgeBindAddresses: Judge = (value, { plan, path }) => {
       fix: `drop the override (coturn then uses every address), or write ${own}`,
     }));
 };
+saying("0.0.0.0, :: or the Docker host's address only (host network)", judgeBindAddresses);
 
 export const COTURN_KEYS: Registry = {
   "listening-port": key(PORT, { checkedBy: { check: "checkOverriddenPorts", typeToo: true } }),

@@ -1,3 +1,4 @@
+import { saying } from "./override-registry";
 import { StackPlan } from "../config-templates/plan";
 import {
   Judge,
@@ -43,6 +44,7 @@ const judgeFeatures: Judge = (value, { plan }) => {
         },
       ];
 };
+saying("Element Call's switches only with MatrixRTC", judgeFeatures);
 
 const needsMatrixRtc: Judge = (value, { plan, path }) =>
   plan.org.components.matrixRtc || value === undefined
@@ -69,6 +71,8 @@ const judgeJitsiDomain: Judge = (value, { plan }) => {
     },
   ];
 };
+saying("this stack's Jitsi (hosts.jitsi) only", judgeJitsiDomain);
+saying("only with MatrixRTC", needsMatrixRtc);
 
 /** The room directory lists servers users can browse: this one and its federation peers, nothing unreachable. */
 const judgeDirectoryServers: Judge = (value, { plan }) => {
@@ -82,6 +86,7 @@ const judgeDirectoryServers: Judge = (value, { plan }) => {
       fix: `list ${reachable.join(", ")} only, or add ${server} to federation.peers`,
     }));
 };
+saying("this server and its federation peers only", judgeDirectoryServers);
 
 const deprecatedServerOption = refused(
   "Element Web refuses to load when this is set beside default_server_config, which matrix-fleet writes (docs/config.md: mixing the server options fails)",

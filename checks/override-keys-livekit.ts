@@ -1,3 +1,4 @@
+import { saying } from "./override-registry";
 import { isPlainObject } from "../config/merge";
 import { StackPlan } from "../config-templates/plan";
 import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
@@ -35,10 +36,8 @@ const key = (type: ValueType, more: Omit<Partial<JudgedKey>, "type"> = {}): Judg
   source: SOURCE,
   ...more,
 });
-const trueRefused =
-  (message: string, fix = "drop the override"): Judge =>
-  (value) =>
-    value === true ? [{ message, fix }] : [];
+const trueRefused = (message: string, fix = "drop the override"): Judge =>
+  saying("refused when true", (value) => (value === true ? [{ message, fix }] : []));
 
 /** LiveKit runs on the host network: its signalling listens on every address or on the Docker host's own. */
 const judgeBindAddresses: Judge = (value, { plan }) => {
@@ -51,6 +50,7 @@ const judgeBindAddresses: Judge = (value, { plan }) => {
       fix: `drop the override (LiveKit then listens on every address), or write ${own}`,
     }));
 };
+saying("empty, 0.0.0.0, :: or the Docker host's address only", judgeBindAddresses);
 
 /** Docker's own interfaces: candidates there are bridge addresses no client reaches (field failure 9). */
 const DOCKER_INTERFACE = /^(docker\d*|br-[0-9a-f]+|veth.*|docker_gwbridge|cni\d*|flannel.*|cali.*)$/;
@@ -66,6 +66,7 @@ const judgeInterfaces: Judge = (value) => {
     },
   ];
 };
+saying("no Docker bridge interface (docker0, br-*, veth*)", judgeInterfaces);
 
 /** LiveKit's metrics port, on the host network, must not take a port another service binds. */
 const judgePrometheusPort: Judge = (value, { plan }) => {
@@ -82,6 +83,7 @@ const judgePrometheusPort: Judge = (value, { plan }) => {
         },
       ];
 };
+saying("no port another service of the stack binds", judgePrometheusPort);
 
 /** An entry that carries a secret or credential of its own writes it in clear into the stack file. */
 const judgeTurnServerSecrets: Judge = (value, { plan }) => {
@@ -100,6 +102,7 @@ const judgeTurnServerSecrets: Judge = (value, { plan }) => {
         },
       ];
 };
+saying("no TURN secret or credential in clear", judgeTurnServerSecrets);
 
 const TURN_SERVER: ValueType = {
   kind: "section",

@@ -1,4 +1,4 @@
-import { JudgedKey, Judge, Registry, ValueType, owned, secretJudge } from "./override-registry";
+import { JudgedKey, Judge, Registry, ValueType, owned, saying, secretJudge } from "./override-registry";
 
 /**
  * The parts of the Synapse registry (override-keys-synapse.ts): value types, the helpers that make a judged key, and
@@ -36,15 +36,14 @@ export const key = (type: ValueType, more: Omit<Partial<JudgedKey>, "type"> = {}
 /** A key matrix-fleet writes from `source`; `removal` false: removing it is judged by the named check instead. */
 export const mine = (type: ValueType, source: string, consequence: string, removal = true): JudgedKey =>
   key(type, {
-    judge: (value, context) =>
+    judge: saying(`written from ${source}: may only repeat it`, (value, context) =>
       value === undefined && !removal ? [] : owned(source, consequence)(value, context),
+    ),
   });
 
 export const SECRET_KEY = key(STRING, { judge: secretJudge });
-export const trueRefused =
-  (message: string): Judge =>
-  (value) =>
-    value === true ? [{ message, fix: "drop the override" }] : [];
+export const trueRefused = (message: string): Judge =>
+  saying("refused when true", (value) => (value === true ? [{ message, fix: "drop the override" }] : []));
 
 export const LISTENER: ValueType = {
   kind: "section",

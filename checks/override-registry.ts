@@ -22,25 +22,35 @@ export function valueAt(document: unknown, path: readonly string[]): unknown {
   return value;
 }
 
+/** A judgement with what it decides, in words, for the reference table (docs/override-keys.md). */
+export function saying(says: string, judge: Judge): Judge {
+  return Object.assign(judge, { says });
+}
+
+/** What a judgement decides, in words; undefined for one that says nothing of itself. */
+export function saysOf(judge: Judge | undefined): string | undefined {
+  return (judge as { says?: string } | undefined)?.says;
+}
+
 /** `owned`: matrix-fleet writes this key from `source` (a stack key, or a fact when it starts with no key). */
 export function owned(source: string, consequence: string, fix?: string): Judge {
-  return (value, { path, written }) => [
+  return saying(`written from ${source}: may only repeat it`, (value, { path, written }) => [
     {
       message: `${path.join(".")} is what matrix-fleet writes from ${source} (${shown(written)}); the override makes it ${shown(value)}: ${consequence}`,
       fix:
         fix ??
         `drop the override${/^[a-z][A-Za-z]*\.[A-Za-z.]+$/.test(source) ? `; set ${source} instead` : ""}`,
     },
-  ];
+  ]);
 }
 
 /** `refused`: no override of this key can be right (a secret in clear, a switch that undoes a guarantee). */
 export function refused(message: string, fix: string): Judge {
-  return () => [{ message, fix }];
+  return saying("refused", () => [{ message, fix }]);
 }
 
 /** A secret matrix-fleet generates: never in a reviewed file, never removed. */
-export const secretJudge: Judge = (value, { plan, path }) => [
+export const secretJudge: Judge = saying("a secret: refused", (value, { plan, path }) => [
   value === undefined
     ? {
         message: `${path.join(".")} is removed: matrix-fleet generates it, and what uses it stops working`,
@@ -50,7 +60,7 @@ export const secretJudge: Judge = (value, { plan, path }) => [
         message: `${path.join(".")} is a secret: an override writes it in clear into Pulumi.${plan.org.stack}.yaml, a reviewed file`,
         fix: "drop the override: matrix-fleet generates it with @pulumi/random (secretRotation rotates it, adoptedSecrets keeps an existing value)",
       },
-];
+]);
 
 /** Combines judgements: every verdict of each. */
 export function both(...judges: readonly Judge[]): Judge {

@@ -14,6 +14,7 @@ import { REGISTRIES } from "../checks/overrides";
 import { JudgedKey, Registry, ServiceRegistry } from "../checks/override-registry";
 import { PROJECT_DIR } from "../config/stack-files";
 import { STACKS, planFor } from "./helpers";
+import { overrideKeysMarkdown } from "../cli/override-keys-doc";
 
 /** Every path a document holds, down to the registry's leaves (a list or a free map is one leaf). */
 function unjudgedPaths(
@@ -72,6 +73,11 @@ describe("the override registry: a decision for every key", () => {
           /\S+\/\S+ .*(\.go|\.md|\.c|\.ts|\.py|main\.go)/,
           `${registry.service} ${key}`,
         );
+  });
+
+  it("docs/override-keys.md is the registries' own list (else: npm run schema)", () => {
+    const written = fs.readFileSync(path.join(PROJECT_DIR, "docs", "override-keys.md"), "utf8");
+    assert.equal(written, overrideKeysMarkdown());
   });
 
   it("every check a key is judged by exists in checks/", () => {

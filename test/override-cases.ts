@@ -600,6 +600,17 @@ export const HOSTILE_OVERRIDE_CASES: readonly Case[] = [
     fixed: {},
   },
   {
+    name: "hostile: an unjudged section with a secret inside it (smtp_pass under email)",
+    stack: "moda1",
+    changes: {
+      overrides: { unjudged: { synapse: { email: { smtp_host: "mail.moda1.uk", smtp_pass: "hunter2" } } } },
+    },
+    key: k("overrides.unjudged.synapse.email"),
+    message: /email\.smtp_pass looks like a secret/,
+    fix: /set with pulumi config set --secret/,
+    fixed: { overrides: { unjudged: { synapse: { email: { smtp_host: "mail.moda1.uk" } } } } },
+  },
+  {
     name: "hostile: overrides for a service the stack does not run",
     stack: "moda1",
     changes: livekit({ logging: { level: "debug" } }),

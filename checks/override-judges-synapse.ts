@@ -14,6 +14,13 @@ const fixListeners =
 
 /** The deployed listeners as Synapse would take them (homeserver.yaml `listeners`). */
 export const judgeListeners: Judge = (value, { plan }) => {
+  if (value === undefined)
+    return [
+      {
+        message: "listeners is removed: Synapse then serves HTTP nowhere, and the proxy reaches nothing",
+        fix: fixListeners,
+      },
+    ];
   if (!Array.isArray(value)) return [];
   const verdicts: Verdict[] = [];
   const say = (message: string) => verdicts.push({ message, fix: fixListeners });
@@ -68,10 +75,12 @@ saying(
 
 /** Keys are fetched only from servers the whitelist lets Synapse reach; the notary's answers are trusted blindly. */
 export const judgeTrustedKeyServers: Judge = (value, { plan }) => {
-  if (!Array.isArray(value)) return [];
   const whitelist = plan.synapse.homeserver.federation_domain_whitelist;
   const allowed = Array.isArray(whitelist) ? whitelist.map(String) : undefined;
   const fix = "drop the override: matrix-fleet writes trusted_key_servers: [] (keys straight from each peer)";
+  // Removed, Synapse falls back to matrix.org (synapse/config/key.py, docs/upstream/synapse.md §2).
+  if (value === undefined) value = [{ server_name: "matrix.org" }];
+  if (!Array.isArray(value)) return [];
   return value.filter(isPlainObject).flatMap((server): Verdict[] => {
     const name = String(server.server_name);
     const verdicts: Verdict[] = [];
@@ -129,6 +138,28 @@ export const judgePreviewBlacklist: Judge = (value) => {
   ];
 };
 saying("every range Synapse's documentation recommends stays denied", judgePreviewBlacklist);
+
+/**
+ * `ip_range_whitelist` lets Synapse's outbound requests (federation, identity servers, push) reach ranges
+ * ip_range_blacklist denies (config_documentation.md). A peer on a private network needs its own range; a range
+ * wider than a /8 re-opens whole private networks to anything a remote server can make Synapse fetch.
+ */
+export const judgeIpRangeWhitelist: Judge = (value) => {
+  const list = Array.isArray(value) ? value.map(String) : [];
+  const wide = list.filter((range) => {
+    const bits = /\/(\d+)$/.exec(range)?.[1];
+    return bits !== undefined && Number(bits) < (range.includes(":") ? 32 : 8);
+  });
+  return wide.length === 0
+    ? []
+    : [
+        {
+          message: `ip_range_whitelist ${wide.join(", ")} re-opens more than a /8 of what ip_range_blacklist keeps Synapse's outbound requests from (the Docker host's LAN, loopback, link-local): a remote server could make it fetch internal services`,
+          fix: "list only the ranges your federation peers or push servers are on (e.g. 198.18.0.0/15), as narrow as they are",
+        },
+      ];
+};
+saying("no range wider than a /8 (IPv4) or /32 (IPv6)", judgeIpRangeWhitelist);
 
 /** Rooms joined at registration must be on this server or a peer it federates with, or the join fails. */
 export const judgeAutoJoinRooms: Judge = (value, { plan }) => {

@@ -2,6 +2,7 @@ import { StackPlan } from "../config-templates/plan";
 import { ServiceRegistry, Registry } from "./override-registry";
 import {
   judgeAutoJoinRooms,
+  judgeIpRangeWhitelist,
   judgeListeners,
   judgePreviewBlacklist,
   judgeRtcTransports,
@@ -160,7 +161,7 @@ export const SYNAPSE_KEYS: Registry = {
     kind: "section",
     keys: { address: key(RATE), account: key(RATE), failed_attempts: key(RATE) },
   }),
-  ip_range_whitelist: key({ kind: "list", item: CIDR }),
+  ip_range_whitelist: key({ kind: "list", item: CIDR }, { judge: judgeIpRangeWhitelist }),
   auto_join_rooms: key(STRINGS, { judge: judgeAutoJoinRooms }),
   autocreate_auto_join_rooms: key(BOOLEAN),
   registration_requires_token: key(BOOLEAN),

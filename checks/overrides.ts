@@ -102,7 +102,14 @@ function judge(
         ),
       ];
   }
-  return (spec.judge?.(value, { plan, baseline, path, written }) ?? []).map((verdict) =>
+  const own = (spec.judge?.(value, { plan, baseline, path, written }) ?? []).map((verdict) =>
     problem(stack, verdict.key ?? key, verdict.message, verdict.fix),
   );
+  // A section removed as a whole (`database: null`) takes every key under it along: each is judged as removed,
+  // so that no key matrix-fleet writes escapes its judgement through its parent.
+  if (spec.type.kind !== "section" || value !== undefined) return own;
+  const children = Object.entries(spec.type.keys).flatMap(([name, child]) =>
+    judge(plan, baseline, registry, document, baseDocument, { path: [...path, name], spec: child }),
+  );
+  return [...own, ...children];
 }

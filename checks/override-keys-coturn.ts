@@ -1,4 +1,3 @@
-import { saying } from "./override-registry";
 import { isPlainObject } from "../config/merge";
 import { StackPlan } from "../config-templates/plan";
 import {
@@ -11,6 +10,7 @@ import {
   owned,
   refused,
   secretJudge,
+  saying,
 } from "./override-registry";
 
 /**

@@ -1,4 +1,3 @@
-import { saying } from "./override-registry";
 import { StackPlan } from "../config-templates/plan";
 import {
   Judge,
@@ -9,6 +8,7 @@ import {
   Verdict,
   owned,
   refused,
+  saying,
 } from "./override-registry";
 
 /**

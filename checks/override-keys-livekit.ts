@@ -1,4 +1,3 @@
-import { saying } from "./override-registry";
 import { isPlainObject } from "../config/merge";
 import { StackPlan } from "../config-templates/plan";
 import { LIVEKIT_KNOWN_KEYS } from "../facts/livekit";
@@ -12,6 +11,7 @@ import {
   Verdict,
   refused,
   secretJudge,
+  saying,
 } from "./override-registry";
 
 /**

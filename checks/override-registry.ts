@@ -5,11 +5,12 @@ import { sameValue } from "./override-values";
 export type * from "./override-types";
 
 /**
- * The shape of the override registry (issue #28): for every service whose files an override can reach, each key
- * matrix-fleet judges, with its type as the service reads it (read upstream; docs/upstream/<service>.md, "Override
- * keys matrix-fleet judges") and its judgement of the deployed value against the rest of the stack. A key that is
- * in no registry reaches no file: it is refused, unless the operator writes it under `overrides.unjudged`, which
- * render, preview and summary.md then list. The registries themselves: override-keys-*.ts.
+ * The override registry (issue #28): for every service whose files an override can reach, each key matrix-fleet
+ * judges, with its type as the service reads it (read upstream; docs/upstream/<service>.md, "Override keys
+ * matrix-fleet judges") and its judgement of the deployed value against the rest of the stack. A key that is in no
+ * registry reaches no file: it is refused, unless the operator writes it under `overrides.unjudged`, which render,
+ * preview and summary.md then list. Its types: override-types.ts; the registries: override-keys-*.ts; the walk
+ * and the judging: override-walk.ts, overrides.ts. This file holds the judgements every registry shares.
  */
 
 /** The value at `path` in a document (undefined when any step is missing). */
@@ -61,11 +62,6 @@ export const secretJudge: Judge = saying("a secret: refused", (value, { plan, pa
         fix: "drop the override: matrix-fleet generates it with @pulumi/random (secretRotation rotates it, adoptedSecrets keeps an existing value)",
       },
 ]);
-
-/** Combines judgements: every verdict of each. */
-export function both(...judges: readonly Judge[]): Judge {
-  return (value, context) => judges.flatMap((judge) => judge(value, context));
-}
 
 /** A value as messages show it: JSON, cut after 80 characters. */
 export function shown(value: unknown): string {

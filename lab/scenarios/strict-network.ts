@@ -232,6 +232,7 @@ export function strictNetworkScenarios(current: () => LabFleet): void {
               assert.rejects(
                 offersOnlyTheForwardedSockets(fleet, STACK, "bridge-signalling-no-filter"),
                 (error: Error) => {
+                  console.log(`without the candidate filter: ${error.message}`);
                   assert.match(error.message, /LiveKit offered [2-9]\d* UDP candidates/);
                   return true;
                 },

@@ -166,4 +166,9 @@ export const ELEMENT_WEB_REGISTRY: ServiceRegistry = {
   typeConsequence:
     'Element Web tests most settings by JavaScript truthiness (the string "false" counts as true) and ignores or breaks on other types',
   document: (plan: StackPlan) => plan.elementWeb,
+  // SdkConfig's SnakedObject reads `roomDirectory` for `room_directory` when the snake_case key is absent.
+  spelledAs: (key) => {
+    const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return snake === key ? undefined : snake;
+  },
 };

@@ -80,4 +80,6 @@ export interface ServiceRegistry {
   readonly document: (plan: StackPlan) => Readonly<Record<string, unknown>> | undefined;
   /** Keys the service itself does not know: reported by the document's own check (LiveKit's strict parser). */
   readonly unknownUpstream?: (path: readonly string[]) => boolean;
+  /** Another spelling the service reads as one of its keys (Element's camelCase for snake_case), if any. */
+  readonly spelledAs?: (key: string) => string | undefined;
 }

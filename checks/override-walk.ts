@@ -91,20 +91,29 @@ export function walkUnjudged(
 ): { problems: Problem[] } {
   const problems: Problem[] = [];
   const base = `overrides.unjudged.${registry.service}`;
-  const visit = (keys: Registry, map: Readonly<Record<string, unknown>>, path: readonly string[]) => {
+  /** `path` as written; `judged` the same path in the names the registry judges (Element's camelCase undone). */
+  const visit = (
+    keys: Registry,
+    map: Readonly<Record<string, unknown>>,
+    path: readonly string[],
+    judged: readonly string[],
+  ) => {
     for (const [key, value] of Object.entries(map)) {
       const here = [...path, key];
-      const spec = keys[key];
+      const spelled = keys[key] === undefined ? registry.spelledAs?.(key) : undefined;
+      const name = spelled !== undefined && spelled in keys ? spelled : key;
+      const spec = keys[name];
       const dotted = here.join(".");
+      const canonical = [...judged, name].join(".");
       if (spec?.type.kind === "section" && isPlainObject(value)) {
-        visit(spec.type.keys, value, here);
+        visit(spec.type.keys, value, here, [...judged, name]);
       } else if (spec !== undefined) {
         problems.push(
           problem(
             stack,
             `${base}.${dotted}`,
-            `${dotted} is a key matrix-fleet judges (its type and its value against the rest of the stack); marking it unjudged would step around that judgement`,
-            `move it to overrides.${registry.service}.${dotted}, where it is judged`,
+            `${dotted} is a key matrix-fleet judges${canonical !== dotted ? ` (${SERVICE_TITLES[registry.service]} reads it as ${canonical})` : ""} (its type and its value against the rest of the stack); marking it unjudged would step around that judgement`,
+            `move it to overrides.${registry.service}.${canonical}, where it is judged`,
           ),
         );
       } else if (secretUnder(key, value, dotted) !== undefined) {
@@ -120,7 +129,7 @@ export function walkUnjudged(
       }
     }
   };
-  visit(registry.keys, overrides, []);
+  visit(registry.keys, overrides, [], []);
   return { problems };
 }
 
@@ -136,9 +145,11 @@ function unknownKey(
   const known = Object.keys(keys);
   const title = SERVICE_TITLES[registry.service];
   const firstStep = name.split(".")[0]!;
-  const near = known.find(
-    (k) => editDistance(k.toLowerCase(), name.toLowerCase()) <= Math.max(1, name.length / 6),
-  );
+  const spelled = registry.spelledAs?.(name);
+  const near =
+    spelled !== undefined && spelled in keys
+      ? spelled
+      : known.find((k) => editDistance(k.toLowerCase(), name.toLowerCase()) <= Math.max(1, name.length / 6));
   const unjudged = `if ${title} reads '${name}' and you have checked what it does, write it under overrides.unjudged.${registry.service}.${dotted} instead: render, preview and summary.md then list it as not judged`;
   const fix =
     name.includes(".") && firstStep in keys

@@ -658,6 +658,16 @@ export const HOSTILE_OVERRIDE_CASES: readonly Case[] = [
     fixed: {},
   },
   {
+    name: "hostile: Element's camelCase spelling of a judged key, marked unjudged (SnakedObject reads it)",
+    stack: "moda1",
+    changes: { overrides: { unjudged: { elementWeb: { elementCall: { use_exclusively: true } } } } },
+    key: k("overrides.unjudged.elementWeb.elementCall.use_exclusively"),
+    message:
+      /elementCall\.use_exclusively is a key matrix-fleet judges \(Element Web reads it as element_call\.use_exclusively\)/,
+    fix: /move it to overrides\.elementWeb\.element_call\.use_exclusively, where it is judged/,
+    fixed: {},
+  },
+  {
     name: "hostile: overrides for a service the stack does not run",
     stack: "moda1",
     changes: livekit({ logging: { level: "debug" } }),

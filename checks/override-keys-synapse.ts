@@ -1,5 +1,5 @@
 import { StackPlan } from "../config-templates/plan";
-import { ServiceRegistry, Registry } from "./override-registry";
+import { ServiceRegistry, Registry, refused } from "./override-registry";
 import {
   judgeAutoJoinRooms,
   judgeIpRangeWhitelist,
@@ -57,6 +57,15 @@ export const SYNAPSE_KEYS: Registry = {
     },
   ),
   database: key({ kind: "section", keys: DATABASE }),
+  databases: key(
+    { kind: "map", value: { kind: "section", keys: {} } },
+    {
+      judge: refused(
+        "databases (several named databases) replaces database, which matrix-fleet writes for the stack's PostgreSQL: Synapse refuses the two together, or would keep its data elsewhere",
+        "drop the override; the stack runs one PostgreSQL database (database, judged)",
+      ),
+    },
+  ),
   log_config: mine(
     STRING,
     "the log config the component mounts at /config/log.config",
@@ -85,6 +94,16 @@ export const SYNAPSE_KEYS: Registry = {
       },
     },
     { judge: judgeTrustedKeyServers },
+  ),
+  // The legacy form of trusted_key_servers, merged into it (synapse/config/key.py l. 168): judged as refused.
+  perspectives: key(
+    { kind: "map", value: { kind: "map", value: { kind: "section", keys: {} } } },
+    {
+      judge: refused(
+        "perspectives is the legacy form of trusted_key_servers, which Synapse merges into it (synapse/config/key.py): it would add key servers beside matrix-fleet's trusted_key_servers: [] without their judgement",
+        "drop the override; write trusted_key_servers, where key servers are judged",
+      ),
+    },
   ),
   suppress_key_server_warning: key(BOOLEAN),
   macaroon_secret_key: SECRET_KEY,

@@ -65,6 +65,13 @@ describe("the override registry: a decision for every key", () => {
     });
   }
 
+  it("no section carries a judgement of its own: the walk judges the keys inside it, which must carry it", () => {
+    for (const registry of REGISTRIES)
+      for (const [key, spec] of allKeys(registry.keys))
+        if (spec.type.kind === "section")
+          assert.equal(spec.judge, undefined, `${registry.service} ${key}: move its judgement to its keys`);
+  });
+
   it("every judged key cites the upstream file its type was read from", () => {
     for (const registry of REGISTRIES as readonly ServiceRegistry[])
       for (const [key, spec] of allKeys(registry.keys))

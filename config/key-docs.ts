@@ -35,7 +35,7 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   jitsi: "Jitsi Meet options (with `components.jitsi`).",
   secretRotation: "Bump a group to rotate its secrets ([secrets and rotation](secrets.md)).",
   overrides:
-    "The expert escape hatch: maps merged over the rendered documents. Preflight still checks the result.",
+    "The expert escape hatch: values merged over the rendered documents, each key judged on the file that would be deployed or refused ([expert overrides](overrides.md), [the keys](override-keys.md)).",
   adopt:
     "Taking over the stores of a running Compose deployment ([adopting Compose](adopting-compose.md)): each store an existing Docker volume name, or an absolute host directory (bind mount), to use instead of the stack's own.",
   adoptedSecrets: "Secrets taken over from a running deployment instead of generated.",
@@ -137,6 +137,10 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
     meaning: "the e-mail of the NPM user that orders certificates (NPM takes no other)",
     derivedDefault: "`admin@<serverName>`",
   },
+  "proxy.adoptHosts": {
+    meaning:
+      "existing NPM proxy hosts (by one of their domains) the stack may take over; `npm run adopt` proposes them",
+  },
   "proxy.clientMaxBodySize": {
     meaning: "nginx `client_max_body_size` for `/_matrix`; not below `synapse.maxUploadSize`",
   },
@@ -191,11 +195,15 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   },
   "secretRotation.jitsi": { meaning: "`jicofo_auth_password`, `jvb_auth_password`" },
 
-  "overrides.synapse": { meaning: "merged over `homeserver.yaml`" },
-  "overrides.livekit": { meaning: "merged over `livekit.yaml` (unknown LiveKit keys are refused)" },
-  "overrides.coturn": { meaning: "options of `turnserver.conf`" },
-  "overrides.lkJwt": { meaning: "lk-jwt-service's environment (plain values)" },
-  "overrides.elementWeb": { meaning: "merged over Element Web's `config.json`" },
+  "overrides.synapse": { meaning: "judged keys merged over `homeserver.yaml`" },
+  "overrides.livekit": { meaning: "judged keys merged over `livekit.yaml`" },
+  "overrides.coturn": { meaning: "judged options of `turnserver.conf`" },
+  "overrides.lkJwt": { meaning: "judged variables of lk-jwt-service's environment" },
+  "overrides.elementWeb": { meaning: "judged keys merged over Element Web's `config.json`" },
+  "overrides.unjudged.*": {
+    meaning:
+      "keys matrix-fleet does not judge, written as given last; `render`, every preview and `summary.md` list them",
+  },
 
   "adopt.volumes.postgresData": {
     meaning: "PostgreSQL's data: an existing Docker volume name or an absolute host directory",

@@ -146,8 +146,8 @@ export class CommandChecker {
     if (program === "./fleet") return [...problems, ...this.fleet(args)];
     if (program === "npm") return [...problems, ...this.npm(args)];
     if (program === "pulumi") return [...problems, ...this.pulumi(args)];
-    if (program === "bash" || program === "node" || program === "source")
-      return [...problems, ...this.script(args)];
+    if (program === "bash" || program === "source") return [...problems, ...this.script(args)];
+    if (program === "node") return [...problems, ...this.script(withoutNodeOptions(args))];
     if (EXTERNAL.has(program)) return problems;
     return [
       ...problems,
@@ -250,6 +250,13 @@ export class CommandChecker {
   }
 }
 
+/** A `node` command's arguments from its script on: `--import tsx`, `--test` and the like dropped. */
+function withoutNodeOptions(args: readonly string[]): string[] {
+  const rest = [...args];
+  while (rest[0]?.startsWith("-")) rest.splice(0, ["--import", "--require", "-r"].includes(rest[0]) ? 2 : 1);
+  return rest;
+}
+
 function isFlagValue(args: readonly string[], index: number): boolean {
   const previous = args[index - 1];
   return previous === "--stack" || previous === "-s" || previous === "--cwd" || previous === "-C";
@@ -278,12 +285,21 @@ function sourceText(root: string): string {
     ".ci/run",
     ".github/workflows/pr.yml",
     "Pulumi.yaml",
-    ...["cli", "lab", "lab/deploy", "lab/demo", "bench", "tools/engine", "verify", "components"].flatMap(
-      (dir) =>
-        fs
-          .readdirSync(path.join(root, dir))
-          .filter((f) => /\.(ts|sh|mjs)$/.test(f))
-          .map((f) => `${dir}/${f}`),
+    ...[
+      "cli",
+      "lab",
+      "lab/deploy",
+      "lab/demo",
+      "bench",
+      "tools/engine",
+      "verify",
+      "components",
+      "test",
+    ].flatMap((dir) =>
+      fs
+        .readdirSync(path.join(root, dir))
+        .filter((f) => /\.(ts|sh|mjs)$/.test(f) && !f.startsWith("handbook"))
+        .map((f) => `${dir}/${f}`),
     ),
   ];
   return files.map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");

@@ -113,7 +113,7 @@ export function linksOf(text: string): Array<{ target: string; line: number }> {
 }
 
 /** How a placeholder's own characters are kept inside one word (and how to recognise them there). */
-const PLACEHOLDER_CHARS: Readonly<Record<string, string>> = { "<": "‹", ">": "›", "|": "¦" };
+const PLACEHOLDER_CHARS: Readonly<Record<string, string>> = { "<": "‹", ">": "›", "|": "¦", " ": "\u00a0" };
 
 /**
  * A shell text split into simple commands (at `|`, `&&`, `||`, `;` and line ends), each as its words: quotes removed,
@@ -140,7 +140,7 @@ export function shellCommands(script: string): string[][] {
   const text = script
     .replace(/\\\n/g, " ")
     .replace(/<[A-Za-z][^<>\n]*>/g, (placeholder) =>
-      placeholder.replace(/[<>|]/g, (c) => PLACEHOLDER_CHARS[c]!),
+      placeholder.replace(/[<>| ]/g, (c) => PLACEHOLDER_CHARS[c]!),
     );
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;

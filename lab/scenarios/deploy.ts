@@ -230,7 +230,7 @@ export function lifecycleScenarios(): void {
         "matrix-moda1-synapse-media",
       ]);
 
-      // The runbook (README, "Destroying and recreating a stack"): keep the database password, unprotect, destroy.
+      // The runbook (docs/deploying.md, "Destroying and recreating a stack"): keep the database password, unprotect, destroy.
       const exported = await fleet.workspace.pulumi([
         "stack",
         "export",

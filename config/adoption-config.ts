@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { SectionReader, describe } from "./section-reader";
-import { Adoption, AdoptedStore, Components, StateStoreId } from "./model";
+import { Adoption, AdoptedStore, BackupOptions, Components, StateStoreId } from "./model";
 import { Problem, problem } from "./problems";
 import { SECRET_NAMES, SecretName, neededSecrets } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
@@ -15,7 +15,12 @@ const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  * Reads `adopt` and `adoptedSecrets`. Without them the result is matrix-fleet's own layout, so every stack has an
  * `Adoption` and renderers never branch on "adopted or not".
  */
-export function parseAdoption(top: SectionReader, serverName: string, components: Components): Adoption {
+export function parseAdoption(
+  top: SectionReader,
+  serverName: string,
+  components: Components,
+  backup: BackupOptions,
+): Adoption {
   const adopt = top.section("adopt");
 
   const volumes = adopt.section("volumes");
@@ -71,7 +76,7 @@ export function parseAdoption(top: SectionReader, serverName: string, components
   database.rejectUnknownKeys();
   adopt.rejectUnknownKeys();
 
-  const secrets = adoptedSecretNames(top, components);
+  const secrets = adoptedSecretNames(top, components, backup);
   // docker-jitsi-meet since stable-10741 creates prosody's service accounts only when missing ("User exists"
   // otherwise; docs/upstream/adoption.md §8): with adopted prosody storage, new passwords would lock jicofo and
   // jvb out, so the existing ones must come along.
@@ -158,9 +163,13 @@ function sqlIdentifier(section: SectionReader, key: string, value: string): stri
  * file carries them encrypted (`secure:`). Only the names are part of the model; the Pulumi program reads the
  * values from the engine. A value in clear text would put a live secret into a reviewed file: refused.
  */
-function adoptedSecretNames(top: SectionReader, components: Components): SecretName[] {
+function adoptedSecretNames(
+  top: SectionReader,
+  components: Components,
+  backup: BackupOptions,
+): SecretName[] {
   const section = top.section("adoptedSecrets");
-  const needed = new Set(neededSecrets({ components }));
+  const needed = new Set(neededSecrets({ components, backup }));
   const names: SecretName[] = [];
   for (const name of SECRET_NAMES) {
     // Read every known name, so that a typo is answered with the closest of all of them.
@@ -223,9 +232,12 @@ export function adoptedSecretMarkers(raw: unknown): unknown {
   );
 }
 
-/** Names whose value sits in clear text in a stack file's `adoptedSecrets`. */
-export function adoptedSecretsInClear(fileValues: Readonly<Record<string, unknown>>): string[] {
-  const raw = fileValues.adoptedSecrets;
+/** Names whose value sits in clear text in a stack file's `adoptedSecrets` (or another map of secrets). */
+export function adoptedSecretsInClear(
+  fileValues: Readonly<Record<string, unknown>>,
+  key: "adoptedSecrets" | "backupCredentials" = "adoptedSecrets",
+): string[] {
+  const raw = fileValues[key];
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
   return Object.entries(raw as Record<string, unknown>)
     .filter(([, value]) => typeof value === "string")

@@ -33,6 +33,7 @@ function mockSecrets(org: OrgConfig): SecretValues {
         postgres_password: undefined,
         jicofo_auth_password: "jitsi",
         jvb_auth_password: "jitsi",
+        backup_password: undefined,
       }[name];
       const rotation =
         spec === undefined ? undefined : org.secretRotation[spec as keyof OrgConfig["secretRotation"]];

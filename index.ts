@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./components/program-config";
+import { backupOutputs } from "./model/operator-outputs";
 
-const { org, adoptedSecretValues } = loadProgramConfig();
-const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues });
+const { org, adoptedSecretValues, backupCredentialValues } = loadProgramConfig();
+const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, backupCredentialValues });
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;
@@ -19,3 +20,9 @@ export const stateStores = pulumi.all(
     pulumi.all([store.id, store.kind, store.source]).apply(([id, kind, source]) => ({ id, kind, source })),
   ),
 );
+/** Where the backups go, how often, how long they are kept, and the commands that read the password and restore. */
+export const backup = backupOutputs(org);
+/** The backup repository's password (secret): without it the backups cannot be read. Keep a copy off the host. */
+export const backupPassword = org.backup.enabled
+  ? pulumi.secret(fleet.secrets.byName.backup_password)
+  : undefined;

@@ -88,7 +88,11 @@ function parseRetention(backup: SectionReader): Readonly<Record<RetentionKey, nu
 function parseRepository(section: SectionReader, text: string): BackupRepository {
   if (text === "volume") return { kind: "volume" };
   if (text.startsWith("/")) {
-    if (/(^|\/)\.\.?(\/|$)/.test(text) || path.posix.normalize(text) !== text.replace(/\/+$/, "") || text === "/")
+    if (
+      /(^|\/)\.\.?(\/|$)/.test(text) ||
+      path.posix.normalize(text) !== text.replace(/\/+$/, "") ||
+      text === "/"
+    )
       section.report(
         "repository",
         `'${text}' is not a plain absolute directory on the Docker host`,

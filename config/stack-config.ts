@@ -73,7 +73,7 @@ export function parseStackConfig(
   const secretRotation = parseSecretRotation(top);
   const overrides = parseOverrides(top);
   const backup = parseBackup(top);
-  const adoption = parseAdoption(top, serverName, components, backup);
+  const adoption = parseAdoption(top, serverName, { components, backup });
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");

@@ -44,7 +44,8 @@ export const SECRET_SPECS = {
   backup_password: {
     length: 48,
     group: undefined,
-    alsoGivenTo: "the operator: `pulumi stack output --show-secrets backupPassword` (without it the backups are unreadable)",
+    alsoGivenTo:
+      "the operator: `pulumi stack output --show-secrets backupPassword` (without it the backups are unreadable)",
   },
 } as const satisfies Record<string, { length: number; group: SecretGroup | undefined; alsoGivenTo?: string }>;
 

@@ -11,6 +11,9 @@ import { planFor, orgFor } from "./helpers";
 import { containersOf, envOf, isSecretValue, runStack, unwrap, uploadAt } from "./pulumi-harness";
 import { renderPlanFiles } from "../config-templates/files";
 import { parseYaml } from "./parse-formats";
+import { backupChecks, judgeBackups } from "../verify/backup-checks";
+import { CheckFailure } from "../verify/failure";
+import { DUMP_PATH, judgeRestore } from "../cli/restore-judgement";
 
 describe("the backup's layout", () => {
   it("sees Synapse's signing key and media through Synapse's own mounts", () => {
@@ -190,5 +193,195 @@ describe("what operators are told", () => {
   it("media_retention bounds the remote media cache by default, and keeps local media", () => {
     const homeserver = parseYaml(renderPlanFiles(planFor("moda1")).homeserver!);
     assert.deepEqual(homeserver.media_retention, { remote_media_lifetime: "90d" });
+  });
+});
+
+describe("verify judges the backups", () => {
+  const org = orgFor("pro-dukt");
+  const now = 2_000_000_000;
+  const run = (
+    outcome: "success" | "skipped" | "failure",
+    ago: number,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    at: "2033-05-18T03:30:00Z",
+    epoch: now - ago,
+    trigger: "scheduled",
+    outcome,
+    seconds: 12,
+    ...extra,
+  });
+  const status = (lastRun: unknown, lastSuccess: unknown, lastFailure: unknown = null) => ({
+    format: 1 as const,
+    stack: "pro-dukt",
+    serverName: "pro-dukt.de",
+    schedule: "daily 03:30",
+    repository: "volume matrix-pro-dukt-backup-repository on the Docker host",
+    lastRun,
+    lastSuccess,
+    lastFailure,
+  });
+  const judge = (observed: unknown, started = now - 3600) =>
+    judgeBackups(org, { status: observed as never, startedEpoch: started }, now);
+
+  it("passes a backup younger than backup.maxAge, naming its snapshot and size", () => {
+    const ok = run("success", 3600, { snapshot: "abcd1234", totalBytes: 5 << 20, dataAdded: 1024 });
+    assert.match(
+      judge(status(ok, ok)),
+      /last backup 60 min ago \(snapshot abcd1234, 5\.0 MiB, 1\.0 KiB added\)/,
+    );
+  });
+
+  it("fails a last backup older than backup.maxAge (26 h by default), and honours another maxAge", () => {
+    const old = run("success", 27 * 3600, { snapshot: "abcd1234" });
+    assert.throws(
+      () => judge(status(old, old)),
+      /the last successful backup is 27\.0 h old, older than backup\.maxAge 26h/,
+    );
+    const lenient = orgFor("pro-dukt", { backup: { maxAge: "2d" } });
+    assert.doesNotThrow(() =>
+      judgeBackups(lenient, { status: status(old, old) as never, startedEpoch: now }, now),
+    );
+  });
+
+  it("fails when the last run failed, naming the cause, even with a recent success", () => {
+    const ok = run("success", 7200, { snapshot: "abcd1234" });
+    const failed = run("failure", 60, {
+      error: "the backup target is full (no space left on device at /repository)",
+    });
+    assert.throws(
+      () => judge(status(failed, ok, failed)),
+      (error: CheckFailure) =>
+        /the last backup \(scheduled, 60 s ago\) failed: the backup target is full/.test(error.message) &&
+        /\.\/fleet backup --stack pro-dukt/.test(error.fix),
+    );
+  });
+
+  it("a new stack with nothing to back up yet passes until backup.maxAge, then fails", () => {
+    const skipped = run("skipped", 60, { reason: "the database holds no users and no events yet" });
+    assert.match(judge(status(skipped, null)), /no backup yet: the backup container started 60 min ago/);
+    assert.throws(
+      () => judge(status(skipped, null), now - 30 * 3600),
+      /no successful backup yet, and the backup container has been running for 30\.0 h/,
+    );
+    assert.throws(() => judge(undefined, now - 30 * 3600), /no successful backup yet/);
+  });
+
+  it("verify skips the check for a stack whose docker.host is still a placeholder, and reads it otherwise", async () => {
+    const results: Array<{ name: string; outcome: string; detail: string }> = [];
+    const ctx = {
+      org,
+      check: async (name: string, run: () => Promise<string>, skip?: string) => {
+        if (skip !== undefined) results.push({ name, outcome: "skip", detail: skip });
+        else results.push({ name, outcome: "pass", detail: await run() });
+      },
+    } as never;
+    await backupChecks(ctx, async () => assert.fail("a placeholder host is never contacted"));
+    assert.match(
+      results[0]!.detail,
+      /docker\.host is still the placeholder ssh:\/\/deploy@198\.51\.100\.\d+|docker\.host is still the placeholder/,
+    );
+    const deployed = orgFor("pro-dukt", { docker: { host: "unix:///run/docker-lab.sock" } });
+    const ok = run("success", 60, { snapshot: "feedbeef" });
+    await backupChecks({ ...(ctx as object), org: deployed } as never, async (seen) => {
+      assert.equal(seen.docker.host, "unix:///run/docker-lab.sock");
+      return { status: status(ok, ok) as never, startedEpoch: now };
+    });
+    assert.equal(results[1]!.outcome, "pass");
+  });
+});
+
+describe("a restore is judged before anything changes", () => {
+  const org = orgFor("pro-dukt");
+  const manifest = {
+    format: 1 as const,
+    stack: "pro-dukt",
+    serverName: "pro-dukt.de",
+    created: "2033-05-18T03:30:00Z",
+    signingKeyId: "ed25519:a_old",
+    postgres: { clientMajor: 15, serverMajor: 15 },
+    database: { name: "synapse", user: "synapse", oneTimeKeysExcluded: true },
+    files: [
+      { path: DUMP_PATH, size: 1, sha256: "0" },
+      { path: "/stores/synapseData/keys/pro-dukt.de.signing.key", size: 1, sha256: "0" },
+    ],
+  };
+  const fresh = {
+    database: {
+      status: "ok",
+      client_major: "15",
+      server_major: "15",
+      tables: "180",
+      users: "0",
+      rooms: "0",
+      events: "0",
+    },
+    files: { signing_key: "ed25519:a_new", local_content: "0", local_thumbnails: "0" },
+  };
+  const withData = { ...fresh, database: { ...fresh.database, users: "3", rooms: "2", events: "120" } };
+
+  it("replaces a fresh host's schema and first-start signing key without a flag, saying so", () => {
+    const { notes, replace } = judgeRestore(org, "abcd1234", manifest, fresh, {});
+    assert.equal(replace, true);
+    assert.match(
+      notes.join("\n"),
+      /only the schema Synapse's first start made here \(180 tables, no users, rooms or events\)/,
+    );
+    assert.match(
+      notes.join("\n"),
+      /the signing key ed25519:a_new Synapse made at its first start here is replaced by the snapshot's ed25519:a_old/,
+    );
+  });
+
+  it("refuses a database that holds data, naming what it holds and the flag", () => {
+    assert.throws(
+      () => judgeRestore(org, "abcd1234", manifest, withData, {}),
+      /refused: database synapse on matrix-pro-dukt-postgres holds 3 users, 2 rooms and 120 events \(180 tables\)[\s\S]*fix: to replace them with the snapshot, run again with --replace-database/,
+    );
+  });
+
+  it("refuses local media and a signing key that signed data without --replace-files", () => {
+    const media = { ...withData, files: { ...fresh.files, local_content: "5", local_thumbnails: "10" } };
+    assert.throws(
+      () => judgeRestore(org, "abcd1234", manifest, media, { replaceDatabase: true }),
+      /hold 15 local media files, the signing key ed25519:a_new \(the snapshot's is ed25519:a_old\)[\s\S]*--replace-files/,
+    );
+    assert.equal(
+      judgeRestore(org, "abcd1234", manifest, media, { replaceDatabase: true, replaceFiles: true }).replace,
+      true,
+    );
+  });
+
+  it("refuses a snapshot without the signing key, unless told knowingly", () => {
+    const keyless = { ...manifest, signingKeyId: undefined, files: manifest.files.slice(0, 1) };
+    assert.throws(
+      () => judgeRestore(org, "abcd1234", keyless, fresh, {}),
+      /snapshot abcd1234 holds no signing key at \/stores\/synapseData\/keys\/pro-dukt\.de\.signing\.key[\s\S]*--without-signing-key/,
+    );
+    assert.doesNotThrow(() => judgeRestore(org, "abcd1234", keyless, fresh, { withoutSigningKey: true }));
+  });
+
+  it("refuses another server's snapshot, a newer PostgreSQL's dump, and a dump client of another major", () => {
+    assert.throws(
+      () =>
+        judgeRestore(org, "x", { ...manifest, serverName: "produktor.io", stack: "produktor" }, fresh, {}),
+      /is of produktor\.io \(stack produktor\), not of pro-dukt\.de/,
+    );
+    assert.throws(
+      () =>
+        judgeRestore(org, "x", { ...manifest, postgres: { clientMajor: 16, serverMajor: 16 } }, fresh, {}),
+      /dump is of PostgreSQL 16, the server here is 15/,
+    );
+    assert.throws(
+      () =>
+        judgeRestore(
+          org,
+          "x",
+          manifest,
+          { ...fresh, database: { ...fresh.database, client_major: "16" } },
+          {},
+        ),
+      /pg_restore is PostgreSQL 16, the server 15/,
+    );
   });
 });

@@ -7,7 +7,7 @@
 # happened; the status file (status.json on the work volume) keeps the last success and the last failure.
 # Exit 0: a snapshot was made, or there was nothing to back up yet; 1: the backup failed (the message says why).
 set -u
-. /backup/common.sh
+. "$(dirname "$0")/common.sh"
 trigger=${1:-manual}
 LABEL=${BACKUP_REPOSITORY_LABEL:-$RESTIC_REPOSITORY}
 mkdir -p "$STATUS_DIR" "$SNAPSHOT_DIR" "$DUMP_DIR"
@@ -60,8 +60,11 @@ ensure_repository() {
     /*) mkdir -p "$RESTIC_REPOSITORY" 2>"$WORK/restic.err" || fail "$(explain "$WORK/restic.err")" ;;
   esac
   restic cat config >/dev/null 2>"$WORK/restic.err" && return 0
-  grep -q "Is there a repository at the following location" "$WORK/restic.err" ||
-    fail "the repository at $LABEL cannot be opened: $(explain "$WORK/restic.err")"
+  if ! grep -q "Is there a repository at the following location" "$WORK/restic.err"; then
+    why=$(explain "$WORK/restic.err")
+    case $why in restic:*) why="the repository at $LABEL cannot be opened: $why" ;; esac
+    fail "$why"
+  fi
   log "no repository at $LABEL yet: restic init"
   restic init >/dev/null 2>"$WORK/restic.err" || fail "restic init at $LABEL failed: $(explain "$WORK/restic.err")"
 }

@@ -9,7 +9,7 @@
 #   dump-agent.sh restore-db F    recreate the database (UTF8, C locale, from template0) and restore dump F into it
 # Connection: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD from the container's environment.
 set -u
-. /backup/common.sh
+. "$(dirname "$0")/common.sh"
 OTK=${BACKUP_ONE_TIME_KEYS_TABLE:-e2e_one_time_keys_json}
 
 sql() { psql -X -A -t -q -v ON_ERROR_STOP=1 "$@"; }

@@ -8,7 +8,8 @@
 #   restore.sh fetch <id> [replace]   restore the snapshot's stores in place and its dump into the work volume,
 #                                 then check every file against the snapshot's SHA256SUMS
 set -u
-. /backup/common.sh
+. "$(dirname "$0")/common.sh"
+STORES=${BACKUP_STORES_DIR:-/stores}
 mkdir -p "$SNAPSHOT_DIR"
 
 explain() {
@@ -48,13 +49,13 @@ case "${1:-}" in
     fi
     rm -f "$SNAPSHOT_DIR/synapse.dump" "$SNAPSHOT_DIR/SHA256SUMS"
     started=$(now)
-    run_restic restore "$id" --target / --include /stores --include "$SNAPSHOT_DIR" >"$WORK/restore.out"
+    run_restic restore "$id" --target / --include "$STORES" --include "$SNAPSHOT_DIR" >"$WORK/restore.out"
     [ -s "$SNAPSHOT_DIR/SHA256SUMS" ] || {
       echo "error=snapshot $id has no SHA256SUMS: it was not made by matrix-fleet's backup"
       exit 1
     }
     # What was restored (the stores and the dump); the snapshot's config files are for reading, not put back.
-    grep -e '  /stores/' -e "  $SNAPSHOT_DIR/" "$SNAPSHOT_DIR/SHA256SUMS" >"$WORK/restore.sums"
+    grep -e "  $STORES/" -e "  $SNAPSHOT_DIR/" "$SNAPSHOT_DIR/SHA256SUMS" >"$WORK/restore.sums"
     if ! sha256sum -c "$WORK/restore.sums" >"$WORK/restore.check" 2>&1; then
       echo "error=restored files differ from the snapshot's SHA256SUMS: $(grep -v ': OK$' "$WORK/restore.check" | head -n 3 | tr '\n' ' ')"
       exit 1

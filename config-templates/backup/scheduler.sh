@@ -4,7 +4,7 @@
 # none (a host that was down at backup time catches up). Each run is bounded by BACKUP_RUN_TIMEOUT; the loop
 # sleeps at most 30 s at a time, touches a heartbeat for the container's healthcheck and ends on TERM at once.
 set -u
-. /backup/common.sh
+. "$(dirname "$0")/common.sh"
 trap 'exit 0' TERM INT
 mkdir -p "$STATUS_DIR"
 every=${BACKUP_EVERY_SECONDS:-0}
@@ -34,7 +34,7 @@ log "scheduler: $BACKUP_SCHEDULE; next backup at $(iso "$due")"
 while :; do
   touch "$WORK/scheduler-heartbeat"
   if [ "$(now)" -ge "$due" ]; then
-    timeout "${BACKUP_RUN_TIMEOUT:-14400}" sh /backup/backup.sh scheduled >/dev/null 2>>"$WORK/backup.log" &
+    timeout "${BACKUP_RUN_TIMEOUT:-14400}" sh "$(dirname "$0")/backup.sh" scheduled >/dev/null 2>>"$WORK/backup.log" &
     wait $! || log "scheduler: the backup failed (status.json says why)"
     due=$(next_due)
     log "scheduler: next backup at $(iso "$due")"

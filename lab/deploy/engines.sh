@@ -7,6 +7,9 @@
 #                               the images are kept)
 #   engines.sh stop             removes every container, network and volume the engines hold, stops each dockerd by
 #                               its PID (TERM, then KILL after 30 s) and unmounts what it left behind
+#   engines.sh lose <org>       the site's Docker host is lost: its engine is stopped, its data root (images,
+#                               volumes, containers) deleted, and a fresh engine started with the lab images built
+#                               again from $LAB_ROOTFS (the restore drill, lab/scenarios/backups.ts)
 set -euo pipefail
 STATE=/run/matrix-fleet-lab
 DATA="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab-docker"
@@ -29,9 +32,10 @@ start_one() {
   local org="$1" ns="mfd-$1"
   local exec_root="$STATE/docker-$org" sock="$STATE/docker-$org.sock" pidfile="$STATE/docker-$org.pid"
   mkdir -p "$DATA/$org" "$exec_root"
-  # nsenter, not `ip netns exec`: dockerd needs the machine's /sys (cgroups), which ip netns exec remounts.
+  # nsenter, not `ip netns exec`: dockerd needs the machine's /sys (cgroups), which ip netns exec remounts; the
+  # machine's mount namespace too, for a start from a process that ip netns exec started (engines.sh lose).
   # Containers resolve names through the lab's DNS.
-  nsenter --net="/var/run/netns/$ns" dockerd --data-root "$DATA/$org" --exec-root "$exec_root" \
+  nsenter --mount=/proc/1/ns/mnt --net="/var/run/netns/$ns" dockerd --data-root "$DATA/$org" --exec-root "$exec_root" \
     --pidfile "$pidfile" --host "unix://$sock" --storage-driver overlay2 --dns 198.18.0.53 \
     --log-level warn >"$STATE/docker-$org.log" 2>&1 &
   for _ in $(seq 300); do
@@ -89,8 +93,19 @@ case "${1:-}" in
       stop_one "$pidfile"
     done
     ;;
+  lose)
+    org="${2:?usage: engines.sh lose <org>}"
+    [ -n "${LAB_ROOTFS:-}" ] || {
+      echo "engines: LAB_ROOTFS is not set (lab/deploy/common.sh exports it)" >&2
+      exit 2
+    }
+    if [ -e "$STATE/docker-$org.pid" ]; then stop_one "$STATE/docker-$org.pid"; fi
+    rm -rf "${DATA:?}/$org"
+    start_one "$org"
+    DOCKER_HOST="unix://$STATE/docker-$org.sock" bash "$(dirname "${BASH_SOURCE[0]}")/../images/build.sh" "$LAB_ROOTFS" >/dev/null
+    ;;
   *)
-    echo "usage: engines.sh start <org>... | stop" >&2
+    echo "usage: engines.sh start <org>... | stop | lose <org>" >&2
     exit 2
     ;;
 esac

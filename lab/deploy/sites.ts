@@ -24,6 +24,17 @@ export function stackDirOf(stack: string): string {
 }
 
 export const HUB_NAMESPACE = "mfd-hub";
+
+/** The organisation of the restore drill: it loses its Docker host (lab/scenarios/backups.ts). */
+export const BACKUP_DRILL_STACK = "pro-dukt";
+
+/**
+ * Where the drill's organisation keeps its backup repository: a directory of the lab fleet's own, outside its
+ * engine's data root (which the drill deletes), as an off-host target would be; the others keep the default volume.
+ */
+export function backupRepositoryDir(fleetDir: string, stack: string): string {
+  return path.join(fleetDir, "backup-repositories", stack);
+}
 export const CLIENT_NAMESPACE = "mfd-client";
 /** Where network.sh and engines.sh keep pid files, sockets and logs. */
 export const RUN_DIR = "/run/matrix-fleet-lab";

@@ -12,8 +12,7 @@ import { takeBackup } from "../../cli/backup-host";
 import { restoreStack } from "../../cli/restore-run";
 import { backupRepositoryDir, docker } from "../deploy/sites";
 import { run, waitFor } from "../processes";
-import type { Drill } from "./backups";
-import { DRILL_STACK, drillOrg, signingKeyUnchanged, verifyBackups } from "./backups";
+import { DRILL_STACK, Drill, drillOrg, signingKeyUnchanged, verifyBackups } from "./backup-drill";
 import { LabFleet } from "../deploy/fleet";
 import { post } from "../matrix-client";
 

@@ -11,84 +11,24 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { OrgConfig } from "../../config/model";
-import { loadStack } from "../../cli/backup";
-import { BackupRun, takeBackup } from "../../cli/backup-host";
-import { backupChecks } from "../../verify/backup-checks";
-import { CheckResult, newVerifyContext } from "../../verify/context";
+import { takeBackup } from "../../cli/backup-host";
 import { audioCall } from "../audio-call";
 import { LabFleet } from "../deploy/fleet";
-import { BACKUP_DRILL_STACK, docker } from "../deploy/sites";
-import { Session, call, get, login, registerWithSharedSecret } from "../matrix-client";
+import { docker } from "../deploy/sites";
+import { get, login, registerWithSharedSecret } from "../matrix-client";
+import { download, messageIds, oneTimeKeyCount, seedOrganisation, sha256 } from "./backup-drill-data";
 import {
-  DrillSeed,
-  download,
-  messageIds,
-  oneTimeKeyCount,
-  seedOrganisation,
-  seesEvent,
-  send,
-  sha256,
-} from "./backup-drill-data";
+  DRILL_STACK,
+  Drill,
+  PEER,
+  drillOrg,
+  peerAcceptsNewEvents,
+  signingKeyUnchanged,
+  verifyBackups,
+} from "./backup-drill";
 import { backupFaultScenarios } from "./backup-faults";
 
-export const DRILL_STACK = BACKUP_DRILL_STACK;
 const PROJECT = path.join(__dirname, "..", "..");
-const PEER = "produktor";
-
-/** What the drill shares with its faults. */
-export interface Drill {
-  fleet: LabFleet;
-  org: OrgConfig;
-  seed: DrillSeed;
-  first: BackupRun;
-  second: BackupRun;
-  /** The fresh engine's `pulumi up --refresh` and the restore, in seconds: the RTO. */
-  rto: { up: number; restore: number };
-}
-
-/** The organisation as `./fleet backup`/`restore` read it: the lab workspace's stack file (lab addresses). */
-export function drillOrg(fleet: LabFleet, stack = DRILL_STACK): OrgConfig {
-  return loadStack(stack, fleet.workspace.dir);
-}
-
-/** verify's backup check alone (the whole verify runs in ./fleet restore). */
-export async function verifyBackups(org: OrgConfig): Promise<CheckResult> {
-  const ctx = newVerifyContext(org, {});
-  await backupChecks(ctx);
-  const result = ctx.results.find((r) => r.name === "backups");
-  assert.ok(result, "verify has a backups check");
-  return result;
-}
-
-/** The signing key assertion: the server serves exactly the key ids (and keys) it served before the backup. */
-export async function signingKeyUnchanged(drill: Drill): Promise<void> {
-  const served = (await call(`https://${drill.org.hosts.homeserver}`, "GET", "/_matrix/key/v2/server")) as {
-    verify_keys: Record<string, { key: string }>;
-  };
-  assert.deepEqual(
-    served.verify_keys,
-    drill.seed.verifyKeys,
-    "the server's signing key changed: every peer knows it by its old key",
-  );
-}
-
-/** Federation both ways with the peer, new events only: pro-dukt's reach produktor, produktor's reach pro-dukt. */
-export async function peerAcceptsNewEvents(drill: Drill, label: string): Promise<void> {
-  const room = drill.seed.rooms.federated;
-  const anna = drill.seed.users[0]!.sessions[1]!;
-  // Sent first from the restored side: the peer resets its backoff for a destination that talks to it again.
-  const out = await send(anna, room, {
-    msgtype: "m.text",
-    body: `after the restore (${label}), to the peer`,
-  });
-  assert.ok(
-    await seesEvent(drill.seed.peer, room, out, 60_000),
-    `${PEER} did not receive ${out} within 60 s`,
-  );
-  const back = await send(drill.seed.peer, room, { msgtype: "m.text", body: `the peer answers (${label})` });
-  assert.ok(await seesEvent(anna, room, back, 60_000), `${DRILL_STACK} did not receive ${back} within 60 s`);
-}
 
 export function backupScenarios(current: () => LabFleet): void {
   const drill = {} as Drill;
@@ -259,5 +199,3 @@ export function backupScenarios(current: () => LabFleet): void {
 
   backupFaultScenarios(() => drill);
 }
-
-export type { Session };

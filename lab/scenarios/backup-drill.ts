@@ -1,0 +1,71 @@
+/**
+ * What the restore drill (backups.ts) and its faults (backup-faults.ts) share: the drill's state, the organisation
+ * as the operator tools read it, and the assertions a fault must be able to break.
+ */
+import assert from "node:assert/strict";
+import { BackupRun } from "../../cli/backup-host";
+import { loadStack } from "../../cli/backup";
+import { OrgConfig } from "../../config/model";
+import { backupChecks } from "../../verify/backup-checks";
+import { CheckResult, newVerifyContext } from "../../verify/context";
+import { LabFleet } from "../deploy/fleet";
+import { BACKUP_DRILL_STACK } from "../deploy/sites";
+import { call } from "../matrix-client";
+import { DrillSeed, seesEvent, send } from "./backup-drill-data";
+
+export const DRILL_STACK = BACKUP_DRILL_STACK;
+export const PEER = "produktor";
+
+/** What the drill shares with its faults. */
+export interface Drill {
+  fleet: LabFleet;
+  org: OrgConfig;
+  seed: DrillSeed;
+  first: BackupRun;
+  second: BackupRun;
+  /** The fresh engine's `pulumi up --refresh` and the restore, in seconds: the RTO. */
+  rto: { up: number; restore: number };
+}
+
+/** The organisation as `./fleet backup`/`restore` read it: the lab workspace's stack file (lab addresses). */
+export function drillOrg(fleet: LabFleet, stack = DRILL_STACK): OrgConfig {
+  return loadStack(stack, fleet.workspace.dir);
+}
+
+/** verify's backup check alone (the whole verify runs in ./fleet restore). */
+export async function verifyBackups(org: OrgConfig): Promise<CheckResult> {
+  const ctx = newVerifyContext(org, {});
+  await backupChecks(ctx);
+  const result = ctx.results.find((r) => r.name === "backups");
+  assert.ok(result, "verify has a backups check");
+  return result;
+}
+
+/** The signing key assertion: the server serves exactly the key ids (and keys) it served before the backup. */
+export async function signingKeyUnchanged(drill: Drill): Promise<void> {
+  const served = (await call(`https://${drill.org.hosts.homeserver}`, "GET", "/_matrix/key/v2/server")) as {
+    verify_keys: Record<string, { key: string }>;
+  };
+  assert.deepEqual(
+    served.verify_keys,
+    drill.seed.verifyKeys,
+    "the server's signing key changed: every peer knows it by its old key",
+  );
+}
+
+/** Federation both ways with the peer, new events only: pro-dukt's reach produktor, produktor's reach pro-dukt. */
+export async function peerAcceptsNewEvents(drill: Drill, label: string): Promise<void> {
+  const room = drill.seed.rooms.federated;
+  const anna = drill.seed.users[0]!.sessions[1]!;
+  // Sent first from the restored side: the peer resets its backoff for a destination that talks to it again.
+  const out = await send(anna, room, {
+    msgtype: "m.text",
+    body: `after the restore (${label}), to the peer`,
+  });
+  assert.ok(
+    await seesEvent(drill.seed.peer, room, out, 60_000),
+    `${PEER} did not receive ${out} within 60 s`,
+  );
+  const back = await send(drill.seed.peer, room, { msgtype: "m.text", body: `the peer answers (${label})` });
+  assert.ok(await seesEvent(anna, room, back, 60_000), `${DRILL_STACK} did not receive ${back} within 60 s`);
+}

@@ -66,7 +66,7 @@ ensure_repository() {
     fail "$why"
   fi
   log "no repository at $LABEL yet: restic init"
-  restic init >/dev/null 2>"$WORK/restic.err" || fail "restic init at $LABEL failed: $(explain "$WORK/restic.err")"
+  restic init --repository-version 2 >/dev/null 2>"$WORK/restic.err" || fail "restic init at $LABEL failed: $(explain "$WORK/restic.err")"
 }
 
 # Asks the dump container for a dump (the work volume's dump/request) and waits for its result, bounded.

@@ -2,8 +2,11 @@
 # matrix-fleet backups: what every backup script shares, in the backup container (restic's image) and in the dump
 # container (the stack's PostgreSQL image). POSIX sh only: busybox ash upstream, dash in the lab's stand-ins.
 WORK=${BACKUP_WORK:-/work}
+# shellcheck disable=SC2034 # used by the scripts that source this file
 STATUS_DIR="$WORK/status"
+# shellcheck disable=SC2034
 SNAPSHOT_DIR="$WORK/snapshot"
+# shellcheck disable=SC2034
 DUMP_DIR="$WORK/dump"
 # A restore marks the work volume for its whole run; backups wait for it (a stale mark older than 2 h is ignored).
 RESTORING="$WORK/restoring"

@@ -36,6 +36,7 @@ probe() {
     echo "message=cannot reach PostgreSQL at ${PGHOST:-?}:${PGPORT:-5432} as ${PGUSER:-?}: $(tail_of "$WORK/probe.err" 2)"
     return 1
   fi
+  # shellcheck disable=SC2046 # the counts are split into the positional parameters on purpose
   set -- $(contents)
   echo "status=ok"
   echo "client_major=$client"
@@ -161,6 +162,7 @@ restore_db() {
   sql -c "TRUNCATE $OTK" >/dev/null 2>&1 || true
   sql -c "ANALYZE" >/dev/null
   echo "encoding=$(sql -c "SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype FROM pg_database WHERE datname = '$db'")"
+  # shellcheck disable=SC2046 # the counts are split into the positional parameters on purpose
   set -- $(contents)
   echo "users=$2"
   echo "rooms=$3"

@@ -121,8 +121,7 @@ write_manifest() {
   echo "$SNAPSHOT_DIR/SHA256SUMS" >>"$SNAPSHOT_DIR/paths"
 }
 
-exec 9>"$WORK/lock"
-flock -w 600 9 || fail "another backup or a restore held the lock for 10 minutes"
+take_lock || fail "another backup held the lock for 10 minutes"
 ! restore_in_progress || fail "a restore is in progress on this stack (./fleet restore); backups wait until it is done"
 ensure_repository
 request_dump

@@ -33,6 +33,18 @@ write_atomically() {
   cat >"$1.tmp" && mv -f "$1.tmp" "$1"
 }
 
+# The work volume's lock (file descriptor 9), waited for at most 10 minutes. busybox's flock has no -w, so the
+# wait is a bounded loop of non-blocking tries (util-linux's flock takes the same -n).
+take_lock() {
+  exec 9>"$WORK/lock"
+  waited=0
+  while ! flock -n 9; do
+    [ "$waited" -lt 600 ] || return 1
+    sleep 2
+    waited=$((waited + 2))
+  done
+}
+
 restore_in_progress() {
   [ -e "$RESTORING" ] && [ "$(age_of "$RESTORING")" -lt 7200 ]
 }

@@ -9,7 +9,7 @@ import { OrgConfig } from "../../config/model";
 import { backupChecks } from "../../verify/backup-checks";
 import { CheckResult, newVerifyContext } from "../../verify/context";
 import { LabFleet } from "../deploy/fleet";
-import { BACKUP_DRILL_STACK } from "../deploy/sites";
+import { BACKUP_DRILL_STACK, docker } from "../deploy/sites";
 import { call } from "../matrix-client";
 import { DrillSeed, seesEvent, send } from "./backup-drill-data";
 
@@ -68,4 +68,42 @@ export async function peerAcceptsNewEvents(drill: Drill, label: string): Promise
   );
   const back = await send(drill.seed.peer, room, { msgtype: "m.text", body: `the peer answers (${label})` });
   assert.ok(await seesEvent(anna, room, back, 60_000), `${DRILL_STACK} did not receive ${back} within 60 s`);
+}
+
+/** The secrets a stack's services run with, read from them: Synapse's, the database's, the repository's password. */
+export function runningSecrets(fleet: LabFleet, stack = DRILL_STACK): Record<string, string> {
+  const homeserver = fleet.homeserver(stack) as Record<string, unknown> & {
+    database: { args: { password: string } };
+  };
+  const env = JSON.parse(
+    docker(fleet.site(stack), ["inspect", "--format", "{{json .Config.Env}}", `matrix-${stack}-backup`]),
+  ) as string[];
+  const resticPassword = env.find((e) => e.startsWith("RESTIC_PASSWORD="))?.slice("RESTIC_PASSWORD=".length);
+  assert.ok(
+    resticPassword !== undefined && resticPassword.length >= 32,
+    "the backup container's RESTIC_PASSWORD",
+  );
+  const secrets: Record<string, string> = {
+    backup_password: resticPassword,
+    postgres_password: homeserver.database.args.password,
+  };
+  for (const key of [
+    "registration_shared_secret",
+    "macaroon_secret_key",
+    "form_secret",
+    "turn_shared_secret",
+  ])
+    if (typeof homeserver[key] === "string") secrets[key] = homeserver[key] as string;
+  return secrets;
+}
+
+/** Fails naming the secret and the place when any of the values is in `text`. */
+export function assertNoSecretIn(
+  text: string,
+  secrets: Readonly<Record<string, string>>,
+  where: string,
+): void {
+  assert.ok(text.length > 0, `${where} was read`);
+  for (const [name, value] of Object.entries(secrets))
+    assert.ok(!text.includes(value), `${name} is in clear in ${where}`);
 }

@@ -21,8 +21,10 @@ import {
   DRILL_STACK,
   Drill,
   PEER,
+  assertNoSecretIn,
   drillOrg,
   peerAcceptsNewEvents,
+  runningSecrets,
   signingKeyUnchanged,
   verifyBackups,
 } from "./backup-drill";
@@ -66,6 +68,42 @@ export function backupScenarios(current: () => LabFleet): void {
       const backups = await verifyBackups(drill.org);
       assert.equal(backups.outcome, "pass", JSON.stringify(backups));
       assert.match(backups.detail, new RegExp(`snapshot ${drill.first.snapshot}`));
+    });
+
+    it("no secret is in clear in the manifest, the status, the container's log, pulumi stack export or the outputs", async () => {
+      const secrets = runningSecrets(drill.fleet);
+      const site = drill.fleet.site(DRILL_STACK);
+      const container = `matrix-${DRILL_STACK}-backup`;
+      const snapshot = drill.first.snapshot!;
+      const manifest = docker(site, ["exec", container, "sh", "/backup/restore.sh", "manifest", snapshot]);
+      assert.match(manifest, /"signingKeyId":"ed25519:/);
+      assertNoSecretIn(manifest, secrets, "the snapshot's manifest");
+      assertNoSecretIn(docker(site, ["exec", container, "cat", "/work/status.json"]), secrets, "status.json");
+      assertNoSecretIn(
+        [
+          spawnSync("docker", ["-H", site.dockerHost, "logs", container], { encoding: "utf8" }),
+          spawnSync("docker", ["-H", site.dockerHost, "exec", container, "cat", "/work/backup.log"], {
+            encoding: "utf8",
+          }),
+        ]
+          .map((r) => `${r.stdout}${r.stderr}`)
+          .join("\n"),
+        secrets,
+        "the backup container's log",
+      );
+      const exported = await drill.fleet.workspace.pulumi(["stack", "export", "--stack", DRILL_STACK]);
+      assert.equal(exported.code, 0, exported.stderr);
+      assertNoSecretIn(exported.stdout, secrets, "pulumi stack export");
+      const outputs = await drill.fleet.workspace.pulumi([
+        "stack",
+        "output",
+        "--json",
+        "--stack",
+        DRILL_STACK,
+      ]);
+      assert.equal(outputs.code, 0, outputs.stderr);
+      assert.match(outputs.stdout, /"backupPassword": "\[secret\]"/);
+      assertNoSecretIn(outputs.stdout, secrets, "pulumi stack output");
     });
 
     it(
@@ -143,6 +181,11 @@ export function backupScenarios(current: () => LabFleet): void {
           ),
         );
         assert.doesNotMatch(restored.stdout, /^FAIL backups/m);
+        assertNoSecretIn(
+          `${restored.stdout}${restored.stderr}`,
+          runningSecrets(drill.fleet),
+          "./fleet restore's output",
+        );
       },
     );
 

@@ -55,18 +55,26 @@ explain() {
   fi
 }
 
+# Opens the repository. A missing one is made only once there is something to put in it (init_repository).
 ensure_repository() {
   case $RESTIC_REPOSITORY in
     /*) mkdir -p "$RESTIC_REPOSITORY" 2>"$WORK/restic.err" || fail "$(explain "$WORK/restic.err")" ;;
   esac
+  NEEDS_INIT=0
   restic cat config >/dev/null 2>"$WORK/restic.err" && return 0
   if ! grep -q "Is there a repository at the following location" "$WORK/restic.err"; then
     why=$(explain "$WORK/restic.err")
     case $why in restic:*) why="the repository at $LABEL cannot be opened: $why" ;; esac
     fail "$why"
   fi
+  NEEDS_INIT=1
+}
+
+init_repository() {
+  [ "$NEEDS_INIT" = 1 ] || return 0
   log "no repository at $LABEL yet: restic init"
-  restic init --repository-version 2 >/dev/null 2>"$WORK/restic.err" || fail "restic init at $LABEL failed: $(explain "$WORK/restic.err")"
+  restic init --repository-version 2 >/dev/null 2>"$WORK/restic.err" ||
+    fail "restic init at $LABEL failed: $(explain "$WORK/restic.err")"
 }
 
 # Asks the dump container for a dump (the work volume's dump/request) and waits for its result, bounded.
@@ -131,6 +139,7 @@ case $(result status) in
   *) fail "$(result message)" ;;
 esac
 mv -f "$DUMP_DIR/synapse.dump" "$SNAPSHOT_DIR/synapse.dump"
+init_repository
 [ -s "$BACKUP_SIGNING_KEY" ] ||
   fail "there is no signing key at $BACKUP_SIGNING_KEY (Synapse's signing_key_path, mounted from its data store): a snapshot without it cannot bring the server back with its own identity"
 write_manifest

@@ -13,7 +13,7 @@ import { seedOrganisation } from "../scenarios/backup-drill-data";
 import { drillOrg } from "../scenarios/backup-drill";
 import { registerWithSharedSecret } from "../matrix-client";
 import { LabFleet } from "./fleet";
-import { BACKUP_DRILL_STACK, docker } from "./sites";
+import { BACKUP_DRILL_STACK, docker, labMountNamespace } from "./sites";
 
 const STACK = BACKUP_DRILL_STACK;
 const MEDIA_MIB = Number(process.env.BENCH_MEDIA_MIB ?? "1024");
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     ]);
     await round(fleet, `with ${MEDIA_MIB} MiB more media`, rows);
     const lost = spawnSync("nsenter", [
-      "--mount=/proc/1/ns/mnt",
+      `--mount=${labMountNamespace()}`,
       "bash",
       path.join(__dirname, "engines.sh"),
       "lose",

@@ -9,7 +9,9 @@
 #                               its PID (TERM, then KILL after 30 s) and unmounts what it left behind
 #   engines.sh lose <org>       the site's Docker host is lost: its engine is stopped, its data root (images,
 #                               volumes, containers) deleted, and a fresh engine started with the lab images built
-#                               again from $LAB_ROOTFS (the restore drill, lab/scenarios/backups.ts)
+#                               again from $LAB_ROOTFS (the restore drill, lab/scenarios/backups.ts). From inside a
+#                               namespace of `ip netns exec`, run it in the lab's own mount namespace:
+#                               nsenter --mount="$LAB_MOUNT_NS" bash engines.sh lose <org>
 set -euo pipefail
 STATE=/run/matrix-fleet-lab
 DATA="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab-docker"
@@ -32,10 +34,9 @@ start_one() {
   local org="$1" ns="mfd-$1"
   local exec_root="$STATE/docker-$org" sock="$STATE/docker-$org.sock" pidfile="$STATE/docker-$org.pid"
   mkdir -p "$DATA/$org" "$exec_root"
-  # nsenter, not `ip netns exec`: dockerd needs the machine's /sys (cgroups), which ip netns exec remounts; the
-  # machine's mount namespace too, for a start from a process that ip netns exec started (engines.sh lose).
+  # nsenter, not `ip netns exec`: dockerd needs the machine's /sys (cgroups), which ip netns exec remounts.
   # Containers resolve names through the lab's DNS.
-  nsenter --mount=/proc/1/ns/mnt --net="/var/run/netns/$ns" dockerd --data-root "$DATA/$org" --exec-root "$exec_root" \
+  nsenter --net="/var/run/netns/$ns" dockerd --data-root "$DATA/$org" --exec-root "$exec_root" \
     --pidfile "$pidfile" --host "unix://$sock" --storage-driver overlay2 --dns 198.18.0.53 \
     --log-level warn >"$STATE/docker-$org.log" 2>&1 &
   for _ in $(seq 300); do

@@ -87,6 +87,17 @@ export function docker(
   }
 }
 
+/**
+ * The mount namespace the lab's engines run in (lab/deploy/common.sh exports it): the scenarios run under
+ * `ip netns exec`, in a copy of it, so a mount or a new engine they make goes there through nsenter.
+ */
+export function labMountNamespace(): string {
+  const ns = process.env.LAB_MOUNT_NS;
+  if (ns === undefined || ns === "")
+    throw new Error("LAB_MOUNT_NS is not set: run the lab through lab/deploy/run.sh");
+  return ns;
+}
+
 /** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
 export function labImages(): Record<string, string> {
   const raw = process.env.LAB_IMAGES;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { takeBackup } from "../../cli/backup-host";
 import { restoreStack } from "../../cli/restore-run";
-import { backupRepositoryDir, docker } from "../deploy/sites";
+import { backupRepositoryDir, docker, labMountNamespace } from "../deploy/sites";
 import { run, waitFor } from "../processes";
 import { DRILL_STACK, Drill, drillOrg, signingKeyUnchanged, verifyBackups } from "./backup-drill";
 import { LabFleet } from "../deploy/fleet";
@@ -227,7 +227,7 @@ cat /work/keyless.id`;
 
 /** A command in the machine's mount namespace (the lab's test process runs in the hub's copy of it). */
 function hostMount(...args: string[]): void {
-  run("nsenter", ["--mount=/proc/1/ns/mnt", ...args]);
+  run("nsenter", [`--mount=${labMountNamespace()}`, ...args]);
 }
 
 /** docker's output (stdout and stderr) whatever its exit code. */

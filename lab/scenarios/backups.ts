@@ -14,7 +14,7 @@ import { describe, it } from "node:test";
 import { takeBackup } from "../../cli/backup-host";
 import { audioCall } from "../audio-call";
 import { LabFleet } from "../deploy/fleet";
-import { docker } from "../deploy/sites";
+import { docker, labMountNamespace } from "../deploy/sites";
 import { get, login, registerWithSharedSecret } from "../matrix-client";
 import { download, messageIds, oneTimeKeyCount, seedOrganisation, sha256 } from "./backup-drill-data";
 import {
@@ -128,10 +128,14 @@ export function backupScenarios(current: () => LabFleet): void {
       () => {
         // In the machine's mount namespace, where the engines run (this process runs in the hub namespace's copy).
         const engines = path.join(__dirname, "..", "deploy", "engines.sh");
-        const lost = spawnSync("nsenter", ["--mount=/proc/1/ns/mnt", "bash", engines, "lose", DRILL_STACK], {
-          encoding: "utf8",
-          timeout: 540_000,
-        });
+        const lost = spawnSync(
+          "nsenter",
+          [`--mount=${labMountNamespace()}`, "bash", engines, "lose", DRILL_STACK],
+          {
+            encoding: "utf8",
+            timeout: 540_000,
+          },
+        );
         assert.equal(lost.status, 0, `${lost.stderr}${lost.stdout}`);
         const left = docker(drill.fleet.site(DRILL_STACK), ["ps", "-aq"]).trim();
         assert.equal(left, "", "the new engine runs nothing");

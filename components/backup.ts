@@ -21,10 +21,10 @@ export interface BackupArgs {
 function heartbeatCheck(file: string, maxAgeSeconds: number) {
   return {
     tests: ["CMD-SHELL", `test $(( $(date +%s) - $(stat -c %Y ${file}) )) -lt ${maxAgeSeconds}`],
-    interval: "30s",
+    interval: "10s",
     timeout: "5s",
     retries: 3,
-    startPeriod: "1m0s",
+    startPeriod: "30s",
   };
 }
 
@@ -33,8 +33,8 @@ function heartbeatCheck(file: string, maxAgeSeconds: number) {
  * into the work volume) and a backup container from restic's image whose scheduler takes the dump, the signing
  * key, the local media, Synapse's config and the Jitsi stores into one encrypted snapshot (config-templates/backup/).
  * The repository volume is protected and retained like the other state: neither `pulumi destroy` nor a config
- * change deletes it. No health gate: an unreachable backup target must not block deploying the organisation;
- * `verify` reports it (and the containers' healthchecks say whether their loops run).
+ * change deletes it. Their healthchecks (and so `pulumi up`'s health gates) say only whether their loops run: an
+ * unreachable backup target must not block deploying the organisation; `verify` reports it.
  */
 export class Backup extends pulumi.ComponentResource {
   readonly container: docker.Container;

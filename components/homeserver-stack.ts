@@ -126,6 +126,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ["coturn", this.coturn?.container],
       ["livekit", this.livekit?.container],
       ["ketesa", this.ketesa?.container],
+      ["backupDump", this.backup?.dumpContainer],
+      ["backup", this.backup?.container],
     ]);
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);

@@ -116,7 +116,15 @@ serve() {
       id=$(cat "$DUMP_DIR/request")
       rm -f "$DUMP_DIR/request"
       log "dump agent: request $id"
-      dump_once | write_atomically "$DUMP_DIR/result-$id"
+      # In the background, so the heartbeat stays fresh during a long dump.
+      (dump_once | write_atomically "$DUMP_DIR/result-$id") &
+      dumping=$!
+      while kill -0 "$dumping" 2>/dev/null; do
+        touch "$DUMP_DIR/agent-heartbeat"
+        sleep 1 &
+        wait $!
+      done
+      wait "$dumping" || true
       log "dump agent: request $id: $(sed -n 's/^status=//p' "$DUMP_DIR/result-$id")"
     fi
     sleep 1 &

@@ -1,8 +1,9 @@
 #!/bin/sh
 # matrix-fleet backups: the backup container's main process. Runs backup.sh on the schedule (daily at a UTC time,
 # or every N seconds), and once at start when the last successful backup is older than one period or there is
-# none (a host that was down at backup time catches up). Each run is bounded by BACKUP_RUN_TIMEOUT; the loop
-# sleeps at most 30 s at a time, touches a heartbeat for the container's healthcheck and ends on TERM at once.
+# none (a host that was down at backup time catches up). Each run is bounded by BACKUP_RUN_TIMEOUT and runs in the
+# background; the loop sleeps at most 10 s at a time, touches a heartbeat for the container's healthcheck (also
+# during a long run) and ends on TERM at once.
 set -u
 . "$(dirname "$0")/common.sh"
 trap 'exit 0' TERM INT
@@ -31,16 +32,22 @@ else
   due=$(next_due)
 fi
 log "scheduler: $BACKUP_SCHEDULE; next backup at $(iso "$due")"
+# A run goes on in the background while the loop keeps the heartbeat fresh (a long backup is not a dead container).
+running=""
 while :; do
   touch "$WORK/scheduler-heartbeat"
-  if [ "$(now)" -ge "$due" ]; then
-    timeout "${BACKUP_RUN_TIMEOUT:-14400}" sh "$(dirname "$0")/backup.sh" scheduled >/dev/null 2>>"$WORK/backup.log" &
-    wait $! || log "scheduler: the backup failed (status.json says why)"
+  if [ -n "$running" ] && ! kill -0 "$running" 2>/dev/null; then
+    wait "$running" || log "scheduler: the backup failed (status.json says why)"
+    running=""
     due=$(next_due)
     log "scheduler: next backup at $(iso "$due")"
   fi
+  if [ -z "$running" ] && [ "$(now)" -ge "$due" ]; then
+    timeout "${BACKUP_RUN_TIMEOUT:-14400}" sh "$(dirname "$0")/backup.sh" scheduled >/dev/null 2>>"$WORK/backup.log" &
+    running=$!
+  fi
   left=$((due - $(now)))
-  [ "$left" -le 30 ] || left=30
+  [ "$left" -le 10 ] || left=10
   [ "$left" -ge 1 ] || left=1
   sleep "$left" &
   wait $!

@@ -11,6 +11,7 @@ export interface RestoreFindings {
   readonly files: Readonly<Record<string, string>>;
 }
 
+/** The database dump in a snapshot: pg_dump's directory format, its table of contents `toc.dat` inside. */
 export const DUMP_PATH = `${BACKUP_PATHS.work}/snapshot/synapse.dump`;
 
 /**

@@ -302,7 +302,7 @@ describe("a restore is judged before anything changes", () => {
     postgres: { clientMajor: 15, serverMajor: 15 },
     database: { name: "synapse", user: "synapse", oneTimeKeysExcluded: true },
     files: [
-      { path: DUMP_PATH, size: 1, sha256: "0" },
+      { path: `${DUMP_PATH}/toc.dat`, size: 1, sha256: "0" },
       { path: "/stores/synapseData/keys/pro-dukt.de.signing.key", size: 1, sha256: "0" },
     ],
   };

@@ -1,7 +1,8 @@
 #!/bin/sh
 # matrix-fleet backups: one backup of the stack, now. Run by the scheduler and by `./fleet backup` (docker exec).
 #   backup.sh [manual|scheduled]
-# The database is dumped first (by the dump container, the server's own PostgreSQL image), then the dump, the
+# The database is dumped first (by the dump container, the server's own PostgreSQL image; pg_dump's directory
+# format, one file per table, so restic stores unchanged tables once), then the dump, the
 # signing key, the local media and thumbnails, Synapse's config and the Jitsi stores go into one restic snapshot
 # with a manifest (sha256 of every file, no secret). Then the retention policy. One JSON line on stdout says what
 # happened; the status file (status.json on the work volume) keeps the last success and the last failure.
@@ -33,7 +34,7 @@ finish() {
       "$(part last-run)" "$(part last-success)" "$(part last-failure)"
   } | write_atomically "$WORK/status.json"
   printf '%s\n' "$run"
-  rm -f "$DUMP_DIR/synapse.dump" "$SNAPSHOT_DIR/synapse.dump"
+  rm -rf "$DUMP_DIR/synapse.dump" "$SNAPSHOT_DIR/synapse.dump"
   [ "$outcome" != failure ]
   exit $?
 }
@@ -138,6 +139,7 @@ case $(result status) in
   empty) finish skipped "\"reason\":$(json "$(result message)")" ;;
   *) fail "$(result message)" ;;
 esac
+rm -rf "$SNAPSHOT_DIR/synapse.dump"
 mv -f "$DUMP_DIR/synapse.dump" "$SNAPSHOT_DIR/synapse.dump"
 init_repository
 [ -s "$BACKUP_SIGNING_KEY" ] ||

@@ -5,8 +5,8 @@
 #   dump-agent.sh serve           wait for dump requests from the backup container (the work volume's dump/request)
 #   dump-agent.sh dump-once       one dump now, its result on stdout (key=value lines)
 #   dump-agent.sh probe           versions and what the database holds (key=value lines)
-#   dump-agent.sh check-dump F    refuse a dump that holds the one-time keys' data
-#   dump-agent.sh restore-db F    recreate the database (UTF8, C locale, from template0) and restore dump F into it
+#   dump-agent.sh check-dump D    refuse a dump (a file or pg_dump's directory format) with the one-time keys' data
+#   dump-agent.sh restore-db D    recreate the database (UTF8, C locale, from template0) and restore dump D into it
 # Connection: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD from the container's environment.
 set -u
 . "$(dirname "$0")/common.sh"
@@ -88,19 +88,22 @@ dump_once() {
     echo "message=the database holds no users and no events yet (a new server, or one waiting for ./fleet restore): nothing to back up"
     return 0
   fi
-  rm -f "$DUMP_DIR/synapse.dump" "$DUMP_DIR/synapse.dump.tmp"
-  if ! pg_dump -Fc --exclude-table-data "$OTK" -f "$DUMP_DIR/synapse.dump.tmp" 2>"$WORK/dump.err"; then
+  rm -rf "$DUMP_DIR/synapse.dump" "$DUMP_DIR/synapse.dump.tmp"
+  # Synapse's command (backups.md) in pg_dump's directory format, uncompressed: a file per table, so restic stores
+  # a table that did not change once and compresses the rest itself (a -Fc file, compressed as a whole, changes
+  # entirely with any row and was stored again in full by every backup).
+  if ! pg_dump -Fd -Z0 --exclude-table-data "$OTK" -f "$DUMP_DIR/synapse.dump.tmp" 2>"$WORK/dump.err"; then
     echo "status=failed"
     echo "message=pg_dump failed: $(tail_of "$WORK/dump.err" 3)"
-    rm -f "$DUMP_DIR/synapse.dump.tmp"
+    rm -rf "$DUMP_DIR/synapse.dump.tmp"
     return 1
   fi
   if ! check_dump "$DUMP_DIR/synapse.dump.tmp"; then
-    rm -f "$DUMP_DIR/synapse.dump.tmp"
+    rm -rf "$DUMP_DIR/synapse.dump.tmp"
     return 1
   fi
   mv -f "$DUMP_DIR/synapse.dump.tmp" "$DUMP_DIR/synapse.dump"
-  echo "bytes=$(stat -c %s "$DUMP_DIR/synapse.dump")"
+  echo "bytes=$(find "$DUMP_DIR/synapse.dump" -type f -exec stat -c %s {} + | awk '{ s += $1 } END { print s + 0 }')"
   echo "status=ok"
 }
 
@@ -138,9 +141,9 @@ restore_db() {
   dump=$1
   db=${PGDATABASE:?}
   owner=${PGUSER:?}
-  [ -s "$dump" ] || {
+  [ -s "$dump/toc.dat" ] || {
     echo "status=failed"
-    echo "message=no dump at $dump"
+    echo "message=no dump at $dump (pg_dump's directory format: no toc.dat)"
     return 1
   }
   pg_restore -l "$dump" >"$WORK/restore.toc" 2>"$WORK/restore.err" || {

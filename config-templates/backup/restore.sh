@@ -39,7 +39,7 @@ case "${1:-}" in
     for store in ${BACKUP_EXTRA_STORES:-}; do echo "store $store=$(count_files "$store")"; done
     ;;
   begin) date -u +%s >"$RESTORING" ;;
-  end) rm -f "$RESTORING" "$SNAPSHOT_DIR/synapse.dump" ;;
+  end) rm -rf "$RESTORING" "$SNAPSHOT_DIR/synapse.dump" ;;
   fetch)
     id=${2:?snapshot}
     if [ "${3:-}" = replace ]; then
@@ -47,7 +47,7 @@ case "${1:-}" in
       rm -rf "$BACKUP_MEDIA_STORE/local_content" "$BACKUP_MEDIA_STORE/local_thumbnails"
       for store in ${BACKUP_EXTRA_STORES:-}; do find "$store" -mindepth 1 -delete; done
     fi
-    rm -f "$SNAPSHOT_DIR/synapse.dump" "$SNAPSHOT_DIR/SHA256SUMS"
+    rm -rf "$SNAPSHOT_DIR/synapse.dump" "$SNAPSHOT_DIR/SHA256SUMS"
     started=$(now)
     run_restic restore "$id" --target / --include "$STORES" --include "$SNAPSHOT_DIR" >"$WORK/restore.out"
     [ -s "$SNAPSHOT_DIR/SHA256SUMS" ] || {

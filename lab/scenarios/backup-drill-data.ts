@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { crc32, deflateSync } from "node:zlib";
-import { Session, call, get, login, post, registerWithSharedSecret } from "../matrix-client";
+import { MatrixError, Session, call, get, login, post, registerWithSharedSecret } from "../matrix-client";
 import { sleep } from "../processes";
 
 export interface DrillUser {
@@ -88,14 +88,18 @@ async function upload(session: Session, name: string, bytes: Buffer): Promise<st
 }
 
 let txn = 0;
+/** Sends a message as a client does: on 429 it waits the `retry_after_ms` Synapse names (at most 20 tries). */
 export async function send(session: Session, room: string, body: Record<string, unknown>): Promise<string> {
-  const answer = await call(
-    session.baseUrl,
-    "PUT",
-    `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/drill-${Date.now()}-${++txn}`,
-    { token: session.accessToken, body },
-  );
-  return answer.event_id as string;
+  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/drill-${Date.now()}-${++txn}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await call(session.baseUrl, "PUT", path, { token: session.accessToken, body });
+      return answer.event_id as string;
+    } catch (error) {
+      if (!(error instanceof MatrixError) || error.status !== 429 || attempt >= 20) throw error;
+      await sleep(Math.min(Number(error.body.retry_after_ms ?? 1000), 5000));
+    }
+  }
 }
 
 /** The event IDs of the room's m.room.message events, as `session` sees them (up to 500, newest first). */

@@ -124,7 +124,7 @@ export function backupFaultScenarios(current: () => Drill): void {
           "sh /backup/dump-agent.sh dump-once && sh /backup/dump-agent.sh check-dump /work/dump/synapse.dump",
         ]);
         assert.match(own, /status=ok[\s\S]*status=ok/);
-        docker(site, ["exec", DUMP, "rm", "-f", "/work/dump/full.dump", "/work/dump/synapse.dump"]);
+        docker(site, ["exec", DUMP, "rm", "-rf", "/work/dump/full.dump", "/work/dump/synapse.dump"]);
       },
     );
 

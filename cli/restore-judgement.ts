@@ -92,9 +92,9 @@ function checkSnapshot(
       `restore it with the stack of ${manifest.serverName}, or choose a snapshot of ${org.serverName} (--snapshot)`,
     );
   const paths = new Set(manifest.files.map((f) => f.path));
-  if (!paths.has(DUMP_PATH))
+  if (!paths.has(`${DUMP_PATH}/toc.dat`))
     refuse(
-      `snapshot ${snapshot} holds no database dump (${DUMP_PATH})`,
+      `snapshot ${snapshot} holds no database dump (${DUMP_PATH}/toc.dat)`,
       "choose another snapshot (--snapshot)",
     );
   const keyPath = backupPathOf(org, org.adoption.signingKeyPath);

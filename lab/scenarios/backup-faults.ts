@@ -136,7 +136,7 @@ export function backupFaultScenarios(current: () => Drill): void {
         const full = path.join(drill.fleet.dir, "full-target");
         fs.mkdirSync(full, { recursive: true });
         // In the machine's mount namespace, where the Docker engines run (the hub's is a copy of it).
-        hostMount("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full);
+        hostMount("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", full);
         try {
           await drill.fleet.set(DRILL_STACK, "backup.repository", full);
           await drill.fleet.set(DRILL_STACK, "backup.schedule", "every 15s");
@@ -152,6 +152,7 @@ export function backupFaultScenarios(current: () => Drill): void {
               return check.outcome === "fail" && /scheduled/.test(check.detail);
             },
             240_000,
+            () => detail,
           );
           assert.match(
             detail,
@@ -184,11 +185,9 @@ export function backupFaultScenarios(current: () => Drill): void {
         assert.equal(good.outcome, "success", good.error);
         // A snapshot made by hand without the key (as an older tool or a broken script would): the latest one's
         // dump and manifest, the key left out of both.
-        const keyless = spawnText(site.dockerHost, ["exec", BACKUP, "sh", "-c", KEYLESS_SNAPSHOT])
-          .trim()
-          .split("\n")
-          .pop()!;
-        assert.match(keyless, /^[0-9a-f]{8,}$/, `a keyless snapshot id: ${keyless}`);
+        const made = spawnText(site.dockerHost, ["exec", BACKUP, "sh", "-c", KEYLESS_SNAPSHOT]);
+        const keyless = /^keyless=([0-9a-f]{8,})$/m.exec(made)?.[1];
+        assert.ok(keyless, `a keyless snapshot was made: ${made}`);
         await assert.rejects(
           restoreStack(drill.org, { snapshot: keyless, replaceDatabase: true, replaceFiles: true }),
           /refused: snapshot [0-9a-f]+ holds no signing key at \/stores\/synapseData\/keys\/pro-dukt\.de\.signing\.key[\s\S]*--without-signing-key/,
@@ -221,9 +220,12 @@ restic restore "$latest" --target /work/keyless --include /work/snapshot >/dev/n
 grep -v 'signing.key' work/snapshot/SHA256SUMS > work/snapshot/SHA256SUMS.new && mv work/snapshot/SHA256SUMS.new work/snapshot/SHA256SUMS
 sed -e 's/"signingKeyId":"[^"]*",//' -e 's/{"path":"[^"]*signing.key","size":[0-9]*,"sha256":"[0-9a-f]*"},\\{0,1\\}//' work/snapshot/manifest.json > m && mv m work/snapshot/manifest.json
 rm -rf /work/snapshot.keep && mv /work/snapshot /work/snapshot.keep && mv /work/keyless/work/snapshot /work/snapshot
-restic backup --json --host "$BACKUP_STACK" --tag matrix-fleet --tag keyless /work/snapshot "$BACKUP_MEDIA_STORE/local_content" "$BACKUP_MEDIA_STORE/local_thumbnails" | grep '"message_type":"summary"' | sed 's/.*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/' > /work/keyless.id
+media=""
+for dir in "$BACKUP_MEDIA_STORE/local_content" "$BACKUP_MEDIA_STORE/local_thumbnails"; do [ ! -d "$dir" ] || media="$media $dir"; done
+# shellcheck disable=SC2086
+restic backup --json --host "$BACKUP_STACK" --tag matrix-fleet --tag keyless /work/snapshot $media | grep '"message_type":"summary"' | sed 's/.*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/' > /work/keyless.id
 rm -rf /work/snapshot && mv /work/snapshot.keep /work/snapshot && rm -rf /work/keyless
-cat /work/keyless.id`;
+echo "keyless=$(cat /work/keyless.id)"`;
 
 /** A command in the machine's mount namespace (the lab's test process runs in the hub's copy of it). */
 function hostMount(...args: string[]): void {

@@ -35,7 +35,7 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
     // proxy owns, and its credentials are not coturn's.
     turn: { enabled: false },
   };
-  return deepMerge(doc, org.overrides.livekit);
+  return deepMerge(deepMerge(doc, org.overrides.livekit), org.overrides.unjudged.livekit);
 }
 
 /** The one local address LiveKit may gather ICE candidates on: the Docker host's LAN address, else the public one. */

@@ -23,6 +23,7 @@ import {
   parseTurnOptions,
 } from "./service-sections";
 import { foreignKeyProblems, projectConfig } from "./namespaces";
+import { checkRotationOfAdopted } from "./secret-rotation";
 import { serverName as serverNameValue } from "./values";
 
 /**
@@ -74,6 +75,7 @@ export function parseStackConfig(
   const overrides = parseOverrides(top);
   const backup = parseBackup(top);
   const adoption = parseAdoption(top, serverName, { components, backup });
+  checkRotationOfAdopted(top, secretRotation, adoption, { components, backup });
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");

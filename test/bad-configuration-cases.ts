@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 import { BACKUP_CASES, UNUSUAL_BACKUP_CASES } from "./backup-configuration-cases";
 import type { BadCase, UnusualCase } from "./configuration-case";
+import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
 
 /**
  * The configuration catalogue of issue #16: every key of config/sections.ts and service-sections.ts asked "how can
@@ -625,8 +626,8 @@ const PROXY_CASES: BadCase[] = [
     stack: "moda1",
     changes: { proxy: { letsencryptEmail: "admin" } },
     key: k("proxy.letsencryptEmail"),
-    message: /'admin' is not an e-mail address/,
-    fix: /admin@example\.org/,
+    message: /'admin' is not an e-mail address on a domain name/,
+    fix: /a real mailbox on a public domain/,
     fixed: {},
   },
   {
@@ -763,8 +764,9 @@ const SERVICE_CASES: BadCase[] = [
     stack: "produktor",
     changes: { turn: { keyFile: "/etc/letsencrypt/../keys/privkey.pem" } },
     key: k("turn.keyFile"),
-    message: /is not an absolute path on the Docker host/,
-    fix: /privkey\.pem/,
+    message:
+      /'\/etc\/letsencrypt\/\.\.\/keys\/privkey\.pem' is not written as Docker and coturn see it: it is \/etc\/keys\/privkey\.pem/,
+    fix: /write it as \/etc\/keys\/privkey\.pem/,
     fixed: { turn: { keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem" } },
   },
   {
@@ -1308,6 +1310,8 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...PROXY_CASES,
   ...SERVICE_CASES,
   ...OVERRIDE_CASES,
+  ...ISSUE_CLASSES,
+  ...HOSTILE_OVERRIDE_CASES,
   ...BACKUP_CASES,
 ];
 
@@ -1510,5 +1514,6 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
     changes: { federation: { peers: [] } },
     check: (out, stack) => assert.match(read(out, stack, "summary.md"), /Federates with nobody/),
   },
+  ...UNUSUAL_OVERRIDE_CASES,
   ...UNUSUAL_BACKUP_CASES,
 ];

@@ -173,7 +173,9 @@ export async function seedOrganisation(target: {
   await send(target.peer, federated.room_id, { msgtype: "m.text", body: "hello from the peer" });
   const media: DrillMedia[] = [];
   for (let i = 0; i < 5; i++) {
-    const png = noisePng(320 + 16 * i, 240);
+    // Photo-sized (about 1.5 MB each), so the organisation's data outweighs what every snapshot adds anyway
+    // (pg_dump's table of contents, the manifest, restic's trees: some 400 KB).
+    const png = noisePng(800 + 16 * i, 600);
     const mxc = await upload(senders[i % 3]!, `drill-${i + 1}.png`, png);
     await send(senders[i % 3]!, local.room_id, { msgtype: "m.image", body: `drill-${i + 1}.png`, url: mxc });
     const stored = await download(anna!, mxc);

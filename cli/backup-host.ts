@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { isPlaceholder } from "../checks/placeholders";
 import { OrgConfig } from "../config/model";
 import { BACKUP_PATHS } from "../facts/backup";
 import { backupNames } from "../model/backup-layout";
@@ -26,6 +27,11 @@ export class BackupHost {
 
   constructor(readonly org: OrgConfig) {
     this.names = backupNames(org);
+    // Never a connection to a documentation address: a stack with a placeholder was not deployed from here.
+    if (isPlaceholder(org.docker.host))
+      throw new BackupError(
+        `docker.host of ${org.stack} is still the placeholder ${org.docker.host}: set the Docker host the stack runs on (pulumi config set --path docker.host ssh://user@host --stack ${org.stack}), or pass --project-dir of the checkout that deploys it`,
+      );
   }
 
   /** The docker CLI against the stack's Docker host; resolves with the exit code (never rejects on one). */

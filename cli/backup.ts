@@ -7,7 +7,7 @@ import { formatAge, formatBytes, judgeBackups } from "../verify/backup-checks";
 import { readBackupObservation } from "../verify/backup-status";
 import { CheckFailure } from "../verify/failure";
 import { UsageError, parseArgs, runCli } from "./args";
-import { BackupError, BackupRun, takeBackup } from "./backup-host";
+import { BackupError, BackupHost, BackupRun, takeBackup } from "./backup-host";
 
 const USAGE = `usage: ./fleet backup --stack <name> [--status] [--json] [--project-dir <dir>]
 
@@ -71,6 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.stack === undefined) throw new UsageError("--stack is required");
   const org = loadStack(values.stack, values["project-dir"]);
   try {
+    new BackupHost(org); // refuses a placeholder docker.host before anything connects
     if (flags.has("status")) return await status(org, flags.has("json"));
     const run = await takeBackup(org);
     console.log(flags.has("json") ? JSON.stringify(run) : describeRun(org.stack, run));

@@ -3,15 +3,18 @@
  * problems at once, before a single resource exists), compose the organisation, export what operators need.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { formatWarning } from "./checks/warnings";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./components/program-config";
 import { formatUnjudged, unjudgedOverrides } from "./config-templates/unjudged-overrides";
 import { backupOutputs } from "./model/operator-outputs";
 
-const { org, adoptedSecretValues, backupCredentialValues } = loadProgramConfig();
+const { org, adoptedSecretValues, backupCredentialValues, warnings } = loadProgramConfig();
 // Shown in every preview's and up's diagnostics: what reaches a deployed file without matrix-fleet's judgement.
 for (const line of unjudgedOverrides(org).map(formatUnjudged))
   pulumi.log.warn(`unjudged override, written as given and not checked: ${line}`);
+// Preflight's warnings (e.g. calls larger than the host carries): shown, never refused.
+for (const warning of warnings) pulumi.log.warn(formatWarning(warning).replace(/^warning: /, ""));
 const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, backupCredentialValues });
 
 export const urls = fleet.urls;

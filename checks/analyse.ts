@@ -1,6 +1,7 @@
 import { placeholderProblems } from "./placeholders";
 import { StackPlan, buildStackPlan } from "../config-templates/plan";
 import { preflight } from "./preflight";
+import { preflightWarnings } from "./warnings";
 import { ConfigError, Problem } from "../config/problems";
 import { SecretValues } from "../facts/secrets";
 import { parseStackConfig } from "../config/stack-config";
@@ -13,7 +14,8 @@ import { OrgConfig } from "../config/model";
  * turn-tls.ts, matrix-rtc.ts, livekit-network.ts, livekit-turn.ts, proxy.ts, proxy-shared-host.ts, and overrides.ts
  * with its registries override-keys-*.ts: every override key judged), the checks across all stack files (fleet.ts,
  * indexed once per command: fleet-index.ts, fleet-ports.ts,
- * stack-fleet.ts) and the placeholders `pulumi up` refuses (placeholders.ts). This file is the single gate
+ * stack-fleet.ts), the placeholders `pulumi up` refuses (placeholders.ts) and the warnings that stop nothing
+ * (warnings.ts). This file is the single gate
  * `render`, `pulumi preview` and `pulumi up` pass through. Pure apart from reading the other stack files. May
  * import facts/, config/, model/ and config-templates/.
  */
@@ -34,6 +36,8 @@ export interface AnalyseOptions {
 export interface AnalysedStack {
   readonly org: OrgConfig;
   readonly plan: StackPlan;
+  /** What may not hold in use but stops nothing (warnings.ts): printed by render, logged by the program. */
+  readonly warnings: readonly Problem[];
 }
 
 /**
@@ -55,5 +59,5 @@ export function analyseStack(
   const problems: Problem[] = [...preflight(plan), ...fleet.problemsFor(org)];
   if (options.deploying) problems.push(...placeholderProblems(org));
   if (problems.length > 0) throw new ConfigError(problems);
-  return { org, plan };
+  return { org, plan, warnings: preflightWarnings(plan) };
 }

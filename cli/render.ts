@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import * as yaml from "js-yaml";
 import { analyseStack } from "../checks/analyse";
+import { formatWarning } from "../checks/warnings";
 import { ConfigError, formatProblems, Problem } from "../config/problems";
 import { renderPlanByPath } from "../config-templates/files";
 import { UnjudgedOverride, formatUnjudged, unjudgedOverrides } from "../config-templates/unjudged-overrides";
@@ -43,8 +44,8 @@ export function renderStackFiles(
   secrets: SecretValues,
   projectDir = PROJECT_DIR,
   fleet: StackFleet = readStackFleet(projectDir),
-): { written: string[]; unjudged: UnjudgedOverride[] } {
-  const { org, plan } = analyseStack(stack, fleet.values(stack), {
+): { written: string[]; unjudged: UnjudgedOverride[]; warnings: readonly Problem[] } {
+  const { org, plan, warnings } = analyseStack(stack, fleet.values(stack), {
     projectDir,
     secrets,
     deploying: false,
@@ -60,7 +61,7 @@ export function renderStackFiles(
     fs.writeFileSync(file, content, { mode: 0o600 });
     written.push(path.join(stack, relative));
   }
-  return { written, unjudged: unjudgedOverrides(org) };
+  return { written, unjudged: unjudgedOverrides(org), warnings };
 }
 
 export function readSecretsFile(file: string): SecretValues {
@@ -129,7 +130,7 @@ function renderStacks(which: string, outDir: string, secrets: SecretValues, proj
   let files = 0;
   for (const [done, stack] of stacks.entries()) {
     try {
-      const { written, unjudged } = renderStackFiles(stack, outDir, secrets, projectDir, fleet);
+      const { written, unjudged, warnings } = renderStackFiles(stack, outDir, secrets, projectDir, fleet);
       rendered += 1;
       files += written.length;
       console.log(`rendered ${stack}: ${written.length} files in ${path.join(outDir, stack)}`);
@@ -139,6 +140,7 @@ function renderStacks(which: string, outDir: string, secrets: SecretValues, proj
         console.log(
           `  ${stack}: ${unjudged.length} unjudged override${unjudged.length === 1 ? "" : "s"}, written as given and not checked by matrix-fleet:\n${unjudged.map((u) => `    ${formatUnjudged(u)}`).join("\n")}`,
         );
+      for (const warning of warnings) console.log(`  ${formatWarning(warning).replace(/\n/g, "\n  ")}`);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);

@@ -26,6 +26,8 @@ export interface ProgramConfig {
   readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
   /** Values of secret config `backupCredentials`, marked secret. */
   readonly backupCredentialValues: pulumi.Output<Record<string, string>>;
+  /** Preflight's warnings (checks/warnings.ts): logged by the program, so preview and up show them. */
+  readonly warnings: readonly Problem[];
 }
 
 export function loadProgramConfig(): ProgramConfig {
@@ -41,7 +43,7 @@ export function loadProgramConfig(): ProgramConfig {
   const missing = deploying ? missingNpmCredentials(stack) : [];
   try {
     // Preflight judges documents with placeholder secrets: no check depends on a generated value.
-    const { org } = analyseStack(stack, values, {
+    const { org, warnings } = analyseStack(stack, values, {
       projectDir: PROJECT_DIR,
       secrets: placeholderSecrets(),
       deploying,
@@ -57,6 +59,7 @@ export function loadProgramConfig(): ProgramConfig {
       org,
       adoptedSecretValues: pulumi.secret(adoptedValues),
       backupCredentialValues: pulumi.secret(credentialValues),
+      warnings,
     };
   } catch (error) {
     if (error instanceof ConfigError)

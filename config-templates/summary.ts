@@ -5,6 +5,7 @@ import { OrgConfig, PortRange, StateStoreId } from "../config/model";
 import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
 import { backupSummarySection } from "./backup-summary";
+import { callCapacity, callCapacityLines } from "./call-capacity";
 import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
 import { StackPlan } from "./plan";
@@ -180,7 +181,8 @@ function capacitySection(plan: StackPlan): string[] {
   if (media !== undefined) {
     lines.push(
       `- LiveKit: media range udp/${formatRange(media.range)} = ${size(media.range)} ports (one per WebRTC peer connection; ` +
-        `a participant uses two), plus ICE/TCP on ${formatRange(iceTcp?.range ?? media.range)}.`,
+        `a participant who speaks uses two, a listener one), plus ICE/TCP on ${formatRange(iceTcp?.range ?? media.range)}.`,
+      ...callCapacityLines(callCapacity(plan)!),
       ...livekitMediaPaths(plan.livekit),
     );
   }

@@ -43,6 +43,8 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   adopt:
     "Taking over the stores of a running Compose deployment ([adopting Compose](adopting-compose.md)): each store an existing Docker volume name, or an absolute host directory (bind mount), to use instead of the stack's own.",
   adoptedSecrets: "Secrets taken over from a running deployment instead of generated.",
+  capacity:
+    "The Docker host's size and the largest call expected: summary.md predicts the call capacity from them, and preflight warns when the expected call does not fit ([call capacity](capacity.md)). Neither changes what is deployed.",
 };
 
 export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
@@ -262,6 +264,15 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   "backupCredentials.*": {
     meaning:
       "an off-host target's credential (S3 keys and region, a REST URL with its password, an sftp private key); secret only",
+  },
+
+  "capacity.hostCores": {
+    meaning:
+      "CPU cores of the Docker host LiveKit runs on; undeclared until the operator fills it in (summary.md then predicts nothing)",
+  },
+  "capacity.expectedParticipants": {
+    meaning:
+      "the largest call the organisation expects (participants in one call); preflight warns, never refuses, when the host does not carry it",
   },
 
   "adoptedSecrets.*": {

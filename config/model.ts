@@ -212,6 +212,17 @@ export interface Adoption {
   readonly secrets: readonly SecretName[];
 }
 
+/**
+ * What the organisation's host is and what it expects of it (`capacity`): summary.md predicts the call capacity
+ * from the host's cores, and preflight warns when the expected call is larger. Undeclared until the operator says.
+ */
+export interface CapacityOptions {
+  /** CPU cores of the Docker host LiveKit runs on. */
+  readonly hostCores: number | undefined;
+  /** The largest call the organisation expects (participants in one call). */
+  readonly expectedParticipants: number | undefined;
+}
+
 export interface OrgConfig {
   /** Pulumi stack name (`produktor` for `Pulumi.produktor.yaml`). */
   readonly stack: string;
@@ -235,4 +246,5 @@ export interface OrgConfig {
   readonly overrides: Overrides;
   readonly adoption: Adoption;
   readonly backup: BackupOptions;
+  readonly capacity: CapacityOptions;
 }

@@ -161,6 +161,22 @@ export class SectionReader {
     return fallback;
   }
 
+  /** A whole number without a default: `undefined` when the stack file does not say. */
+  optionalInteger(key: string, min: number, max: number): number | undefined {
+    const value = this.raw(key);
+    this.note(key, { kind: "integer", minimum: min, maximum: max });
+    if (value === undefined || value === null) return undefined;
+    const parsed = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+    if (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= max)
+      return parsed;
+    this.report(
+      key,
+      `must be a whole number from ${min} to ${max}, got ${describe(value)}`,
+      `set a number in range, or remove the key`,
+    );
+    return undefined;
+  }
+
   port(key: string, fallback: number): number {
     return this.integer(key, fallback, 1, 65535);
   }

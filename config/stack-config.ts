@@ -1,5 +1,6 @@
 import { parseAdoption } from "./adoption-config";
 import { parseBackup } from "./backup-config";
+import { parseCapacity } from "./capacity-section";
 import { OrgConfig } from "./model";
 import { ConfigError, Problem } from "./problems";
 import { KeyRecorder, SectionReader } from "./section-reader";
@@ -76,6 +77,7 @@ export function parseStackConfig(
   const backup = parseBackup(top);
   const adoption = parseAdoption(top, serverName, { components, backup });
   checkRotationOfAdopted(top, secretRotation, adoption, { components, backup });
+  const capacity = parseCapacity(top);
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");
@@ -108,6 +110,7 @@ export function parseStackConfig(
     overrides,
     adoption,
     backup,
+    capacity,
   };
   return { config: problems.length === 0 ? config : undefined, problems };
 }

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
 import { BACKUP_CASES, UNUSUAL_BACKUP_CASES } from "./backup-configuration-cases";
+import { CAPACITY_CASES, UNUSUAL_CAPACITY_CASES } from "./capacity-configuration-cases";
 import type { BadCase, UnusualCase } from "./configuration-case";
 import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
 
@@ -1313,6 +1314,7 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...ISSUE_CLASSES,
   ...HOSTILE_OVERRIDE_CASES,
   ...BACKUP_CASES,
+  ...CAPACITY_CASES,
 ];
 
 const read = (outDir: string, stack: string, file: string) =>
@@ -1516,4 +1518,5 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
   },
   ...UNUSUAL_OVERRIDE_CASES,
   ...UNUSUAL_BACKUP_CASES,
+  ...UNUSUAL_CAPACITY_CASES,
 ];

@@ -10,6 +10,10 @@ export const LAYERS = ["facts", "config", "model", "config-templates", "checks",
 export const ROOT = ".";
 /** The lab's contract doubles: a folder of their own inside lab/ (see BESIDE). */
 export const DOUBLES = "lab/doubles";
+/** The lab's load generator and capacity benchmark (issue #31): a folder of its own inside lab/ (see BESIDE). */
+export const LOAD = "lab/load";
+/** The folders inside lab/ that are folders of their own. */
+export const LAB_FOLDERS: readonly string[] = [DOUBLES, LOAD];
 
 /**
  * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
@@ -18,7 +22,8 @@ export const DOUBLES = "lab/doubles";
  * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
  * and stands NPM's contract double (test/) in for Nginx Proxy Manager. lab/doubles/ is the one part of the lab the
  * unit suite may import: contract doubles of services that cannot run here, on Node's standard library alone (the
- * lab bundles them into the service's image), so they import nothing of the project.
+ * lab bundles them into the service's image), so they import nothing of the project. lab/load/ is the other: the
+ * load generator's driver and the capacity benchmark's measurement math, which the unit suite tests.
  */
 export const BESIDE: Readonly<Record<string, readonly string[]>> = {
   adopt: ["facts", "config", "model", "config-templates", "checks"],
@@ -36,10 +41,12 @@ export const BESIDE: Readonly<Record<string, readonly string[]>> = {
     "tools",
     "test",
     DOUBLES,
+    LOAD,
   ],
   [DOUBLES]: [],
+  [LOAD]: ["facts", "config", "model", "config-templates", "checks", "lab"],
   bench: [...LAYERS, ROOT, "test", "tools"],
-  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES],
+  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES, LOAD],
   tools: [],
 };
 
@@ -56,6 +63,7 @@ export const MAIN_FILES: Readonly<Record<string, string>> = {
   cli: "cli/args.ts",
   lab: "lab/run.sh",
   [DOUBLES]: "lab/doubles/lk-jwt-service.ts",
+  [LOAD]: "lab/load/ramp.ts",
   bench: "bench/evaluate.ts",
   test: "test/helpers.ts",
   tools: "tools/actionlint.sh",

@@ -4,7 +4,8 @@
  * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), run
  * the restore drill and its faults (lab/scenarios/backups.ts: pro-dukt loses its Docker host and comes back from
- * its backup), then break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
+ * its backup), the capacity benchmark's smoke (lab/scenarios/capacity.ts), then break and destroy the fleet
+ * (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";
@@ -14,6 +15,7 @@ import { sharedOfficeScenarios } from "../scenarios/shared-office";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { backupScenarios } from "../scenarios/backups";
+import { capacityScenarios } from "../scenarios/capacity";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -36,6 +38,7 @@ callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
 strictNetworkScenarios(current);
 sharedOfficeScenarios(current);
+capacityScenarios(current);
 cutoverScenarios(current);
 backupScenarios(current);
 lifecycleScenarios();

@@ -12,6 +12,10 @@ lab_lock
 trap lab_down EXIT
 # medex's engine runs its Compose deployment until the cut-over scenario takes it over.
 lab_up "$PWD/.lab/deploy" produktor pro-dukt moda1 medex
+# The audio load generator of the capacity smoke and benchmark (lab/load): Go, built once per source version into the
+# cache, here, because the hub namespace the scenarios run in reaches no module proxy.
+LAB_AUDIO_LOAD=$(bash lab/load/build.sh)
+export LAB_AUDIO_LOAD
 
 status=0
 if [ -n "${LAB_SCRIPT:-}" ]; then

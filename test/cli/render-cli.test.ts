@@ -176,6 +176,39 @@ describe("render with overrides marked unjudged (issue #28)", () => {
   });
 });
 
+describe("render with a warning", () => {
+  it("prints a stack's warning (calls larger than its host carries), writes its files and exits 0", () => {
+    const project = path.join(workDir, "warning");
+    fs.mkdirSync(project);
+    for (const file of fs
+      .readdirSync(PROJECT_DIR)
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
+      fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
+    }
+    const produktor = path.join(project, "Pulumi.produktor.yaml");
+    fs.writeFileSync(
+      produktor,
+      `${fs.readFileSync(produktor, "utf8")}  matrix-fleet:capacity:\n    hostCores: 2\n    expectedParticipants: 400\n`,
+    );
+    const out = path.join(workDir, "warning-out");
+    const result = render("--stack", "all", "--out", out, "--project-dir", project);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /warning: \[stack produktor\] matrix-fleet:capacity\.expectedParticipants: calls of 400 participants are expected[^\n]*\n +fix: /,
+    );
+    assert.doesNotMatch(
+      result.stdout,
+      /stack (pro-dukt|medex|moda1)\] .*capacity/,
+      "only the stack that expects too much",
+    );
+    assert.match(
+      fs.readFileSync(path.join(out, "produktor", "summary.md"), "utf8"),
+      /\*\*Warning:\*\* calls of 400/,
+    );
+  });
+});
+
 describe("render with bad config", () => {
   it("exits 1 with every problem naming stack, key and fix, and no stack trace", () => {
     const project = path.join(workDir, "project");

@@ -1,0 +1,128 @@
+/**
+ * The capacity benchmark (`BENCH=capacity ./fleet bench`; issue #31): how many people one organisation's LiveKit
+ * carries in one audio call, and how Synapse holds up when they all join at once. Runs in the Docker lab
+ * (LAB_SCRIPT of lab/deploy/run.sh): produktor deployed with the real `pulumi up`, plus two lab-only settings —
+ * LiveKit's Prometheus port (to count forwarded packets) and, unless BENCH_MEDIA_PORTS=0, a media range wide enough
+ * that the ramp measures CPU rather than the port range (the organisation's own range is a bound of its own,
+ * printed apart). For each CPU limit set on LiveKit's container (`docker update --cpus`), a ramp of calls from the
+ * client namespace (lab/load/ramp.ts: loss < 2 %, join p95 < 3 s), then Synapse bursts. Prints the tables and the
+ * measured figures next to the prediction summary.md makes from facts/capacity.ts. Asserts nothing.
+ *
+ * Knobs: BENCH_LIMITS (LiveKit CPU limits, default "0.5,1"), BENCH_SPEAKERS (3), BENCH_SIZES, BENCH_MEASURE_SECONDS
+ * (15), BENCH_JOIN_RATE (joins per second, 10), BENCH_MEDIA_PORTS (1000), BENCH_BURST_SIZES ("25,50,100,200"),
+ * BENCH_BURST_WINDOW (seconds, 60).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { formatBurst, formatRamp, BURST_HEADER } from "../load/capacity-table";
+import { discover } from "../load/call-step";
+import { burstHolds } from "../load/burst-stats";
+import { LivekitProbe, machineCores } from "../load/livekit-probe";
+import { callRoom } from "../load/members";
+import { DEFAULT_PLAN } from "../load/ramp";
+import { MemberPool, runRamp } from "../load/ramp-run";
+import { synapseBurst } from "../load/synapse-burst";
+import { predictionLines } from "../load/prediction";
+import { LabFleet } from "./fleet";
+import { CLIENT_NAMESPACE } from "./sites";
+
+const STACK = "produktor";
+const METRICS_PORT = 6789;
+const numbers = (name: string, fallback: string) =>
+  (process.env[name] ?? fallback).split(",").map((v) => Number(v.trim()));
+const LIMITS = numbers("BENCH_LIMITS", "0.5,1");
+const SPEAKERS = Number(process.env.BENCH_SPEAKERS ?? "3");
+const SIZES = numbers("BENCH_SIZES", DEFAULT_PLAN.sizes.join(","));
+const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? "15");
+const JOIN_RATE = Number(process.env.BENCH_JOIN_RATE ?? "10");
+const MEDIA_PORTS = Number(process.env.BENCH_MEDIA_PORTS ?? "1000");
+const BURST_SIZES = numbers("BENCH_BURST_SIZES", "25,50,100,200");
+const BURST_WINDOW = Number(process.env.BENCH_BURST_WINDOW ?? "60");
+
+/** The lab-only settings: LiveKit's metrics port and the widened media range (with the router's forward). */
+async function benchSettings(fleet: LabFleet): Promise<{ start: number; end: number }> {
+  await fleet.set(STACK, "overrides.livekit.prometheus_port", String(METRICS_PORT));
+  const file = yaml.load(fleet.workspace.stackFile(STACK)) as { config: Record<string, unknown> };
+  const network = file.config["matrix-fleet:network"] as { routerForwards: string[] };
+  const start = 50100;
+  if (MEDIA_PORTS <= 0) return { start, end: 50200 };
+  const end = start + MEDIA_PORTS - 1;
+  const index = network.routerForwards.indexOf("udp/50100-50200");
+  if (index < 0) throw new Error(`${STACK}'s routerForwards has no udp/50100-50200 to widen`);
+  await fleet.set(STACK, "ports.livekitUdp", `${start}-${end}`);
+  await fleet.set(STACK, `network.routerForwards[${index}]`, `udp/${start}-${end}`);
+  return { start, end };
+}
+
+async function main(): Promise<void> {
+  const began = new Date();
+  const fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/deploy", "bench-capacity"), [
+    STACK,
+  ]);
+  const out: string[] = [];
+  try {
+    const range = await benchSettings(fleet);
+    const up = await fleet.up(STACK);
+    if (up.code !== 0) throw new Error(`${STACK} up failed:\n${LabFleet.failure(up)}`);
+    const site = fleet.site(STACK);
+    const caFile = fleet.target().organisation(STACK).caFile;
+    const view = await discover(site.serverName);
+    const org = {
+      synapseUrl: `http://${site.dockerLan}:8008`,
+      homeserverUrl: view.homeserverUrl,
+      registrationSecret: String(fleet.homeserver(STACK).registration_shared_secret),
+    };
+    const pool = new MemberPool(org, "bench");
+    const probe = LivekitProbe.open(site, STACK, range, METRICS_PORT);
+    const target = { namespace: CLIENT_NAMESPACE, caFile, view, probe, pool };
+    const options = {
+      speakers: SPEAKERS,
+      joinsPerSecond: JOIN_RATE,
+      settleSeconds: 3,
+      measureSeconds: MEASURE_SECONDS,
+    };
+    const ramps: Array<{ limit: number; capacity: number }> = [];
+    for (const limit of LIMITS) {
+      const { steps, capacity } = await runRamp(target, limit, options, { ...DEFAULT_PLAN, sizes: SIZES });
+      out.push(...formatRamp(limit, steps, capacity), "");
+      ramps.push({ limit, capacity: capacity.participants });
+    }
+    probe.limit(0);
+    out.push(...predictionLines(ramps, SPEAKERS, range.end - range.start + 1), "");
+    out.push(
+      `Synapse bursts (members join the call's room and send their call membership within the window):`,
+      BURST_HEADER,
+    );
+    for (const size of BURST_SIZES) {
+      const members = await pool.take(size);
+      const room = await callRoom(org, members[0]!, `burst ${size}`);
+      const burst = await synapseBurst(
+        {
+          namespace: CLIENT_NAMESPACE,
+          caFile,
+          homeserverUrl: view.homeserverUrl,
+          livekitServiceUrl: view.livekitServiceUrl,
+        },
+        room,
+        members,
+        BURST_WINDOW,
+      );
+      out.push(formatBurst(burst, burstHolds(burst)));
+      console.error(`capacity: ${out.at(-1)}`);
+    }
+  } finally {
+    await fleet.stop();
+  }
+  const load = fs.readFileSync("/proc/loadavg", "utf8").trim();
+  console.log(
+    `\nmatrix-fleet benchmark: call capacity of ${STACK}'s LiveKit (${SPEAKERS} speakers, Opus 48 kbps, joins ${JOIN_RATE}/s, ` +
+      `${MEASURE_SECONDS} s measured per step), ${began.toISOString()}, ${machineCores()} cores, load average at the end ${load}`,
+  );
+  for (const line of out) console.log(line);
+}
+
+void main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exit(1);
+});

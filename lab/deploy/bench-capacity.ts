@@ -10,7 +10,8 @@
  *
  * Knobs: BENCH_LIMITS (LiveKit CPU limits, default "0.5,1"), BENCH_SPEAKERS (3), BENCH_SIZES, BENCH_MEASURE_SECONDS
  * (15), BENCH_JOIN_RATE (joins per second, 10), BENCH_MEDIA_PORTS (1000), BENCH_BURST_SIZES ("25,50,100,200"),
- * BENCH_BURST_WINDOW (seconds, 60).
+ * BENCH_BURST_WINDOW (seconds, 60), BENCH_COST_MEMBERS (the call both generators make to compare their cost, 20;
+ * 0 skips it).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,11 +20,13 @@ import { formatBurst, formatRamp, BURST_HEADER } from "../load/capacity-table";
 import { discover } from "../load/call-step";
 import { burstHolds } from "../load/burst-stats";
 import { LivekitProbe, machineCores } from "../load/livekit-probe";
-import { callRoom } from "../load/members";
+import { Organisation, callRoom } from "../load/members";
 import { DEFAULT_PLAN } from "../load/ramp";
-import { MemberPool, runRamp } from "../load/ramp-run";
+import { MemberPool, RampTarget, runRamp } from "../load/ramp-run";
 import { synapseBurst } from "../load/synapse-burst";
-import { predictionLines } from "../load/prediction";
+import { RampCapacity, predictionLines } from "../load/prediction";
+import { generatorCost } from "../load/generator-cost";
+import { lkJwtEnv } from "../audio-call";
 import { LabFleet } from "./fleet";
 import { CLIENT_NAMESPACE } from "./sites";
 
@@ -39,6 +42,13 @@ const JOIN_RATE = Number(process.env.BENCH_JOIN_RATE ?? "10");
 const MEDIA_PORTS = Number(process.env.BENCH_MEDIA_PORTS ?? "1000");
 const BURST_SIZES = numbers("BENCH_BURST_SIZES", "25,50,100,200");
 const BURST_WINDOW = Number(process.env.BENCH_BURST_WINDOW ?? "60");
+const COST_MEMBERS = Number(process.env.BENCH_COST_MEMBERS ?? "20");
+const OPTIONS = {
+  speakers: SPEAKERS,
+  joinsPerSecond: JOIN_RATE,
+  settleSeconds: 3,
+  measureSeconds: MEASURE_SECONDS,
+};
 
 /** The lab-only settings: LiveKit's metrics port and the widened media range (with the router's forward). */
 async function benchSettings(fleet: LabFleet): Promise<{ start: number; end: number }> {
@@ -55,6 +65,91 @@ async function benchSettings(fleet: LabFleet): Promise<{ start: number; end: num
   return { start, end };
 }
 
+interface Bench {
+  readonly fleet: LabFleet;
+  readonly target: RampTarget;
+  readonly org: Organisation;
+  readonly range: { start: number; end: number };
+}
+
+/** produktor deployed with the bench settings, its members' pool and LiveKit's probe. */
+async function setUp(fleet: LabFleet): Promise<Bench> {
+  const range = await benchSettings(fleet);
+  const up = await fleet.up(STACK);
+  if (up.code !== 0) throw new Error(`${STACK} up failed:\n${LabFleet.failure(up)}`);
+  const site = fleet.site(STACK);
+  const view = await discover(site.serverName);
+  const org = {
+    synapseUrl: `http://${site.dockerLan}:8008`,
+    homeserverUrl: view.homeserverUrl,
+    registrationSecret: String(fleet.homeserver(STACK).registration_shared_secret),
+  };
+  const target = {
+    namespace: CLIENT_NAMESPACE,
+    caFile: fleet.target().organisation(STACK).caFile,
+    view,
+    probe: LivekitProbe.open(site, STACK, range, METRICS_PORT),
+    pool: new MemberPool(org, "bench"),
+  };
+  return { fleet, target, org, range };
+}
+
+/** The same call made by both generators, LiveKit unlimited: what a simulated participant costs each. */
+async function costPart({ fleet, target, org }: Bench): Promise<string[]> {
+  const env = lkJwtEnv(fleet.target(), STACK);
+  const livekit = {
+    apiUrl: `http://${fleet.site(STACK).dockerLan}:7880`,
+    clientUrl: env.LIVEKIT_URL!,
+    key: env.LIVEKIT_KEY!,
+    secret: env.LIVEKIT_SECRET!,
+  };
+  const members = await target.pool.take(COST_MEMBERS);
+  const room = await callRoom(org, members[0]!, "generator cost");
+  const cost = await generatorCost(target, livekit, room, members, { ...OPTIONS, measureSeconds: 10 });
+  const line =
+    `Load generator cost, ${cost.members} members (${cost.speakers} speaking), LiveKit unlimited: ` +
+    `Go ${cost.goCoresPer100.toFixed(2)} cores per 100 participants (${cost.goRssMiB.toFixed(0)} MiB), ` +
+    `rtc-node ${cost.rtcNodeCoresPer100.toFixed(2)} (${cost.rtcNodeRssMiB.toFixed(0)} MiB, ${cost.rtcNodeJoined} joined)`;
+  console.error(`capacity: ${line}`);
+  return [line, ""];
+}
+
+async function rampPart({ target, range }: Bench): Promise<string[]> {
+  const out: string[] = [];
+  const ramps: RampCapacity[] = [];
+  for (const limit of LIMITS) {
+    const { steps, capacity } = await runRamp(target, limit, OPTIONS, { ...DEFAULT_PLAN, sizes: SIZES });
+    out.push(...formatRamp(limit, steps, capacity), "");
+    ramps.push({ limit, capacity: capacity.participants });
+  }
+  target.probe.limit(0);
+  return [...out, ...predictionLines(ramps, SPEAKERS, range.end - range.start + 1), ""];
+}
+
+async function burstPart({ target, org }: Bench): Promise<string[]> {
+  const out = [
+    "Synapse bursts (members join the call's room and send their call membership within the window):",
+    BURST_HEADER,
+  ];
+  for (const size of BURST_SIZES) {
+    const members = await target.pool.take(size);
+    const room = await callRoom(org, members[0]!, `burst ${size}`);
+    const burst = await synapseBurst(
+      {
+        ...target,
+        homeserverUrl: target.view.homeserverUrl,
+        livekitServiceUrl: target.view.livekitServiceUrl,
+      },
+      room,
+      members,
+      BURST_WINDOW,
+    );
+    out.push(formatBurst(burst, burstHolds(burst)));
+    console.error(`capacity: ${out.at(-1)}`);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const began = new Date();
   const fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/deploy", "bench-capacity"), [
@@ -62,55 +157,10 @@ async function main(): Promise<void> {
   ]);
   const out: string[] = [];
   try {
-    const range = await benchSettings(fleet);
-    const up = await fleet.up(STACK);
-    if (up.code !== 0) throw new Error(`${STACK} up failed:\n${LabFleet.failure(up)}`);
-    const site = fleet.site(STACK);
-    const caFile = fleet.target().organisation(STACK).caFile;
-    const view = await discover(site.serverName);
-    const org = {
-      synapseUrl: `http://${site.dockerLan}:8008`,
-      homeserverUrl: view.homeserverUrl,
-      registrationSecret: String(fleet.homeserver(STACK).registration_shared_secret),
-    };
-    const pool = new MemberPool(org, "bench");
-    const probe = LivekitProbe.open(site, STACK, range, METRICS_PORT);
-    const target = { namespace: CLIENT_NAMESPACE, caFile, view, probe, pool };
-    const options = {
-      speakers: SPEAKERS,
-      joinsPerSecond: JOIN_RATE,
-      settleSeconds: 3,
-      measureSeconds: MEASURE_SECONDS,
-    };
-    const ramps: Array<{ limit: number; capacity: number }> = [];
-    for (const limit of LIMITS) {
-      const { steps, capacity } = await runRamp(target, limit, options, { ...DEFAULT_PLAN, sizes: SIZES });
-      out.push(...formatRamp(limit, steps, capacity), "");
-      ramps.push({ limit, capacity: capacity.participants });
-    }
-    probe.limit(0);
-    out.push(...predictionLines(ramps, SPEAKERS, range.end - range.start + 1), "");
-    out.push(
-      `Synapse bursts (members join the call's room and send their call membership within the window):`,
-      BURST_HEADER,
-    );
-    for (const size of BURST_SIZES) {
-      const members = await pool.take(size);
-      const room = await callRoom(org, members[0]!, `burst ${size}`);
-      const burst = await synapseBurst(
-        {
-          namespace: CLIENT_NAMESPACE,
-          caFile,
-          homeserverUrl: view.homeserverUrl,
-          livekitServiceUrl: view.livekitServiceUrl,
-        },
-        room,
-        members,
-        BURST_WINDOW,
-      );
-      out.push(formatBurst(burst, burstHolds(burst)));
-      console.error(`capacity: ${out.at(-1)}`);
-    }
+    const bench = await setUp(fleet);
+    if (COST_MEMBERS > 0) out.push(...(await costPart(bench)));
+    out.push(...(await rampPart(bench)));
+    out.push(...(await burstPart(bench)));
   } finally {
     await fleet.stop();
   }

@@ -67,8 +67,9 @@ func (p *participant) join(c config, m member) {
 		ParticipantCallback: lksdk.ParticipantCallback{OnTrackSubscribed: p.onTrackSubscribed},
 	})
 	remaining := time.Until(start.Add(seconds(c.JoinTimeoutSeconds)))
-	// TURN stays out: the generator reaches LiveKit directly, and relays are coturn's capacity, not LiveKit's.
-	err = p.room.JoinWithContextAndToken(ctx, grant.URL, grant.JWT,
+	// TURN stays out: the generator reaches LiveKit directly, and relays are coturn's capacity, not LiveKit's. The
+	// SDK keeps the join's context for later reconnections: it must outlive the token request's timeout.
+	err = p.room.JoinWithContextAndToken(context.Background(), grant.URL, grant.JWT,
 		lksdk.WithAutoSubscribe(true), lksdk.WithDisableTURN(), lksdk.WithConnectTimeout(remaining))
 	p.outcome.ConnectMs = since(start)
 	if err != nil {

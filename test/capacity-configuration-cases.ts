@@ -80,4 +80,24 @@ export const UNUSUAL_CAPACITY_CASES: UnusualCase[] = [
       assert.doesNotMatch(summary(out, stack), /Warning/);
     },
   },
+  {
+    name: "a call larger than the default media range holds: a warning to widen the range, with its size",
+    stack: "produktor",
+    changes: { capacity: { hostCores: 64, expectedParticipants: 80 } },
+    check: (out, stack) =>
+      assert.match(
+        summary(out, stack),
+        /\*\*Warning:\*\* calls of 80 participants are expected, and LiveKit's media range udp\/50100-50200 \(101 ports\) holds 50 .*Fix: widen ports\.livekitUdp to at least 160 ports/,
+      ),
+  },
+  {
+    name: "an expected call on a host of undeclared size: a warning that it cannot be judged",
+    stack: "pro-dukt",
+    changes: { capacity: { expectedParticipants: 30 } },
+    check: (out, stack) =>
+      assert.match(
+        summary(out, stack),
+        /\*\*Warning:\*\* calls of 30 participants are expected, and the Docker host's size is not declared.*Fix: pulumi config set --path capacity\.hostCores/,
+      ),
+  },
 ];

@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { BurstOutcome, burstFigures, burstHolds } from "../lab/load/burst-stats";
 import { GeneratorResult, JoinOutcome, percentile, stepFigures } from "../lab/load/call-stats";
 import { formatBurst, formatStep } from "../lab/load/capacity-table";
+import { generatorEvent } from "../lab/load/generator";
 import { agrees } from "../lab/load/prediction";
 import {
   cgroupV1Cpu,
@@ -134,6 +135,20 @@ describe("a generator run's figures", () => {
     assert.equal(f.lossPercent, (100 * 505) / 1500);
     assert.deepEqual(f.joinFailures, { connect: { count: 1, first: "could not establish pc connection" } });
     assert.equal(f.joined, 2);
+  });
+});
+
+describe("the generator's output", () => {
+  it("reads its events as Go's encoder writes them, keys sorted (a missed event would leave a step unsampled)", () => {
+    // Lines as audio-load printed them (its first lab run missed "measuring" by matching '{"event"').
+    assert.deepEqual(generatorEvent('{"atMs":1796652712963,"event":"measuring"}'), {
+      atMs: 1796652712963,
+      event: "measuring",
+    });
+    assert.equal(generatorEvent('{"event":"joining","members":2,"speakers":1}')?.event, "joining");
+    assert.equal(generatorEvent('{"result":{"joins":[],"expectedTracks":0,"tracks":null}}'), undefined);
+    assert.equal(generatorEvent('{"error":"the run\'s deadline passed"}'), undefined);
+    assert.equal(generatorEvent('{"atMs":1,"event":'), undefined);
   });
 });
 

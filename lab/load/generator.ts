@@ -45,6 +45,20 @@ export function deadlineFor(config: Omit<GeneratorConfig, "deadlineSeconds">): n
   );
 }
 
+/**
+ * The event a generator's stdout line reports, if it is one. Go's encoder writes a map's keys in sorted order
+ * (`{"atMs":...,"event":"measuring"}`), so the line is parsed, not matched by its beginning.
+ */
+export function generatorEvent(line: string): GeneratorEvent | undefined {
+  if (!line.startsWith("{") || !line.includes('"event"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Partial<GeneratorEvent>;
+    return typeof parsed.event === "string" ? (parsed as GeneratorEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function generatorBinary(): string {
   const binary = process.env.LAB_AUDIO_LOAD;
   if (binary === undefined || !fs.existsSync(binary))
@@ -67,7 +81,8 @@ export async function runGenerator(
     input: JSON.stringify(config),
     limitMs: (config.deadlineSeconds + 15) * 1000,
     onLine: (line) => {
-      if (line.startsWith('{"event"')) onEvent(JSON.parse(line) as GeneratorEvent);
+      const event = generatorEvent(line);
+      if (event !== undefined) onEvent(event);
     },
   });
   const last = lastJson(lines, ["result", "error"]) as

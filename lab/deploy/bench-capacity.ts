@@ -29,6 +29,7 @@ import { generatorCost } from "../load/generator-cost";
 import { lkJwtEnv } from "../audio-call";
 import { LabFleet } from "./fleet";
 import { CLIENT_NAMESPACE } from "./sites";
+import { smokeBurst, smokeCall } from "../scenarios/capacity";
 
 const STACK = "produktor";
 const METRICS_PORT = 6789;
@@ -169,6 +170,26 @@ async function burstPart({ target, org }: Bench): Promise<string[]> {
   return out;
 }
 
+/** The Docker lab's smoke (lab/scenarios/capacity.ts) first: it proves the path, and its time is what CI pays. */
+async function smokePart(fleet: LabFleet): Promise<string[]> {
+  const started = Date.now();
+  try {
+    const call = await smokeCall(fleet);
+    const callSeconds = (Date.now() - started) / 1000;
+    await smokeBurst(fleet, call);
+    const line = `Smoke (lab/scenarios/capacity.ts): passed, call ${callSeconds.toFixed(1)} s, with the burst ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    console.error(`capacity: ${line}`);
+    return [line, ""];
+  } catch (error) {
+    failures++;
+    console.error(`capacity: the smoke failed: ${(error as Error).stack}`);
+    return [
+      `Smoke (lab/scenarios/capacity.ts): FAILED after ${((Date.now() - started) / 1000).toFixed(1)} s: ${(error as Error).message}`,
+      "",
+    ];
+  }
+}
+
 async function main(): Promise<void> {
   const began = new Date();
   const fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/deploy", "bench-capacity"), [
@@ -177,6 +198,7 @@ async function main(): Promise<void> {
   const out: string[] = [];
   try {
     const bench = await setUp(fleet);
+    out.push(...(await smokePart(fleet)));
     if (COST_MEMBERS > 0) out.push(...(await costPart(bench)));
     out.push(...(await rampPart(bench)));
     out.push(...(await burstPart(bench)));

@@ -9,7 +9,16 @@ import { StackPlan } from "./plan";
  * connection holds a port, and a participant who has spoken once holds two. summary.md prints it next to TURN's
  * capacity; preflight warns when `capacity.expectedParticipants` is more.
  */
+/** The benchmark's figure a prediction is made from (facts/capacity.ts). */
+export interface MeasuredFigure {
+  readonly livekit: string;
+  readonly speakers: number;
+  readonly participantsPerCore: number;
+  readonly measured: string;
+}
+
 export interface CallCapacity {
+  readonly measuredFigure: MeasuredFigure;
   readonly speakers: number;
   readonly participantsPerCore: number;
   readonly hostCores: number | undefined;
@@ -37,9 +46,12 @@ function mediaRangeOf(livekit: Record<string, unknown>): CallCapacity["mediaRang
   return { start, end };
 }
 
-export function callCapacity(plan: StackPlan): CallCapacity | undefined {
+export function callCapacity(
+  plan: StackPlan,
+  measuredFigure: MeasuredFigure = MEASURED_CALL_CAPACITY,
+): CallCapacity | undefined {
   if (plan.livekit === undefined) return undefined;
-  const { participantsPerCore, speakers } = MEASURED_CALL_CAPACITY;
+  const { participantsPerCore, speakers } = measuredFigure;
   const { hostCores, expectedParticipants } = plan.org.capacity;
   const byCpu =
     hostCores === undefined || participantsPerCore <= 0
@@ -53,6 +65,7 @@ export function callCapacity(plan: StackPlan): CallCapacity | undefined {
   const bounds = [byCpu, byPorts].filter((b): b is number => b !== undefined);
   const predicted = bounds.length === 0 ? undefined : Math.min(...bounds);
   return {
+    measuredFigure,
     speakers,
     participantsPerCore,
     hostCores,
@@ -69,8 +82,9 @@ const rangeText = (range: { start: number; end: number }) =>
   `udp/${range.start}-${range.end} (${range.end - range.start + 1} ports)`;
 
 /** Where the per-core figure comes from, in words. */
-export function measuredText(): string {
-  const m = MEASURED_CALL_CAPACITY;
+export function measuredText(m: MeasuredFigure): string {
+  if (m.participantsPerCore <= 0)
+    return `no figure per core measured yet for LiveKit ${m.livekit} (\`BENCH=capacity ./fleet bench\`)`;
   return `${m.participantsPerCore} participants per core measured with LiveKit ${m.livekit} in the Docker lab (${m.measured}; up to ${m.speakers} speakers, loss < 2 %, joins < 3 s)`;
 }
 
@@ -91,9 +105,14 @@ export function shortfall(capacity: CallCapacity): { message: string; fix: strin
       message: `calls of ${expected} participants are expected, and the Docker host's size is not declared: the call capacity cannot be judged`,
       fix: "pulumi config set --path capacity.hostCores <CPU cores of the Docker host>",
     };
+  if (capacity.byCpu === undefined)
+    return {
+      message: `calls of ${expected} participants are expected, and there is ${measuredText(capacity.measuredFigure)}: the call capacity cannot be judged`,
+      fix: "run `BENCH=capacity ./fleet bench` and commit its figure per core to facts/capacity.ts",
+    };
   if (predicted !== undefined && expected > predicted)
     return {
-      message: `calls of ${expected} participants are expected, and this host's LiveKit carries about ${predicted} in one call (${hostCores} cores, ${measuredText()})`,
+      message: `calls of ${expected} participants are expected, and this host's LiveKit carries about ${predicted} in one call (${hostCores} core${hostCores === 1 ? "" : "s"}, ${measuredText(capacity.measuredFigure)})`,
       fix: `run LiveKit on a host with at least ${Math.ceil(expected / capacity.participantsPerCore)} cores (then set capacity.hostCores), or plan smaller calls`,
     };
   return undefined;
@@ -102,6 +121,7 @@ export function shortfall(capacity: CallCapacity): { message: string; fix: strin
 /** summary.md's lines on LiveKit's call capacity, for its Capacity section. */
 export function callCapacityLines(capacity: CallCapacity): string[] {
   const { byCpu, byPorts, mediaRange, hostCores, predicted, limitedBy, expected } = capacity;
+  const figureText = () => measuredText(capacity.measuredFigure);
   const ports =
     byPorts === undefined || mediaRange === undefined
       ? "LiveKit muxes its UDP media on fixed ports (no port range bound)"
@@ -109,11 +129,11 @@ export function callCapacityLines(capacity: CallCapacity): string[] {
   const lines: string[] = [];
   if (byCpu === undefined || predicted === undefined)
     lines.push(
-      `- LiveKit, one audio call: **not predicted**: the Docker host's cores are not declared (\`pulumi config set --path capacity.hostCores <cores>\`); ${measuredText()}; ${ports}.`,
+      `- LiveKit, one audio call: **not predicted**: ${hostCores === undefined ? "the Docker host's cores are not declared (`pulumi config set --path capacity.hostCores <cores>`)" : `${hostCores} cores declared`}; ${figureText()}; ${ports}.`,
     );
   else
     lines.push(
-      `- LiveKit, one audio call: **about ${predicted} participants** on this host's ${hostCores} core${hostCores === 1 ? "" : "s"} (capacity.hostCores), limited by ${limitedBy === "cpu" ? `CPU: ${byCpu} from ${measuredText()}; ${ports}` : `the media range: ${ports}, while the CPU would carry ${byCpu} (${measuredText()}); widen ports.livekitUdp`}.`,
+      `- LiveKit, one audio call: **about ${predicted} participants** on this host's ${hostCores} core${hostCores === 1 ? "" : "s"} (capacity.hostCores), limited by ${limitedBy === "cpu" ? `CPU: ${byCpu} from ${figureText()}; ${ports}` : `the media range: ${ports}, while the CPU would carry ${byCpu} (${figureText()}); widen ports.livekitUdp`}.`,
     );
   const missing = shortfall(capacity);
   if (expected !== undefined)

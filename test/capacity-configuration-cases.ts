@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BadCase, UnusualCase } from "./configuration-case";
+import { MEASURED_CALL_CAPACITY } from "../facts/capacity";
 
 /**
  * The capacity keys (issue #31) asked "how can this be wrong?": each case is refused at its key with a fix, and the
@@ -73,9 +74,12 @@ export const UNUSUAL_CAPACITY_CASES: UnusualCase[] = [
     stack: "pro-dukt",
     changes: { capacity: { hostCores: 8 } },
     check: (out, stack) => {
+      // Until the benchmark's figure is committed (test/capacity.test.ts fails then) there is no prediction by CPU.
       assert.match(
         summary(out, stack),
-        /LiveKit, one audio call: \*\*about \d+ participants\*\* on this host's 8 cores/,
+        MEASURED_CALL_CAPACITY.participantsPerCore > 0
+          ? /LiveKit, one audio call: \*\*about \d+ participants\*\* on this host's 8 cores/
+          : /LiveKit, one audio call: \*\*not predicted\*\*: 8 cores declared; no figure per core measured yet/,
       );
       assert.doesNotMatch(summary(out, stack), /Warning/);
     },

@@ -9,6 +9,7 @@ import { checkLkJwt } from "./lk-jwt";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
+import { checkReleaseCompatibility } from "./release-compat";
 import { checkSynapseRateLimits } from "./synapse-rates";
 import { checkTurn } from "./turn";
 import { checkCoturnTlsFiles } from "./turn-tls";
@@ -22,6 +23,7 @@ import { checkCoturnTlsFiles } from "./turn-tls";
 export function preflight(plan: StackPlan): Problem[] {
   return [
     ...checkImagesPinned(plan),
+    ...checkReleaseCompatibility(plan),
     ...checkPortClashes(plan),
     ...checkOverriddenPorts(plan),
     ...checkRouterForwards(plan),

@@ -2,6 +2,7 @@ import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS } from "../facts/livekit";
+import { lkJwtDelegatesLeave, lkJwtWebhookUrl } from "../model/release";
 import { toYaml } from "./formats";
 
 /**
@@ -35,6 +36,10 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
     // proxy owns, and its credentials are not coturn's.
     turn: { enabled: false },
   };
+  // lk-jwt-service 0.6.0 learns from these signed posts that a member's client is gone and sends its delayed leave
+  // at once (lk-jwt-service README "LiveKit SFU Wiring (Webhooks)"); api_key must be the key it verifies them with.
+  if (lkJwtDelegatesLeave(org))
+    doc.webhook = { api_key: secrets.livekit_api_key, urls: [lkJwtWebhookUrl(org)] };
   return deepMerge(doc, org.overrides.livekit);
 }
 

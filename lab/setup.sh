@@ -25,7 +25,7 @@ fail() {
   exit 1
 }
 
-# The pinned image tag of a component, from facts/images.ts (e.g. "matrixdotorg/synapse:v1.157.1" -> 1.157.1).
+# The pinned image tag of a component, from facts/images.ts' release set ("matrixdotorg/synapse:v1.163.2" -> 1.163.2).
 image_version() {
   local v
   v=$(sed -nE "s#.*\"$1:v?([0-9][0-9A-Za-z.+-]*)\".*#\1#p" "$ROOT/facts/images.ts" | head -n 1)
@@ -33,6 +33,8 @@ image_version() {
   echo "$v"
 }
 SYNAPSE_VERSION="${SYNAPSE_VERSION:-$(image_version matrixdotorg/synapse)}"
+# The previous release set's Synapse (facts/images.ts PREVIOUS_RELEASE): the Docker lab deploys it and upgrades it.
+PREVIOUS_SYNAPSE_VERSION=$(sed -nE '/PREVIOUS_RELEASE/,/^};/s#.*"matrixdotorg/synapse:v?([0-9][0-9A-Za-z.+-]*)".*#\1#p' "$ROOT/facts/images.ts" | head -n 1)
 LIVEKIT_VERSION="${LIVEKIT_VERSION:-v$(image_version livekit/livekit-server)}"
 SYNAPSE_VERSION="${SYNAPSE_VERSION#v}"
 [[ "$LIVEKIT_VERSION" == v* ]] || LIVEKIT_VERSION="v$LIVEKIT_VERSION"
@@ -256,6 +258,7 @@ step "lab-env.sh"
 cat >"$CACHE/lab-env.sh.tmp" <<ENV
 # Written by lab/setup.sh: the programs the call lab runs.
 export LAB_SYNAPSE_VERSION="$SYNAPSE_VERSION"
+export LAB_PREVIOUS_SYNAPSE_VERSION="$PREVIOUS_SYNAPSE_VERSION"
 export SYNAPSE_PYTHON="$VENV/bin/python"
 export LAB_LIVEKIT_VERSION="$LIVEKIT_VERSION"
 export LIVEKIT_SERVER="$LIVEKIT_BIN"

@@ -76,12 +76,25 @@ export function docker(
   }
 }
 
-/** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
-export function labImages(): Record<string, string> {
+function builtImages(): Record<string, string> {
   const raw = process.env.LAB_IMAGES;
   if (raw === undefined || raw === "")
     throw new Error("LAB_IMAGES is not set: run the lab through lab/deploy/run.sh");
   return JSON.parse(raw) as Record<string, string>;
+}
+
+/** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
+export function labImages(): Record<string, string> {
+  return Object.fromEntries(Object.entries(builtImages()).filter(([key]) => !key.startsWith("previous:")));
+}
+
+/** The previous release set's lab images (facts/images.ts PREVIOUS_RELEASE), by `images.*` key. */
+export function labPreviousImages(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(builtImages())
+      .filter(([key]) => key.startsWith("previous:"))
+      .map(([key, image]) => [key.slice("previous:".length), image]),
+  );
 }
 
 /** The lab CA (lab/images/ca.sh): the lab images trust it; the fronts' certificates are signed with it. */

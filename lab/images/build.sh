@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the lab images on the Docker engine at $DOCKER_HOST (each lab engine builds its own: the images come from
 # the cached root filesystem with COPY-only Dockerfiles, so no network is needed) and writes a JSON map of the
-# stack config `images.*` keys to lab image names on stdout. Images whose key label matches are kept (warm: ~1 s).
+# stack config `images.*` keys to lab image names on stdout (`previous:<key>`: the previous release set's image). Images whose key label matches are kept (warm: ~1 s).
 # Usage: DOCKER_HOST=unix://... build.sh <rootfs.tar>
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,13 +18,21 @@ if ! has_image "$BASE"; then
   say "importing $(basename "$TAR") as $BASE"
   docker import --change 'CMD ["/bin/bash"]' "$TAR" "$BASE" >/dev/null
 fi
-# config key (Pulumi.<stack>.yaml images.*) | image directory | tag | build arguments
+SYNAPSE="${LAB_SYNAPSE_VERSION:?source lab-env.sh (lab/setup.sh) first}"
+PREVIOUS_SYNAPSE="${LAB_PREVIOUS_SYNAPSE_VERSION:-$SYNAPSE}"
+# The lk-jwt-service double at the release set's version and at the previous one's (lab/doubles/lk-jwt-config.ts).
+LK_JWT=0.6.0
+PREVIOUS_LK_JWT=0.5.0
+# config key (Pulumi.<stack>.yaml images.*; "previous:" = the previous release set's image of that key, for the
+# upgrade scenario) | image directory | tag | build argument
 IMAGES=(
   "postgres|postgres|15-$KEY|"
-  "synapse|synapse|v1.157.1-$KEY|"
+  "synapse|synapse|v$SYNAPSE-$KEY|"
+  "previous:synapse|synapse|v$PREVIOUS_SYNAPSE-$KEY|VENV=/opt/synapse-$PREVIOUS_SYNAPSE"
   "coturn|coturn|4.6.1-$KEY|"
   "livekit|livekit|v1.13.5-$KEY|"
-  "lkJwt|lk-jwt|0.5.0-double-$KEY|"
+  "lkJwt|lk-jwt|$LK_JWT-double-$KEY|DOUBLE_VERSION=$LK_JWT"
+  "previous:lkJwt|lk-jwt|$PREVIOUS_LK_JWT-double-$KEY|DOUBLE_VERSION=$PREVIOUS_LK_JWT"
   "elementWeb|standin|element-web-$KEY|ROLE=element-web"
   "ketesa|standin|ketesa-$KEY|ROLE=ketesa"
   "jitsiWeb|standin|jitsi-web-$KEY|ROLE=jitsi-web"

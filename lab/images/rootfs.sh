@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The root filesystem every lab image is built from, made once per machine and cached outside the clone:
 #   debootstrap (Debian bookworm, minbase) with the packages of every lab service, a Synapse venv with the pinned
-#   matrix-synapse[postgres], the livekit-server binary of lab/setup.sh, and the lab CA in the system trust store.
+#   matrix-synapse[postgres] (/opt/synapse) and one with the previous release set's (/opt/synapse-<version>, for the
+#   upgrade scenario), the livekit-server binary of lab/setup.sh, and the lab CA in the system trust store.
 # Everything that needs the network runs here, on the host (apt from Debian's mirror, pip from PyPI through the
 # host's CA bundle); the lab's Docker engines then build images with COPY-only Dockerfiles and need no network.
 # Prints the path of the tarball. Cold: about 4 minutes; warm: instant. Usage: rootfs.sh <lab-env.sh> <ca.pem>
@@ -25,7 +26,7 @@ fail() {
   echo "lab-images: ERROR: $*" >&2
   exit 1
 }
-KEY=$( (cat "${BASH_SOURCE[0]}"; echo "$LAB_SYNAPSE_VERSION $LAB_LIVEKIT_VERSION ${PACKAGES[*]}"
+KEY=$( (cat "${BASH_SOURCE[0]}"; echo "$LAB_SYNAPSE_VERSION ${LAB_PREVIOUS_SYNAPSE_VERSION:-} $LAB_LIVEKIT_VERSION ${PACKAGES[*]}"
   sha256sum "$LIVEKIT_SERVER" | cut -d' ' -f1; cat "$LAB_CA") | sha256sum | cut -c1-16)
 TAR="$CACHE/rootfs-$KEY.tar"
 if [ -f "$TAR" ]; then
@@ -68,11 +69,18 @@ say "Synapse $LAB_SYNAPSE_VERSION venv in /opt/synapse (pip from PyPI through th
 cp /etc/ssl/certs/ca-certificates.crt "$ROOT/tmp/host-ca.crt"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 # A clean environment: the host's PIP_*/REQUESTS_CA_BUNDLE settings name paths that mean other files in the chroot.
-if ! env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root PIP_CERT=/tmp/host-ca.crt chroot "$ROOT" /bin/sh -c \
-  "python3 -m venv /opt/synapse && /opt/synapse/bin/pip install --no-cache-dir --disable-pip-version-check \
-    --no-input 'matrix-synapse[postgres]==$LAB_SYNAPSE_VERSION'" >"$CACHE/pip.log" 2>&1; then
-  tail -n 20 "$CACHE/pip.log" >&2
-  fail "pip install matrix-synapse failed (log: $CACHE/pip.log)"
+venv() {
+  if ! env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root PIP_CERT=/tmp/host-ca.crt chroot "$ROOT" /bin/sh -c \
+    "python3 -m venv $1 && $1/bin/pip install --no-cache-dir --disable-pip-version-check \
+      --no-input 'matrix-synapse[postgres]==$2'" >"$CACHE/pip.log" 2>&1; then
+    tail -n 20 "$CACHE/pip.log" >&2
+    fail "pip install matrix-synapse==$2 failed (log: $CACHE/pip.log)"
+  fi
+}
+venv /opt/synapse "$LAB_SYNAPSE_VERSION"
+if [ -n "${LAB_PREVIOUS_SYNAPSE_VERSION:-}" ] && [ "$LAB_PREVIOUS_SYNAPSE_VERSION" != "$LAB_SYNAPSE_VERSION" ]; then
+  say "  and the previous release's Synapse $LAB_PREVIOUS_SYNAPSE_VERSION in /opt/synapse-$LAB_PREVIOUS_SYNAPSE_VERSION"
+  venv "/opt/synapse-$LAB_PREVIOUS_SYNAPSE_VERSION" "$LAB_PREVIOUS_SYNAPSE_VERSION"
 fi
 rm -f "$ROOT/tmp/host-ca.crt"
 : >"$ROOT/etc/resolv.conf"

@@ -390,3 +390,66 @@ describe("verify names the real cause of a federation or MatrixRTC failure", () 
     assert.ok(!results.some((r) => r.name.startsWith("OpenID")));
   });
 });
+
+describe("verify checks the homeserver as Element X meets it (issue #26)", () => {
+  const org = orgFor("produktor");
+  const hs = `https://${org.hosts.homeserver}`;
+  const sync = `${hs}/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0`;
+  const clientWellKnown = `https://${org.hosts.wellKnown}/.well-known/matrix/client`;
+  const healthy = (extra: Record<string, unknown> = {}) => {
+    const network = new FakeNetwork(org);
+    network.route(clientWellKnown, {
+      status: 200,
+      body: {
+        "m.homeserver": { base_url: hs },
+        "org.matrix.msc4143.rtc_foci": [
+          { type: "livekit", livekit_service_url: `https://${org.hosts.rtc}/livekit/jwt` },
+        ],
+        ...extra,
+      },
+    });
+    // Synapse answers a sliding sync body it can parse (a list needs ranges, required_state, timeline_limit).
+    network.route(sync, (init) => {
+      const body = JSON.parse(String(init?.body)) as { lists?: Record<string, Record<string, unknown>> };
+      const list = Object.values(body.lists ?? {})[0];
+      const valid =
+        list !== undefined && ["ranges", "required_state", "timeline_limit"].every((k) => k in list);
+      const authorised = new Headers(init?.headers).get("authorization") === "Bearer t";
+      if (!authorised) return { status: 401, body: { errcode: "M_MISSING_TOKEN" } };
+      return valid ? { status: 200, body: { pos: "0", lists: { all: { count: 0 } } } } : { status: 400 };
+    });
+    return network;
+  };
+
+  it("passes a password login and one sliding sync request, and a client well-known without a proxy key", async () => {
+    const results = await verify(org, healthy());
+    assert.equal(result(results, "test user login").outcome, "pass");
+    assert.equal(
+      result(results, "Element X sliding sync").outcome,
+      "pass",
+      result(results, "Element X sliding sync").detail,
+    );
+    assert.equal(result(results, "well-known client").outcome, "pass");
+  });
+
+  it("fails a homeserver without sliding sync (404), naming the route and the Synapse flag", async () => {
+    const network = healthy();
+    network.routes.delete(sync);
+    const check = result(await verify(org, network), "Element X sliding sync");
+    assert.equal(check.outcome, "fail");
+    assert.match(check.detail, /HTTP 404/);
+    assert.match(check.fix ?? "", /simplified_msc3575.*msc3575_enabled/);
+  });
+
+  it("fails a client well-known that still names the sliding-sync proxy", async () => {
+    const network = healthy({ "org.matrix.msc3575.proxy": { url: "https://slidingsync.produktor.io" } });
+    const check = result(await verify(org, network), "well-known client");
+    assert.equal(check.outcome, "fail");
+    assert.match(check.detail, /org\.matrix\.msc3575\.proxy is still published/);
+  });
+
+  it("skips the sliding sync request without a test user", async () => {
+    const results = await verifyStack(org, { network: healthy(), timeoutMs: 50 });
+    assert.equal(result(results, "Element X sliding sync").outcome, "skip");
+  });
+});

@@ -1319,6 +1319,169 @@ const OVERRIDE_CASES: BadCase[] = [
   },
 ];
 
+/**
+ * The release set's compatibility rules (checks/release-compat.ts, issue #26): each a stack that overrides one image
+ * (or key) to a version known not to work with the others, refused naming both versions and the fix; `fixed` is the
+ * passing case. The facts behind each are in facts/compatibility.ts.
+ */
+const SYN = (version: string) => ({ images: { synapse: `matrixdotorg/synapse:v${version}` } });
+const DIGEST = "a".repeat(64);
+const RELEASE_CASES: BadCase[] = [
+  {
+    name: "release set: a Synapse pinned by digest alone (no version for the rules to read)",
+    stack: "produktor",
+    changes: { images: { synapse: `matrixdotorg/synapse@sha256:${DIGEST}` } },
+    key: k("images.synapse"),
+    message: /the version of 'matrixdotorg\/synapse@sha256:a+' cannot be read from its tag/,
+    fix: /repo:v1\.2\.3@sha256:<digest>/,
+    fixed: { images: { synapse: `matrixdotorg/synapse:v1.163.2@sha256:${DIGEST}` } },
+  },
+  {
+    name: "release set: Synapse before native sliding sync (Element X)",
+    stack: "moda1",
+    changes: SYN("1.113.0"),
+    key: k("images.synapse"),
+    message:
+      /Synapse 1\.113\.0 \(matrixdotorg\/synapse:v1\.113\.0\) is older than 1\.114\.0, from which native simplified sliding sync.*Element X refuses a server without it/,
+    fix: /set images\.synapse to Synapse 1\.114\.0 or newer; the release set pins matrixdotorg\/synapse:v1\.163\.2/,
+    fixed: SYN("1.114.0"),
+  },
+  {
+    name: "release set: sliding sync turned off by override (Element X)",
+    stack: "moda1",
+    changes: { overrides: { synapse: { experimental_features: { msc3575_enabled: false } } } },
+    key: k("overrides.synapse.experimental_features.msc3575_enabled"),
+    message: /turns off simplified sliding sync \(MSC4186\): Element X/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "release set: MatrixRTC on a Synapse without matrix_rtc.transports",
+    stack: "produktor",
+    changes: SYN("1.139.0"),
+    key: k("images.synapse"),
+    message:
+      /Synapse 1\.139\.0 .* older than 1\.140\.0, from which matrix_rtc\.transports .*Element X finds no MatrixRTC transport/,
+    fix: /Synapse 1\.140\.0 or newer/,
+    fixed: SYN("1.156.0"),
+  },
+  {
+    name: "release set: MatrixRTC on a Synapse that limits delayed-event restarts per office address",
+    stack: "pro-dukt",
+    changes: SYN("1.155.0"),
+    key: k("images.synapse"),
+    message: /Synapse 1\.155\.0 .* older than 1\.156\.0, .*dropped with 429/,
+    fix: /Synapse 1\.156\.0 or newer/,
+    fixed: SYN("1.156.0"),
+  },
+  {
+    name: "release set: lk-jwt-service 0.6.0 with a Synapse that wants a token on delayed-event restarts",
+    stack: "produktor",
+    changes: SYN("1.142.0"),
+    key: k("images.synapse"),
+    message:
+      /lk-jwt-service 0\.6\.0 \(ghcr\.io\/element-hq\/lk-jwt-service:0\.6\.0\) restarts and sends .* without an access token, which Synapse 1\.142\.0 .* refuses: only from Synapse 1\.143\.0 on/,
+    fix: /Synapse 1\.143\.0 or newer/,
+    fixed: SYN("1.157.1"),
+  },
+  {
+    name: "release set: sticky events (matrix_2_0 mode) with an lk-jwt-service without /get_token",
+    stack: "produktor",
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.3.2" },
+      overrides: { synapse: { experimental_features: { msc4354_enabled: true } } },
+    },
+    key: k("overrides.synapse.experimental_features.msc4354_enabled"),
+    message:
+      /Element Call offers its matrix_2_0 mode, whose token comes from \/get_token, which lk-jwt-service 0\.3\.2 .* does not serve/,
+    fix: /lk-jwt-service 0\.4\.0 or newer/,
+    fixed: { overrides: { synapse: { experimental_features: { msc4354_enabled: true } } } },
+  },
+  {
+    name: "release set: sticky events on a Synapse that does not read them",
+    stack: "moda1",
+    changes: {
+      ...SYN("1.147.0"),
+      overrides: { synapse: { experimental_features: { msc4354_enabled: true } } },
+    },
+    key: k("overrides.synapse.experimental_features.msc4354_enabled"),
+    message: /Synapse 1\.147\.0 .* does not read it: only from 1\.148\.0 on/,
+    fix: /Synapse 1\.148\.0 or newer.*or drop the override/,
+    fixed: { overrides: { synapse: { experimental_features: { msc4354_enabled: true } } } },
+  },
+  {
+    name: "release set: experimental msc3861 on a Synapse that refuses it",
+    stack: "moda1",
+    changes: { overrides: { synapse: { experimental_features: { msc3861: { enabled: true } } } } },
+    key: k("overrides.synapse.experimental_features.msc3861"),
+    message:
+      /Synapse 1\.163\.2 .* refuses to start: "experimental_features\.msc3861 was removed.*\(removed in 1\.157\.0\)/,
+    fix: /matrix_authentication_service/,
+    fixed: {},
+  },
+  {
+    name: "release set: msc3266_enabled on a Synapse that serves room summaries stably",
+    stack: "pro-dukt",
+    changes: { overrides: { synapse: { experimental_features: { msc3266_enabled: true } } } },
+    key: k("overrides.synapse.experimental_features.msc3266_enabled"),
+    message: /ignores it: room summaries \(MSC3266\).*\(removed in 1\.153\.0\)/,
+    fix: /drop the key/,
+    fixed: {},
+  },
+  {
+    name: "release set: a PostgreSQL major the pinned Synapse refuses",
+    stack: "moda1",
+    changes: { images: { postgres: "postgres:13.16-alpine" } },
+    key: k("images.postgres"),
+    message:
+      /Synapse 1\.163\.2 .* refuses PostgreSQL 13\.16\.0 \(postgres:13\.16-alpine\): from Synapse 1\.143\.0 on, PostgreSQL must be 14 or newer/,
+    fix: /major of 14 or newer.*dump and restore in docs\/upgrades\.md/,
+    fixed: { images: { postgres: "postgres:14.19-alpine" } },
+  },
+  {
+    name: "release set: a LiveKit that never answers Element Call's join",
+    stack: "produktor",
+    changes: { images: { livekit: "livekit/livekit-server:v1.9.9" } },
+    key: k("images.livekit"),
+    message:
+      /LiveKit 1\.9\.9 .* older than 1\.10\.0, from which livekit-client 2\.18\.1 and newer .*Element Call cannot join calls/,
+    fix: /LiveKit 1\.10\.0 or newer; the release set pins livekit\/livekit-server:v1\.13\.5/,
+    fixed: { images: { livekit: "livekit/livekit-server:v1.10.0" } },
+  },
+  {
+    name: "release set: LiveKit's webhook posted to an lk-jwt-service without /sfu_webhook",
+    stack: "produktor",
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+      overrides: { livekit: { webhook: { urls: ["http://127.0.0.1:8082/sfu_webhook"] } } },
+    },
+    key: k("overrides.livekit.webhook.urls"),
+    message:
+      /LiveKit would post its participant events to http:\/\/127\.0\.0\.1:8082\/sfu_webhook, which lk-jwt-service 0\.5\.0 .* does not serve/,
+    fix: /drop the override, or set images\.lkJwt to lk-jwt-service 0\.6\.0 or newer/,
+    fixed: { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } },
+  },
+  {
+    name: "release set: LiveKit's webhook overridden away from lk-jwt-service 0.6.0",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { webhook: { urls: ["https://hooks.pro-dukt.de/livekit"] } } } },
+    key: k("overrides.livekit.webhook.urls"),
+    message:
+      /does not include http:\/\/127\.0\.0\.1:8082\/sfu_webhook: lk-jwt-service 0\.6\.0 .* never learns that a member's client is gone/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "release set: LiveKit's webhook signed with a key lk-jwt-service does not verify",
+    stack: "produktor",
+    changes: { overrides: { livekit: { webhook: { api_key: "another-key" } } } },
+    key: k("overrides.livekit.webhook.api_key"),
+    message: /is not LiveKit's API key that lk-jwt-service verifies the webhook with/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+];
+
 export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...FILE_CASES,
   ...NAME_CASES,
@@ -1328,6 +1491,7 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...PROXY_CASES,
   ...SERVICE_CASES,
   ...OVERRIDE_CASES,
+  ...RELEASE_CASES,
 ];
 
 const read = (outDir: string, stack: string, file: string) =>
@@ -1335,6 +1499,51 @@ const read = (outDir: string, stack: string, file: string) =>
 
 /** Configurations that look odd but are valid: each must render, and some must render in a particular way. */
 export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
+  {
+    name: "release set: the previous release set (Synapse 1.157.1, lk-jwt-service 0.5.0) renders without LiveKit's webhook",
+    stack: "produktor",
+    changes: {
+      images: { synapse: "matrixdotorg/synapse:v1.157.1", lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+    },
+    check: (out, stack) => {
+      assert.doesNotMatch(read(out, stack, "livekit/livekit.yaml"), /webhook/);
+    },
+  },
+  {
+    name: "release set: the release set renders LiveKit's webhook to lk-jwt-service's /sfu_webhook, signed with its key",
+    stack: "pro-dukt",
+    changes: {},
+    check: (out, stack) => {
+      const livekit = parseYaml(read(out, stack, "livekit/livekit.yaml"));
+      const webhook = livekit.webhook as { api_key: string; urls: string[] };
+      assert.deepEqual(webhook.urls, ["http://127.0.0.1:8082/sfu_webhook"]);
+      assert.deepEqual(Object.keys(livekit.keys as object), [webhook.api_key]);
+      assert.match(read(out, stack, "lk-jwt/env"), new RegExp(`^LIVEKIT_KEY=${webhook.api_key}$`, "m"));
+    },
+  },
+  {
+    name: "release set: an old Synapse on a stack without MatrixRTC (no lk-jwt-service, no transports needed)",
+    stack: "moda1",
+    changes: { images: { synapse: "matrixdotorg/synapse:v1.142.0", postgres: "postgres:13.16-alpine" } },
+  },
+  {
+    name: "release set: msc3266_enabled on a Synapse that still reads it",
+    stack: "moda1",
+    changes: {
+      ...SYN("1.152.0"),
+      overrides: { synapse: { experimental_features: { msc3266_enabled: true } } },
+    },
+  },
+  {
+    name: "release set: a newer lk-jwt-service and Synapse than the release set, each with a version in its tag",
+    stack: "produktor",
+    changes: {
+      images: {
+        synapse: "registry.internal:5000/matrix/synapse:v1.170.0-custom",
+        lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.7.1",
+      },
+    },
+  },
   {
     name: "hostnames in capitals are DNS names: rendered in lower case",
     stack: "moda1",

@@ -1,5 +1,4 @@
 import { isPlainObject } from "../config/merge";
-import { OrgConfig } from "../config/model";
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../config-templates/plan";
 import {
@@ -8,11 +7,21 @@ import {
   SYNAPSE_FACTS,
   SYNAPSE_POSTGRES_FLOORS,
   SYNAPSE_REMOVED_KEYS,
-  VersionFact,
 } from "../facts/compatibility";
-import { DEFAULT_IMAGES, ImageName, isPinned } from "../facts/images";
-import { Version, atLeast, formatVersion, imageVersion } from "../facts/versions";
-import { lkJwtWebhookUrl } from "../model/release";
+import { DEFAULT_IMAGES, isPinned } from "../facts/images";
+import { atLeast, imageVersion } from "../facts/versions";
+import {
+  VERSIONED,
+  at,
+  below,
+  culprit,
+  experimental,
+  named,
+  raise,
+  runs,
+  version,
+  webhookProblems,
+} from "./release-versions";
 
 /**
  * The release set's preflight rules: a stack whose images (overrides included) are a combination known not to work
@@ -27,76 +36,6 @@ export interface CompatRule {
   readonly check: (plan: StackPlan) => Problem[];
 }
 
-/** The images whose versions the rules read, and which of them a stack runs. */
-const VERSIONED: readonly ImageName[] = ["synapse", "postgres", "livekit", "lkJwt"];
-const LABEL: Readonly<Partial<Record<ImageName, string>>> = {
-  synapse: "Synapse",
-  postgres: "PostgreSQL",
-  livekit: "LiveKit",
-  lkJwt: "lk-jwt-service",
-};
-
-function runs(org: OrgConfig, name: ImageName): boolean {
-  return name === "synapse" || name === "postgres" || org.components.matrixRtc;
-}
-
-function version(org: OrgConfig, name: ImageName): Version | undefined {
-  return runs(org, name) ? imageVersion(org.images[name]) : undefined;
-}
-
-/** "Synapse 1.139.0 (matrixdotorg/synapse:v1.139.0)". */
-function named(org: OrgConfig, name: ImageName): string {
-  const v = imageVersion(org.images[name]);
-  return `${LABEL[name]} ${v === undefined ? "?" : formatVersion(v)} (${org.images[name]})`;
-}
-
-/** The fix that moves one image to at least `floor`: the release set's own image when that is new enough. */
-function raise(name: ImageName, floor: string): string {
-  return `set images.${name} to ${LABEL[name]} ${floor} or newer; the release set pins ${DEFAULT_IMAGES[name]} (remove the override)`;
-}
-
-/** Of two images in conflict, the key to report: the one the stack overrides (the first when both or neither). */
-function culprit(org: OrgConfig, first: ImageName, second: ImageName): ImageName {
-  return org.images[first] === DEFAULT_IMAGES[first] && org.images[second] !== DEFAULT_IMAGES[second]
-    ? second
-    : first;
-}
-
-/** One image below a floor: the problem at its key. */
-function below(org: OrgConfig, name: ImageName, fact: VersionFact, consequence: string): Problem[] {
-  const v = version(org, name);
-  if (v === undefined || atLeast(v, fact.since)) return [];
-  return [
-    problem(
-      org.stack,
-      `images.${name}`,
-      `${named(org, name)} is older than ${fact.since}, from which ${fact.fact}; ${consequence}`,
-      raise(name, fact.since),
-    ),
-  ];
-}
-
-function experimental(plan: StackPlan): Record<string, unknown> {
-  const flags = plan.synapse.homeserver.experimental_features;
-  return isPlainObject(flags) ? flags : {};
-}
-
-function at(document: Record<string, unknown>, path: readonly string[]): unknown {
-  let node: unknown = document;
-  for (const part of path) node = isPlainObject(node) ? node[part] : undefined;
-  return node;
-}
-
-function webhook(plan: StackPlan): Record<string, unknown> | undefined {
-  const hook = plan.livekit?.webhook;
-  return isPlainObject(hook) ? hook : undefined;
-}
-
-function webhookUrls(plan: StackPlan): string[] {
-  const urls = webhook(plan)?.urls;
-  return Array.isArray(urls) ? urls.map(String) : [];
-}
-
 export const RELEASE_RULES: readonly CompatRule[] = [
   {
     id: "version-readable",
@@ -105,15 +44,15 @@ export const RELEASE_RULES: readonly CompatRule[] = [
     check: ({ org }) =>
       VERSIONED.filter(
         // A moving tag is refused by checkImagesPinned already.
-        (name) => runs(org, name) && isPinned(org.images[name]) && imageVersion(org.images[name]) === undefined,
-      ).map(
         (name) =>
-          problem(
-            org.stack,
-            `images.${name}`,
-            `the version of '${org.images[name]}' cannot be read from its tag, so the release set's compatibility rules cannot judge it`,
-            `tag it with its version: repo:v1.2.3, or repo:v1.2.3@sha256:<digest> to pin the digest too`,
-          ),
+          runs(org, name) && isPinned(org.images[name]) && imageVersion(org.images[name]) === undefined,
+      ).map((name) =>
+        problem(
+          org.stack,
+          `images.${name}`,
+          `the version of '${org.images[name]}' cannot be read from its tag, so the release set's compatibility rules cannot judge it`,
+          `tag it with its version: repo:v1.2.3, or repo:v1.2.3@sha256:<digest> to pin the digest too`,
+        ),
       ),
   },
   {
@@ -286,48 +225,6 @@ export const RELEASE_RULES: readonly CompatRule[] = [
     check: webhookProblems,
   },
 ];
-
-function webhookProblems(plan: StackPlan): Problem[] {
-  const { org } = plan;
-  const jwt = version(org, "lkJwt");
-  if (plan.livekit === undefined || jwt === undefined) return [];
-  const delegates = atLeast(jwt, LK_JWT_FACTS.delegatedLeave.since);
-  const toLkJwt = webhookUrls(plan).filter((url) => url.endsWith("/sfu_webhook"));
-  if (!delegates)
-    return toLkJwt.length === 0
-      ? []
-      : [
-          problem(
-            org.stack,
-            "overrides.livekit.webhook.urls",
-            `LiveKit would post its participant events to ${toLkJwt[0]}, which ${named(org, "lkJwt")} does not serve (from ${LK_JWT_FACTS.delegatedLeave.since} on ${LK_JWT_FACTS.delegatedLeave.fact})`,
-            `drop the override, or ${raise("lkJwt", LK_JWT_FACTS.delegatedLeave.since)}`,
-          ),
-        ];
-  const problems: Problem[] = [];
-  const expected = lkJwtWebhookUrl(org);
-  if (!webhookUrls(plan).includes(expected))
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.livekit.webhook.urls",
-        `does not include ${expected}: ${named(org, "lkJwt")} never learns that a member's client is gone and cannot send its leave event (ghost call members until the delayed event times out)`,
-        "drop the override (the program renders the URL)",
-      ),
-    );
-  const keys = isPlainObject(plan.livekit.keys) ? Object.keys(plan.livekit.keys) : [];
-  const apiKey = webhook(plan)?.api_key;
-  if (typeof apiKey !== "string" || !keys.includes(apiKey) || apiKey !== plan.lkJwt?.LIVEKIT_KEY)
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.livekit.webhook.api_key",
-        "is not LiveKit's API key that lk-jwt-service verifies the webhook with (LIVEKIT_KEY): every post is rejected",
-        "drop the override (the program renders LiveKit's own key)",
-      ),
-    );
-  return problems;
-}
 
 /** Every rule of the release set on one stack's documents. */
 export function checkReleaseCompatibility(plan: StackPlan): Problem[] {

@@ -24,7 +24,9 @@ describe("rendered configs use only keys the pinned servers know", () => {
   it("the fixtures belong to the pinned Synapse image", () => {
     assert.equal(DEFAULT_IMAGES.synapse, "matrixdotorg/synapse:v1.163.2");
     assert.ok(documented.size > 200 && documented.has("federation_domain_whitelist"));
-    assert.ok(read.size > 500 && read.has("federation_domain_whitelist") && read.has("rc_delayed_event_mgmt"));
+    assert.ok(
+      read.size > 500 && read.has("federation_domain_whitelist") && read.has("rc_delayed_event_mgmt"),
+    );
     // Removed keys are gone from the code that reads the config (facts/compatibility.ts).
     assert.ok(!experimental.has("msc3266_enabled") && experimental.has("msc4143_enabled"));
   });

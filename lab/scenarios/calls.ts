@@ -466,6 +466,8 @@ export function callScenarios(lab: LabTarget): void {
           "well-known server",
           "well-known client",
           "client API versions",
+          "test user login",
+          "Element X sliding sync",
           "MSC4143 RTC transports",
           "federation peer pro-dukt.de",
           "federation both ways with pro-dukt.de",
@@ -498,6 +500,7 @@ export function callScenarios(lab: LabTarget): void {
         assert.equal(status, 0, stdout);
         assert.doesNotMatch(stdout, /LiveKit|federation peer/);
         assert.match(stdout, /^PASS TURN allocation over TCP:/m);
+        assert.match(stdout, /^PASS Element X sliding sync:/m);
       },
     );
   });

@@ -13,6 +13,7 @@ import { ProxyHosts } from "./proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
 import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
+import { SynapseUpgradeGate } from "./synapse-upgrade-gate";
 import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
@@ -52,6 +53,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly stores: StateStore[];
   /** One per container with a healthcheck: `pulumi up` returns once each is healthy. */
   readonly healthGates: ContainerHealthGate[];
+  readonly upgradeGate: SynapseUpgradeGate;
   readonly urls: Record<string, string>;
   readonly routerChecklist: string;
   readonly firstAdminCommand: string;
@@ -112,14 +114,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ),
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
     ];
-    this.healthGates = healthGates(name, org, [
-      ["postgres", this.synapse.postgres],
-      ["synapse", this.synapse.container],
-      ["elementWeb", this.elementWeb?.container],
-      ["coturn", this.coturn?.container],
-      ["livekit", this.livekit?.container],
-      ["ketesa", this.ketesa?.container],
-    ]);
+    ({ healthGates: this.healthGates, upgradeGate: this.upgradeGate } = gatesOf(name, org, this));
     this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);
@@ -152,23 +147,59 @@ function dockerHost(name: string, org: OrgConfig, parent: pulumi.Resource) {
   return { provider, network, adoptedStores };
 }
 
+/**
+ * A health gate for each container that has a healthcheck, and after Synapse's the upgrade gate: `up` reports no
+ * success before Synapse's background updates (an upgrade's migrations) are done.
+ */
+function gatesOf(
+  name: string,
+  org: OrgConfig,
+  stack: Pick<HomeserverStack, "synapse" | "elementWeb" | "coturn" | "livekit" | "ketesa">,
+): { healthGates: ContainerHealthGate[]; upgradeGate: SynapseUpgradeGate } {
+  const gates = healthGates(name, org, [
+    ["postgres", stack.synapse.postgres],
+    ["synapse", stack.synapse.container],
+    ["elementWeb", stack.elementWeb?.container],
+    ["coturn", stack.coturn?.container],
+    ["livekit", stack.livekit?.container],
+    ["ketesa", stack.ketesa?.container],
+  ]);
+  const upgradeGate = new SynapseUpgradeGate(
+    `${name}-synapse-background-updates`,
+    {
+      synapse: stack.synapse.container,
+      postgres: stack.synapse.postgres,
+      synapseImage: org.images.synapse,
+      dockerHost: org.docker.host,
+      healthy: gates.get("synapse")!,
+    },
+    { parent: stack.synapse.container },
+  );
+  return { healthGates: [...gates.values()], upgradeGate };
+}
+
 /** A health gate for each container that has a healthcheck, with its service's time limit. */
 function healthGates(
   name: string,
   org: OrgConfig,
   containers: ReadonlyArray<readonly [keyof typeof HEALTH_TIMEOUT_SECONDS, docker.Container | undefined]>,
-): ContainerHealthGate[] {
-  return containers.flatMap(([service, container]) =>
-    container === undefined
-      ? []
-      : [
-          new ContainerHealthGate(
-            `${name}-${service}-healthy`,
-            container,
-            org.docker.host,
-            HEALTH_TIMEOUT_SECONDS[service],
-            { parent: container },
-          ),
-        ],
+): Map<string, ContainerHealthGate> {
+  return new Map(
+    containers.flatMap(([service, container]) =>
+      container === undefined
+        ? []
+        : [
+            [
+              service,
+              new ContainerHealthGate(
+                `${name}-${service}-healthy`,
+                container,
+                org.docker.host,
+                HEALTH_TIMEOUT_SECONDS[service],
+                { parent: container },
+              ),
+            ] as const,
+          ],
+    ),
   );
 }

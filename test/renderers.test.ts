@@ -297,13 +297,24 @@ describe("LiveKit and lk-jwt-service", () => {
       hosts: { wellKnown: "www.pro-dukt.de", homeserver: "pro-dukt.de" },
       proxy: { lanIp: "192.0.2.99" },
     });
+    // The homeserver host (here the server name) is also where lk-jwt-service 0.6.0 restarts delegated leave events.
     assert.deepEqual(
       delegated.lkJwtHosts!.map(({ name, ip, why }) => [name, ip, why.split(";").length]),
       [
-        ["pro-dukt.de", "192.0.2.99", 2],
+        ["pro-dukt.de", "192.0.2.99", 3],
         ["www.pro-dukt.de", "192.0.2.99", 1],
         ["matrix-rtc.pro-dukt.de", "192.0.2.99", 1],
       ],
+    );
+    const previous = planFor("pro-dukt", {
+      hosts: { wellKnown: "www.pro-dukt.de", homeserver: "pro-dukt.de" },
+      proxy: { lanIp: "192.0.2.99" },
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+    });
+    assert.deepEqual(
+      previous.lkJwtHosts!.map(({ why }) => why.includes("delegated leave")),
+      [false, false, false],
+      "lk-jwt-service 0.5.0 delegates nothing",
     );
     // An LIVEKIT_URL override naming a host the proxy does not serve gets no entry (preflight refuses it anyway).
     const internal = planFor("medex", { overrides: { lkJwt: { LIVEKIT_URL: "ws://livekit:7880" } } });

@@ -1,0 +1,99 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { ConfigError } from "../config/problems";
+import { parseStackConfig } from "../config/stack-config";
+import { PROJECT_DIR, readStackFile } from "../config/stack-files";
+import { DATABASE } from "../facts/postgres";
+import { dockerName } from "../model/topology";
+import { RollbackFacts, rollbackDecision } from "../model/rollback";
+import { UsageError, parseArgs, runCli } from "./args";
+
+const USAGE = `usage: ./fleet rollback --stack <name> --to <synapse image> [--json] [--project-dir <dir>]
+
+Says whether the organisation's Synapse may go back to <synapse image> after an upgrade (for example one whose new
+Synapse failed its health gate): it reads the database's schema_compat_version (psql in the PostgreSQL container)
+and the image's SCHEMA_VERSION (the image itself, on the stack's Docker host), and prints the way back: the image,
+when the database is inside its rollback window, else the backup taken before the upgrade. Changes nothing.
+Exits 0 for the image, 3 for the backup.`;
+
+function docker(host: string, args: readonly string[]): string {
+  try {
+    return execFileSync("docker", ["-H", host, ...args], { encoding: "utf8", timeout: 120_000 }).trim();
+  } catch (error) {
+    const err = error as { stderr?: string; message: string };
+    throw new UsageError(`docker -H ${host} ${args.join(" ")}: ${(err.stderr ?? err.message).trim()}`);
+  }
+}
+
+/** Reads the facts the decision needs, on the stack's Docker host. */
+export function readRollbackFacts(stack: string, image: string, dockerHost: string): RollbackFacts {
+  const psql = (sql: string) =>
+    Number(
+      docker(dockerHost, [
+        "exec",
+        dockerName(stack, "postgres"),
+        "psql",
+        "-U",
+        DATABASE.user,
+        "-d",
+        DATABASE.name,
+        "-Atc",
+        sql,
+      ]),
+    );
+  const imageSchema = Number(
+    docker(dockerHost, [
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--entrypoint",
+      "python",
+      image,
+      "-c",
+      "from synapse.storage.schema import SCHEMA_VERSION; print(SCHEMA_VERSION)",
+    ])
+      .split("\n")
+      .pop(),
+  );
+  const facts = {
+    stack,
+    image,
+    databaseCompat: psql("SELECT compat_version FROM schema_compat_version"),
+    databaseSchema: psql("SELECT version FROM schema_version"),
+    imageSchema,
+  };
+  for (const [name, value] of Object.entries(facts))
+    if (typeof value === "number" && !Number.isInteger(value))
+      throw new UsageError(`could not read ${name} (got ${String(value)})`);
+  return facts;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, flags } = parseArgs(argv, {
+    stack: "value",
+    to: "value",
+    json: "flag",
+    "project-dir": "value",
+    help: "flag",
+  });
+  if (flags.has("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.stack === undefined) throw new UsageError("--stack is required");
+  if (values.to === undefined) throw new UsageError("--to <synapse image> is required");
+  const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
+  const parsed = parseStackConfig(values.stack, readStackFile(values.stack, projectDir));
+  if (parsed.config === undefined) throw new ConfigError(parsed.problems);
+  const facts = readRollbackFacts(values.stack, values.to, parsed.config.docker.host);
+  const decision = rollbackDecision(facts);
+  process.stdout.write(
+    flags.has("json")
+      ? `${JSON.stringify({ ...facts, ...decision }, null, 2)}\n`
+      : `${values.stack}: ${decision.explanation}.\n${decision.steps.map((s) => `  ${s}`).join("\n")}\n`,
+  );
+  return decision.kind === "previous-image" ? 0 : 3;
+}
+
+if (require.main === module) runCli("rollback", USAGE, () => main(process.argv.slice(2)));

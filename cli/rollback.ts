@@ -8,7 +8,7 @@ import { dockerName } from "../model/topology";
 import { RollbackFacts, rollbackDecision } from "../model/rollback";
 import { UsageError, parseArgs, runCli } from "./args";
 
-const USAGE = `usage: ./fleet rollback --stack <name> --to <synapse image> [--json] [--project-dir <dir>]
+const USAGE = `usage: ./fleet rollback --stack <name> --to <synapse image> [--json] [--project-dir <dir>] [--docker-host <host>]
 
 Says whether the organisation's Synapse may go back to <synapse image> after an upgrade (for example one whose new
 Synapse failed its health gate): it reads the database's schema_compat_version (psql in the PostgreSQL container)
@@ -75,6 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
     to: "value",
     json: "flag",
     "project-dir": "value",
+    "docker-host": "value",
     help: "flag",
   });
   if (flags.has("help")) {
@@ -86,7 +87,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
   const parsed = parseStackConfig(values.stack, readStackFile(values.stack, projectDir));
   if (parsed.config === undefined) throw new ConfigError(parsed.problems);
-  const facts = readRollbackFacts(values.stack, values.to, parsed.config.docker.host);
+  const facts = readRollbackFacts(
+    values.stack,
+    values.to,
+    values["docker-host"] ?? parsed.config.docker.host,
+  );
   const decision = rollbackDecision(facts);
   process.stdout.write(
     flags.has("json")

@@ -85,15 +85,18 @@ function builtImages(): Record<string, string> {
 
 /** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
 export function labImages(): Record<string, string> {
-  return Object.fromEntries(Object.entries(builtImages()).filter(([key]) => !key.startsWith("previous:")));
+  return Object.fromEntries(Object.entries(builtImages()).filter(([key]) => !key.includes(":")));
 }
 
-/** The previous release set's lab images (facts/images.ts PREVIOUS_RELEASE), by `images.*` key. */
-export function labPreviousImages(): Record<string, string> {
+/**
+ * Lab images beside the release set's, by `images.*` key: `previous` (facts/images.ts PREVIOUS_RELEASE) and
+ * `major` (the next PostgreSQL major).
+ */
+export function labExtraImages(kind: "previous" | "major"): Record<string, string> {
   return Object.fromEntries(
     Object.entries(builtImages())
-      .filter(([key]) => key.startsWith("previous:"))
-      .map(([key, image]) => [key.slice("previous:".length), image]),
+      .filter(([key]) => key.startsWith(`${kind}:`))
+      .map(([key, image]) => [key.slice(kind.length + 1), image]),
   );
 }
 

@@ -1,6 +1,7 @@
 /**
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
- * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
+ * `pulumi up` (lab/scenarios/deploy.ts; pro-dukt with the previous release set, then upgraded by
+ * lab/scenarios/upgrade.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
  * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
  * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
@@ -13,6 +14,7 @@ import { sharedOfficeScenarios } from "../scenarios/shared-office";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { delegatedLeaveScenarios } from "../scenarios/delegated-leave";
+import { configurePreviousRelease, upgradeScenarios } from "../scenarios/upgrade";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -27,10 +29,16 @@ before(async () => {
     ...DEPLOYED_STACKS,
     "medex",
   ]);
+  // pro-dukt is deployed with the previous release set, then upgraded (lab/scenarios/upgrade.ts).
+  await configurePreviousRelease(fleet);
 });
 after(async () => fleet?.stop());
 
 deployScenarios(current);
+upgradeScenarios(
+  current,
+  lazyTarget(() => current().target()),
+);
 callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
 strictNetworkScenarios(current);

@@ -90,9 +90,9 @@ export function labImages(): Record<string, string> {
 
 /**
  * Lab images beside the release set's, by `images.*` key: `previous` (facts/images.ts PREVIOUS_RELEASE) and
- * `major` (the next PostgreSQL major).
+ * `major` (the next PostgreSQL major), `broken` (a Synapse that never becomes healthy).
  */
-export function labExtraImages(kind: "previous" | "major"): Record<string, string> {
+export function labExtraImages(kind: "previous" | "major" | "broken"): Record<string, string> {
   return Object.fromEntries(
     Object.entries(builtImages())
       .filter(([key]) => key.startsWith(`${kind}:`))

@@ -24,12 +24,14 @@ PREVIOUS_SYNAPSE="${LAB_PREVIOUS_SYNAPSE_VERSION:-$SYNAPSE}"
 LK_JWT=0.6.0
 PREVIOUS_LK_JWT=0.5.0
 # config key (Pulumi.<stack>.yaml images.*; "previous:" = the previous release set's image of that key, for the
-# upgrade scenario; "major:" = the next PostgreSQL major, for the major-upgrade walk) | image directory | tag | build argument
+# upgrade scenario; "major:" = the next PostgreSQL major, for the major-upgrade walk; "broken:" = a Synapse that
+# never becomes healthy, for the failed upgrade) | image directory | tag | build argument
 IMAGES=(
   "postgres|postgres|15-$KEY|"
   "major:postgres|postgres|17-$KEY|SERVER=/opt/postgresql-17/bin"
   "synapse|synapse|v$SYNAPSE-$KEY|"
   "previous:synapse|synapse|v$PREVIOUS_SYNAPSE-$KEY|VENV=/opt/synapse-$PREVIOUS_SYNAPSE"
+  "broken:synapse|synapse|v$SYNAPSE-broken-$KEY|FAULT=never-healthy"
   "coturn|coturn|4.6.1-$KEY|"
   "livekit|livekit|v1.13.5-$KEY|"
   "lkJwt|lk-jwt|$LK_JWT-double-$KEY|DOUBLE_VERSION=$LK_JWT"

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { ConfigError } from "../config/problems";
 import { parseStackConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
-import { DATABASE, POSTGRES_DATA_DIR } from "../facts/postgres";
+import { POSTGRES_DATA_DIR } from "../facts/postgres";
 import { imageVersion } from "../facts/versions";
 import { dockerName } from "../model/topology";
 import { UsageError, parseArgs, runCli } from "./args";
@@ -23,7 +23,11 @@ onto the restored volume); ./fleet postgres-upgrade --stack <name> --finish (sta
 const COUNTED = ["users", "rooms", "events", "room_memberships", "local_media_repository", "devices"];
 
 class Host {
-  constructor(readonly docker: string) {}
+  constructor(
+    readonly docker: string,
+    /** The database's user and name (an adopted one keeps its own). */
+    readonly database: { readonly user: string; readonly name: string },
+  ) {}
   run(args: readonly string[], input?: string): string {
     const result = spawnSync("docker", ["-H", this.docker, ...args], {
       encoding: "utf8",
@@ -43,9 +47,9 @@ class Host {
       container,
       "psql",
       "-U",
-      DATABASE.user,
+      this.database.user,
       "-d",
-      DATABASE.name,
+      this.database.name,
       "-v",
       "ON_ERROR_STOP=1",
       "-Atc",
@@ -149,7 +153,7 @@ function restore(host: Host, db: Database, target: string, dump: string): Record
       `PostgreSQL ${db.newMajor}'s first start`,
       () =>
         /init process complete/.test(host.run(["logs", temporary])) &&
-        spawnSync("docker", ["-H", host.docker, "exec", temporary, "pg_isready", "-U", DATABASE.user])
+        spawnSync("docker", ["-H", host.docker, "exec", temporary, "pg_isready", "-U", host.database.user])
           .status === 0,
       120,
     );
@@ -161,9 +165,9 @@ function restore(host: Host, db: Database, target: string, dump: string): Record
         temporary,
         "psql",
         "-U",
-        DATABASE.user,
+        host.database.user,
         "-d",
-        DATABASE.name,
+        host.database.name,
         "-v",
         "ON_ERROR_STOP=1",
         "-q",
@@ -187,7 +191,16 @@ function upgrade(stack: string, host: Host, target: string, workDir: string): vo
   say(`dumping with PostgreSQL ${db.oldMajor}'s pg_dump into ${dump}`);
   fs.writeFileSync(
     dump,
-    host.run(["exec", db.pg, "pg_dump", "-U", DATABASE.user, "-d", DATABASE.name, "--format=plain"]),
+    host.run([
+      "exec",
+      db.pg,
+      "pg_dump",
+      "-U",
+      host.database.user,
+      "-d",
+      host.database.name,
+      "--format=plain",
+    ]),
     { mode: 0o600 },
   );
   fs.writeFileSync(path.join(workDir, `${stack}-counts.json`), JSON.stringify(before));
@@ -251,7 +264,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
   const parsed = parseStackConfig(values.stack, readStackFile(values.stack, projectDir));
   if (parsed.config === undefined) throw new ConfigError(parsed.problems);
-  const host = new Host(values["docker-host"] ?? parsed.config.docker.host);
+  const host = new Host(values["docker-host"] ?? parsed.config.docker.host, parsed.config.adoption.database);
   const workDir = path.resolve(values["work-dir"] ?? path.join(projectDir, "postgres-upgrade"));
   if (flags.has("finish")) finish(values.stack, host, workDir);
   else upgrade(values.stack, host, values.to!, workDir);

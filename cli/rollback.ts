@@ -3,7 +3,6 @@ import * as path from "node:path";
 import { ConfigError } from "../config/problems";
 import { parseStackConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
-import { DATABASE } from "../facts/postgres";
 import { dockerName } from "../model/topology";
 import { RollbackFacts, rollbackDecision } from "../model/rollback";
 import { UsageError, parseArgs, runCli } from "./args";
@@ -26,7 +25,12 @@ function docker(host: string, args: readonly string[]): string {
 }
 
 /** Reads the facts the decision needs, on the stack's Docker host. */
-export function readRollbackFacts(stack: string, image: string, dockerHost: string): RollbackFacts {
+export function readRollbackFacts(
+  stack: string,
+  image: string,
+  dockerHost: string,
+  database: { readonly user: string; readonly name: string },
+): RollbackFacts {
   const psql = (sql: string) =>
     Number(
       docker(dockerHost, [
@@ -34,9 +38,9 @@ export function readRollbackFacts(stack: string, image: string, dockerHost: stri
         dockerName(stack, "postgres"),
         "psql",
         "-U",
-        DATABASE.user,
+        database.user,
         "-d",
-        DATABASE.name,
+        database.name,
         "-Atc",
         sql,
       ]),
@@ -91,6 +95,7 @@ async function main(argv: readonly string[]): Promise<number> {
     values.stack,
     values.to,
     values["docker-host"] ?? parsed.config.docker.host,
+    parsed.config.adoption.database,
   );
   const decision = rollbackDecision(facts);
   process.stdout.write(

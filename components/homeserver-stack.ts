@@ -171,6 +171,7 @@ function gatesOf(
       postgres: stack.synapse.postgres,
       synapseImage: org.images.synapse,
       dockerHost: org.docker.host,
+      database: org.adoption.database,
       healthy: gates.get("synapse")!,
     },
     { parent: stack.synapse.container },

@@ -1,6 +1,5 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DATABASE } from "../facts/postgres";
 import { providerText } from "./provider-text";
 
 /** How long `pulumi up` waits for Synapse's background updates after a new Synapse (an upgrade's migrations). */
@@ -24,6 +23,8 @@ export class SynapseUpgradeGate extends pulumi.CustomResource {
       readonly postgres: docker.Container;
       readonly synapseImage: string;
       readonly dockerHost: string;
+      /** The database's user and name (an adopted one keeps its own). */
+      readonly database: { readonly user: string; readonly name: string };
       readonly healthy: pulumi.Resource;
     },
     opts: pulumi.CustomResourceOptions,
@@ -34,8 +35,8 @@ export class SynapseUpgradeGate extends pulumi.CustomResource {
       {
         dockerHost: args.dockerHost,
         postgresContainer: args.postgres.name,
-        database: DATABASE.name,
-        user: DATABASE.user,
+        database: args.database.name,
+        user: args.database.user,
         synapseContainerId: args.synapse.id,
         synapseImage: args.synapseImage,
         timeoutSeconds: BACKGROUND_UPDATES_TIMEOUT_SECONDS,

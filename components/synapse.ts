@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
 import * as path from "node:path";
 import { DATABASE, POSTGRES_DATA_DIR } from "../facts/postgres";
+import { PostgresMajorCheck } from "./postgres-major-check";
 import { SYNAPSE_PATHS, SYNAPSE_UID } from "../facts/synapse";
 import { synapseMounts } from "../model/topology";
 import { ServiceContext, StateStore, pinnedImage, serviceDefaults } from "./shared";
@@ -34,37 +35,8 @@ export class Synapse extends pulumi.ComponentResource {
       store: new StateStore(store, store === "synapseData" ? `${name}-data` : `${name}-media`, org, child),
     }));
     this.stores = [database, ...mounts.map((m) => m.store)];
-    const { user, name: dbname } = org.adoption.database;
 
-    const postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
-    const postgresDocuments = context.documents.forContainer();
-    const password = postgresDocuments.value(
-      (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
-    );
-    this.postgres = new docker.Container(
-      `${name}-postgres`,
-      {
-        ...serviceDefaults(stack, "postgres", 1024),
-        image: postgresImage.imageId,
-        envs: [
-          // Used only when the image initialises an empty data directory; an adopted one keeps its own.
-          `POSTGRES_USER=${user}`,
-          `POSTGRES_DB=${dbname}`,
-          // Synapse requires C collation and ctype (docs/postgres.md); initdb applies them to POSTGRES_DB.
-          "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
-          pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
-        ],
-        mounts: [database.mount(POSTGRES_DATA_DIR)],
-        networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
-        healthcheck: {
-          tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],
-          interval: "10s",
-          timeout: "5s",
-          retries: 5,
-        },
-      },
-      { ...child, replaceWith: postgresDocuments.replaceWith() },
-    );
+    this.postgres = postgresContainer(name, org, context, database, child);
 
     const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
     const documents = context.documents.forContainer();
@@ -114,4 +86,50 @@ function synapseBootstrap(org: OrgConfig, mountTargets: readonly string[]): stri
   const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
   const owned = [...new Set([...mountTargets, keyDir])];
   return [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(" && ");
+}
+
+/** PostgreSQL on the database store, never started on another major's data (PostgresMajorCheck). */
+function postgresContainer(
+  name: string,
+  org: OrgConfig,
+  context: ServiceContext,
+  database: StateStore,
+  child: pulumi.CustomResourceOptions,
+): docker.Container {
+  const { user, name: dbname } = org.adoption.database;
+  // Another major than the data's would never start: refused in preview, before anything is replaced.
+  const majorCheck = new PostgresMajorCheck(`${name}-postgres-major`, org, child);
+  const postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
+  const postgresDocuments = context.documents.forContainer();
+  const password = postgresDocuments.value(
+    (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
+  );
+  return new docker.Container(
+    `${name}-postgres`,
+    {
+      ...serviceDefaults(org.stack, "postgres", 1024),
+      image: postgresImage.imageId,
+      envs: [
+        // Used only when the image initialises an empty data directory; an adopted one keeps its own.
+        `POSTGRES_USER=${user}`,
+        `POSTGRES_DB=${dbname}`,
+        // Synapse requires C collation and ctype (docs/postgres.md); initdb applies them to POSTGRES_DB.
+        "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
+        pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
+      ],
+      mounts: [database.mount(POSTGRES_DATA_DIR)],
+      networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
+      healthcheck: {
+        tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],
+        interval: "10s",
+        timeout: "5s",
+        retries: 5,
+      },
+    },
+    {
+      ...child,
+      dependsOn: [...((child.dependsOn as pulumi.Resource[] | undefined) ?? []), majorCheck],
+      replaceWith: postgresDocuments.replaceWith(),
+    },
+  );
 }

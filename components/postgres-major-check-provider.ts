@@ -9,8 +9,9 @@ import { withoutProviderText } from "./provider-outputs";
  * `check`), reads the major of the data the stack's PostgreSQL holds (`PG_VERSION` in its data directory) and fails
  * when the image's major differs, naming the procedure that moves the data (`./fleet postgres-upgrade`). It reads
  * through the running container (`docker exec`), or, when the container is stopped (in the middle of that
- * procedure), through a throwaway container of the same image on the same mounts; with no container (a first
- * deploy) there is nothing to compare.
+ * procedure), through a throwaway container of the same image on the same mounts. It asks the Docker host only when
+ * the stack already runs and `images.postgres` changes major: a first deploy (no state) or an unchanged major needs
+ * no look, so an offline `./fleet preview` of a new stack contacts nothing.
  */
 export interface PostgresMajorCheckInputs {
   readonly dockerHost: string;
@@ -56,8 +57,10 @@ async function dataMajor(inputs: PostgresMajorCheckInputs): Promise<number | und
 
 /** The dynamic provider the engine runs for the check, from a bundled text of this module (provider-text.ts). */
 export class PostgresMajorCheckProvider implements pulumi.dynamic.ResourceProvider {
-  async check(_olds: PostgresMajorCheckInputs, news: PostgresMajorCheckInputs) {
-    if (news.imageMajor === undefined) return { inputs: news };
+  async check(olds: Partial<PostgresMajorCheckInputs> | undefined, news: PostgresMajorCheckInputs) {
+    const deployed = olds?.imageMajor;
+    if (news.imageMajor === undefined || deployed === undefined || deployed === news.imageMajor)
+      return { inputs: news };
     const data = await dataMajor(news);
     const failures =
       data === undefined || data === news.imageMajor

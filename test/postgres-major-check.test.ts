@@ -54,11 +54,13 @@ describe("the PostgreSQL major check", () => {
     mismatch:
       "images.postgres is PostgreSQL 17, the data is PostgreSQL {data}; fix: keep {data} or ./fleet postgres-upgrade",
   });
-  const check = async (imageMajor: number) => {
+  /** A preview moving the deployed stack (its state says major `deployed`) to `imageMajor`. */
+  const check = async (imageMajor: number, deployed: number | null = 16) => {
     const provider = load<PostgresMajorCheckProvider>(
       providerText("components/postgres-major-check-provider", "PostgresMajorCheckProvider"),
     );
-    return (await provider.check!(inputs(imageMajor), inputs(imageMajor))).failures ?? [];
+    const olds = deployed === null ? {} : inputs(deployed);
+    return (await provider.check!(olds, inputs(imageMajor))).failures ?? [];
   };
 
   it("refuses another major than the data's, naming both and the procedure", async () => {
@@ -80,8 +82,14 @@ describe("the PostgreSQL major check", () => {
     assert.equal((await check(15)).length, 1);
   });
 
-  it("has nothing to compare on a first deploy", async () => {
+  it("asks the Docker host nothing on a first deploy or an unchanged major, and passes a stack without a container", async () => {
+    fs.writeFileSync(path.join(dir, "calls"), "");
+    fs.writeFileSync(path.join(dir, "running"), "true");
+    fs.writeFileSync(path.join(dir, "major"), "15\n");
+    assert.deepEqual(await check(17, null), [], "a first deploy");
+    assert.deepEqual(await check(17, 17), [], "the major the stack was deployed with");
+    assert.equal(fs.readFileSync(path.join(dir, "calls"), "utf8"), "", "the Docker host was contacted");
     fs.rmSync(path.join(dir, "running"), { force: true });
-    assert.deepEqual(await check(17), []);
+    assert.deepEqual(await check(17), [], "no container to read");
   });
 });

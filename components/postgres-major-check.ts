@@ -26,6 +26,15 @@ export class PostgresMajorCheck extends pulumi.CustomResource {
       ),
     };
     const __provider = providerText("components/postgres-major-check-provider", "PostgresMajorCheckProvider");
-    super("pulumi-nodejs:dynamic/matrix-fleet:PostgresMajorCheck", name, { ...inputs, __provider }, opts);
+    // The dynamic provider is the resource's own: the Docker provider of the options must not be handed on.
+    super(
+      "pulumi-nodejs:dynamic/matrix-fleet:PostgresMajorCheck",
+      name,
+      { ...inputs, __provider },
+      {
+        parent: opts.parent,
+        dependsOn: opts.dependsOn,
+      },
+    );
   }
 }

@@ -28,14 +28,14 @@ const STACK = UPGRADE_STACK;
 /**
  * Lab settings of the upgraded organisation, before it is first deployed: the previous release set's images, and
  * Synapse's documented background-update pacing (`background_updates`) slowed to one item per batch and a pause of
- * 2 s, so that an update queued before the upgrade is still running when the new Synapse reports healthy.
+ * 5 s, so that an update queued before the upgrade is still running when the new Synapse reports healthy.
  */
 export async function configurePreviousRelease(fleet: LabFleet): Promise<void> {
   for (const [key, image] of Object.entries(labExtraImages("previous")))
     await fleet.set(STACK, `images.${key}`, image);
   const pacing: Array<[string, string]> = [
     ["sleep_enabled", "true"],
-    ["sleep_duration_ms", "2000"],
+    ["sleep_duration_ms", "5000"],
     ["min_batch_size", "1"],
     ["default_batch_size", "1"],
     ["background_update_duration_ms", "1"],
@@ -44,14 +44,23 @@ export async function configurePreviousRelease(fleet: LabFleet): Promise<void> {
     await fleet.set(STACK, `overrides.synapse.background_updates.${key}`, value);
 }
 
-/** The image each container of the stack runs, by service name. */
+/**
+ * The lab image each container of the stack runs, by service name: the program runs images by ID, so the ID is
+ * named by the lab image (of the current, previous or broken set) that has it.
+ */
 function runningImages(fleet: LabFleet): Record<string, string> {
+  const site = fleet.site(STACK);
+  const known = [labImages(), labExtraImages("previous"), labExtraImages("broken")].flatMap((set) =>
+    Object.values(set),
+  );
+  const byId = new Map(
+    known.map((image) => [docker(site, ["image", "inspect", "--format", "{{.Id}}", image]).trim(), image]),
+  );
   const ids = [...containers(fleet, STACK).values()].map((c) => c.id);
-  const inspected = JSON.parse(docker(fleet.site(STACK), ["inspect", ...ids])) as Array<{
-    Name: string;
-    Config: { Image: string };
-  }>;
-  return Object.fromEntries(inspected.map((c) => [c.Name.replace(`/matrix-${STACK}-`, ""), c.Config.Image]));
+  const inspected = JSON.parse(docker(site, ["inspect", ...ids])) as Array<{ Name: string; Image: string }>;
+  return Object.fromEntries(
+    inspected.map((c) => [c.Name.replace(`/matrix-${STACK}-`, ""), byId.get(c.Image) ?? c.Image]),
+  );
 }
 
 function psql(fleet: LabFleet, sql: string): string {
@@ -221,7 +230,7 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
           gate.pendingAtStart! > 0,
           `no background update was pending when the new Synapse was healthy: ${JSON.stringify(gate)}`,
         );
-        assert.ok(gate.waitedSeconds! >= 2, `the gate did not wait: ${JSON.stringify(gate)}`);
+        assert.ok(gate.waitedSeconds! >= 5, `the gate did not wait: ${JSON.stringify(gate)}`);
         process.stdout.write(
           `# upgrade: pulumi up ${seconds} s, of which ${gate.waitedSeconds} s waiting for ${gate.pendingAtStart} background update(s); schema ${gate.schemaVersion}, compat ${gate.schemaCompatVersion}\n`,
         );

@@ -5,8 +5,8 @@
  * database's schema_compat_version against the older image's SCHEMA_VERSION) leads back to the previous image with
  * no data lost; then the upgrade to the current set: the preview plans exactly the containers whose image or
  * documents change, `up` waits for Synapse's background updates (a user-directory rebuild queued as Synapse's admin
- * API queues it, crawling under lab settings) and only then succeeds; the data is intact, verify passes, a call carries audio,
- * and a second `up` changes nothing. Every later scenario runs on the upgraded pro-dukt.
+ * API queues it, crawling under lab settings) and only then succeeds; the data is intact, verify passes, a call
+ * carries audio, and a second `up` changes nothing. Every later scenario runs on the upgraded pro-dukt.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -25,14 +25,19 @@ import { LabTarget } from "../target";
 export const UPGRADE_STACK = "pro-dukt";
 const STACK = UPGRADE_STACK;
 
-/**
- * Lab settings of the upgraded organisation, before it is first deployed: the previous release set's images, and
- * Synapse's documented background-update pacing (`background_updates`) slowed to one item per batch and a pause of
- * 5 s, so that an update queued before the upgrade is still running when the new Synapse reports healthy.
- */
+/** Before the fleet is first deployed: the upgraded organisation gets the previous release set's images. */
 export async function configurePreviousRelease(fleet: LabFleet): Promise<void> {
   for (const [key, image] of Object.entries(labExtraImages("previous")))
     await fleet.set(STACK, `images.${key}`, image);
+}
+
+/**
+ * Synapse's documented background-update pacing (`background_updates`) slowed to one item per batch and a pause of
+ * 5 s, so that an update queued before the upgrade is still running when the new Synapse reports healthy. Set with
+ * the rollback (whose `up` replaces Synapse anyway), not before the first deploy, where it would slow the fresh
+ * database's own updates.
+ */
+async function slowBackgroundUpdates(fleet: LabFleet): Promise<void> {
   const pacing: Array<[string, string]> = [
     ["sleep_enabled", "true"],
     ["sleep_duration_ms", "5000"],
@@ -174,6 +179,7 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
           psql(fleet, `UPDATE schema_compat_version SET compat_version = ${back.advice.databaseCompat}`);
         }
         await fleet.set(STACK, "images.synapse", previous.synapse!);
+        await slowBackgroundUpdates(fleet);
         const rolledBack = await fleet.up(STACK);
         assert.equal(rolledBack.code, 0, LabFleet.failure(rolledBack));
         assert.equal(runningImages(fleet).synapse, previous.synapse);

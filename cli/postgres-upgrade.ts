@@ -113,23 +113,41 @@ function setAside(stack: string, host: Host, db: Database): string {
   const keep = `${db.data}-pg${db.oldMajor}`;
   say(`keeping the PostgreSQL ${db.oldMajor} data in volume ${keep}`);
   host.run(["volume", "create", "--label", `org.matrix-fleet.stack=${stack}`, keep]);
-  const shell = (mounts: string[], script: string) =>
-    host.run([
-      "run",
-      "--rm",
-      "--network",
-      "none",
-      "--entrypoint",
-      "/bin/sh",
-      ...mounts.flatMap((m) => ["-v", m]),
-      db.image,
-      "-c",
-      script,
-    ]);
+  const shell = (mounts: string[], script: string) => shellIn(host, db.image, mounts, script);
   shell([`${db.data}:/from:ro`, `${keep}:/to`], "cp -a /from/. /to/ && test -s /to/PG_VERSION");
   say(`emptying ${db.data} for PostgreSQL ${db.newMajor}`);
   shell([`${db.data}:/d`], "find /d -mindepth 1 -delete");
   return keep;
+}
+
+/** A throwaway shell of `image` on `mounts`, without network. */
+function shellIn(host: Host, image: string, mounts: readonly string[], script: string): string {
+  const volumes = mounts.flatMap((m) => ["-v", m]);
+  return host.run([
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--entrypoint",
+    "/bin/sh",
+    ...volumes,
+    image,
+    "-c",
+    script,
+  ]);
+}
+
+/** After a failed restore: the old major's data back in the data store, PostgreSQL and Synapse started again. */
+function putBack(stack: string, host: Host, db: Database, keep: string): void {
+  say(`putting PostgreSQL ${db.oldMajor}'s data back into ${db.data}`);
+  shellIn(
+    host,
+    db.image,
+    [`${keep}:/from:ro`, `${db.data}:/d`],
+    "find /d -mindepth 1 -delete && cp -a /from/. /d/",
+  );
+  host.run(["start", db.pg]);
+  host.run(["start", dockerName(stack, "synapse")]);
 }
 
 /** The new major, initialised in the data store by its own entrypoint, with the dump restored; the row counts. */
@@ -206,7 +224,15 @@ function upgrade(stack: string, host: Host, target: string, workDir: string): vo
   fs.writeFileSync(path.join(workDir, `${stack}-counts.json`), JSON.stringify(before));
   host.run(["stop", db.pg]);
   const keep = setAside(stack, host, db);
-  const after = restore(host, db, target, dump);
+  let after: Record<string, number>;
+  try {
+    after = restore(host, db, target, dump);
+  } catch (error) {
+    putBack(stack, host, db, keep);
+    throw new UsageError(
+      `${(error as Error).message}; PostgreSQL ${db.oldMajor}'s data is back in ${db.data} and the organisation runs as before`,
+    );
+  }
   say(`rows after: ${JSON.stringify(after)}`);
   if (JSON.stringify(after) !== JSON.stringify(before))
     throw new UsageError(

@@ -30,6 +30,8 @@ export interface UpgradeGateOutputs {
   /** Seconds the gate waited for background updates, and how many it saw pending when it started. */
   readonly waitedSeconds: number;
   readonly pendingAtStart: number;
+  /** The first ten of them, by name (what the new Synapse brought, and what was queued before it). */
+  readonly pendingNamesAtStart: readonly string[];
   readonly schemaVersion: number;
   readonly schemaCompatVersion: number;
 }
@@ -65,6 +67,7 @@ async function waitForBackgroundUpdates(inputs: UpgradeGateInputs): Promise<Upgr
     "SELECT update_name FROM background_updates ORDER BY ordering, update_name",
   );
   const pendingAtStart = pending.length;
+  const namesAtStart = pending.slice(0, 10);
   while (pending.length > 0 && Date.now() - started < inputs.timeoutSeconds * 1000) {
     await new Promise((resolve) => setTimeout(resolve, inputs.pollMs));
     pending = await query(
@@ -83,6 +86,7 @@ async function waitForBackgroundUpdates(inputs: UpgradeGateInputs): Promise<Upgr
   return {
     waitedSeconds: Math.round((Date.now() - started) / 1000),
     pendingAtStart,
+    pendingNamesAtStart: namesAtStart,
     schemaVersion: version,
     schemaCompatVersion: compat,
   };

@@ -13,6 +13,7 @@ export const BACKGROUND_UPDATES_TIMEOUT_SECONDS = 3600;
 export class SynapseUpgradeGate extends pulumi.CustomResource {
   declare readonly waitedSeconds: pulumi.Output<number>;
   declare readonly pendingAtStart: pulumi.Output<number>;
+  declare readonly pendingNamesAtStart: pulumi.Output<string[]>;
   declare readonly schemaVersion: pulumi.Output<number>;
   declare readonly schemaCompatVersion: pulumi.Output<number>;
 
@@ -43,6 +44,7 @@ export class SynapseUpgradeGate extends pulumi.CustomResource {
         pollMs: 2000,
         waitedSeconds: undefined,
         pendingAtStart: undefined,
+        pendingNamesAtStart: undefined,
         schemaVersion: undefined,
         schemaCompatVersion: undefined,
         __provider: providerText("components/synapse-upgrade-gate-provider", "UpgradeGateProvider"),

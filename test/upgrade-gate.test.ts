@@ -75,7 +75,17 @@ describe("the upgrade gate waits for Synapse's background updates", () => {
     assert.equal(reads.length, 3, "read until the table was empty");
     assert.deepEqual(
       { ...created.outs, waitedSeconds: 0 },
-      { ...inputs, waitedSeconds: 0, pendingAtStart: 2, schemaVersion: 94, schemaCompatVersion: 84 },
+      {
+        ...inputs,
+        waitedSeconds: 0,
+        pendingAtStart: 2,
+        pendingNamesAtStart: [
+          "populate_user_directory_createtables",
+          "populate_user_directory_process_rooms",
+        ],
+        schemaVersion: 94,
+        schemaCompatVersion: 84,
+      },
     );
     assert.ok(!("__provider" in created.outs));
   });

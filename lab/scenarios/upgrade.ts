@@ -117,10 +117,15 @@ async function planned(fleet: LabFleet): Promise<string[]> {
     .sort();
 }
 
-function gateOutputs(exported: string): Record<string, number> {
+function gateOutputs(exported: string): Record<string, number> & { pendingNamesAtStart?: string[] } {
   const resources = (
     JSON.parse(exported) as {
-      deployment: { resources: Array<{ type: string; outputs?: Record<string, number> }> };
+      deployment: {
+        resources: Array<{
+          type: string;
+          outputs?: Record<string, number> & { pendingNamesAtStart?: string[] };
+        }>;
+      };
     }
   ).deployment.resources;
   const gate = resources.find((r) => r.type.endsWith("SynapseUpgradeGate"));
@@ -238,7 +243,7 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
         );
         assert.ok(gate.waitedSeconds! >= 5, `the gate did not wait: ${JSON.stringify(gate)}`);
         process.stdout.write(
-          `# upgrade: pulumi up ${seconds} s, of which ${gate.waitedSeconds} s waiting for ${gate.pendingAtStart} background update(s); schema ${gate.schemaVersion}, compat ${gate.schemaCompatVersion}\n`,
+          `# upgrade: pulumi up ${seconds} s, of which ${gate.waitedSeconds} s waiting for ${gate.pendingAtStart} background update(s) (${(gate.pendingNamesAtStart ?? []).join(", ")}); schema ${gate.schemaVersion}, compat ${gate.schemaCompatVersion}\n`,
         );
         const running = runningImages(fleet);
         assert.deepEqual([running.synapse, running["lk-jwt"]], [images().synapse, images().lkJwt]);

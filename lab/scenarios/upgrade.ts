@@ -242,6 +242,11 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
           `no background update was pending when the new Synapse was healthy: ${JSON.stringify(gate)}`,
         );
         assert.ok(gate.waitedSeconds! >= 5, `the gate did not wait: ${JSON.stringify(gate)}`);
+        // 1.163.2's own schema deltas (main/delta/94/08 to 10) queue background updates of their own.
+        assert.ok(
+          (gate.pendingNamesAtStart ?? []).includes("e2e_cross_signing_signatures_add_key_id_to_index"),
+          `the upgrade's own background updates were not pending: ${JSON.stringify(gate.pendingNamesAtStart)}`,
+        );
         process.stdout.write(
           `# upgrade: pulumi up ${seconds} s, of which ${gate.waitedSeconds} s waiting for ${gate.pendingAtStart} background update(s) (${(gate.pendingNamesAtStart ?? []).join(", ")}); schema ${gate.schemaVersion}, compat ${gate.schemaCompatVersion}\n`,
         );

@@ -172,7 +172,7 @@ function gatesOf(
       synapseImage: org.images.synapse,
       dockerHost: org.docker.host,
       database: org.adoption.database,
-      healthy: gates.get("synapse")!,
+      healthy: [gates.get("synapse")!, gates.get("postgres")!],
     },
     { parent: stack.synapse.container },
   );

@@ -36,7 +36,23 @@ export interface UpgradeGateOutputs {
   readonly schemaCompatVersion: number;
 }
 
+/** PostgreSQL's answers while it starts (a replaced container recovering): worth asking again, for a while. */
+const STARTING =
+  /not yet accepting connections|is starting up|shutting down|Connection refused|is not running/i;
+
 async function query(inputs: UpgradeGateInputs, sql: string): Promise<string[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await queryOnce(inputs, sql);
+    } catch (error) {
+      if (!STARTING.test((error as Error).message) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(inputs.pollMs, 500)));
+    }
+  }
+}
+
+async function queryOnce(inputs: UpgradeGateInputs, sql: string): Promise<string[]> {
   const out = await dockerCli(inputs.dockerHost, [
     "exec",
     inputs.postgresContainer,

@@ -26,7 +26,8 @@ export class SynapseUpgradeGate extends pulumi.CustomResource {
       readonly dockerHost: string;
       /** The database's user and name (an adopted one keeps its own). */
       readonly database: { readonly user: string; readonly name: string };
-      readonly healthy: pulumi.Resource;
+      /** The health gates of Synapse and PostgreSQL: the gate reads the database once both are up. */
+      readonly healthy: readonly pulumi.Resource[];
     },
     opts: pulumi.CustomResourceOptions,
   ) {
@@ -49,7 +50,7 @@ export class SynapseUpgradeGate extends pulumi.CustomResource {
         schemaCompatVersion: undefined,
         __provider: providerText("components/synapse-upgrade-gate-provider", "UpgradeGateProvider"),
       },
-      { parent: opts.parent, dependsOn: [args.healthy] },
+      { parent: opts.parent, dependsOn: [...args.healthy] },
     );
   }
 }

@@ -22,6 +22,11 @@ const load = <T>(text: string): T => {
 const DOCKER_STANDIN = `#!/bin/sh
 state="$MATRIX_FLEET_STANDIN_STATE"
 echo "$*" >>"$state/calls"
+if [ -f "$state/starting" ]; then
+  rm "$state/starting"
+  echo 'psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  the database system is not yet accepting connections' >&2
+  exit 2
+fi
 case "$*" in
   *"exec matrix-lab-postgres psql -U synapse -d synapse -v ON_ERROR_STOP=1 -Atc SELECT update_name FROM background_updates"*)
     cat "$state/pending"; tail -n +2 "$state/pending" >"$state/next"; mv "$state/next" "$state/pending" ;;
@@ -88,6 +93,14 @@ describe("the upgrade gate waits for Synapse's background updates", () => {
       },
     );
     assert.ok(!("__provider" in created.outs));
+  });
+
+  it("asks again while a replaced PostgreSQL is still starting", async () => {
+    fs.writeFileSync(path.join(dir, "pending"), "");
+    fs.writeFileSync(path.join(dir, "starting"), "");
+    const created = await provider().create(inputs);
+    assert.equal(created.outs.pendingAtStart, 0);
+    assert.ok(!fs.existsSync(path.join(dir, "starting")), "the first answer was the starting one");
   });
 
   it("fails `up` naming the updates still pending when they outlast the timeout", async () => {

@@ -6,8 +6,16 @@ import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterF
 import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network";
 import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
+import { checkOverrides } from "./overrides";
+import { checkPortsBesideProxy } from "./proxy-shared-host";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
-import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
+import {
+  checkAdoptHosts,
+  checkDuplicateDomains,
+  checkNpmSchema,
+  checkProxyPaths,
+  checkWellKnownCors,
+} from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkReleaseCompatibility } from "./release-compat";
 import { checkSynapseRateLimits } from "./synapse-rates";
@@ -25,6 +33,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkImagesPinned(plan),
     ...checkReleaseCompatibility(plan),
     ...checkPortClashes(plan),
+    ...checkPortsBesideProxy(plan),
     ...checkOverriddenPorts(plan),
     ...checkRouterForwards(plan),
     ...checkSynapseBasics(plan),
@@ -44,7 +53,9 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkProxyPaths(plan),
     ...checkNpmSchema(plan),
     ...checkDuplicateDomains(plan),
+    ...checkAdoptHosts(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
+    ...checkOverrides(plan),
   ];
 }

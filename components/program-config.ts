@@ -1,7 +1,10 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { engineReadingProblems } from "../config/yaml-readings";
 import { analyseStack } from "../checks/analyse";
 import { OrgConfig } from "../config/model";
-import { ConfigError, formatProblems, problem } from "../config/problems";
+import { ConfigError, Problem, formatProblems, problem } from "../config/problems";
 import { placeholderSecrets } from "../facts/secrets";
 import { projectConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
@@ -31,35 +34,7 @@ export function loadProgramConfig(): ProgramConfig {
   values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
   // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
-  const config = new pulumi.Config();
-  // A preview plans proxy hosts without calling NPM; at `pulumi up` the NPM providers read these two from the
-  // stack config themselves (they are no resource input, so never in a resource's state).
-  const identity = config.getSecret("npmIdentity");
-  const secret = config.getSecret("npmSecret");
-  const missing = deploying
-    ? [
-        ...(identity === undefined
-          ? [
-              problem(
-                stack,
-                "npmIdentity",
-                "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
-                `pulumi config set --secret npmIdentity <NPM admin e-mail> --stack ${stack}`,
-              ),
-            ]
-          : []),
-        ...(secret === undefined
-          ? [
-              problem(
-                stack,
-                "npmSecret",
-                "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
-                `pulumi config set --secret npmSecret <NPM admin password> --stack ${stack}`,
-              ),
-            ]
-          : []),
-      ]
-    : [];
+  const missing = deploying ? missingNpmCredentials(stack) : [];
   try {
     // Preflight judges documents with placeholder secrets: no check depends on a generated value.
     const { org } = analyseStack(stack, values, {
@@ -69,6 +44,7 @@ export function loadProgramConfig(): ProgramConfig {
     });
     const file = ownStackFile(stack);
     const adoptionProblems = [
+      ...ownStackFileReadings(stack),
       ...(typeof file.npmSecret === "string"
         ? [
             problem(
@@ -101,6 +77,39 @@ export function loadProgramConfig(): ProgramConfig {
         formatProblems([...error.problems, ...missing.filter((m) => !error.problems.includes(m))]),
       );
     throw error;
+  }
+}
+
+/** `pulumi up` manages the proxy hosts with the NPM login: both halves must be set (as secrets). */
+function missingNpmCredentials(stack: string): Problem[] {
+  const config = new pulumi.Config();
+  // A preview plans proxy hosts without calling NPM; at `pulumi up` the NPM providers read these two from the
+  // stack config themselves (they are no resource input, so never in a resource's state).
+  const keys: Array<[key: string, what: string]> = [
+    ["npmIdentity", "<NPM admin e-mail>"],
+    ["npmSecret", "<NPM admin password>"],
+  ];
+  return keys
+    .filter(([key]) => config.getSecret(key) === undefined)
+    .map(([key, what]) =>
+      problem(
+        stack,
+        key,
+        "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
+        `pulumi config set --secret ${key} ${what} --stack ${stack}`,
+      ),
+    );
+}
+
+/** Values of the stack's own file that the engine reads otherwise than render does (config/yaml-readings.ts). */
+function ownStackFileReadings(stack: string): ReturnType<typeof engineReadingProblems> {
+  try {
+    return engineReadingProblems(
+      stack,
+      fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"),
+    );
+  } catch {
+    return [];
   }
 }
 

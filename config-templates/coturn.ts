@@ -45,7 +45,10 @@ export function coturnDocument(org: OrgConfig, secrets: SecretValues): ConfLine[
     ["no-software-attribute"],
     ["log-file", "stdout"],
   );
-  return applyCoturnOverrides(lines, org.overrides.coturn);
+  return applyCoturnOverrides(
+    applyCoturnOverrides(lines, org.overrides.coturn),
+    org.overrides.unjudged.coturn,
+  );
 }
 
 /** An override replaces every line of that option; `false` removes a flag; a list writes the option repeatedly. */

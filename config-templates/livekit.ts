@@ -40,7 +40,7 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
   // at once (lk-jwt-service README "LiveKit SFU Wiring (Webhooks)"); api_key must be the key it verifies them with.
   if (lkJwtDelegatesLeave(org))
     doc.webhook = { api_key: secrets.livekit_api_key, urls: [lkJwtWebhookUrl(org)] };
-  return deepMerge(doc, org.overrides.livekit);
+  return deepMerge(deepMerge(doc, org.overrides.livekit), org.overrides.unjudged.livekit);
 }
 
 /** The one local address LiveKit may gather ICE candidates on: the Docker host's LAN address, else the public one. */

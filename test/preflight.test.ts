@@ -18,6 +18,14 @@ function problemsWith(
 }
 
 /** Asserts exactly one problem with that key, whose message matches, and returns it. */
+/** A problem at `key` saying `message`, among others there (e.g. a secret in clear beside its drift). */
+function expectSome(problems: Problem[], key: string, message: RegExp): Problem {
+  const found = problems.find((p) => p.key === `matrix-fleet:${key}` && message.test(p.message));
+  assert.ok(found, `expected a problem at ${key} saying ${message}, got:\n${describeProblems(problems)}`);
+  assert.ok(found.fix.length > 10, "every problem says how to fix it");
+  return found;
+}
+
 function expectOne(problems: Problem[], key: string, message: RegExp): Problem {
   const matching = problems.filter((p) => p.key === `matrix-fleet:${key}`);
   assert.equal(matching.length, 1, `expected one problem at ${key}, got:\n${describeProblems(problems)}`);
@@ -172,7 +180,12 @@ describe("preflight catches each known failure mode", () => {
         },
       },
     });
-    expectOne(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);
+    expectSome(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);
+    expectSome(
+      problems,
+      "overrides.synapse.listeners",
+      /no federation resource, while federation\.peers lists/,
+    );
   });
 
   it("room.auto_create true", () => {
@@ -297,7 +310,12 @@ describe("preflight catches each known failure mode", () => {
     const problems = problemsWith("produktor", {
       overrides: { coturn: { "static-auth-secret": "something-else" } },
     });
-    expectOne(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
+    expectSome(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
+    expectSome(
+      problems,
+      "overrides.coturn.static-auth-secret",
+      /is a secret: an override writes it in clear/,
+    );
   });
 
   it("LiveKit's TURN entries that coturn would refuse or never answer", () => {
@@ -329,7 +347,8 @@ describe("preflight catches each known failure mode", () => {
     const problems = problemsWith("pro-dukt", {
       overrides: { lkJwt: { LIVEKIT_SECRET: "another-secret-another-secret-xx" } },
     });
-    expectOne(problems, "overrides.lkJwt.LIVEKIT_SECRET", /not a key pair LiveKit knows/);
+    expectSome(problems, "overrides.lkJwt.LIVEKIT_SECRET", /not a key pair LiveKit knows/);
+    expectSome(problems, "overrides.lkJwt.LIVEKIT_SECRET", /is a secret: an override writes it in clear/);
   });
 
   it("both LIVEKIT_JWT_PORT and LIVEKIT_JWT_BIND set", () => {

@@ -149,7 +149,7 @@ describe("render with overrides marked unjudged (issue #28)", () => {
     const moda1 = path.join(project, "Pulumi.moda1.yaml");
     fs.writeFileSync(
       moda1,
-      `${fs.readFileSync(moda1, "utf8")}  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc3266_enabled: true\n      coturn:\n        no-rfc5780: true\n`,
+      `${fs.readFileSync(moda1, "utf8")}  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc4306_enabled: true\n      coturn:\n        no-rfc5780: true\n`,
     );
     for (const stack of ["moda1", "all"]) {
       const out = path.join(workDir, `unjudged-${stack}`);
@@ -157,7 +157,7 @@ describe("render with overrides marked unjudged (issue #28)", () => {
       assert.equal(result.status, 0, result.stderr);
       assert.match(
         result.stdout,
-        /moda1: 2 unjudged overrides, written as given and not checked by matrix-fleet:\n {4}overrides\.unjudged\.synapse\.experimental_features\.msc3266_enabled = true\n {4}overrides\.unjudged\.coturn\.no-rfc5780 = true/,
+        /moda1: 2 unjudged overrides, written as given and not checked by matrix-fleet:\n {4}overrides\.unjudged\.synapse\.experimental_features\.msc4306_enabled = true\n {4}overrides\.unjudged\.coturn\.no-rfc5780 = true/,
       );
       assert.doesNotMatch(result.stdout, /produktor: \d+ unjudged/, "only stacks that have some");
       assert.match(

@@ -1,13 +1,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "../config/problems";
-import { parseStackConfig } from "../config/stack-config";
-import { PROJECT_DIR, readStackFile } from "../config/stack-files";
+import { PROJECT_DIR } from "../config/stack-files";
 import { POSTGRES_DATA_DIR } from "../facts/postgres";
 import { imageVersion } from "../facts/versions";
 import { dockerName } from "../model/topology";
 import { UsageError, parseArgs, runCli } from "./args";
+import { loadStack } from "./backup";
 
 const USAGE = `usage: ./fleet postgres-upgrade --stack <name> --to <postgres image> [--work-dir <dir>] [--docker-host <host>]
        ./fleet postgres-upgrade --stack <name> --finish [--work-dir <dir>] [--docker-host <host>]
@@ -42,19 +41,8 @@ class Host {
     return result.stdout;
   }
   psql(container: string, sql: string): string {
-    return this.run([
-      "exec",
-      container,
-      "psql",
-      "-U",
-      this.database.user,
-      "-d",
-      this.database.name,
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-Atc",
-      sql,
-    ]).trim();
+    const session = ["psql", "-U", this.database.user, "-d", this.database.name, "-v", "ON_ERROR_STOP=1"];
+    return this.run(["exec", container, ...session, "-Atc", sql]).trim();
   }
   counts(container: string): Record<string, number> {
     return Object.fromEntries(
@@ -270,16 +258,19 @@ function finish(stack: string, host: Host, workDir: string): void {
   );
 }
 
+/** The options this tool parses (the handbook's command check reads them). */
+export const OPTIONS = {
+  stack: "value",
+  to: "value",
+  finish: "flag",
+  "work-dir": "value",
+  "project-dir": "value",
+  "docker-host": "value",
+  help: "flag",
+} as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { values, flags } = parseArgs(argv, {
-    stack: "value",
-    to: "value",
-    finish: "flag",
-    "work-dir": "value",
-    "project-dir": "value",
-    "docker-host": "value",
-    help: "flag",
-  });
+  const { values, flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;
@@ -288,9 +279,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if ((values.to === undefined) === !flags.has("finish"))
     throw new UsageError("give either --to <postgres image> or --finish");
   const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
-  const parsed = parseStackConfig(values.stack, readStackFile(values.stack, projectDir));
-  if (parsed.config === undefined) throw new ConfigError(parsed.problems);
-  const host = new Host(values["docker-host"] ?? parsed.config.docker.host, parsed.config.adoption.database);
+  const { docker, adoption } = loadStack(values.stack, projectDir);
+  const host = new Host(values["docker-host"] ?? docker.host, adoption.database);
   const workDir = path.resolve(values["work-dir"] ?? path.join(projectDir, "postgres-upgrade"));
   if (flags.has("finish")) finish(values.stack, host, workDir);
   else upgrade(values.stack, host, values.to!, workDir);

@@ -73,15 +73,18 @@ export function readRollbackFacts(
   return facts;
 }
 
+/** The options this tool parses (the handbook's command check reads them). */
+export const OPTIONS = {
+  stack: "value",
+  to: "value",
+  json: "flag",
+  "project-dir": "value",
+  "docker-host": "value",
+  help: "flag",
+} as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { values, flags } = parseArgs(argv, {
-    stack: "value",
-    to: "value",
-    json: "flag",
-    "project-dir": "value",
-    "docker-host": "value",
-    help: "flag",
-  });
+  const { values, flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRouterChecklist } from "../config-templates/router-checklist";
 import { OrgConfig } from "../config/model";
+import { Backup } from "./backup";
 import { Coturn } from "./coturn";
 import { ElementWeb } from "./element-web";
 import { FleetSecrets } from "./fleet-secrets";
@@ -32,6 +33,8 @@ export interface HomeserverStackArgs {
   readonly org: OrgConfig;
   /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
   readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
+  /** Values of secret config `backupCredentials` (an off-host backup repository's credentials). */
+  readonly backupCredentialValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
 
 /**
@@ -47,6 +50,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly lkJwt: LkJwtService | undefined;
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
+  readonly backup: Backup | undefined;
   readonly proxyHosts: ProxyHosts;
   /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
@@ -94,6 +98,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
     this.lkJwt = c.matrixRtc ? new LkJwtService(`${name}-lk-jwt`, { org, context }, child) : undefined;
     this.jitsi = c.jitsi ? new JitsiMeet(`${name}-jitsi`, { org, context }, child) : undefined;
     this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
+    this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
+    this.backup = org.backup.enabled ? this.backupOf(name, args, context) : undefined;
     // The NPM credentials are no input: the NPM providers read them from the stack config when they run.
     this.proxyHosts = new ProxyHosts(
       `${name}-proxy-hosts`,
@@ -114,9 +120,9 @@ export class HomeserverStack extends pulumi.ComponentResource {
         s ? [s.container] : [],
       ),
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
+      ...(this.backup ? [this.backup.dumpContainer, this.backup.container] : []),
     ];
     ({ healthGates: this.healthGates, upgradeGate: this.upgradeGate } = gatesOf(name, org, this));
-    this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);
     this.firstAdminCommand = firstAdminCommand(org);
@@ -126,6 +132,21 @@ export class HomeserverStack extends pulumi.ComponentResource {
       firstAdminCommand: this.firstAdminCommand,
       proxyHosts: this.proxyHosts.definitions,
     });
+  }
+
+  /** The backups: they read the stores of Synapse (and Jitsi) and dump with the server's own PostgreSQL image. */
+  private backupOf(name: string, args: HomeserverStackArgs, context: ServiceContext): Backup {
+    return new Backup(
+      `${name}-backup`,
+      {
+        org: args.org,
+        context,
+        stores: new Map(this.stores.map((store) => [store.id, store])),
+        postgresImage: this.synapse.postgresImage,
+        credentials: args.backupCredentialValues,
+      },
+      { parent: this },
+    );
   }
 }
 
@@ -155,7 +176,7 @@ function dockerHost(name: string, org: OrgConfig, parent: pulumi.Resource) {
 function gatesOf(
   name: string,
   org: OrgConfig,
-  stack: Pick<HomeserverStack, "synapse" | "elementWeb" | "coturn" | "livekit" | "ketesa">,
+  stack: Pick<HomeserverStack, "synapse" | "elementWeb" | "coturn" | "livekit" | "ketesa" | "backup">,
 ): { healthGates: ContainerHealthGate[]; upgradeGate: SynapseUpgradeGate } {
   const gates = healthGates(name, org, [
     ["postgres", stack.synapse.postgres],
@@ -164,6 +185,8 @@ function gatesOf(
     ["coturn", stack.coturn?.container],
     ["livekit", stack.livekit?.container],
     ["ketesa", stack.ketesa?.container],
+    ["backupDump", stack.backup?.dumpContainer],
+    ["backup", stack.backup?.container],
   ]);
   const upgradeGate = new SynapseUpgradeGate(
     `${name}-synapse-background-updates`,

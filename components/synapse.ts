@@ -21,6 +21,8 @@ export interface SynapseArgs {
 export class Synapse extends pulumi.ComponentResource {
   readonly container: docker.Container;
   readonly postgres: docker.Container;
+  /** The server's PostgreSQL image: the backup's dump container runs the same one. */
+  readonly postgresImage: docker.RemoteImage;
   readonly stores: StateStore[];
 
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,7 +38,8 @@ export class Synapse extends pulumi.ComponentResource {
     }));
     this.stores = [database, ...mounts.map((m) => m.store)];
 
-    this.postgres = postgresContainer(name, org, context, database, child);
+    this.postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
+    this.postgres = postgresContainer(name, org, context, { database, image: this.postgresImage }, child);
 
     const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
     const documents = context.documents.forContainer();
@@ -93,13 +96,12 @@ function postgresContainer(
   name: string,
   org: OrgConfig,
   context: ServiceContext,
-  database: StateStore,
+  { database, image }: { database: StateStore; image: docker.RemoteImage },
   child: pulumi.CustomResourceOptions,
 ): docker.Container {
   const { user, name: dbname } = org.adoption.database;
   // Another major than the data's would never start: refused in preview, before anything is replaced.
   const majorCheck = new PostgresMajorCheck(`${name}-postgres-major`, org, child);
-  const postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
   const postgresDocuments = context.documents.forContainer();
   const password = postgresDocuments.value(
     (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
@@ -108,7 +110,7 @@ function postgresContainer(
     `${name}-postgres`,
     {
       ...serviceDefaults(org.stack, "postgres", 1024),
-      image: postgresImage.imageId,
+      image: image.imageId,
       envs: [
         // Used only when the image initialises an empty data directory; an adopted one keeps its own.
         `POSTGRES_USER=${user}`,

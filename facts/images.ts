@@ -19,7 +19,8 @@ export type ImageName =
   | "jitsiProsody"
   | "jitsiJicofo"
   | "jitsiJvb"
-  | "ketesa";
+  | "ketesa"
+  | "backup";
 
 export type Images = Readonly<Record<ImageName, string>>;
 
@@ -98,6 +99,12 @@ export const RELEASE_SET: Readonly<Record<ImageName, ReleaseEntry>> = {
     image: "ghcr.io/etkecc/ketesa:v1.4.0",
     why: "talks to Synapse's admin API only",
     source: "etkecc/ketesa v1.4.0",
+  },
+  backup: {
+    image: "restic/restic:0.14.0",
+    why: "repository version 2 (compression) needs restic 0.14.0 or newer; the version Debian 12 ships, which the lab builds; the dump runs in the server's own postgres image (same major), the scheduler and scripts are matrix-fleet's own (config-templates/backup/), run by the image's busybox sh",
+    source:
+      "restic/restic v0.14.0 docker/Dockerfile, doc/030_preparing_a_new_repo.rst (docs/upstream/restic.md)",
   },
 };
 

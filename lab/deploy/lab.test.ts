@@ -3,8 +3,10 @@
  * `pulumi up` (lab/scenarios/deploy.ts; pro-dukt with the previous release set, then upgraded by
  * lab/scenarios/upgrade.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
  * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
- * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
- * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
+ * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), move
+ * moda1 to a new PostgreSQL major (postgres-major.ts), run the restore drill and its faults (lab/scenarios/backups.ts:
+ * pro-dukt, upgraded by then, loses its Docker host and comes back from its backup), then break and destroy the
+ * fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";
@@ -16,6 +18,7 @@ import { cutoverScenarios } from "../scenarios/cutover";
 import { delegatedLeaveScenarios } from "../scenarios/delegated-leave";
 import { configurePreviousRelease, upgradeScenarios } from "../scenarios/upgrade";
 import { postgresMajorScenarios } from "../scenarios/postgres-major";
+import { backupScenarios } from "../scenarios/backups";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -47,4 +50,6 @@ sharedOfficeScenarios(current);
 delegatedLeaveScenarios(current);
 cutoverScenarios(current);
 postgresMajorScenarios(current);
+// After the upgrade: pro-dukt runs the current release set when the drill takes its Docker host away.
+backupScenarios(current);
 lifecycleScenarios();

@@ -30,3 +30,15 @@ export const backup = backupOutputs(org);
 export const backupPassword = org.backup.enabled
   ? pulumi.secret(fleet.secrets.byName.backup_password)
   : undefined;
+/** The backup the last `pulumi up` took before it replaced Synapse or PostgreSQL with another image, or why it took none. */
+export const preUpgradeBackup = fleet.preUpgradeBackup && {
+  taken: fleet.preUpgradeBackup.taken,
+  snapshot: fleet.preUpgradeBackup.snapshot,
+  at: fleet.preUpgradeBackup.at,
+  reason: fleet.preUpgradeBackup.reason,
+};
+/** The database's schema version and the oldest Synapse schema that may run it again (the rollback window). */
+export const synapseSchema = {
+  version: fleet.upgradeGate.schemaVersion,
+  compatVersion: fleet.upgradeGate.schemaCompatVersion,
+};

@@ -15,6 +15,7 @@ import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
 import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
 import { SynapseUpgradeGate } from "./synapse-upgrade-gate";
+import { PreUpgradeBackup } from "./pre-upgrade-backup";
 import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
@@ -51,6 +52,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
   readonly backup: Backup | undefined;
+  /** With backups on: the backup `up` takes before it replaces Synapse or PostgreSQL with another image. */
+  readonly preUpgradeBackup: PreUpgradeBackup | undefined;
   readonly proxyHosts: ProxyHosts;
   /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
@@ -91,7 +94,10 @@ export class HomeserverStack extends pulumi.ComponentResource {
     };
     const child = { parent: this };
 
-    this.synapse = new Synapse(`${name}-synapse`, { org, context }, child);
+    // PostgreSQL and Synapse wait for the backup before an upgrade, which runs in the backup's containers, made below.
+    let beforeStateful: (first: pulumi.Resource[]) => void = () => {};
+    const before = new Promise<pulumi.Resource[]>((resolve) => (beforeStateful = resolve));
+    this.synapse = new Synapse(`${name}-synapse`, { org, context, before }, child);
     this.elementWeb = c.elementWeb ? new ElementWeb(`${name}-element`, { org, context }, child) : undefined;
     this.coturn = c.coturn ? new Coturn(`${name}-coturn`, { org, context }, child) : undefined;
     this.livekit = c.matrixRtc ? new Livekit(`${name}-livekit`, { org, context }, child) : undefined;
@@ -100,6 +106,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
     this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
     this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.backup = org.backup.enabled ? this.backupOf(name, args, context) : undefined;
+    this.preUpgradeBackup = this.backup && this.preUpgradeBackupOf(name, org, this.backup);
+    beforeStateful(this.preUpgradeBackup === undefined ? [] : [this.preUpgradeBackup]);
     // The NPM credentials are no input: the NPM providers read them from the stack config when they run.
     this.proxyHosts = new ProxyHosts(
       `${name}-proxy-hosts`,
@@ -132,6 +140,20 @@ export class HomeserverStack extends pulumi.ComponentResource {
       firstAdminCommand: this.firstAdminCommand,
       proxyHosts: this.proxyHosts.definitions,
     });
+  }
+
+  /** The backup before an upgrade: after the new images and the backup's containers, in those containers. */
+  private preUpgradeBackupOf(name: string, org: OrgConfig, backup: Backup): PreUpgradeBackup {
+    return new PreUpgradeBackup(
+      `${name}-pre-upgrade-backup`,
+      {
+        org,
+        synapseImage: this.synapse.image,
+        postgresImage: this.synapse.postgresImage,
+        backupContainers: [backup.container, backup.dumpContainer],
+      },
+      { parent: this },
+    );
   }
 
   /** The backups: they read the stores of Synapse (and Jitsi) and dump with the server's own PostgreSQL image. */

@@ -11,6 +11,11 @@ import { ServiceContext, StateStore, pinnedImage, serviceDefaults } from "./shar
 export interface SynapseArgs {
   readonly org: OrgConfig;
   readonly context: ServiceContext;
+  /**
+   * What must be done before PostgreSQL or Synapse is (re)created: the backup before an upgrade. A promise, because
+   * that backup runs in containers made after this component (the backup reads its stores and image).
+   */
+  readonly before?: Promise<pulumi.Resource[]>;
 }
 
 /**
@@ -23,6 +28,7 @@ export class Synapse extends pulumi.ComponentResource {
   readonly postgres: docker.Container;
   /** The server's PostgreSQL image: the backup's dump container runs the same one. */
   readonly postgresImage: docker.RemoteImage;
+  readonly image: docker.RemoteImage;
   readonly stores: StateStore[];
 
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -39,15 +45,22 @@ export class Synapse extends pulumi.ComponentResource {
     this.stores = [database, ...mounts.map((m) => m.store)];
 
     this.postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
-    this.postgres = postgresContainer(name, org, context, { database, image: this.postgresImage }, child);
+    this.image = pinnedImage(`${name}-image`, org.images.synapse, child);
+    const before = args.before ?? Promise.resolve([]);
+    this.postgres = postgresContainer(
+      name,
+      org,
+      context,
+      { database, image: this.postgresImage, before },
+      child,
+    );
 
-    const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
     const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-synapse`,
       {
         ...serviceDefaults(stack, "synapse", 2048),
-        image: synapseImage.imageId,
+        image: this.image.imageId,
         entrypoints: [
           "/bin/sh",
           "-c",
@@ -73,7 +86,11 @@ export class Synapse extends pulumi.ComponentResource {
           startPeriod: "1m0s",
         },
       },
-      { ...child, dependsOn: [this.postgres], replaceWith: documents.replaceWith() },
+      {
+        ...child,
+        dependsOn: after(before, [this.postgres]),
+        replaceWith: documents.replaceWith(),
+      },
     );
     this.registerOutputs({ container: this.container.name, postgres: this.postgres.name });
   }
@@ -96,7 +113,11 @@ function postgresContainer(
   name: string,
   org: OrgConfig,
   context: ServiceContext,
-  { database, image }: { database: StateStore; image: docker.RemoteImage },
+  {
+    database,
+    image,
+    before,
+  }: { database: StateStore; image: docker.RemoteImage; before: Promise<pulumi.Resource[]> },
   child: pulumi.CustomResourceOptions,
 ): docker.Container {
   const { user, name: dbname } = org.adoption.database;
@@ -130,8 +151,17 @@ function postgresContainer(
     },
     {
       ...child,
-      dependsOn: [...((child.dependsOn as pulumi.Resource[] | undefined) ?? []), majorCheck],
+      dependsOn: after(before, [...((child.dependsOn as pulumi.Resource[] | undefined) ?? []), majorCheck]),
       replaceWith: postgresDocuments.replaceWith(),
     },
   );
+}
+
+/** `dependsOn` of a stateful container: its own dependencies and what must be done first (`SynapseArgs.before`). */
+function after(
+  before: Promise<pulumi.Resource[]>,
+  own: pulumi.Resource[],
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  const all: Promise<pulumi.Resource[]> = before.then((first) => [...own, ...first]);
+  return all;
 }

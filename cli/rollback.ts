@@ -1,18 +1,20 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { ConfigError } from "../config/problems";
-import { parseStackConfig } from "../config/stack-config";
-import { PROJECT_DIR, readStackFile } from "../config/stack-files";
+import { OrgConfig } from "../config/model";
+import { PROJECT_DIR } from "../config/stack-files";
 import { dockerName } from "../model/topology";
-import { RollbackFacts, rollbackDecision } from "../model/rollback";
+import { PreUpgradeSnapshot, RollbackFacts, rollbackDecision } from "../model/rollback";
+import { readBackupObservation } from "../verify/backup-status";
 import { UsageError, parseArgs, runCli } from "./args";
+import { loadStack } from "./backup";
 
 const USAGE = `usage: ./fleet rollback --stack <name> --to <synapse image> [--json] [--project-dir <dir>] [--docker-host <host>]
 
 Says whether the organisation's Synapse may go back to <synapse image> after an upgrade (for example one whose new
 Synapse failed its health gate): it reads the database's schema_compat_version (psql in the PostgreSQL container)
 and the image's SCHEMA_VERSION (the image itself, on the stack's Docker host), and prints the way back: the image,
-when the database is inside its rollback window, else the backup taken before the upgrade. Changes nothing.
+when the database is inside its rollback window, else the snapshot pulumi up took before the upgrade (the backup's
+status names it) and the ./fleet restore that brings it back under that image. Changes nothing.
 Exits 0 for the image, 3 for the backup.`;
 
 function docker(host: string, args: readonly string[]): string {
@@ -73,6 +75,17 @@ export function readRollbackFacts(
   return facts;
 }
 
+/** The snapshot taken before the last upgrade, from the backup's status on the Docker host (null: no backups). */
+async function lastPreUpgrade(org: OrgConfig): Promise<PreUpgradeSnapshot | null | undefined> {
+  if (!org.backup.enabled) return null;
+  const observed = await readBackupObservation(org).catch((error: Error) => {
+    throw new UsageError(`the backup's status cannot be read: ${error.message}`);
+  });
+  const run = observed.status?.lastPreUpgrade;
+  if (!run?.snapshot) return undefined;
+  return { snapshot: run.snapshot, at: run.at, synapseImage: run.synapseImage, upgrade: run.upgrade };
+}
+
 /** The options this tool parses (the handbook's command check reads them). */
 export const OPTIONS = {
   stack: "value",
@@ -91,15 +104,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (values.stack === undefined) throw new UsageError("--stack is required");
   if (values.to === undefined) throw new UsageError("--to <synapse image> is required");
-  const projectDir = path.resolve(values["project-dir"] ?? PROJECT_DIR);
-  const parsed = parseStackConfig(values.stack, readStackFile(values.stack, projectDir));
-  if (parsed.config === undefined) throw new ConfigError(parsed.problems);
-  const facts = readRollbackFacts(
-    values.stack,
-    values.to,
-    values["docker-host"] ?? parsed.config.docker.host,
-    parsed.config.adoption.database,
-  );
+  const loaded = loadStack(values.stack, path.resolve(values["project-dir"] ?? PROJECT_DIR));
+  const org = { ...loaded, docker: { ...loaded.docker, host: values["docker-host"] ?? loaded.docker.host } };
+  const read = readRollbackFacts(values.stack, values.to, org.docker.host, org.adoption.database);
+  // The backup is asked only when the image cannot run the database.
+  const facts: RollbackFacts =
+    read.databaseCompat <= read.imageSchema ? read : { ...read, preUpgrade: await lastPreUpgrade(org) };
   const decision = rollbackDecision(facts);
   process.stdout.write(
     flags.has("json")

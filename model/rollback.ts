@@ -13,6 +13,20 @@ export interface RollbackFacts {
   readonly databaseSchema: number;
   /** `synapse.storage.schema.SCHEMA_VERSION` of the image to go back to. */
   readonly imageSchema: number;
+  /**
+   * The snapshot `pulumi up` took before it last replaced Synapse or PostgreSQL (the backup's status,
+   * `lastPreUpgrade`): undefined when there is none, null when the stack has no backups.
+   */
+  readonly preUpgrade?: PreUpgradeSnapshot | null;
+}
+
+export interface PreUpgradeSnapshot {
+  readonly snapshot: string;
+  /** When it was taken (ISO 8601, UTC). */
+  readonly at: string;
+  /** The Synapse image that made its data, and the upgrade that followed, in words. */
+  readonly synapseImage?: string;
+  readonly upgrade?: string;
 }
 
 export type RollbackDecision =
@@ -33,11 +47,37 @@ export function rollbackDecision(facts: RollbackFacts): RollbackDecision {
     };
   return {
     kind: "restore-backup",
-    explanation: `outside the rollback window: ${state} (${databaseCompat} > ${imageSchema}), so that Synapse refuses this database as too new`,
-    steps: [
-      `restore the backup taken before the upgrade (./fleet restore --stack ${stack}, docs/backups.md), then`,
-      `pulumi config set --path images.synapse ${image} --stack ${stack}`,
-      `pulumi up --stack ${stack}`,
-    ],
+    explanation: `outside the rollback window: ${state} (${databaseCompat} > ${imageSchema}), so that Synapse refuses this database as too new; ${restoreExplanation(facts)}`,
+    steps: restoreSteps(facts),
   };
+}
+
+function restoreExplanation({ image, preUpgrade }: RollbackFacts): string {
+  if (preUpgrade === null)
+    return "and the stack has no backups (backup.enabled: false): restore your own backup";
+  if (preUpgrade === undefined)
+    return "and no backup was taken before an upgrade: restore the newest snapshot taken before it (./fleet restore lists them)";
+  const made = preUpgrade.synapseImage ? ` of the data ${preUpgrade.synapseImage} made` : "";
+  const other =
+    preUpgrade.synapseImage && preUpgrade.synapseImage !== image
+      ? `; that is not ${image}: to go back to the image that made it, ask again with --to ${preUpgrade.synapseImage}`
+      : "";
+  return `restore snapshot ${preUpgrade.snapshot}, taken before the upgrade at ${preUpgrade.at}${made} (${preUpgrade.upgrade ?? "before an upgrade"}); what was written after it is not in it${other}`;
+}
+
+/**
+ * The way back through the snapshot: the image first, so that the restore leaves Synapse stopped (its container runs
+ * another image than images.synapse) instead of starting the new Synapse on the old data; then `up` starts the old
+ * image on the restored database, its health gate and the upgrade gate checking it.
+ */
+function restoreSteps({ stack, image, preUpgrade }: RollbackFacts): string[] {
+  const snapshot = preUpgrade ? ` --snapshot ${preUpgrade.snapshot}` : " --snapshot <id>";
+  if (preUpgrade === null)
+    return [`restore the database and media from your own backup, then set ${image} and pulumi up`];
+  return [
+    `pulumi config set --path images.synapse ${image} --stack ${stack}`,
+    `./fleet restore --stack ${stack}${snapshot} --replace-database --replace-files`,
+    `pulumi up --stack ${stack}`,
+    `npm run verify -- --stack ${stack}`,
+  ];
 }

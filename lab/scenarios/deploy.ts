@@ -11,6 +11,7 @@ import { plannedSteps } from "../../tools/engine/workspace";
 import { LabFleet } from "../deploy/fleet";
 import { docker } from "../deploy/sites";
 import { call, get, login, post, registerWithSharedSecret } from "../matrix-client";
+import { preUpgradeRecord } from "./upgrade-backup";
 
 /** The organisations the Docker lab deploys. */
 export const DEPLOYED_STACKS = ["produktor", "pro-dukt", "moda1"] as const;
@@ -84,8 +85,12 @@ export function deployScenarios(current: () => LabFleet): void {
     }
 
     for (const stack of STACKS) {
-      it(`${stack}: a second up changes nothing (no perpetual diff)`, async () => {
+      it(`${stack}: a second up changes nothing (no perpetual diff), and neither up took a backup before it`, async () => {
         await secondUpChangesNothing(fleet, stack);
+        // Nothing ran on the new Docker host before the first up, and the second changed no image.
+        const record = await preUpgradeRecord(fleet, stack);
+        assert.equal(record.taken, false, record.reason);
+        assert.match(record.reason, /do not run on this Docker host yet/);
       });
     }
   });

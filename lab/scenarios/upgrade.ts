@@ -20,6 +20,13 @@ import { docker, labExtraImages, labImages } from "../deploy/sites";
 import { registerWithSharedSecret } from "../matrix-client";
 import { containers, secondUpChangesNothing } from "./deploy";
 import { SeededOrganisation, checkOrganisation, seedOrganisation } from "./org-data";
+import {
+  PreUpgradeRecord,
+  assertHoldsPreUpgradeData,
+  backupStatus,
+  preUpgradeRecord,
+  preUpgradeSnapshots,
+} from "./upgrade-backup";
 import { LabTarget } from "../target";
 
 export const UPGRADE_STACK = "pro-dukt";
@@ -82,29 +89,36 @@ function psql(fleet: LabFleet, sql: string): string {
   ]).trim();
 }
 
-/** `./fleet rollback` as an operator runs it, with the lab's Docker host: its JSON and exit code. */
-function rollbackAdvice(
-  fleet: LabFleet,
-  image: string,
-): { code: number | null; advice: { kind: string; databaseCompat: number; imageSchema: number } } {
-  const result = spawnSync(
+/** A `./fleet` tool as an operator runs it, against the lab workspace's stack files (`--project-dir`). */
+function fleetTool(fleet: LabFleet, args: readonly string[]) {
+  const [tool, ...rest] = args;
+  return spawnSync(
     process.execPath,
     [
       "--import",
       "tsx",
-      path.join(__dirname, "..", "..", "cli", "rollback.ts"),
-      "--stack",
-      STACK,
-      "--to",
-      image,
-      "--json",
-      "--docker-host",
-      fleet.site(STACK).dockerHost,
+      path.join(__dirname, "..", "..", "cli", `${tool}.ts`),
+      ...rest,
+      "--project-dir",
+      fleet.workspace.dir,
     ],
-    { encoding: "utf8", timeout: 180_000 },
+    { encoding: "utf8", timeout: 840_000, cwd: path.join(__dirname, "..", "..") },
   );
+}
+
+interface RollbackAdvice {
+  readonly kind: string;
+  readonly databaseCompat: number;
+  readonly imageSchema: number;
+  readonly steps: readonly string[];
+  readonly preUpgrade?: { readonly snapshot: string; readonly synapseImage?: string } | null;
+}
+
+/** `./fleet rollback --json` as an operator runs it: its JSON and exit code. */
+function rollbackAdvice(fleet: LabFleet, image: string): { code: number | null; advice: RollbackAdvice } {
+  const result = fleetTool(fleet, ["rollback", "--stack", STACK, "--to", image, "--json"]);
   assert.ok(result.stdout.trim().startsWith("{"), `./fleet rollback: ${result.stderr}`);
-  return { code: result.status, advice: JSON.parse(result.stdout) };
+  return { code: result.status, advice: JSON.parse(result.stdout) as RollbackAdvice };
 }
 
 /** Resources the preview plans to touch, as `op type::name`, leaving out what stays the same. */
@@ -137,6 +151,7 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
   describe("an organisation upgraded from the previous release set", () => {
     let fleet: LabFleet;
     let seed: SeededOrganisation;
+    let beforeBroken: string;
     const previous = labExtraImages("previous");
     const images = () => labImages();
 
@@ -152,14 +167,18 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
       );
       seed = await seedOrganisation(fleet, STACK, "upgrade");
       await checkOrganisation(seed);
+      // Its first deploy (and the second up, which changed nothing) took no backup before it: nothing ran there.
+      const fresh = await preUpgradeRecord(fleet, STACK);
+      assert.equal(fresh.taken, false);
+      assert.match(fresh.reason, /do not run on this Docker host yet/);
+      assert.deepEqual(preUpgradeSnapshots(fleet, STACK), []);
     });
 
     it(
-      "a Synapse that never becomes healthy fails `pulumi up` naming it and its last log lines; ./fleet rollback reads the database and leads back to the previous image with no data lost",
+      "a Synapse that never becomes healthy fails `pulumi up` naming it and its last log lines, after a backup of the data the previous Synapse made",
       { timeout: 900_000 },
       async () => {
-        const broken = labExtraImages("broken").synapse!;
-        await fleet.set(STACK, "images.synapse", broken);
+        await fleet.set(STACK, "images.synapse", labExtraImages("broken").synapse!);
         const failed = await fleet.up(STACK);
         assert.notEqual(failed.code, 0, "up succeeded with a Synapse that never becomes healthy");
         const output = `${failed.stdout}\n${failed.stderr}`;
@@ -168,26 +187,57 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
           output,
           /last 30 log lines:[\s\S]*lab fault never-healthy: this Synapse exits at every start/,
         );
-        // The way back, from the database: compat 84 (written by 1.157.1) against the previous image's SCHEMA_VERSION.
+        const record = await preUpgradeRecord(fleet, STACK);
+        assert.equal(record.taken, true, record.reason);
+        assert.equal(backupStatus(fleet, STACK).lastPreUpgrade?.snapshot, record.snapshot);
+        assert.equal(backupStatus(fleet, STACK).lastPreUpgrade?.synapseImage, previous.synapse);
+        beforeBroken = record.snapshot;
+      },
+    );
+
+    it(
+      "./fleet rollback reads the database: inside the window it leads back to the image; outside it, to the snapshot taken before the upgrade, restored under the previous image with no data lost",
+      { timeout: 900_000 },
+      async () => {
+        // Compat 84 (written by 1.157.1) against the previous image's SCHEMA_VERSION: the image runs it again.
         const back = rollbackAdvice(fleet, previous.synapse!);
         assert.deepEqual([back.code, back.advice.kind], [0, "previous-image"], JSON.stringify(back.advice));
         assert.equal(
           back.advice.databaseCompat,
           Number(psql(fleet, "SELECT compat_version FROM schema_compat_version")),
         );
-        // The same question on a database beyond the image's window: the backup, not the image.
+        // The database marked as a newer Synapse leaves it: beyond the previous image's window.
         psql(fleet, `UPDATE schema_compat_version SET compat_version = ${back.advice.imageSchema + 1}`);
-        try {
-          const beyond = rollbackAdvice(fleet, previous.synapse!);
-          assert.deepEqual([beyond.code, beyond.advice.kind], [3, "restore-backup"]);
-        } finally {
-          psql(fleet, `UPDATE schema_compat_version SET compat_version = ${back.advice.databaseCompat}`);
-        }
+        const beyond = rollbackAdvice(fleet, previous.synapse!);
+        assert.deepEqual([beyond.code, beyond.advice.kind], [3, "restore-backup"]);
+        assert.equal(
+          beyond.advice.preUpgrade?.snapshot,
+          beforeBroken,
+          "the snapshot taken before the upgrade",
+        );
+        const restore = beyond.advice.steps.find((step) => step.startsWith("./fleet restore"))!;
+        assert.equal(
+          restore,
+          `./fleet restore --stack ${STACK} --snapshot ${beforeBroken} --replace-database --replace-files`,
+        );
+        // The steps as printed: the image back first, the restore (Synapse left stopped), then up.
         await fleet.set(STACK, "images.synapse", previous.synapse!);
         await slowBackgroundUpdates(fleet);
-        const rolledBack = await fleet.up(STACK);
-        assert.equal(rolledBack.code, 0, LabFleet.failure(rolledBack));
+        const restored = fleetTool(fleet, restore.replace(/^\.\/fleet /, "").split(" "));
+        assert.equal(restored.status, 4, `${restored.stdout}${restored.stderr}`);
+        assert.match(restored.stdout, /Synapse left stopped; next: pulumi up --stack pro-dukt/);
+        const up = await fleet.up(STACK);
+        assert.equal(up.code, 0, LabFleet.failure(up));
+        // No backup of the data the broken Synapse never served: the one taken before it stays the way back.
+        const record = await preUpgradeRecord(fleet, STACK);
+        assert.equal(record.taken, false);
+        assert.match(record.reason, /no backup: Synapse is exited/);
+        assert.equal(backupStatus(fleet, STACK).lastPreUpgrade?.snapshot, beforeBroken);
         assert.equal(runningImages(fleet).synapse, previous.synapse);
+        assert.equal(
+          psql(fleet, "SELECT compat_version FROM schema_compat_version"),
+          String(back.advice.databaseCompat),
+        );
         await checkOrganisation(seed);
       },
     );
@@ -202,6 +252,11 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
         "replace Container::pro-dukt-synapse-synapse",
       ]);
       assert.match(fleet.rendered(STACK, "livekit/livekit.yaml"), /sfu_webhook/);
+      // The backup before the new Synapse: shown as the update of the pre-upgrade backup.
+      assert.ok(
+        (await planned(fleet)).includes("update PreUpgradeBackup::pro-dukt-pre-upgrade-backup"),
+        "the preview does not show the backup before the upgrade",
+      );
       const shown = await fleet.preview(STACK, { diff: false });
       process.stdout.write(
         `# the upgrade's preview:\n${shown.stdout
@@ -212,12 +267,42 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
     });
 
     it(
+      "a backup that fails stops the upgrade before PostgreSQL or Synapse is replaced, naming its cause",
+      { timeout: 600_000 },
+      async () => {
+        const site = fleet.site(STACK);
+        const before = containers(fleet, STACK);
+        // A restore in progress (its mark on the backup's work volume): backups wait for it, so this one fails.
+        docker(site, ["exec", `matrix-${STACK}-backup`, "sh", "-c", "date -u +%s > /work/restoring"]);
+        try {
+          const failed = await fleet.up(STACK);
+          assert.notEqual(failed.code, 0, "up went on without its backup");
+          const output = `${failed.stdout}\n${failed.stderr}`;
+          assert.match(
+            output,
+            /the backup before the upgrade \(synapse \S+ -> \S+\) failed: a restore is in progress on this stack/,
+          );
+          assert.match(output, /Nothing stateful was replaced/);
+        } finally {
+          docker(site, ["exec", `matrix-${STACK}-backup`, "rm", "-f", "/work/restoring"]);
+        }
+        const after = containers(fleet, STACK);
+        for (const service of ["postgres", "synapse"])
+          assert.equal(after.get(service)?.id, before.get(service)?.id, `${service} was replaced`);
+        assert.equal(after.get("synapse")?.health, "healthy");
+        assert.equal(runningImages(fleet).synapse, previous.synapse);
+      },
+    );
+
+    it(
       "pulumi up upgrades it and waits for Synapse's background updates; the data is intact, verify passes, a call carries audio, a second up changes nothing",
       { timeout: 900_000 },
       async () => {
-        // A user-directory rebuild queued the way Synapse's docs/user_directory.md says, while no Synapse runs: the
-        // new Synapse finds it pending when it starts, and crawls through it at the lab's pacing.
-        docker(fleet.site(STACK), ["stop", `matrix-${STACK}-synapse`]);
+        // A user-directory rebuild queued the way Synapse's docs/user_directory.md says. The running Synapse does
+        // not pick it up: its updater unscheduled itself when it had nothing left ("No more background updates to
+        // do", synapse/storage/background_updates.py, 1.157.1 and 1.163.2) and looks again only at its next start. So
+        // the new Synapse finds it pending, and crawls through it at the lab's pacing; the old one stays healthy
+        // for the backup before the upgrade.
         psql(
           fleet,
           "INSERT INTO background_updates (update_name, progress_json, depends_on) VALUES " +
@@ -252,6 +337,7 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
         );
         const running = runningImages(fleet);
         assert.deepEqual([running.synapse, running["lk-jwt"]], [images().synapse, images().lkJwt]);
+        await backupBeforeTheUpgrade(fleet, seed, previous.synapse!, beforeBroken);
         await checkOrganisation(seed);
         assert.ok(
           ((await audioCall(target, STACK, "after-the-upgrade")).audible ?? 0) >= 20,
@@ -262,6 +348,46 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
       },
     );
   });
+}
+
+/** A delta only 1.163.2 applies (docs/upstream/synapse.md §9): in the upgraded database, not in the backup before it. */
+const NEW_DELTA = "94/08_device_lists_changes_in_room_unconverted_idx.sql";
+
+/**
+ * The backup `up` took before it replaced Synapse: a new pre-upgrade snapshot in the repository and the stack's
+ * outputs, made before the new Synapse container was created, holding the data the previous Synapse made.
+ */
+async function backupBeforeTheUpgrade(
+  fleet: LabFleet,
+  seed: SeededOrganisation,
+  previousImage: string,
+  earlier: string,
+): Promise<void> {
+  const record = await preUpgradeRecord(fleet, STACK);
+  assert.equal(record.taken, true, record.reason);
+  assert.notEqual(record.snapshot, earlier, "no new snapshot before the upgrade");
+  const outputs = await fleet.workspace.pulumi(["stack", "output", "--json", "--stack", STACK]);
+  const shown = (JSON.parse(outputs.stdout) as { preUpgradeBackup: PreUpgradeRecord }).preUpgradeBackup;
+  assert.deepEqual([shown.taken, shown.snapshot], [true, record.snapshot], "the stack's outputs");
+  const status = backupStatus(fleet, STACK).lastPreUpgrade;
+  assert.deepEqual([status?.snapshot, status?.synapseImage], [record.snapshot, previousImage]);
+  const snapshot = preUpgradeSnapshots(fleet, STACK).find((s) => s.id.startsWith(record.snapshot));
+  assert.ok(snapshot, `snapshot ${record.snapshot} is not in the repository with the pre-upgrade tag`);
+  const created = docker(fleet.site(STACK), [
+    "inspect",
+    "--format",
+    "{{.Created}}",
+    `matrix-${STACK}-synapse`,
+  ]);
+  assert.ok(
+    Date.parse(snapshot.time) < Date.parse(created.trim()),
+    `snapshot ${snapshot.time} is not older than the new Synapse container (${created.trim()})`,
+  );
+  assertHoldsPreUpgradeData(fleet, seed, record.snapshot, NEW_DELTA);
+  assert.equal(psql(fleet, `SELECT count(*) FROM applied_schema_deltas WHERE file = '${NEW_DELTA}'`), "1");
+  process.stdout.write(
+    `# pre-upgrade backup: snapshot ${record.snapshot}, ${status?.seconds} s in backup.sh, ${record.seconds} s in pulumi up (${record.reason})\n`,
+  );
 }
 
 /** `npm run verify` on the upgraded organisation, with a test user of its own: every check passes. */

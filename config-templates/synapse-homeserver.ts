@@ -4,6 +4,7 @@ import { SecretValues } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
 import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
+import { delayedEventLimit } from "../model/release";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
 
@@ -86,7 +87,8 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
 
 /** What MatrixRTC (Element Call) needs of Synapse (element-call docs/self_hosting.md; docs/upstream/synapse.md §8). */
 function matrixRtcSettings(org: OrgConfig): Record<string, unknown> {
-  const { rc_message, rc_delayed_event_mgmt } = ELEMENT_CALL_RATE_LIMITS;
+  const { rc_message } = ELEMENT_CALL_RATE_LIMITS;
+  const delayed = delayedEventLimit(org);
   return {
     experimental_features: {
       // MSC4143: clients ask Synapse for the RTC transports. Never without a non-empty matrix_rtc.transports.
@@ -96,13 +98,11 @@ function matrixRtcSettings(org: OrgConfig): Record<string, unknown> {
     },
     matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: livekitServiceUrl(org) }] },
     max_event_delay_duration: org.synapse.maxEventDelayDuration,
-    // Element Call's documented minimums: E2EE key sharing comes in bursts, and every call member restarts its
-    // delayed leave event every 5 s (shared by everyone behind one office IP when the restart is unauthenticated).
+    // Element Call's documented minimum for E2EE key sharing, which comes in bursts; and the delayed-event limit for
+    // every call member's heartbeat: Element Call's minimum, or with delegated leave the restarts lk-jwt-service
+    // makes for all of the organisation's call members from its one address (model/release.ts).
     rc_message: { per_second: rc_message.per_second, burst_count: rc_message.burst_count },
-    rc_delayed_event_mgmt: {
-      per_second: rc_delayed_event_mgmt.per_second,
-      burst_count: rc_delayed_event_mgmt.burst_count,
-    },
+    rc_delayed_event_mgmt: { per_second: delayed.per_second, burst_count: delayed.burst_count },
   };
 }
 

@@ -1260,11 +1260,27 @@ const OVERRIDE_CASES: BadCase[] = [
   {
     name: "an override removing rc_delayed_event_mgmt (Synapse's default burst of 5 drops office call members)",
     stack: "produktor",
-    changes: { overrides: { synapse: { rc_delayed_event_mgmt: null } } },
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+      overrides: { synapse: { rc_delayed_event_mgmt: null } },
+    },
     key: k("overrides.synapse.rc_delayed_event_mgmt"),
     message:
-      /rc_delayed_event_mgmt is 1\/s with a burst of 5, below the 1\/s with a burst of 20 Element Call needs \(the call heartbeat.*\): call members, most of all several behind one office IP, get 429/,
+      /rc_delayed_event_mgmt is 1\/s with a burst of 5, below the 1\/s with a burst of 20 Element Call needs \(the call heartbeat.*\): call members, most of all several behind one address, get 429/,
     fix: /rc_delayed_event_mgmt: \{per_second: 1, burst_count: 20\}/,
+    fixed: { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } },
+  },
+  {
+    // Delegated leave (lk-jwt-service 0.6.0): every member's restart comes from lk-jwt-service's one address, without
+    // a token, so Synapse limits them in one bucket (synapse/handlers/delayed_events.py _mgmt_ratelimit; lk-jwt-service
+    // helper.go ExecuteDelayedEventAction sends no Authorization). 80 members each restarted every 8 s: 10/s.
+    name: "Element Call's rc_delayed_event_mgmt of 1/s with lk-jwt-service 0.6.0, which restarts every member's leave from one address",
+    stack: "produktor",
+    changes: { overrides: { synapse: { rc_delayed_event_mgmt: { per_second: 1, burst_count: 20 } } } },
+    key: k("overrides.synapse.rc_delayed_event_mgmt"),
+    message:
+      /rc_delayed_event_mgmt is 1\/s with a burst of 20, below the 15\/s with a burst of 120 delegated leave needs \(lk-jwt-service 0\.6\.0 restarts the delayed leave event of each of 80 concurrent call members every 8 s without a token, all from its one address\)/,
+    fix: /rc_delayed_event_mgmt: \{per_second: 15, burst_count: 120\} with MatrixRTC/,
     fixed: {},
   },
   {
@@ -1504,6 +1520,18 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
       assert.deepEqual(webhook.urls, ["http://127.0.0.1:8082/sfu_webhook"]);
       assert.deepEqual(Object.keys(livekit.keys as object), [webhook.api_key]);
       assert.match(read(out, stack, "lk-jwt/env"), new RegExp(`^LIVEKIT_KEY=${webhook.api_key}$`, "m"));
+    },
+  },
+  {
+    name: "release set: Element Call's rc_delayed_event_mgmt (1/s, burst 20) with lk-jwt-service 0.5.0, which delegates no leave",
+    stack: "produktor",
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+      overrides: { synapse: { rc_delayed_event_mgmt: { per_second: 1, burst_count: 20 } } },
+    },
+    check: (out, stack) => {
+      const hs = parseYaml(read(out, stack, "synapse/homeserver.yaml"));
+      assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
     },
   },
   {

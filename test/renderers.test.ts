@@ -41,7 +41,8 @@ describe("Synapse homeserver.yaml", () => {
     });
     assert.equal(hs.max_event_delay_duration, "24h");
     assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
-    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    // lk-jwt-service 0.6.0 restarts 80 members' leave events from one address: 80 / 8 s x 1.5 = 15/s, burst 120.
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 15, burst_count: 120 });
   });
 
   it("leaves MatrixRTC keys out where LiveKit is not deployed (moda1)", () => {
@@ -137,13 +138,22 @@ describe("Synapse for shared-IP offices (field failures 14, 15)", () => {
     // element-call v0.24.0 docs/self_hosting.md: rc_message 0.5/30, rc_delayed_event_mgmt 1/20; both are
     // RatelimitSettings sections {per_second, burst_count} in synapse 1.157.1 config/ratelimiting.py.
     assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
-    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 15, burst_count: 120 });
     // config/server.py parse_listener_def: x_forwarded defaults to false for TCP listeners.
     const listeners = hs.listeners as Array<Record<string, unknown>>;
     assert.deepEqual(
       listeners.map((l) => [l.port, l.x_forwarded]),
       [[8008, true]],
     );
+  });
+
+  it("renders Element Call's own rc_delayed_event_mgmt where lk-jwt-service delegates no leave (0.5.0)", () => {
+    // Each member restarts its own leave event, per user with its token (Synapse 1.156.0 and later): Element Call's
+    // documented 1/s, burst 20 (element-call v0.24.0 docs/self_hosting.md).
+    const hs = parseYaml(
+      filesOf("pro-dukt", { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } }).homeserver!,
+    );
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
   });
 
   it("renders no MatrixRTC rate limits where there is no MatrixRTC, and keeps x_forwarded", () => {

@@ -1274,7 +1274,7 @@ const OVERRIDE_CASES: BadCase[] = [
     // Delegated leave (lk-jwt-service 0.6.0): every member's restart comes from lk-jwt-service's one address, without
     // a token, so Synapse limits them in one bucket (synapse/handlers/delayed_events.py _mgmt_ratelimit; lk-jwt-service
     // helper.go ExecuteDelayedEventAction sends no Authorization). 80 members each restarted every 8 s: 10/s.
-    name: "Element Call's rc_delayed_event_mgmt of 1/s with lk-jwt-service 0.6.0, which restarts every member's leave from one address",
+    name: "release set: Element Call's rc_delayed_event_mgmt of 1/s with lk-jwt-service 0.6.0, which restarts every member's leave from one address",
     stack: "produktor",
     changes: { overrides: { synapse: { rc_delayed_event_mgmt: { per_second: 1, burst_count: 20 } } } },
     key: k("overrides.synapse.rc_delayed_event_mgmt"),

@@ -245,8 +245,10 @@ export function upgradeScenarios(current: () => LabFleet, target: LabTarget): vo
     it("the preview of the upgrade plans exactly the containers whose image or documents change", async () => {
       for (const key of Object.keys(previous)) await fleet.set(STACK, `images.${key}`, images()[key]!);
       const containerChanges = (await planned(fleet)).filter((p) => p.includes(" Container::"));
-      // Synapse and lk-jwt-service: new images; LiveKit: its livekit.yaml gains the webhook to lk-jwt-service 0.6.0.
+      // Synapse and lk-jwt-service: new images; LiveKit: its livekit.yaml gains the webhook to lk-jwt-service 0.6.0;
+      // the backup: its copy of homeserver.yaml, whose rc_delayed_event_mgmt grows for delegated leave.
       assert.deepEqual(containerChanges, [
+        "replace Container::pro-dukt-backup-backup",
         "replace Container::pro-dukt-livekit-livekit",
         "replace Container::pro-dukt-lk-jwt-lk-jwt",
         "replace Container::pro-dukt-synapse-synapse",

@@ -8,9 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { RELEASE_RULES } from "../checks/release-compat";
-import { DEFAULT_IMAGES, PREVIOUS_IMAGES, RELEASE_SET } from "../facts/images";
+import { FileId, renderPlanFiles } from "../config-templates/files";
+import { DEFAULT_IMAGES, PREVIOUS_IMAGES, PREVIOUS_RELEASE, RELEASE_SET } from "../facts/images";
 import { imageVersion } from "../facts/versions";
-import { STACKS, planFor } from "./helpers";
+import { STACKS, fakeSecrets, planFor } from "./helpers";
+import { parseYaml } from "./parse-formats";
 import { checkReleaseCompatibility } from "../checks/release-compat";
 
 const page = fs.readFileSync(path.join(__dirname, "..", "docs", "upgrades.md"), "utf8");
@@ -35,6 +37,25 @@ describe("the release set", () => {
         stack,
       );
     }
+  });
+
+  it("the upgrade from the previous release set changes homeserver.yaml and livekit.yaml, nothing else", () => {
+    // The documents behind the upgrade's preview (docs/upgrades.md, lab/scenarios/upgrade.ts): Synapse's and the
+    // backup's homeserver.yaml (the delegated-leave limit), LiveKit's livekit.yaml (the webhook); lk-jwt-service's
+    // environment stays, its container changes for its image alone. `summary` is the operator's summary, not
+    // uploaded to any container.
+    const secrets = fakeSecrets();
+    const before = renderPlanFiles(planFor("pro-dukt", { images: { ...PREVIOUS_RELEASE } }, secrets));
+    const after = renderPlanFiles(planFor("pro-dukt", {}, secrets));
+    const changed = Object.keys({ ...before, ...after }).filter(
+      (id) => before[id as FileId] !== after[id as FileId],
+    );
+    assert.deepEqual(changed.sort(), ["homeserver", "livekit", "summary"]);
+    assert.deepEqual(parseYaml(before.homeserver!).rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    assert.deepEqual(parseYaml(after.homeserver!).rc_delayed_event_mgmt, {
+      per_second: 15,
+      burst_count: 120,
+    });
   });
 
   it("reads versions from tags, digests and lab builds alike, and none from a tag without one", () => {

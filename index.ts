@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./components/program-config";
 
-const { org, adoptedSecretValues } = loadProgramConfig();
-const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues });
+const { org, adoptedSecretValues, smtpPassword } = loadProgramConfig();
+const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, smtpPassword });
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;

@@ -2,6 +2,9 @@ import * as path from "node:path";
 import { ConfigError } from "../config/problems";
 import { parseStackConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
+import { buildStackPlan } from "../config-templates/plan";
+import { verifyTarget } from "../config-templates/verify-target";
+import { placeholderSecrets } from "../facts/secrets";
 import { formatResults, verifyStack } from "../verify/verify";
 import { UsageError, parseArgs, runCli } from "./args";
 
@@ -32,7 +35,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (parsed.config === undefined) throw new ConfigError(parsed.problems);
   const name = process.env.MATRIX_FLEET_VERIFY_USER;
   const password = process.env.MATRIX_FLEET_VERIFY_PASSWORD;
-  const results = await verifyStack(parsed.config, {
+  const org = parsed.config;
+  const results = await verifyStack(verifyTarget(org, buildStackPlan(org, placeholderSecrets())), {
     user: name && password ? { name, password } : undefined,
     expectIp: values["expect-ip"],
     peerTokens: peerTokens(),

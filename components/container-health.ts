@@ -15,6 +15,12 @@ export const HEALTH_TIMEOUT_SECONDS = {
   coturn: 120,
   livekit: 120,
   ketesa: 90,
+  prometheus: 90,
+  alertmanager: 90,
+  nodeExporter: 60,
+  postgresExporter: 60,
+  callProbe: 60,
+  alertBot: 60,
 } as const;
 
 /** Waits, during `pulumi up`, for one container to become healthy. */

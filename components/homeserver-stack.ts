@@ -16,6 +16,7 @@ import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health"
 import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
+import { Monitoring } from "./monitoring";
 import { firstAdminCommand, publicUrls } from "../model/operator-outputs";
 
 /**
@@ -31,6 +32,8 @@ export interface HomeserverStackArgs {
   readonly org: OrgConfig;
   /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
   readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
+  /** The SMTP password for the alerts' e-mail (secret config `monitoringSmtpPassword`), with an SMTP login. */
+  readonly smtpPassword?: pulumi.Input<string>;
 }
 
 /**
@@ -46,6 +49,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly lkJwt: LkJwtService | undefined;
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
+  readonly monitoring: Monitoring | undefined;
   readonly proxyHosts: ProxyHosts;
   /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
@@ -61,28 +65,12 @@ export class HomeserverStack extends pulumi.ComponentResource {
     const { org } = args;
     const c = org.components;
 
-    const { provider, network, adoptedStores } = dockerHost(name, org, this);
     this.secrets = new FleetSecrets(
       `${name}-secrets`,
       { org, adoptedValues: args.adoptedSecretValues },
       { parent: this },
     );
-    const context: ServiceContext = {
-      stack: org.stack,
-      provider,
-      network,
-      documents: new StackDocuments(org, {
-        values: this.secrets.byName,
-        generators: this.secrets.generators,
-      }),
-      // Nothing is read or created before the adopted stores were found on the Docker host.
-      childOptions: (parent) => ({
-        parent,
-        provider,
-        deleteBeforeReplace: true,
-        dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
-      }),
-    };
+    const context = serviceContext(name, org, this.secrets, this);
     const child = { parent: this };
 
     this.synapse = new Synapse(`${name}-synapse`, { org, context }, child);
@@ -112,7 +100,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ),
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
     ];
-    this.healthGates = healthGates(name, org, [
+    const serviceGates = healthGates(name, org, [
       ["postgres", this.synapse.postgres],
       ["synapse", this.synapse.container],
       ["elementWeb", this.elementWeb?.container],
@@ -120,6 +108,13 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ["livekit", this.livekit?.container],
       ["ketesa", this.ketesa?.container],
     ]);
+    // The monitoring's accounts are made in Synapse and PostgreSQL once both are healthy.
+    const monitored = c.monitoring
+      ? monitoring(name, { org, context, synapse: this.synapse, ready: serviceGates.slice(0, 2) }, args, this)
+      : undefined;
+    this.monitoring = monitored?.monitoring;
+    this.containers.push(...(monitored?.monitoring.containers ?? []));
+    this.healthGates = [...serviceGates, ...(monitored?.gates ?? [])];
     this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);
@@ -131,6 +126,60 @@ export class HomeserverStack extends pulumi.ComponentResource {
       proxyHosts: this.proxyHosts.definitions,
     });
   }
+}
+
+/** What every service component receives: the Docker host, the stack's network, the documents and secrets. */
+function serviceContext(
+  name: string,
+  org: OrgConfig,
+  secrets: FleetSecrets,
+  parent: pulumi.Resource,
+): ServiceContext {
+  const { provider, network, adoptedStores } = dockerHost(name, org, parent);
+  return {
+    stack: org.stack,
+    provider,
+    network,
+    documents: new StackDocuments(org, { values: secrets.byName, generators: secrets.generators }),
+    // Nothing is read or created before the adopted stores were found on the Docker host.
+    childOptions: (child) => ({
+      parent: child,
+      provider,
+      deleteBeforeReplace: true,
+      dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
+    }),
+  };
+}
+
+/** The organisation's own monitoring and the health gates of its containers. */
+function monitoring(
+  name: string,
+  parts: { org: OrgConfig; context: ServiceContext; synapse: Synapse; ready: pulumi.Resource[] },
+  args: HomeserverStackArgs,
+  parent: pulumi.Resource,
+): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
+  const { org, synapse } = parts;
+  const m = new Monitoring(
+    `${name}-monitoring`,
+    {
+      org,
+      context: parts.context,
+      synapse: synapse.container,
+      postgres: synapse.postgres,
+      ready: parts.ready,
+      smtpPassword: args.smtpPassword,
+    },
+    { parent },
+  );
+  const gates = healthGates(name, org, [
+    ["prometheus", m.prometheus],
+    ["alertmanager", m.alertmanager],
+    ["nodeExporter", m.nodeExporter],
+    ["postgresExporter", m.postgresExporter],
+    ["callProbe", m.agents.callProbe],
+    ["alertBot", m.agents.alertBot],
+  ]);
+  return { monitoring: m, gates };
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { analyseStack } from "../checks/analyse";
 import { OrgConfig } from "../config/model";
-import { ConfigError, formatProblems, problem } from "../config/problems";
+import { ConfigError, Problem, formatProblems, problem } from "../config/problems";
 import { placeholderSecrets } from "../facts/secrets";
 import { projectConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
@@ -21,6 +21,8 @@ export interface ProgramConfig {
   readonly org: OrgConfig;
   /** Existing values of the adopted secrets, marked secret. */
   readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
+  /** The alerts' SMTP password (secret config `monitoringSmtpPassword`), when set. */
+  readonly smtpPassword: pulumi.Output<string> | undefined;
 }
 
 export function loadProgramConfig(): ProgramConfig {
@@ -31,11 +33,14 @@ export function loadProgramConfig(): ProgramConfig {
   values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
   // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
+  if (typeof values.monitoringSmtpPassword === "string")
+    values.monitoringSmtpPassword = { secure: "(decrypted by the Pulumi engine)" };
   const config = new pulumi.Config();
   // A preview plans proxy hosts without calling NPM; at `pulumi up` the NPM providers read these two from the
   // stack config themselves (they are no resource input, so never in a resource's state).
   const identity = config.getSecret("npmIdentity");
   const secret = config.getSecret("npmSecret");
+  const smtpPassword = config.getSecret("monitoringSmtpPassword");
   const missing = deploying
     ? [
         ...(identity === undefined
@@ -69,24 +74,8 @@ export function loadProgramConfig(): ProgramConfig {
     });
     const file = ownStackFile(stack);
     const adoptionProblems = [
-      ...(typeof file.npmSecret === "string"
-        ? [
-            problem(
-              stack,
-              "npmSecret",
-              `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
-              `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
-            ),
-          ]
-        : []),
-      ...adoptedSecretsInClear(file).map((name) =>
-        problem(
-          stack,
-          `adoptedSecrets.${name}`,
-          `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
-          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
-        ),
-      ),
+      ...smtpPasswordProblems(stack, org, file, deploying && smtpPassword === undefined),
+      ...clearTextProblems(stack, file),
       ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
     ];
     if (missing.length + adoptionProblems.length > 0)
@@ -94,6 +83,7 @@ export function loadProgramConfig(): ProgramConfig {
     return {
       org,
       adoptedSecretValues: pulumi.secret(adoptedValues),
+      smtpPassword,
     };
   } catch (error) {
     if (error instanceof ConfigError)
@@ -102,6 +92,66 @@ export function loadProgramConfig(): ProgramConfig {
       );
     throw error;
   }
+}
+
+/** Secrets the stack file holds in clear text: the NPM password and adopted secrets. */
+function clearTextProblems(stack: string, file: Record<string, unknown>): Problem[] {
+  return [
+    ...(typeof file.npmSecret === "string"
+      ? [
+          problem(
+            stack,
+            "npmSecret",
+            `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
+            `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
+          ),
+        ]
+      : []),
+    ...adoptedSecretsInClear(file).map((name) =>
+      problem(
+        stack,
+        `adoptedSecrets.${name}`,
+        `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
+        `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
+      ),
+    ),
+  ];
+}
+
+/**
+ * The alerts' SMTP password: needed at `pulumi up` when the e-mail delivery logs in, and never in clear text in the
+ * stack file.
+ */
+function smtpPasswordProblems(
+  stack: string,
+  org: OrgConfig,
+  file: Record<string, unknown>,
+  missing: boolean,
+): Problem[] {
+  const email = org.components.monitoring ? org.monitoring.alerts.email : undefined;
+  const fix = `pulumi config set --secret monitoringSmtpPassword --stack ${stack} (value on stdin)`;
+  return [
+    ...(missing && email?.username !== undefined
+      ? [
+          problem(
+            stack,
+            "monitoringSmtpPassword",
+            `is not set, and monitoring.alerts.email logs in to ${email.smarthost} as ${email.username}`,
+            `${fix}, or remove monitoring.alerts.email.username`,
+          ),
+        ]
+      : []),
+    ...(typeof file.monitoringSmtpPassword === "string"
+      ? [
+          problem(
+            stack,
+            "monitoringSmtpPassword",
+            `is in clear text in Pulumi.${stack}.yaml: the SMTP password would sit in a reviewed file`,
+            `remove it from the file, then set it with: ${fix}`,
+          ),
+        ]
+      : []),
+  ];
 }
 
 /** The stack's own file, when the program runs from the repository (it does under the Pulumi CLI). */

@@ -3,6 +3,7 @@ import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS } from "../facts/livekit";
 import { toYaml } from "./formats";
+import { LIVEKIT_METRICS_USER } from "./prometheus-config";
 
 /**
  * LiveKit's `livekit.yaml` (keys from livekit-server v1.13.5 pkg/config/config.go and mediatransportutil's
@@ -35,6 +36,14 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
     // proxy owns, and its credentials are not coturn's.
     turn: { enabled: false },
   };
+  // Metrics on a port of their own (`prometheus.port`; v1.13.5 logs `prometheus_port` as deprecated). On the host
+  // network they listen on every address LiveKit binds, so they ask for a password (pkg/service/server.go).
+  if (org.components.monitoring)
+    doc.prometheus = {
+      port: org.ports.livekitMetrics,
+      username: LIVEKIT_METRICS_USER,
+      password: secrets.livekit_metrics_password,
+    };
   return deepMerge(doc, org.overrides.livekit);
 }
 

@@ -37,6 +37,11 @@ export function secretUses(plan: StackPlan): SecretUse[] {
     [FILES.jitsiJicofo, "Jitsi jicofo", plan.jitsi?.jicofo],
     [FILES.jitsiJvb, "Jitsi videobridge", plan.jitsi?.jvb],
     [FILES.proxyHosts, "Nginx Proxy Manager", plan.proxyHosts],
+    [FILES.prometheus, "Prometheus", plan.monitoring?.prometheus],
+    [FILES.alertmanager, "Alertmanager", plan.monitoring?.alertmanager],
+    [FILES.callProbeEnv, "call probe", plan.monitoring?.probeEnv],
+    [FILES.postgresExporter, "postgres-exporter", plan.monitoring?.postgresExporter],
+    [FILES.alertBot, "alert bot", plan.monitoring?.alertBot],
   ];
   const values = SECRET_NAMES.map((name) => plan.secrets[name]);
   const isSecret = (text: string) => values.some((value) => text.includes(value));

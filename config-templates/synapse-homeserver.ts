@@ -6,6 +6,7 @@ import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } fr
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
+import { MONITORING_CONTAINER_PORTS } from "../facts/monitoring";
 
 /**
  * Synapse `homeserver.yaml` as a document (checked by preflight) and as text.
@@ -32,6 +33,11 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
         // `federation` also serves `openid`, which lk-jwt-service needs to validate MatrixRTC users.
         resources: [{ names: ["client", "federation"], compress: false }],
       },
+      // The stack's Prometheus scrapes a listener of its own (docs/metrics-howto.md: `type: metrics`), on a port
+      // the container does not publish: metrics never go through the proxy.
+      ...(org.components.monitoring
+        ? [{ port: MONITORING_CONTAINER_PORTS.synapseMetrics, type: "metrics", bind_addresses: ["0.0.0.0"] }]
+        : []),
     ],
     database: {
       name: "psycopg2",

@@ -1,7 +1,7 @@
 /**
  * facts/: what matrix-fleet knows about the software it deploys, the same for every organisation: the pinned images
  * (this file), where each image keeps its config and state and listens (one file per service: synapse.ts,
- * postgres.ts, coturn.ts, livekit.ts, lk-jwt.ts, element-web.ts, jitsi.ts, ketesa.ts), the secrets and who consumes
+ * postgres.ts, coturn.ts, livekit.ts, lk-jwt.ts, element-web.ts, jitsi.ts, ketesa.ts, monitoring.ts), the secrets and who consumes
  * them (secrets.ts), the state stores (state-stores.ts) and Nginx Proxy Manager's proxy-host schema. Each fact
  * names the upstream source it was read from (docs/upstream/). The bottom layer: it imports nothing of the project.
  */
@@ -17,7 +17,12 @@ export type ImageName =
   | "jitsiProsody"
   | "jitsiJicofo"
   | "jitsiJvb"
-  | "ketesa";
+  | "ketesa"
+  | "prometheus"
+  | "alertmanager"
+  | "nodeExporter"
+  | "postgresExporter"
+  | "nodejs";
 
 export type Images = Readonly<Record<ImageName, string>>;
 
@@ -38,6 +43,14 @@ export const DEFAULT_IMAGES: Images = {
   jitsiJicofo: "ghcr.io/jitsi/jicofo:stable-11146-2",
   jitsiJvb: "ghcr.io/jitsi/jvb:stable-11146-2",
   ketesa: "ghcr.io/etkecc/ketesa:v1.4.0",
+  // Monitoring (issue #27): the versions Debian 12 packages, which the lab builds its images from, so that what the
+  // lab proves (flags, config keys, metric names) is what gets deployed (docs/upstream/monitoring.md).
+  prometheus: "prom/prometheus:v2.42.0",
+  alertmanager: "prom/alertmanager:v0.25.0",
+  nodeExporter: "prom/node-exporter:v1.5.0",
+  postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.11.1",
+  // The call probe and the alert bot (agents/), bundled by esbuild and uploaded into the upstream Node image.
+  nodejs: "node:22.22.0-alpine3.23",
 };
 
 export const IMAGE_NAMES = Object.keys(DEFAULT_IMAGES) as ImageName[];

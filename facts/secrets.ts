@@ -1,5 +1,5 @@
 /** Rotation groups: bumping `secretRotation.<group>` regenerates every secret of the group. */
-export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi";
+export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi" | "monitoring";
 
 /**
  * Every secret a stack can use. One secret is generated once (a `@pulumi/random` resource) and handed to every
@@ -39,6 +39,23 @@ export const SECRET_SPECS = {
     group: "jitsi",
   },
   jvb_auth_password: { length: 32, group: "jitsi" },
+  // Monitoring (issue #27). LiveKit's metrics endpoint sits on the host network: Basic auth keeps it closed even
+  // where the Docker host holds the public address itself.
+  livekit_metrics_password: { length: 40, group: "monitoring" },
+  // postgres-exporter's own role (pg_monitor only): rotatable, its provider sets the password with ALTER ROLE.
+  postgres_monitor_password: { length: 40, group: "monitoring" },
+  // The call probe's and the alert bot's Matrix accounts (no admin rights). A Matrix password cannot be changed
+  // without the old one or an admin, so these have no rotation group, like the database password.
+  probe_password: {
+    length: 40,
+    group: undefined,
+    alsoGivenTo: "the call probe's Matrix account (registered by components/monitoring-accounts.ts)",
+  },
+  alert_bot_password: {
+    length: 40,
+    group: undefined,
+    alsoGivenTo: "the alert bot's Matrix account (registered by components/monitoring-accounts.ts)",
+  },
 } as const satisfies Record<string, { length: number; group: SecretGroup | undefined; alsoGivenTo?: string }>;
 
 export type SecretName = keyof typeof SECRET_SPECS;
@@ -46,7 +63,12 @@ export const SECRET_NAMES = Object.keys(SECRET_SPECS) as SecretName[];
 
 /** The secrets a stack needs: only those of enabled components. */
 export function neededSecrets(org: {
-  readonly components: { readonly coturn: boolean; readonly matrixRtc: boolean; readonly jitsi: boolean };
+  readonly components: {
+    readonly coturn: boolean;
+    readonly matrixRtc: boolean;
+    readonly jitsi: boolean;
+    readonly monitoring: boolean;
+  };
 }): SecretName[] {
   const c = org.components;
   const needed: SecretName[] = [
@@ -58,6 +80,10 @@ export function neededSecrets(org: {
   if (c.coturn) needed.push("turn_shared_secret");
   if (c.matrixRtc) needed.push("livekit_api_key", "livekit_api_secret");
   if (c.jitsi) needed.push("jicofo_auth_password", "jvb_auth_password");
+  if (c.monitoring) {
+    needed.push("postgres_monitor_password", "probe_password", "alert_bot_password");
+    if (c.matrixRtc) needed.push("livekit_metrics_password");
+  }
   return needed;
 }
 

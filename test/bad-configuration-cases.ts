@@ -240,7 +240,7 @@ const NAME_CASES: BadCase[] = [
     changes: { components: { livekit: true } },
     key: k("components.livekit"),
     message: /is not a setting matrix-fleet knows/,
-    fix: /remove it \(known here: elementWeb, coturn, matrixRtc, jitsi, ketesa\)/,
+    fix: /remove it \(known here: elementWeb, coturn, matrixRtc, jitsi, ketesa, monitoring\)/,
     fixed: {},
   },
   {

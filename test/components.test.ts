@@ -33,6 +33,10 @@ function mockSecrets(org: OrgConfig): SecretValues {
         postgres_password: undefined,
         jicofo_auth_password: "jitsi",
         jvb_auth_password: "jitsi",
+        livekit_metrics_password: "monitoring",
+        postgres_monitor_password: "monitoring",
+        probe_password: undefined,
+        alert_bot_password: undefined,
       }[name];
       const rotation =
         spec === undefined ? undefined : org.secretRotation[spec as keyof OrgConfig["secretRotation"]];
@@ -40,6 +44,16 @@ function mockSecrets(org: OrgConfig): SecretValues {
     }),
   ) as SecretValues;
 }
+
+/** The monitoring's containers (components.monitoring, on by default). */
+const MONITORING = [
+  "prometheus",
+  "alertmanager",
+  "node-exporter",
+  "postgres-exporter",
+  "call-probe",
+  "alert-bot",
+];
 
 const EXPECTED_CONTAINERS: Record<string, string[]> = {
   produktor: [
@@ -54,10 +68,11 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "jitsi-jicofo",
     "jitsi-jvb",
     "jitsi-web",
+    ...MONITORING,
   ],
-  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa"],
-  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa"],
-  moda1: ["postgres", "synapse", "element-web", "coturn"],
+  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING],
+  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING],
+  moda1: ["postgres", "synapse", "element-web", "coturn", ...MONITORING],
 };
 
 /** Where each container finds its rendered file. */
@@ -68,6 +83,10 @@ const UPLOADS: Array<[service: string, file: FileId, path: string]> = [
   ["coturn", "coturn", "/etc/coturn/turnserver.conf"],
   ["livekit", "livekit", "/etc/livekit.yaml"],
   ["ketesa", "ketesa", "/var/public/config.json"],
+  ["prometheus", "prometheus", "/etc/prometheus/prometheus.yml"],
+  ["prometheus", "alertRules", "/etc/prometheus/rules/matrix-fleet.yml"],
+  ["alertmanager", "alertmanager", "/etc/alertmanager/alertmanager.yml"],
+  ["call-probe", "callProbe", "/etc/matrix-fleet/call-probe.json"],
 ];
 
 describe("HomeserverStack under the mock engine", () => {
@@ -86,6 +105,9 @@ describe("HomeserverStack under the mock engine", () => {
         "synapse-data",
         "synapse-media",
         ...(org.components.jitsi ? ["jitsi-prosody", "jitsi-transcripts"] : []),
+        "prometheus-data",
+        "alertmanager-data",
+        "textfile-metrics",
       ];
       assert.deepEqual(volumes, expectedVolumes.map((v) => `matrix-${stack}-${v}`).sort());
       const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
@@ -93,7 +115,8 @@ describe("HomeserverStack under the mock engine", () => {
       const images = run.resources
         .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
         .map((r) => unwrap(r.inputs.name));
-      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length);
+      // The call probe and the alert bot run in one Node image.
+      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length - 1);
       for (const image of images) assert.match(String(image), /:[\w.-]+$/, "pinned tag");
       const proxyHosts = run.resources.filter(
         (r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost",
@@ -131,11 +154,19 @@ describe("HomeserverStack under the mock engine", () => {
         assert.deepEqual(envOf(lkJwt), parseEnvFile(rendered.lkJwt!));
         compared++;
       }
+      for (const [service, file] of [
+        ["alert-bot", "alertBot"],
+        ["call-probe", "callProbeEnv"],
+        ["postgres-exporter", "postgresExporter"],
+      ] as const) {
+        assert.deepEqual(envOf(containers.get(`matrix-${stack}-${service}`)!), parseEnvFile(rendered[file]!));
+        compared++;
+      }
       assert.ok(compared >= 3);
     });
   }
 
-  it("gives lk-jwt-service host entries for its own public names at proxy.lanIp, and no other container any", async () => {
+  it("gives lk-jwt-service host entries for its own public names at proxy.lanIp, the call probe every proxied name and the TURN host on the LAN, no other container any", async () => {
     const org = orgFor("produktor", { proxy: { lanIp: "192.0.2.77" } });
     const containers = containersOf(await runStack(org));
     const hostsOf = (name: string) => unwrap(containers.get(name)!.hosts) as unknown;
@@ -144,8 +175,26 @@ describe("HomeserverStack under the mock engine", () => {
       { host: "chat.produktor.io", ip: "192.0.2.77" },
       { host: "matrix-rtc.produktor.io", ip: "192.0.2.77" },
     ]);
+    assert.deepEqual(hostsOf("matrix-produktor-call-probe"), [
+      ...["admin", "chat", "element", "matrix-rtc", "meet"].map((h) => ({
+        host: `${h}.produktor.io`,
+        ip: "192.0.2.77",
+      })),
+      { host: "produktor.io", ip: "192.0.2.77" },
+      // coturn on the host network, at the Docker host's LAN address (network.lanIp).
+      { host: "turn.produktor.io", ip: "192.0.2.10" },
+    ]);
+    const withEntries = new Set(["matrix-produktor-lk-jwt", "matrix-produktor-call-probe"]);
     for (const [name, container] of containers)
-      if (name !== "matrix-produktor-lk-jwt") assert.equal(unwrap(container.hosts), undefined, name);
+      if (!withEntries.has(name)) assert.equal(unwrap(container.hosts), undefined, name);
+    const direct = containersOf(
+      await runStack(orgFor("produktor", { monitoring: { probe: { viaLan: false } } })),
+    );
+    assert.equal(
+      unwrap(direct.get("matrix-produktor-call-probe")!.hosts),
+      undefined,
+      "viaLan false: DNS only",
+    );
   });
 
   it("hands one TURN secret to Synapse, coturn and Jitsi, and one LiveKit key pair to LiveKit and lk-jwt", async () => {
@@ -213,12 +262,14 @@ describe("HomeserverStack under the mock engine", () => {
     assert.deepEqual(unwrap(synapse.uploads), { __pulumiUnknown: true });
   });
 
-  it("protects and retains every stateful volume", async () => {
+  it("protects and retains every stateful volume, and retains the monitoring's", async () => {
     const run = await runStack(orgFor("produktor"));
     const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
-    assert.equal(volumes.length, 5);
+    assert.equal(volumes.length, 8);
     for (const volume of volumes) {
-      assert.equal(volume.options.protect, true, `${volume.name} protect`);
+      // Metrics and silences: kept on the host when the monitoring goes, but no user data to protect.
+      const monitoring = /prometheus-data|alertmanager-data|textfile-metrics/.test(volume.name);
+      assert.equal(volume.options.protect, monitoring ? undefined : true, `${volume.name} protect`);
       assert.equal(volume.options.retainOnDelete, true, `${volume.name} retainOnDelete`);
     }
     const containers = run.resources.filter((r) => r.type === "docker:index/container:Container");
@@ -300,7 +351,9 @@ describe("HomeserverStack under the mock engine", () => {
 
   it("NPM: no resource input carries the NPM credentials (the providers read them from the stack config)", async () => {
     const run = await runStack(orgFor("produktor"));
-    const npmResources = run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    const npmResources = run.resources.filter((r) =>
+      r.type.startsWith("pulumi-nodejs:dynamic/matrix-fleet:Npm"),
+    );
     assert.ok(npmResources.length > 0);
     for (const resource of npmResources) {
       const keys = Object.keys(resource.inputs).filter((k) => k !== "__provider");
@@ -353,9 +406,20 @@ describe("blast radius", () => {
       "produktor-jitsi-web": [],
       "produktor-ketesa-ketesa": [],
       // LiveKit mints its clients' TURN credentials from coturn's secret (rtc.turn_servers).
-      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret", "turn-shared-secret"],
+      "produktor-livekit-livekit": [
+        "livekit-api-key",
+        "livekit-api-secret",
+        "livekit-metrics-password",
+        "turn-shared-secret",
+      ],
       "produktor-lk-jwt-lk-jwt": ["livekit-api-key", "livekit-api-secret"],
       "produktor-synapse-postgres": ["postgres-password"],
+      "produktor-monitoring-prometheus": ["livekit-metrics-password"],
+      "produktor-monitoring-alertmanager": [],
+      "produktor-monitoring-node-exporter": [],
+      "produktor-monitoring-postgres-exporter": ["postgres-monitor-password"],
+      "produktor-monitoring-call-probe": ["probe-password"],
+      "produktor-monitoring-alert-bot": ["alert-bot-password"],
       "produktor-synapse-synapse": [
         "form-secret",
         "macaroon-secret-key",

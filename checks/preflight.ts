@@ -6,6 +6,7 @@ import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterF
 import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network";
 import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
+import { checkMonitoring } from "./monitoring";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
@@ -44,5 +45,6 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkDuplicateDomains(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
+    ...checkMonitoring(plan),
   ];
 }

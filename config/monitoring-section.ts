@@ -46,7 +46,11 @@ const ALIAS_LOCALPART = /^[a-z0-9._=\-/+]+$/;
 /** A Matrix user ID: `@localpart:server`. */
 const USER_ID = /^@([a-z0-9._=\-/+]+):(.+)$/;
 
-export function parseMonitoring(top: SectionReader, components: Components): MonitoringOptions {
+export function parseMonitoring(
+  top: SectionReader,
+  components: Components,
+  serverName: string,
+): MonitoringOptions {
   const section = top.section("monitoring");
   const scrapeInterval = prometheusDuration(section, "scrapeInterval", "30s");
   const evaluationInterval = prometheusDuration(section, "evaluationInterval", "30s");
@@ -59,7 +63,7 @@ export function parseMonitoring(top: SectionReader, components: Components): Mon
   };
   probeSection.rejectUnknownKeys();
   const alertFor = parseAlertFor(section);
-  const alerts = parseAlertDelivery(section, components);
+  const alerts = parseAlertDelivery(section, components, serverName);
   const monitoring: MonitoringOptions = {
     scrapeInterval,
     evaluationInterval,
@@ -95,7 +99,11 @@ function parseAlertFor(section: SectionReader): Readonly<Record<AlertName, strin
   return result;
 }
 
-function parseAlertDelivery(section: SectionReader, components: Components): AlertDelivery {
+function parseAlertDelivery(
+  section: SectionReader,
+  components: Components,
+  serverName: string,
+): AlertDelivery {
   const alerts = section.section("alerts");
   const matrix = alerts.boolean("matrix", true);
   const matrixRoom = alerts.string("matrixRoom", "matrix-fleet-alerts");
@@ -107,12 +115,17 @@ function parseAlertDelivery(section: SectionReader, components: Components): Ale
     );
   const invite = alerts.stringList("invite", []).filter((user) => {
     const match = USER_ID.exec(user);
-    if (match !== null) serverNameValue(alerts, "invite", match[2]!);
-    else
+    if (match === null)
       alerts.report(
         "invite",
         `'${user}' is no Matrix user ID`,
         "write each entry as @localpart:server.name (quote it in YAML: '@' starts no plain scalar)",
+      );
+    else if (serverNameValue(alerts, "invite", match[2]!) !== serverName)
+      alerts.report(
+        "invite",
+        `'${user}' is a user of ${match[2]}, but the alert room is not federated (it tells how this organisation's services fail): only users of ${serverName} can join it`,
+        `invite users of ${serverName} only`,
       );
     return match !== null;
   });

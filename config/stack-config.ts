@@ -70,7 +70,7 @@ export function parseStackConfig(
   checkWanPorts(top, components, ports, turn);
   const element = parseElementOptions(top, organisation);
   const jitsi = parseJitsiOptions(top, components);
-  const monitoring = parseMonitoring(top, components);
+  const monitoring = parseMonitoring(top, components, serverName);
   const secretRotation = parseSecretRotation(top);
   const overrides = parseOverrides(top);
   const adoption = parseAdoption(top, serverName, components);

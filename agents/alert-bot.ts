@@ -31,10 +31,19 @@ export class AlertBot {
   private sending = false;
   private stopped = false;
 
+  private readonly backoffMs: readonly number[];
+  private readonly setupRetryMs: number;
+
   constructor(
     private readonly room: MatrixRoom,
-    private readonly log: (line: string) => void = console.log,
-  ) {}
+    options: { log?: (line: string) => void; backoffMs?: readonly number[]; setupRetryMs?: number } = {},
+  ) {
+    this.log = options.log ?? console.log;
+    this.backoffMs = options.backoffMs ?? BACKOFF_MS;
+    this.setupRetryMs = options.setupRetryMs ?? SETUP_RETRY_MS;
+  }
+
+  private readonly log: (line: string) => void;
 
   /** Queues every alert of a webhook body; throws (HTTP 400 to Alertmanager) on a body that is none. */
   receive(body: string): number {
@@ -88,9 +97,9 @@ export class AlertBot {
       this.sending = false;
     }
     if (this.queue.length > 0 || this.needsSetup) {
-      const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
+      const wait = this.backoffMs[Math.min(this.attempt, this.backoffMs.length - 1)]!;
       this.attempt++;
-      this.kick(this.queue.length > 0 ? wait : SETUP_RETRY_MS);
+      this.kick(this.queue.length > 0 ? wait : this.setupRetryMs);
     }
   }
 

@@ -6,6 +6,7 @@ import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
 import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
+import { monitoringSection } from "./monitoring-summary";
 import { StackPlan } from "./plan";
 import { SecretUse, secretUses } from "./secret-uses";
 import { turnCapacity } from "./turn-capacity";
@@ -49,6 +50,7 @@ export function renderSummary(plan: StackPlan): string {
     ...jitsiSection(plan),
     ...capacitySection(plan),
     ...coturnCertificateSection(plan),
+    ...monitoringSection(plan),
     ...stateSection(org),
     ...secretsSection(plan),
   ];

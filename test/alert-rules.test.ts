@@ -37,7 +37,8 @@ interface RuleCase {
 
 const PROBE = 'job="call-probe",instance="call-probe:9735"';
 const TURN_CHECK = "TURN allocation over UDP";
-const TURN_FIX = "Synapse's turn_shared_secret and coturn's static-auth-secret differ, or lt-cred-mech is set";
+const TURN_FIX =
+  "Synapse's turn_shared_secret and coturn's static-auth-secret differ, or lt-cred-mech is set";
 
 /** The cases: each alert's condition read from the upstream metric it names (facts/monitoring.ts). */
 const CASES: readonly RuleCase[] = [
@@ -95,7 +96,10 @@ const CASES: readonly RuleCase[] = [
         `matrix_fleet_probe_check_failure_info{${PROBE},check="${TURN_CHECK}",detail="allocation refused: 401 Unauthorized",fix="${TURN_FIX}"}`,
         "_ 1x10",
       ],
-      [`matrix_fleet_probe_check_success{${PROBE},check="coturn's TLS certificate on 5349"}`, "1 0 0 0 0 0 1x5"],
+      [
+        `matrix_fleet_probe_check_success{${PROBE},check="coturn's TLS certificate on 5349"}`,
+        "1 0 0 0 0 0 1x5",
+      ],
       [`matrix_fleet_probe_check_success{${PROBE},check="client API versions"}`, "1x10"],
     ],
     expect: [
@@ -161,8 +165,14 @@ const CASES: readonly RuleCase[] = [
     name: "13 days left fires after 1h; 15 days left does not",
     interval: "1m",
     series: [
-      [`matrix_fleet_tls_certificate_not_after_timestamp_seconds{${PROBE},host="chat.produktor.io",port="443"}`, "1123200x70"],
-      [`matrix_fleet_tls_certificate_not_after_timestamp_seconds{${PROBE},host="turn.produktor.io",port="5349"}`, "1296000x70"],
+      [
+        `matrix_fleet_tls_certificate_not_after_timestamp_seconds{${PROBE},host="chat.produktor.io",port="443"}`,
+        "1123200x70",
+      ],
+      [
+        `matrix_fleet_tls_certificate_not_after_timestamp_seconds{${PROBE},host="turn.produktor.io",port="5349"}`,
+        "1296000x70",
+      ],
     ],
     expect: [
       ["59m", []],
@@ -185,12 +195,30 @@ const CASES: readonly RuleCase[] = [
     name: "a disk 90 % full fires after 10m; 80 % and a full tmpfs do not",
     interval: "1m",
     series: [
-      ['node_filesystem_avail_bytes{job="node",instance="node-exporter:9100",device="/dev/vda",fstype="ext4",mountpoint="/"}', "10x15"],
-      ['node_filesystem_size_bytes{job="node",instance="node-exporter:9100",device="/dev/vda",fstype="ext4",mountpoint="/"}', "100x15"],
-      ['node_filesystem_avail_bytes{job="node",instance="node-exporter:9100",device="/dev/vdb",fstype="xfs",mountpoint="/srv"}', "20x15"],
-      ['node_filesystem_size_bytes{job="node",instance="node-exporter:9100",device="/dev/vdb",fstype="xfs",mountpoint="/srv"}', "100x15"],
-      ['node_filesystem_avail_bytes{job="node",instance="node-exporter:9100",device="tmpfs",fstype="tmpfs",mountpoint="/run"}', "1x15"],
-      ['node_filesystem_size_bytes{job="node",instance="node-exporter:9100",device="tmpfs",fstype="tmpfs",mountpoint="/run"}', "100x15"],
+      [
+        'node_filesystem_avail_bytes{job="node",instance="node-exporter:9100",device="/dev/vda",fstype="ext4",mountpoint="/"}',
+        "10x15",
+      ],
+      [
+        'node_filesystem_size_bytes{job="node",instance="node-exporter:9100",device="/dev/vda",fstype="ext4",mountpoint="/"}',
+        "100x15",
+      ],
+      [
+        'node_filesystem_avail_bytes{job="node",instance="node-exporter:9100",device="/dev/vdb",fstype="xfs",mountpoint="/srv"}',
+        "20x15",
+      ],
+      [
+        'node_filesystem_size_bytes{job="node",instance="node-exporter:9100",device="/dev/vdb",fstype="xfs",mountpoint="/srv"}',
+        "100x15",
+      ],
+      [
+        'node_filesystem_avail_bytes{job="node",instance="node-exporter:9100",device="tmpfs",fstype="tmpfs",mountpoint="/run"}',
+        "1x15",
+      ],
+      [
+        'node_filesystem_size_bytes{job="node",instance="node-exporter:9100",device="tmpfs",fstype="tmpfs",mountpoint="/run"}',
+        "100x15",
+      ],
     ],
     expect: [
       ["9m", []],
@@ -219,8 +247,14 @@ const CASES: readonly RuleCase[] = [
     name: "85 of 100 connections fires after 10m; 70 does not",
     interval: "1m",
     series: [
-      ['pg_stat_activity_count{job="postgres",instance="postgres-exporter:9187",datname="synapse",state="active"}', "20 50x15"],
-      ['pg_stat_activity_count{job="postgres",instance="postgres-exporter:9187",datname="synapse",state="idle"}', "50 35x15"],
+      [
+        'pg_stat_activity_count{job="postgres",instance="postgres-exporter:9187",datname="synapse",state="active"}',
+        "20 50x15",
+      ],
+      [
+        'pg_stat_activity_count{job="postgres",instance="postgres-exporter:9187",datname="synapse",state="idle"}',
+        "50 35x15",
+      ],
       ['pg_settings_max_connections{job="postgres",instance="postgres-exporter:9187"}', "100x15"],
     ],
     expect: [
@@ -231,7 +265,8 @@ const CASES: readonly RuleCase[] = [
           {
             labels: { severity: "warning", job: "postgres", instance: "postgres-exporter:9187" },
             summary: "PostgreSQL uses 85 % of its connections",
-            description: "More than 80 % of max_connections are in use: new connections will be refused soon.",
+            description:
+              "More than 80 % of max_connections are in use: new connections will be refused soon.",
           },
         ],
       ],
@@ -242,7 +277,10 @@ const CASES: readonly RuleCase[] = [
     name: "200 events not yet handled by the federation sender fires after 10m; another sender's lag does not",
     interval: "1m",
     series: [
-      ['synapse_event_persisted_position{job="synapse",instance="synapse:9000",server_name="produktor.io"}', "1000x15"],
+      [
+        'synapse_event_persisted_position{job="synapse",instance="synapse:9000",server_name="produktor.io"}',
+        "1000x15",
+      ],
       [
         'synapse_event_processing_positions{job="synapse",instance="synapse:9000",server_name="produktor.io",name="federation_sender"}',
         "1000 800x15",
@@ -272,7 +310,10 @@ const CASES: readonly RuleCase[] = [
     name: "60 PDUs waiting for peers fires after 15m; 40 does not",
     interval: "1m",
     series: [
-      ['synapse_federation_transaction_queue_pending_pdus{job="synapse",instance="synapse:9000",server_name="produktor.io"}', "40x5 60x20"],
+      [
+        'synapse_federation_transaction_queue_pending_pdus{job="synapse",instance="synapse:9000",server_name="produktor.io"}',
+        "40x5 60x20",
+      ],
     ],
     expect: [
       ["19m", []],
@@ -295,12 +336,18 @@ const CASES: readonly RuleCase[] = [
     interval: "1m",
     series: [
       // Incoming: 100 packets/s, 10 lost/s. Outgoing: 10 packets/s, 1 lost/s (too few to judge).
-      ['livekit_packet_total{job="livekit",instance="198.19.1.2:6789",direction="incoming",transmission="initial",country=""}', "0+6000x20"],
+      [
+        'livekit_packet_total{job="livekit",instance="198.19.1.2:6789",direction="incoming",transmission="initial",country=""}',
+        "0+6000x20",
+      ],
       [
         'livekit_packet_loss_total{job="livekit",instance="198.19.1.2:6789",direction="incoming",source="MICROPHONE",type="AUDIO",country=""}',
         "0+600x20",
       ],
-      ['livekit_packet_total{job="livekit",instance="198.19.1.2:6789",direction="outgoing",transmission="initial",country=""}', "0+600x20"],
+      [
+        'livekit_packet_total{job="livekit",instance="198.19.1.2:6789",direction="outgoing",transmission="initial",country=""}',
+        "0+600x20",
+      ],
       [
         'livekit_packet_loss_total{job="livekit",instance="198.19.1.2:6789",direction="outgoing",source="MICROPHONE",type="AUDIO",country=""}',
         "0+60x20",
@@ -312,7 +359,12 @@ const CASES: readonly RuleCase[] = [
         "15m",
         [
           {
-            labels: { severity: "warning", job: "livekit", instance: "198.19.1.2:6789", direction: "incoming" },
+            labels: {
+              severity: "warning",
+              job: "livekit",
+              instance: "198.19.1.2:6789",
+              direction: "incoming",
+            },
             summary: 'LiveKit loses 10% of "incoming" media packets',
             description:
               "More than 5 % of the media packets LiveKit counts are lost (over 5 minutes, at more than 50 packets/s): calls stutter.",
@@ -326,8 +378,14 @@ const CASES: readonly RuleCase[] = [
     name: "1 % loss at 100 packets/s does not fire",
     interval: "1m",
     series: [
-      ['livekit_packet_total{job="livekit",instance="h:6789",direction="incoming",transmission="initial",country=""}', "0+6000x20"],
-      ['livekit_packet_loss_total{job="livekit",instance="h:6789",direction="incoming",source="CAMERA",type="VIDEO",country=""}', "0+60x20"],
+      [
+        'livekit_packet_total{job="livekit",instance="h:6789",direction="incoming",transmission="initial",country=""}',
+        "0+6000x20",
+      ],
+      [
+        'livekit_packet_loss_total{job="livekit",instance="h:6789",direction="incoming",source="CAMERA",type="VIDEO",country=""}',
+        "0+60x20",
+      ],
     ],
     expect: [["15m", []]],
   },
@@ -337,8 +395,14 @@ const CASES: readonly RuleCase[] = [
     interval: "1m",
     series: [
       // node-exporter exports the textfile's value at every scrape: one sample a minute, the timestamp unchanged.
-      ['matrix_fleet_backup_last_success_timestamp_seconds{job="node",instance="node-exporter:9100",store="postgres-data"}', "0x1700"],
-      ['matrix_fleet_backup_last_success_timestamp_seconds{job="node",instance="node-exporter:9100",store="synapse-media"}', "0+60x1700"],
+      [
+        'matrix_fleet_backup_last_success_timestamp_seconds{job="node",instance="node-exporter:9100",store="postgres-data"}',
+        "0x1700",
+      ],
+      [
+        'matrix_fleet_backup_last_success_timestamp_seconds{job="node",instance="node-exporter:9100",store="synapse-media"}',
+        "0+60x1700",
+      ],
     ],
     expect: [
       ["26h", []],
@@ -436,9 +500,17 @@ describe("the alert rules under promtool test rules (Prometheus 2.42)", () => {
 
   it("has a case that fires every alert the stack renders", () => {
     const firing = new Set(CASES.filter((c) => c.expect.some(([, a]) => a.length > 0)).map((c) => c.alert));
-    assert.deepEqual(ALERT_NAMES.filter((name) => !firing.has(name)), []);
-    const rendered = yaml.load(renderedFiles("produktor").alertRules!) as { groups: Array<{ rules: Array<{ alert: string }> }> };
-    assert.deepEqual(rendered.groups[0]!.rules.map((r) => r.alert), [...ALERT_NAMES]);
+    assert.deepEqual(
+      ALERT_NAMES.filter((name) => !firing.has(name)),
+      [],
+    );
+    const rendered = yaml.load(renderedFiles("produktor").alertRules!) as {
+      groups: Array<{ rules: Array<{ alert: string }> }>;
+    };
+    assert.deepEqual(
+      rendered.groups[0]!.rules.map((r) => r.alert),
+      [...ALERT_NAMES],
+    );
   });
 
   it("every case passes", () => {
@@ -448,7 +520,9 @@ describe("the alert rules under promtool test rules (Prometheus 2.42)", () => {
   });
 
   it("fails when a rule is missing (the tests are not vacuous)", () => {
-    const rules = yaml.load(renderedFiles("produktor").alertRules!) as { groups: Array<{ rules: Array<{ alert: string }> }> };
+    const rules = yaml.load(renderedFiles("produktor").alertRules!) as {
+      groups: Array<{ rules: Array<{ alert: string }> }>;
+    };
     rules.groups[0]!.rules = rules.groups[0]!.rules.filter((r) => r.alert !== "DiskAlmostFull");
     fs.writeFileSync(path.join(dir, "broken.yml"), yaml.dump(rules, { lineWidth: -1 }));
     fs.writeFileSync(path.join(dir, "broken-tests.yml"), promtoolTests("broken.yml", CASES));
@@ -489,7 +563,12 @@ describe("the alert rules under promtool test rules (Prometheus 2.42)", () => {
               groupWait: "1s",
               groupInterval: "5s",
               invite: ["@lab-reader:produktor.io"],
-              email: { to: "ops@produktor.io", from: "alerts@produktor.io", smarthost: "mail.produktor.io:587", username: "alerts" },
+              email: {
+                to: "ops@produktor.io",
+                from: "alerts@produktor.io",
+                smarthost: "mail.produktor.io:587",
+                username: "alerts",
+              },
             },
           },
         },
@@ -510,5 +589,22 @@ describe("the alert rules under promtool test rules (Prometheus 2.42)", () => {
         assert.equal(status, 0, `${label}: ${tool} ${args.join(" ")}\n${output}`);
       }
     }
+  });
+});
+
+describe("the runbook", () => {
+  it("has a section for every alert, where its runbook_url points", () => {
+    const page = fs.readFileSync(path.join(PROJECT_DIR, "docs", "monitoring.md"), "utf8");
+    const headings = [...page.matchAll(/^### (\S+)$/gm)].map((m) => m[1]!);
+    assert.deepEqual(
+      ALERT_NAMES.filter((name) => !headings.includes(name)),
+      [],
+      "alerts without a runbook section",
+    );
+    const rules = yaml.load(renderedFiles("produktor").alertRules!) as {
+      groups: Array<{ rules: Array<{ alert: string; annotations: { runbook_url: string } }> }>;
+    };
+    for (const rule of rules.groups[0]!.rules)
+      assert.equal(rule.annotations.runbook_url, `docs/monitoring.md#${rule.alert.toLowerCase()}`);
   });
 });

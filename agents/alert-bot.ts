@@ -27,6 +27,7 @@ export class AlertBot {
   private dropped = 0;
   private attempt = 0;
   private received = 0;
+  private setupAttempts = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending = false;
   private stopped = false;
@@ -99,7 +100,9 @@ export class AlertBot {
     if (this.queue.length > 0 || this.needsSetup) {
       const wait = this.backoffMs[Math.min(this.attempt, this.backoffMs.length - 1)]!;
       this.attempt++;
-      this.kick(this.queue.length > 0 ? wait : this.setupRetryMs);
+      // Setup only (no message waits): often at first, then every 5 minutes (an invitee that never exists).
+      this.setupAttempts = this.queue.length > 0 ? 0 : this.setupAttempts + 1;
+      this.kick(this.queue.length > 0 ? wait : this.setupAttempts > 20 ? 300_000 : this.setupRetryMs);
     }
   }
 

@@ -10,8 +10,10 @@ import { withoutProviderText } from "./provider-outputs";
  * with psql inside the PostgreSQL container. Passwords go over stdin, never on a command line; the docker CLI reaches
  * ssh:// hosts the way the Docker provider does (components/docker-cli.ts).
  *
- * A Matrix password cannot be changed without the old one or an admin: an account that exists with another password
- * (a stack destroyed and created again on its retained database) fails the `up`, naming the fix.
+ * An account that exists with another password (a rotation, or a stack destroyed and created again on its retained
+ * database) gets the generated one the way Synapse's own `hash_password` tool is meant for ("so that passwords can be
+ * reset"): the hash made by that tool inside the Synapse container, written to Synapse's `users` table with psql.
+ * Only the monitoring's own two accounts are ever touched.
  */
 export interface MatrixAccount {
   readonly user: string;
@@ -92,7 +94,16 @@ async function ensureMatrixAccount(inputs: AccountsInputs, account: MatrixAccoun
     ],
     account.password,
   );
-  // One fixed device: each `up` replaces that device's token instead of adding a device.
+  if (await logsIn(inputs, account)) return;
+  await resetPassword(inputs, account);
+  if (!(await logsIn(inputs, account)))
+    throw new Error(
+      `@${account.user}:${inputs.serverName} does not accept the password this stack generated for it, not even after it was reset in Synapse's users table (password_config in homeserver.yaml?)`,
+    );
+}
+
+/** Whether Synapse lets the account log in with its password (on one fixed device: no device piles up). */
+async function logsIn(inputs: AccountsInputs, account: MatrixAccount): Promise<boolean> {
   const login = JSON.stringify({
     type: "m.login.password",
     identifier: { type: "m.id.user", user: account.user },
@@ -111,28 +122,29 @@ async function ensureMatrixAccount(inputs: AccountsInputs, account: MatrixAccoun
       "POST",
       "--data-binary",
       "@-",
-      `${local}/_matrix/client/v3/login`,
+      `http://localhost:${inputs.synapsePort}/_matrix/client/v3/login`,
     ],
     login,
   );
-  if (!answer.includes('"access_token"'))
-    throw new Error(
-      `@${account.user}:${inputs.serverName} exists but does not accept the password this stack generated for it (${answer.trim().slice(0, 200)}): ` +
-        `the database outlived an earlier stack. Set its old password with pulumi config set --secret --path adoptedSecrets.<probe_password|alert_bot_password>, ` +
-        `or deactivate the account as an admin (Ketesa, or DELETE via the admin API), then run pulumi up again`,
-    );
+  return answer.includes('"access_token"');
 }
 
-/** Creates postgres-exporter's role if missing, and (re)sets its password and its one membership. */
-async function ensureMonitorRole(inputs: AccountsInputs): Promise<void> {
-  const role = inputs.monitorRole;
-  const password = inputs.monitorPassword.replace(/'/g, "''");
-  const sql = [
-    `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$;`,
-    `ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}';`,
-    `GRANT pg_monitor TO ${role};`,
-  ].join("\n");
-  await dockerWithInput(
+/** Synapse's `hash_password` (bcrypt rounds and pepper from homeserver.yaml), written to its `users` table. */
+async function resetPassword(inputs: AccountsInputs, account: MatrixAccount): Promise<void> {
+  const hash = (
+    await dockerWithInput(
+      inputs.dockerHost,
+      ["exec", "-i", inputs.synapseContainer, "hash_password", "-c", "/config/homeserver.yaml"],
+      `${account.password}\n`,
+    )
+  ).trim();
+  if (!/^\$2[aby]?\$\d+\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`hash_password gave no bcrypt hash`);
+  const userId = `@${account.user}:${inputs.serverName}`.replace(/'/g, "''");
+  await psql(inputs, `UPDATE users SET password_hash = '${hash}' WHERE name = '${userId}';`);
+}
+
+function psql(inputs: AccountsInputs, sql: string): Promise<string> {
+  return dockerWithInput(
     inputs.dockerHost,
     [
       "exec",
@@ -149,6 +161,18 @@ async function ensureMonitorRole(inputs: AccountsInputs): Promise<void> {
     ],
     sql,
   );
+}
+
+/** Creates postgres-exporter's role if missing, and (re)sets its password and its one membership. */
+async function ensureMonitorRole(inputs: AccountsInputs): Promise<void> {
+  const role = inputs.monitorRole;
+  const password = inputs.monitorPassword.replace(/'/g, "''");
+  const sql = [
+    `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$;`,
+    `ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}';`,
+    `GRANT pg_monitor TO ${role};`,
+  ].join("\n");
+  await psql(inputs, sql);
 }
 
 async function provision(inputs: AccountsInputs): Promise<AccountsOutputs> {

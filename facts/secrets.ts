@@ -44,17 +44,17 @@ export const SECRET_SPECS = {
   livekit_metrics_password: { length: 40, group: "monitoring" },
   // postgres-exporter's own role (pg_monitor only): rotatable, its provider sets the password with ALTER ROLE.
   postgres_monitor_password: { length: 40, group: "monitoring" },
-  // The call probe's and the alert bot's Matrix accounts (no admin rights). A Matrix password cannot be changed
-  // without the old one or an admin, so these have no rotation group, like the database password.
+  // The call probe's and the alert bot's Matrix accounts (no admin rights); a new value is set in Synapse by
+  // components/monitoring-accounts-provider.ts.
   probe_password: {
     length: 40,
-    group: undefined,
-    alsoGivenTo: "the call probe's Matrix account (registered by components/monitoring-accounts.ts)",
+    group: "monitoring",
+    alsoGivenTo: "the call probe's Matrix account (registered by components/monitoring-accounts-provider.ts)",
   },
   alert_bot_password: {
     length: 40,
-    group: undefined,
-    alsoGivenTo: "the alert bot's Matrix account (registered by components/monitoring-accounts.ts)",
+    group: "monitoring",
+    alsoGivenTo: "the alert bot's Matrix account (registered by components/monitoring-accounts-provider.ts)",
   },
 } as const satisfies Record<string, { length: number; group: SecretGroup | undefined; alsoGivenTo?: string }>;
 

@@ -35,8 +35,8 @@ function mockSecrets(org: OrgConfig): SecretValues {
         jvb_auth_password: "jitsi",
         livekit_metrics_password: "monitoring",
         postgres_monitor_password: "monitoring",
-        probe_password: undefined,
-        alert_bot_password: undefined,
+        probe_password: "monitoring",
+        alert_bot_password: "monitoring",
       }[name];
       const rotation =
         spec === undefined ? undefined : org.secretRotation[spec as keyof OrgConfig["secretRotation"]];

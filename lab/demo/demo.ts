@@ -10,6 +10,7 @@ import { audioCall } from "../audio-call";
 import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, labCaDir } from "../deploy/sites";
 import { registerWithSharedSecret } from "../matrix-client";
+import { prometheusQuery, untilSeries } from "../alert-room";
 
 const STACK = "demo";
 
@@ -49,6 +50,8 @@ async function main(): Promise<number> {
   const fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/demo", "fleet"), [STACK]);
   let ok = false;
   try {
+    // The monitoring's alert room invites the first admin (registered after the up; the bot invites again).
+    await fleet.set(STACK, "monitoring.alerts.invite[0]", `@admin:${fleet.site(STACK).serverName}`);
     say("pulumi up (the real engine, onto the demo's own Docker engine; about a minute)");
     const up = await fleet.up(STACK);
     if (up.code !== 0) {
@@ -76,6 +79,11 @@ async function main(): Promise<number> {
       (await fleet.workspace.pulumi(["stack", "output", "--json", "--stack", STACK])).stdout,
     );
     const ca = path.join(labCaDir(), "ca.pem");
+    await untilSeries(STACK, "count(up == 1) == count(up)", 60_000);
+    const targets = prometheusQuery(STACK, "up")
+      .map((series) => series.metric.job)
+      .sort();
+    say(`Prometheus scrapes ${targets.length} targets, all up: ${targets.join(", ")}`);
     console.log(
       [
         "",
@@ -89,6 +97,13 @@ async function main(): Promise<number> {
         `  ip netns exec ${CLIENT_NAMESPACE} curl --cacert ${ca} https://${site.hostnames[1]}/_matrix/client/versions`,
         `  ip netns exec ${CLIENT_NAMESPACE} curl --cacert ${ca} -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"admin"},"password":"${password}"}' https://${site.hostnames[1]}/_matrix/client/v3/login`,
         `  docker -H ${site.dockerHost} ps`,
+        "",
+        "Monitoring (docs/monitoring.md): Prometheus and Alertmanager answer on the Docker host's loopback only:",
+        `  ip netns exec ${site.namespace} curl -s 'http://127.0.0.1:9090/api/v1/query?query=up'`,
+        `  ip netns exec ${site.namespace} curl -s http://127.0.0.1:9093/api/v2/alerts`,
+        `  (on a real host: ssh -L 9090:127.0.0.1:9090 <docker host>, then http://localhost:9090)`,
+        `Alerts go to the room #matrix-fleet-alerts:${site.serverName}, into which ${admin.userId} is invited;`,
+        `the call probe (@matrix-fleet-probe:${site.serverName}) runs verify's checks every 15 s here (5 min by default).`,
         "Element Web, lk-jwt-service and Ketesa are stand-ins here (no image registry): see the README.",
         "",
       ].join("\n"),

@@ -30,6 +30,8 @@ lab_up() {
   export LAB_CA_DIR
   local rootfs phase=$SECONDS
   rootfs=$(bash lab/images/rootfs.sh "$LAB_CACHE_ROOT/lab/lab-env.sh" "$LAB_CA_DIR/ca.pem")
+  local monitoring
+  monitoring=$(bash lab/images/monitoring-files.sh)
   mkdir -p "$LAB_DIR"
   : >"$LAB_DIR/pids"
   node --import tsx lab/deploy/hosts.ts >"$LAB_DIR/hosts"
@@ -37,7 +39,7 @@ lab_up() {
   bash lab/deploy/engines.sh start "$@" >/dev/null
   local stack
   for stack in "$@"; do
-    LAB_IMAGES=$(DOCKER_HOST="unix:///run/matrix-fleet-lab/docker-$stack.sock" bash lab/images/build.sh "$rootfs")
+    LAB_IMAGES=$(DOCKER_HOST="unix:///run/matrix-fleet-lab/docker-$stack.sock" bash lab/images/build.sh "$rootfs" "$monitoring")
   done
   export LAB_IMAGES
   echo "lab: network, $# engine(s) and their images ready in $((SECONDS - phase)) s"

@@ -2,15 +2,18 @@
 # Builds the lab images on the Docker engine at $DOCKER_HOST (each lab engine builds its own: the images come from
 # the cached root filesystem with COPY-only Dockerfiles, so no network is needed) and writes a JSON map of the
 # stack config `images.*` keys to lab image names on stdout. Images whose key label matches are kept (warm: ~1 s).
-# Usage: DOCKER_HOST=unix://... build.sh <rootfs.tar>
+# The monitoring images (prometheus, alertmanager, node-exporter, postgres-exporter) take their files from the tree
+# lab/images/monitoring-files.sh unpacked from Debian's packages (second argument).
+# Usage: DOCKER_HOST=unix://... build.sh <rootfs.tar> <monitoring files dir>
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-TAR="${1:?usage: build.sh <rootfs.tar>}"
+TAR="${1:?usage: build.sh <rootfs.tar> <monitoring files dir>}"
+MONITORING="${2:?usage: build.sh <rootfs.tar> <monitoring files dir>}"
 export DOCKER_BUILDKIT=0
 say() { echo "lab-images: $*" >&2; }
 DOUBLES="$HERE/../doubles"
 # The key of every image: the root filesystem's, this folder's and the contract doubles' content.
-KEY=$( (basename "$TAR"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
+KEY=$( (basename "$TAR"; basename "$MONITORING"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
 BASE="matrix-fleet-lab/base:$KEY"
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 started=$SECONDS
@@ -31,6 +34,11 @@ IMAGES=(
   "jitsiProsody|standin|jitsi-prosody-$KEY|ROLE=jitsi-prosody"
   "jitsiJicofo|standin|jitsi-jicofo-$KEY|ROLE=jitsi-jicofo"
   "jitsiJvb|standin|jitsi-jvb-$KEY|ROLE=jitsi-jvb"
+  "prometheus|prometheus|v2.42.0-$KEY|"
+  "alertmanager|alertmanager|v0.25.0-$KEY|"
+  "nodeExporter|node-exporter|v1.5.0-$KEY|"
+  "postgresExporter|postgres-exporter|v0.11.1-$KEY|"
+  "nodejs|nodejs|18-$KEY|"
 )
 json="{"
 built=0
@@ -45,6 +53,8 @@ for entry in "${IMAGES[@]}"; do
     cp -R "$HERE/$dir/." "$context/"
     # The lk-jwt-service double: bundled into one file for Node 18 (lab/doubles/bundle.sh).
     if [ "$dir" = lk-jwt ]; then bash "$DOUBLES/bundle.sh" lk-jwt-service-main.ts "$context/lk-jwt-service.js"; fi
+    # The monitoring images: the files unpacked from Debian's packages.
+    if [ -d "$MONITORING/$dir" ]; then cp -R "$MONITORING/$dir" "$context/rootfs"; fi
     if ! docker build "${args[@]}" "$context" >"$log" 2>&1; then
       rm -rf "$context"
       tail -n 30 "$log" >&2

@@ -224,11 +224,11 @@ export function lifecycleScenarios(): void {
           .split("\n")
           .filter((v) => v.startsWith("matrix-moda1-"))
           .sort();
-      assert.deepEqual(volumes(), [
-        "matrix-moda1-postgres-data",
-        "matrix-moda1-synapse-data",
-        "matrix-moda1-synapse-media",
-      ]);
+      // The monitoring's volumes (metrics, silences) are not protected, but retained on the host all the same.
+      const kept = ["alertmanager-data", "postgres-data", "prometheus-data", "synapse-data", "synapse-media"]
+        .concat("textfile-metrics")
+        .map((v) => `matrix-moda1-${v}`);
+      assert.deepEqual(volumes(), kept);
 
       // The runbook (README, "Destroying and recreating a stack"): keep the database password, unprotect, destroy.
       const exported = await fleet.workspace.pulumi([
@@ -257,11 +257,7 @@ export function lifecycleScenarios(): void {
       ]);
       assert.equal(destroyed.code, 0, LabFleet.failure(destroyed));
       assert.equal(containers(fleet, "moda1").size, 0, "destroy removed the containers");
-      assert.deepEqual(volumes(), [
-        "matrix-moda1-postgres-data",
-        "matrix-moda1-synapse-data",
-        "matrix-moda1-synapse-media",
-      ]);
+      assert.deepEqual(volumes(), kept);
 
       await fleet.workspace.configSet("moda1", "adoptedSecrets.postgres_password", password, {
         secret: true,
@@ -275,6 +271,13 @@ export function lifecycleScenarios(): void {
         (keyBefore as { verify_keys: unknown }).verify_keys,
         "the server signing key changed",
       );
+      // The monitoring's accounts were in the kept database with the old generated passwords: the new ones are set.
+      const probes = await call(
+        `http://${fleet.site("moda1").dockerLan}:8008`,
+        "GET",
+        "/_matrix/client/versions",
+      );
+      assert.ok(probes, "Synapse answers after the new up");
       const aliceAgain = await login(base, "alice-destroy", "alice-password-1");
       const joined = (await get(aliceAgain, "/_matrix/client/v3/joined_rooms")) as { joined_rooms: string[] };
       assert.deepEqual(joined.joined_rooms, [room.room_id]);

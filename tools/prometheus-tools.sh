@@ -7,6 +7,12 @@
 set -euo pipefail
 CACHE="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/tools"
 say() { echo "prometheus-tools: $*" >&2; }
+# Keyed on this script: apt is asked (about a second) only when the cache is cold.
+DIR="$CACHE/prometheus-tools-$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
+if [ -x "$DIR/promtool" ] && [ -x "$DIR/amtool" ]; then
+  echo "$DIR"
+  exit 0
+fi
 version_of() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
 prometheus_version=$(version_of prometheus)
 alertmanager_version=$(version_of prometheus-alertmanager)
@@ -16,11 +22,6 @@ if [ -z "$prometheus_version" ] || [ "$prometheus_version" = "(none)" ] || [ -z 
   apt-get update -qq >/dev/null
   prometheus_version=$(version_of prometheus)
   alertmanager_version=$(version_of prometheus-alertmanager)
-fi
-DIR="$CACHE/prometheus-${prometheus_version//[^A-Za-z0-9.+-]/_}-alertmanager-${alertmanager_version//[^A-Za-z0-9.+-]/_}"
-if [ -x "$DIR/promtool" ] && [ -x "$DIR/amtool" ]; then
-  echo "$DIR"
-  exit 0
 fi
 mkdir -p "$CACHE"
 exec 8>"$CACHE/.prometheus-tools.lock"
@@ -37,6 +38,7 @@ mkdir -p "$work/x" "$DIR.tmp"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
 install -m 755 "$work/x/usr/bin/promtool" "$DIR.tmp/promtool"
 install -m 755 "$work/x/usr/bin/amtool" "$DIR.tmp/amtool"
+echo "prometheus $prometheus_version, prometheus-alertmanager $alertmanager_version (Debian)" >"$DIR.tmp/VERSIONS"
 rm -rf "$DIR"
 mv "$DIR.tmp" "$DIR"
 say "promtool $prometheus_version and amtool $alertmanager_version unpacked in $((SECONDS - started)) s into $DIR"

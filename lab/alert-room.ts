@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { LabFleet } from "./deploy/fleet";
 import { ALERT_READER } from "./deploy/monitoring-settings";
-import { MatrixError, Session, call, get, post, registerWithSharedSecret } from "./matrix-client";
+import { MatrixError, Session, get, post, registerWithSharedSecret } from "./matrix-client";
 import { run, sleep } from "./processes";
 
 export interface AlertNoticeSeen {
@@ -44,7 +44,7 @@ export class AlertRoomReader {
     let last = "";
     while (Date.now() < deadline) {
       try {
-        const { room_id } = (await call(baseUrl, "GET", `/_matrix/client/v3/directory/room/${alias}`)) as {
+        const { room_id } = (await get(session, `/_matrix/client/v3/directory/room/${alias}`)) as {
           room_id: string;
         };
         await post(session, `/_matrix/client/v3/join/${encodeURIComponent(room_id)}`);

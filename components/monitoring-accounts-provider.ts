@@ -188,12 +188,17 @@ export class MonitoringAccountsProvider implements pulumi.dynamic.ResourceProvid
   }
 
   async diff(_id: string, olds: AccountsOutputs, news: AccountsInputs) {
+    // Field by field: the engine hands the old outputs back with their keys in its own order.
     const next = outputsOf(news);
-    return {
-      changes:
-        JSON.stringify(next) !==
-        JSON.stringify({ users: olds.users, monitorRole: olds.monitorRole, digests: olds.digests }),
-    };
+    const same = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>> | undefined) =>
+      b !== undefined &&
+      Object.keys(a).length === Object.keys(b).length &&
+      Object.keys(a).every((k) => a[k] === b[k]);
+    const changes =
+      next.monitorRole !== olds.monitorRole ||
+      next.users.join(",") !== (olds.users ?? []).join(",") ||
+      !same(next.digests, olds.digests);
+    return { changes };
   }
 
   async update(_id: string, _olds: AccountsOutputs, news: AccountsInputs) {

@@ -34,9 +34,13 @@ const TOKEN_CHECK = "MatrixRTC token via /get_token and a LiveKit join";
 export const SMALL_DISK = `${RUN_DIR}/small-disk`;
 const SMALL_DISK_IMAGE = `${RUN_DIR}/small-disk.img`;
 
-/** A command in the machine's mount namespace (the test runs in `ip netns exec`'s own; dockerd and PID 1 do not). */
+/**
+ * A command in the mount namespace the site's dockerd (and so its containers' binds) sees: the machine's, which the
+ * test, run by `ip netns exec`, does not share. (PID 1's namespace files are closed to us on the lab's machines.)
+ */
 function inHostMounts(command: string, args: readonly string[]): string {
-  return run("nsenter", ["-t", "1", "-m", "--", command, ...args]);
+  const dockerd = fs.readFileSync(`${RUN_DIR}/docker-produktor.pid`, "utf8").trim();
+  return run("nsenter", ["-t", dockerd, "-m", "--", command, ...args]);
 }
 
 async function containerHealthy(site: Site, container: string, timeoutMs: number): Promise<void> {

@@ -5,8 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./components/program-config";
+import { formatUnjudged, unjudgedOverrides } from "./config-templates/unjudged-overrides";
 
 const { org, adoptedSecretValues, smtpPassword } = loadProgramConfig();
+// Shown in every preview's and up's diagnostics: what reaches a deployed file without matrix-fleet's judgement.
+for (const line of unjudgedOverrides(org).map(formatUnjudged))
+  pulumi.log.warn(`unjudged override, written as given and not checked: ${line}`);
 const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, smtpPassword });
 
 export const urls = fleet.urls;

@@ -1,3 +1,4 @@
+import { proxyHostDocuments } from "../config-templates/npm-proxy-hosts";
 import * as path from "node:path";
 import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
@@ -90,8 +91,20 @@ export function adoptionReport(
 /** The homeserver's identity: a server name can never change, so a different one blocks the adoption. */
 function identityBlockers(org: OrgConfig, deployment: RunningDeployment): string[] {
   const homeserver = deployment.homeserver?.content;
-  if (homeserver === undefined)
-    return ["Synapse's homeserver.yaml was not found, so its identity cannot be adopted"];
+  if (homeserver === undefined) {
+    const synapse = deployment.services.synapse;
+    if (synapse !== undefined)
+      return [
+        `Synapse's homeserver.yaml was not found in compose service ${synapse.name} (see Notes for where it was looked for), so its identity cannot be adopted`,
+      ];
+    const services = deployment.project.services
+      .map((s) => `${s.name} (${s.image === undefined || s.image === "" ? "no image" : s.image})`)
+      .join(", ");
+    const unsetImages = deployment.project.unsetVariables.filter((u) => /\.image$/.test(u.where));
+    return [
+      `no compose service runs a Synapse image (matrixdotorg/synapse or element-hq/synapse), so its identity cannot be adopted; the services are: ${services}${unsetImages.length > 0 ? `; ${unsetImages.map((u) => `${u.where} uses ${u.name}, which is not set`).join("; ")}` : ""}`,
+    ];
+  }
   if (homeserver.server_name !== org.serverName) {
     return [
       `server_name is ${String(homeserver.server_name)} in the running Synapse but serverName is ${org.serverName} in the stack; a server name can never change (every user ID and room carries it): set serverName: ${String(homeserver.server_name)}`,
@@ -115,6 +128,16 @@ function proposedStackConfig(
   if (Object.keys(adoptSection).length > 0) stackConfig.adopt = adoptSection;
   const images = imageChoices(org, deployment, notes, blockers);
   if (Object.keys(images).length > 0) stackConfig.images = images;
+  // The running deployment's proxy hosts, made by hand in NPM, are taken over in place: only when listed.
+  const adoptHosts = proxyHostDocuments(org)
+    .map((host) => host.domain_names[0]!)
+    .filter((domain) => !org.proxy.adoptHosts.includes(domain));
+  if (adoptHosts.length > 0) {
+    stackConfig.proxy = { adoptHosts: [...org.proxy.adoptHosts, ...adoptHosts] };
+    notes.push(
+      `proxy.adoptHosts lists every proxy host of the stack (${adoptHosts.join(", ")}): NPM hosts the running deployment has for these names are taken over in place at pulumi up (the preview shows adopt: true on each; pulumi destroy would delete them); leave out any you want NPM to keep as it is`,
+    );
+  }
   return stackConfig;
 }
 

@@ -9,6 +9,11 @@ import * as yaml from "js-yaml";
 export interface ComposeProject {
   readonly name: string;
   readonly services: readonly ComposeService[];
+  /**
+   * Variables the file uses without a value in `.env` and without a default: compose substitutes an empty string
+   * (and warns), so what adoption reads there is empty. `where` is the place in the file, e.g. `services.db.image`.
+   */
+  readonly unsetVariables: ReadonlyArray<{ readonly name: string; readonly where: string }>;
 }
 
 export interface ComposeService {
@@ -55,7 +60,11 @@ export function parseDotEnv(text: string): Record<string, string> {
 }
 
 /** compose-spec interpolation: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`, `$$`. */
-export function interpolate(text: string, env: Readonly<Record<string, string>>): string {
+export function interpolate(
+  text: string,
+  env: Readonly<Record<string, string>>,
+  unsetName: (name: string) => void = () => undefined,
+): string {
   return text.replace(
     /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])((?:[^{}]|\{[^{}]*\})*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
     (
@@ -70,27 +79,39 @@ export function interpolate(text: string, env: Readonly<Record<string, string>>)
       if (dollar === "$") return "$";
       const name = braced ?? bare ?? "";
       const value = env[name];
+      const unsetVariable = unsetName;
       const unset = value === undefined || (colon === ":" && value === "");
       switch (op) {
         case "-":
-          return unset ? interpolate(arg ?? "", env) : value!;
+          return unset ? interpolate(arg ?? "", env, unsetVariable) : value!;
         case "?":
           if (unset) throw new ComposeError(`variable ${name} is required: ${arg ?? ""}`);
           return value!;
         case "+":
-          return unset ? "" : interpolate(arg ?? "", env);
+          return unset ? "" : interpolate(arg ?? "", env, unsetVariable);
         default:
+          if (value === undefined) unsetVariable(name);
           return value ?? "";
       }
     },
   );
 }
 
-function interpolateDeep(value: unknown, env: Readonly<Record<string, string>>): unknown {
-  if (typeof value === "string") return interpolate(value, env);
-  if (Array.isArray(value)) return value.map((item) => interpolateDeep(item, env));
+type Unset = (name: string, where: string) => void;
+
+function interpolateDeep(
+  value: unknown,
+  env: Readonly<Record<string, string>>,
+  unset: Unset,
+  where = "",
+): unknown {
+  const at = (key: string | number) => (where === "" ? String(key) : `${where}.${key}`);
+  if (typeof value === "string") return interpolate(value, env, (name) => unset(name, where));
+  if (Array.isArray(value)) return value.map((item, index) => interpolateDeep(item, env, unset, at(index)));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, env, unset, at(k))]),
+    );
   }
   return value;
 }
@@ -183,7 +204,8 @@ export function parseComposeProject(
   } catch (error) {
     throw new ComposeError(`the compose file is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }
-  const doc = asDoc(interpolateDeep(raw, dotEnv));
+  const unsetVariables: Array<{ name: string; where: string }> = [];
+  const doc = asDoc(interpolateDeep(raw, dotEnv, (name, where) => unsetVariables.push({ name, where })));
   const name = normaliseProjectName(
     typeof doc.name === "string" ? doc.name : (dotEnv.COMPOSE_PROJECT_NAME ?? directoryName),
   );
@@ -208,7 +230,7 @@ export function parseComposeProject(
     };
   });
   if (services.length === 0) throw new ComposeError("the compose file defines no services");
-  return { name, services };
+  return { name, services, unsetVariables };
 }
 
 /** The mount holding a container path (the deepest one), and the path relative to its target. */

@@ -16,6 +16,7 @@ export function shellQuote(word: string): string {
 }
 
 function leaves(value: unknown, prefix: string): Array<[string, string]> {
+  if (Array.isArray(value)) return value.flatMap((item, index) => leaves(item, `${prefix}[${index}]`));
   if (!isPlainObject(value)) return [[prefix, String(value)]];
   return Object.entries(value).flatMap(([k, v]) => leaves(v, prefix === "" ? k : `${prefix}.${k}`));
 }

@@ -72,7 +72,10 @@ export function discoverDeployment(
   read: HostFileReader,
   hostDirGuessed = false,
 ): RunningDeployment {
-  const notes: string[] = [];
+  const notes: string[] = project.unsetVariables.map(
+    ({ name, where }) =>
+      `compose variable ${name} is not set (not in .env, no default): compose writes an empty string at ${where}; put the value the running deployment has into .env, or pass it in the shell compose runs from`,
+  );
   const services = servicesByRole(project, notes);
   const environments = environmentsOf(services, hostDir, read, notes);
 

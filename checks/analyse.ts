@@ -10,7 +10,9 @@ import { OrgConfig } from "../config/model";
 /**
  * checks/: every problem a parsed config can still have, judged on the documents that would be deployed
  * (overrides merged): preflight (preflight.ts, one file per concern: host.ts, synapse.ts, synapse-rates.ts, turn.ts,
- * turn-tls.ts, matrix-rtc.ts, livekit-network.ts, livekit-turn.ts, proxy.ts), the checks across all stack files (fleet.ts, indexed once per command: fleet-index.ts, fleet-ports.ts,
+ * turn-tls.ts, matrix-rtc.ts, livekit-network.ts, livekit-turn.ts, proxy.ts, proxy-shared-host.ts, and overrides.ts
+ * with its registries override-keys-*.ts: every override key judged), the checks across all stack files (fleet.ts,
+ * indexed once per command: fleet-index.ts, fleet-ports.ts,
  * stack-fleet.ts) and the placeholders `pulumi up` refuses (placeholders.ts). This file is the single gate
  * `render`, `pulumi preview` and `pulumi up` pass through. Pure apart from reading the other stack files. May
  * import facts/, config/, model/ and config-templates/.

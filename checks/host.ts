@@ -1,7 +1,7 @@
 import { formatPortSpec, formatRange } from "../config/ports";
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../config-templates/plan";
-import { isPinned } from "../facts/images";
+import { DEFAULT_IMAGES, imageTag, isPinned } from "../facts/images";
 import { rangesOverlap } from "../model/host-ports";
 
 /** Checks of what the stack puts on its Docker host and router: pinned images, free ports, forwarded ports. */
@@ -13,8 +13,10 @@ export function checkImagesPinned({ org }: StackPlan): Problem[] {
       problem(
         org.stack,
         `images.${name}`,
-        `image '${image}' is not pinned to a version; a moving tag changes what runs without a config change`,
-        "use an explicit version tag or digest, e.g. repo:v1.2.3",
+        imageTag(image) === undefined
+          ? `image '${image}' is not pinned to a version: it has no tag, which Docker reads as :latest, so what runs changes without a config change`
+          : `image '${image}' is not pinned to a version: the tag '${imageTag(image)}' names none (a base image or a channel the registry moves), so what runs changes without a config change`,
+        `use an explicit version tag or digest, e.g. ${DEFAULT_IMAGES[name as keyof typeof DEFAULT_IMAGES] ?? "repo:v1.2.3"} (a digest @sha256:... pins too)`,
       ),
     );
 }

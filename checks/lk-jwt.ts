@@ -23,16 +23,6 @@ export function checkLkJwt({ org, lkJwt, livekit, lkJwtHosts }: StackPlan): Prob
     );
   }
   problems.push(...fullAccessProblems(org, lkJwt.LIVEKIT_FULL_ACCESS_HOMESERVERS));
-  if (lkJwt.LIVEKIT_JWT_BIND !== undefined && lkJwt.LIVEKIT_JWT_PORT !== undefined) {
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.lkJwt.LIVEKIT_JWT_PORT",
-        "LIVEKIT_JWT_PORT and LIVEKIT_JWT_BIND are both set; lk-jwt-service refuses to start",
-        "remove LIVEKIT_JWT_PORT (deprecated)",
-      ),
-    );
-  }
   const keys = livekit !== undefined && isPlainObject(livekit.keys) ? livekit.keys : {};
   if (lkJwt.LIVEKIT_KEY === undefined || keys[lkJwt.LIVEKIT_KEY] !== lkJwt.LIVEKIT_SECRET) {
     problems.push(

@@ -149,12 +149,15 @@ function unknownLivekitKeys(org: OrgConfig, livekit: Readonly<Record<string, unk
   const problems: Problem[] = [];
   for (const key of Object.keys(livekit)) {
     if (!(key in LIVEKIT_KNOWN_KEYS)) {
+      const [first, ...rest] = key.split(".");
       problems.push(
         problem(
           org.stack,
           `overrides.livekit.${key}`,
           `'${key}' is not a LiveKit config key; LiveKit's strict parser refuses to start`,
-          "remove or correct it (see livekit config-sample.yaml)",
+          rest.length > 0 && first! in LIVEKIT_KNOWN_KEYS
+            ? `'${key}' is a dotted path written as one key: nest it, i.e. write ${first}: then ${rest.join(".")}: indented under it`
+            : "remove or correct it (see livekit config-sample.yaml)",
         ),
       );
     }

@@ -7,7 +7,8 @@ import { MONITORING_CONTAINER_PORTS } from "../facts/monitoring";
  * The monitoring (issue #27), judged on the documents that would be deployed (overrides merged): metrics are never
  * served through the proxy, and what the stack's Prometheus scrapes is really there (an override that drops
  * Synapse's metrics listener, LiveKit's metrics port or coturn's exporter would leave a target down for good, and
- * every alert that reads it silent).
+ * every alert that reads it silent). The override registry (override-keys-*.ts) refuses overrides of
+ * `enable_metrics` (written from synapse.enableMetrics) and of LiveKit's metrics password (a generated secret).
  */
 export function checkMonitoring(plan: StackPlan): Problem[] {
   return [...checkSynapseMetrics(plan), ...checkLivekitMetrics(plan), ...checkCoturnExporter(plan)];
@@ -46,15 +47,6 @@ function checkSynapseMetrics({ org, synapse }: StackPlan): Problem[] {
         `keep the listener {port: ${port}, type: metrics} the stack renders (an override of listeners replaces the whole list), or turn the monitoring off with components.monitoring: false`,
       ),
     );
-  if (hs.enable_metrics !== true)
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.synapse.enable_metrics",
-        "is not true: Synapse then starts no metrics listener (it logs 'Metrics listener configured, but enable_metrics is not True!')",
-        "drop the override; the stack sets enable_metrics with components.monitoring",
-      ),
-    );
   return problems;
 }
 
@@ -70,15 +62,6 @@ function checkLivekitMetrics({ org, livekit }: StackPlan): Problem[] {
         "overrides.livekit.prometheus",
         `LiveKit serves its metrics on ${Number.isNaN(port) ? "no port" : port}, but the stack's Prometheus scrapes ${org.ports.livekitMetrics} (ports.livekitMetrics)`,
         "drop the override and set ports.livekitMetrics instead",
-      ),
-    );
-  if (typeof prometheus.password !== "string" || prometheus.password === "")
-    problems.push(
-      problem(
-        org.stack,
-        "overrides.livekit.prometheus.password",
-        "LiveKit's metrics would answer without a password: on the host network they listen on every address LiveKit binds, the public one too where the Docker host holds it",
-        "drop the override; the stack sets a generated password (livekit_metrics_password) that only its Prometheus knows",
       ),
     );
   return problems;

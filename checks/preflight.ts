@@ -7,8 +7,16 @@ import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network"
 import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
 import { checkMonitoring } from "./monitoring";
+import { checkOverrides } from "./overrides";
+import { checkPortsBesideProxy } from "./proxy-shared-host";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
-import { checkDuplicateDomains, checkNpmSchema, checkProxyPaths, checkWellKnownCors } from "./proxy";
+import {
+  checkAdoptHosts,
+  checkDuplicateDomains,
+  checkNpmSchema,
+  checkProxyPaths,
+  checkWellKnownCors,
+} from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkSynapseRateLimits } from "./synapse-rates";
 import { checkTurn } from "./turn";
@@ -24,6 +32,7 @@ export function preflight(plan: StackPlan): Problem[] {
   return [
     ...checkImagesPinned(plan),
     ...checkPortClashes(plan),
+    ...checkPortsBesideProxy(plan),
     ...checkOverriddenPorts(plan),
     ...checkRouterForwards(plan),
     ...checkSynapseBasics(plan),
@@ -43,8 +52,10 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkProxyPaths(plan),
     ...checkNpmSchema(plan),
     ...checkDuplicateDomains(plan),
+    ...checkAdoptHosts(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
+    ...checkOverrides(plan),
     ...checkMonitoring(plan),
   ];
 }

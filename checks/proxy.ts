@@ -84,6 +84,21 @@ export function checkNpmSchema({ org, proxyHosts }: StackPlan): Problem[] {
   );
 }
 
+/** `proxy.adoptHosts` names hosts of this stack by a domain they serve; anything else is a typo that adopts nothing. */
+export function checkAdoptHosts({ org, proxyHosts }: StackPlan): Problem[] {
+  const served = proxiedDomains(proxyHosts);
+  return org.proxy.adoptHosts
+    .filter((name) => !served.has(name))
+    .map((name) =>
+      problem(
+        org.stack,
+        "proxy.adoptHosts",
+        `lists ${name}, which no proxy host of this stack serves: it would take over nothing`,
+        `list domains the stack proxies (${[...served].join(", ")}), one per host to take over`,
+      ),
+    );
+}
+
 /** Nginx Proxy Manager serves one proxy host per domain: a second host for a domain is refused halfway through up. */
 export function checkDuplicateDomains({ org, proxyHosts }: StackPlan): Problem[] {
   const counts = new Map<string, number>();

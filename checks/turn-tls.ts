@@ -1,5 +1,7 @@
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../config-templates/plan";
+import * as path from "node:path";
+import { certbotTree } from "../config/values";
 import { COTURN_IMAGE_USER } from "../facts/coturn";
 
 /**
@@ -14,12 +16,12 @@ export function checkCoturnTlsFiles({ org, coturn }: StackPlan): Problem[] {
     ["keyFile", org.turn.keyFile],
   ];
   return files
-    .filter(([, file]) => file.startsWith("/etc/letsencrypt/"))
+    .filter(([, file]) => certbotTree(path.posix.normalize(file)) !== undefined)
     .map(([key, file]) =>
       problem(
         org.stack,
         `turn.${key}`,
-        `'${file}' is in certbot's tree: live/ holds symlinks into ../../archive/, which the mounted directory does not contain, and certbot writes privkey.pem as root 0600, while coturn runs as ${COTURN_IMAGE_USER.name} (${COTURN_IMAGE_USER.uid}): coturn keeps running without its TLS listener`,
+        `'${file}' is ${certbotTree(path.posix.normalize(file))!.replace(/^which is /, "")}: live/ holds symlinks into ../../archive/, which the mounted directory does not contain, and certbot writes privkey.pem as root 0600, while coturn runs as ${COTURN_IMAGE_USER.name} (${COTURN_IMAGE_USER.uid}): coturn keeps running without its TLS listener`,
         `let a certbot deploy hook copy both files, readable by ${COTURN_IMAGE_USER.uid}, to /etc/matrix-fleet/tls/${org.hosts.turn}/ (the default of turn.certFile and turn.keyFile) and reload coturn; summary.md has the hook`,
       ),
     );

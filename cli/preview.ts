@@ -48,6 +48,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const result = await workspace.preview(stack, { json: parsed.values.json, diff: true });
       if (result.code === 0) {
         process.stdout.write(result.stdout);
+        // With --diff the engine writes the program's warnings (e.g. each unjudged override) to stderr only.
+        const warnings = result.stderr.split("\n").filter((line) => /^warning: /.test(line));
+        if (warnings.length > 0)
+          process.stdout.write(`Warnings:\n${warnings.map((w) => `    ${w}`).join("\n")}\n`);
         console.error(`== ${stack}: preview passed (${(result.ms / 1000).toFixed(1)} s)`);
       } else {
         failed++;

@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import { analyseStack } from "../checks/analyse";
 import { ConfigError, formatProblems, Problem } from "../config/problems";
 import { renderPlanByPath } from "../config-templates/files";
+import { UnjudgedOverride, formatUnjudged, unjudgedOverrides } from "../config-templates/unjudged-overrides";
 import { SecretValues, mergeSecretValues, placeholderSecrets } from "../facts/secrets";
 import { PROJECT_DIR } from "../config/stack-files";
 import { StackFleet, readStackFleet } from "../checks/stack-fleet";
@@ -32,7 +33,18 @@ export function renderStack(
   projectDir = PROJECT_DIR,
   fleet: StackFleet = readStackFleet(projectDir),
 ): string[] {
-  const { plan } = analyseStack(stack, fleet.values(stack), {
+  return renderStackFiles(stack, outDir, secrets, projectDir, fleet).written;
+}
+
+/** `renderStack`, and the overrides the stack marks as unjudged (what render prints for a reviewer). */
+export function renderStackFiles(
+  stack: string,
+  outDir: string,
+  secrets: SecretValues,
+  projectDir = PROJECT_DIR,
+  fleet: StackFleet = readStackFleet(projectDir),
+): { written: string[]; unjudged: UnjudgedOverride[] } {
+  const { org, plan } = analyseStack(stack, fleet.values(stack), {
     projectDir,
     secrets,
     deploying: false,
@@ -48,7 +60,7 @@ export function renderStack(
     fs.writeFileSync(file, content, { mode: 0o600 });
     written.push(path.join(stack, relative));
   }
-  return written;
+  return { written, unjudged: unjudgedOverrides(org) };
 }
 
 export function readSecretsFile(file: string): SecretValues {
@@ -114,11 +126,16 @@ function renderStacks(which: string, outDir: string, secrets: SecretValues, proj
   let files = 0;
   for (const [done, stack] of stacks.entries()) {
     try {
-      const written = renderStack(stack, outDir, secrets, projectDir, fleet);
+      const { written, unjudged } = renderStackFiles(stack, outDir, secrets, projectDir, fleet);
       rendered += 1;
       files += written.length;
       console.log(`rendered ${stack}: ${written.length} files in ${path.join(outDir, stack)}`);
       if (!all) for (const file of written) console.log(`  ${file}`);
+      // A reviewer must see what reaches a deployed file without matrix-fleet's judgement, in every run.
+      if (unjudged.length > 0)
+        console.log(
+          `  ${stack}: ${unjudged.length} unjudged override${unjudged.length === 1 ? "" : "s"}, written as given and not checked by matrix-fleet:\n${unjudged.map((u) => `    ${formatUnjudged(u)}`).join("\n")}`,
+        );
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);

@@ -3,13 +3,18 @@ import * as path from "node:path";
 import { stackFileJsonSchema } from "../config/json-schema";
 import { PROJECT_DIR } from "../config/stack-files";
 import { parseArgs, runCli } from "./args";
+import { overrideKeysMarkdown } from "./override-keys-doc";
+
+/** The reference page of the keys an override may set, from the override registries. */
+export const OVERRIDE_KEYS_FILE = path.join(PROJECT_DIR, "docs", "override-keys.md");
 
 /** Where the stack files' `# yaml-language-server: $schema=` line points. */
 export const SCHEMA_FILE = path.join(PROJECT_DIR, "config", "stack-config.schema.json");
 
 const USAGE = `usage: npm run schema
 
-Writes config/stack-config.schema.json, the JSON Schema of Pulumi.<stack>.yaml, from the config parser itself.
+Writes config/stack-config.schema.json, the JSON Schema of Pulumi.<stack>.yaml, from the config parser itself,
+and docs/override-keys.md, the keys an override may set, from the override registries (checks/override-keys-*.ts).
 Editors with the YAML language server validate and complete the stack files with it. A test fails while the
 file differs from what the parser accepts: run this after changing a key.`;
 
@@ -26,6 +31,8 @@ function main(argv: readonly string[]): number {
   }
   fs.writeFileSync(SCHEMA_FILE, schemaText());
   console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  fs.writeFileSync(OVERRIDE_KEYS_FILE, overrideKeysMarkdown());
+  console.log(`wrote ${path.relative(process.cwd(), OVERRIDE_KEYS_FILE)}`);
   return 0;
 }
 

@@ -88,6 +88,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
         npmUrl: org.proxy.npmUrl,
         certificate: org.proxy.certificate,
         letsencryptEmail: org.proxy.letsencryptEmail,
+        adoptHosts: org.proxy.adoptHosts,
       },
       child,
     );

@@ -151,6 +151,28 @@ export async function deleteCertificate(client: NpmClient, id: number): Promise<
   if (answer.status !== 200 && answer.status !== 404) client.fail(what, answer);
 }
 
+/**
+ * What breaks NPM's nginx as far as its API shows it: enabled hosts whose certificate was deleted. NPM keeps their
+ * `certificate_id` and their config pointing at the revoked files, and every later `nginx -t` fails (§6.1, DELETE),
+ * so every other host's write fails too. `?expand=certificate` gives `certificate: null` for such a host (the
+ * relation skips deleted rows). One line per culprit, naming its type, id, names and the certificate.
+ */
+export async function brokenNginxCulprits(client: NpmClient): Promise<string[]> {
+  const culprits: string[] = [];
+  for (const kind of HOST_KINDS) {
+    const what = `list ${kind} with their certificates`;
+    const answer = await client.get(`/api/nginx/${kind}?expand=certificate`, what);
+    for (const host of expectList<RemoteHost>(client, what, answer)) {
+      const id = Number(host.certificate_id);
+      if (host.enabled !== false && id > 0 && host.certificate === null)
+        culprits.push(
+          `${kind.replace(/s$/, "")} ${host.id} (${host.domain_names.join(", ")}) uses certificate ${id}, which was deleted, so its nginx config points at files that are gone`,
+        );
+    }
+  }
+  return culprits;
+}
+
 /** Hosts of any type that serve one of `names` (case-insensitively), with their type. */
 export async function hostsServing(
   client: NpmClient,

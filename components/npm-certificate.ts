@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CERTIFICATE_POST, schemaViolations } from "../facts/npm-api-schema";
+import { certbotAdvice, certbotOutput, certbotQuote } from "./npm-certbot";
 import { NpmClient, NpmError, NpmUnanswered } from "./npm-client";
 import {
   RemoteCertificate,
@@ -138,6 +139,13 @@ export class NpmCertificateProvider implements pulumi.dynamic.ResourceProvider {
       return { certificate: await createCertificate(client, names, what), adopted: false };
     } catch (error) {
       if (!(error instanceof NpmUnanswered)) throw error;
+      // certbot failed and said why: NPM deleted the request, so there is nothing to wait for.
+      const said = certbotOutput(error.answer?.json);
+      if (said !== undefined)
+        throw new NpmError(
+          `${what}: certbot failed on Nginx Proxy Manager at ${client.url}, which deleted the request; certbot said: "${certbotQuote(said)}". ${certbotAdvice(said)}. Not repeated automatically: failed validations count against Let's Encrypt's limits`,
+          error.answer?.status,
+        );
       return { certificate: await this.awaitRunning(client, names, error.message), adopted: false };
     }
   }

@@ -47,6 +47,8 @@ export class NpmUnanswered extends NpmError {
   constructor(
     readonly what: string,
     readonly problem: string,
+    /** NPM's answer when there was one (a 5xx): its body may still say what failed. */
+    readonly answer?: NpmAnswer,
   ) {
     super(`${what}: no clear answer (${problem})`, undefined);
     this.name = "NpmUnanswered";
@@ -193,6 +195,7 @@ export class NpmClient {
         throw new NpmUnanswered(
           what,
           `HTTP ${answer.status} ${errorMessage(answer.json) ?? answer.text.slice(0, 200)}`,
+          answer,
         );
       return answer;
     }, what);

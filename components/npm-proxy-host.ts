@@ -4,6 +4,7 @@ import { validateProxyHostBody } from "../facts/npm-api-schema";
 import { NpmClient, NpmError, NpmUnanswered } from "./npm-client";
 import {
   RemoteHost,
+  brokenNginxCulprits,
   createProxyHost,
   deleteProxyHost,
   domainKey,
@@ -27,6 +28,8 @@ import {
 export interface NpmProxyHostInputs {
   readonly npmUrl: string;
   readonly host: NpmProxyHost;
+  /** `proxy.adoptHosts` lists the host: one NPM already has with exactly these names is taken over. */
+  readonly adopt?: true;
 }
 
 export interface NpmProxyHostState extends NpmProxyHostInputs {
@@ -38,8 +41,9 @@ export interface NpmProxyHostState extends NpmProxyHostInputs {
 
 /**
  * Pulumi dynamic provider for one Nginx Proxy Manager proxy host. Creating takes over a proxy host with exactly
- * the same names (NPM refuses a name twice); a changed set of names replaces the resource, deleting first for the
- * same reason. No write is repeated blindly: after one without a clear answer, what NPM stored decides. After
+ * the same names (NPM refuses a name twice) only when the stack lists it in `proxy.adoptHosts`; otherwise it stops,
+ * naming the host, so that an operator's own host is never rewritten or, later, destroyed without being asked. A
+ * changed set of names replaces the resource, deleting first for the same reason. No write is repeated blindly: after one without a clear answer, what NPM stored decides. After
  * every write the host is read back, and one nginx does not serve is undone and reported with nginx's output.
  */
 export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
@@ -113,7 +117,7 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
       );
       if (stored === undefined)
         throw new NpmError(
-          `${error.message}; NPM shows no host for ${names.join(", ")}, so none is recorded (if NPM was only slow, the next pulumi up takes its host over)`,
+          `${error.message}; NPM shows no host for ${names.join(", ")}, so none is recorded (if NPM was only slow and stores it after all, the next pulumi up names that host: list ${names[0]} in proxy.adoptHosts to take it over)`,
           undefined,
         );
       // A row stored but not yet (or not) configured is written again: the PUT runs NPM's configure.
@@ -128,7 +132,7 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
     return { id: String(created.id), outs: { ...inputs, npmId: created.id, adopted: false } };
   }
 
-  /** Takes over the proxy host with exactly these names; anything else holding one of them is an error. */
+  /** Takes over the proxy host with exactly these names, if the stack asks; anything else holding one is an error. */
   private async adopt(
     client: NpmClient,
     holders: Awaited<ReturnType<typeof hostsServing>>,
@@ -146,6 +150,16 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
       );
       throw new NpmError(
         `${what}: ${list.join(" and ")} on ${client.url} already hold(s) one of these names; NPM refuses a name twice, case-insensitively, across proxy, redirection and 404 hosts. Only a proxy host with exactly the same names is taken over: delete the other, or give it exactly these names in NPM, then run pulumi up again`,
+        undefined,
+      );
+    }
+    if (inputs.adopt !== true) {
+      const list = holders.map(
+        (h) => `${h.kind.replace(/s$/, "")} ${h.host.id} (${h.host.domain_names.join(", ")})`,
+      );
+      const domain = inputs.host.domain_names[0]!;
+      throw new NpmError(
+        `${what}: Nginx Proxy Manager at ${client.url} already has ${list.join(" and ")}, which this stack did not create; it takes a host over only when asked, so that an operator's own host is never rewritten (or deleted by a later pulumi destroy) unnoticed. To take it over, add ${domain} to proxy.adoptHosts (pulumi config set --path 'proxy.adoptHosts[0]' ${domain}): the preview then shows adopt: true, pulumi up rewrites the host with this stack's definition, and pulumi destroy deletes it. Otherwise delete or rename the host in NPM`,
         undefined,
       );
     }
@@ -182,8 +196,10 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
     undo: () => Promise<unknown>,
   ) {
     const stored = await getProxyHost(client, id);
-    const problem = stored === undefined ? "it was gone right after the write" : nginxProblem(stored);
+    let problem = stored === undefined ? "it was gone right after the write" : nginxProblem(stored);
     if (problem === undefined) return;
+    if (stored !== undefined && stored.meta?.nginx_online === undefined)
+      problem += await this.culprits(client);
     let outcome = `the host was ${undone}`;
     try {
       await undo();
@@ -194,6 +210,19 @@ export class NpmProxyHostProvider implements pulumi.dynamic.ResourceProvider {
       `${what}: Nginx Proxy Manager at ${client.url} stored the host but ${problem}; ${outcome}`,
       undefined,
     );
+  }
+
+  /** What already broke NPM's nginx, named for the operator; a hint where to look when the API shows nothing. */
+  private async culprits(client: NpmClient): Promise<string> {
+    let found: string[];
+    try {
+      found = await brokenNginxCulprits(client);
+    } catch (error) {
+      return `; looking for the cause failed: ${(error as Error).message}`;
+    }
+    return found.length > 0
+      ? `. NPM's nginx is broken by: ${found.join("; ")}. Give ${found.length === 1 ? "that host" : "those hosts"} another certificate (or none) or delete ${found.length === 1 ? "it" : "them"} in NPM, then run pulumi up again`
+      : ". NPM's API shows no host on a deleted certificate: the cause is outside it (a certificate's files missing under /etc/letsencrypt, or a file in /data/nginx/custom); nginx -t inside the NPM container names it";
   }
 
   /** Refresh, and import (no state: the URL comes from `proxy.npmUrl` in the stack config). */

@@ -13,6 +13,8 @@ export type NpmProxyHostBodyInput = { readonly [K in keyof NpmProxyHost]: pulumi
 export interface NpmProxyHostArgs {
   readonly npmUrl: pulumi.Input<string>;
   readonly host: NpmProxyHostBodyInput | pulumi.Input<NpmProxyHost>;
+  /** The operator lists the host in proxy.adoptHosts: an existing host with these names is taken over. */
+  readonly adopt?: true;
 }
 
 export interface NpmCertificateArgs {

@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { engineReadingProblems } from "../config/yaml-readings";
 import { analyseStack } from "../checks/analyse";
 import { OrgConfig } from "../config/model";
 import { ConfigError, Problem, formatProblems, problem } from "../config/problems";
@@ -35,36 +38,8 @@ export function loadProgramConfig(): ProgramConfig {
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
   if (typeof values.monitoringSmtpPassword === "string")
     values.monitoringSmtpPassword = { secure: "(decrypted by the Pulumi engine)" };
-  const config = new pulumi.Config();
-  // A preview plans proxy hosts without calling NPM; at `pulumi up` the NPM providers read these two from the
-  // stack config themselves (they are no resource input, so never in a resource's state).
-  const identity = config.getSecret("npmIdentity");
-  const secret = config.getSecret("npmSecret");
-  const smtpPassword = config.getSecret("monitoringSmtpPassword");
-  const missing = deploying
-    ? [
-        ...(identity === undefined
-          ? [
-              problem(
-                stack,
-                "npmIdentity",
-                "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
-                `pulumi config set --secret npmIdentity <NPM admin e-mail> --stack ${stack}`,
-              ),
-            ]
-          : []),
-        ...(secret === undefined
-          ? [
-              problem(
-                stack,
-                "npmSecret",
-                "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
-                `pulumi config set --secret npmSecret <NPM admin password> --stack ${stack}`,
-              ),
-            ]
-          : []),
-      ]
-    : [];
+  const smtpPassword = new pulumi.Config().getSecret("monitoringSmtpPassword");
+  const missing = deploying ? missingNpmCredentials(stack) : [];
   try {
     // Preflight judges documents with placeholder secrets: no check depends on a generated value.
     const { org } = analyseStack(stack, values, {
@@ -74,8 +49,26 @@ export function loadProgramConfig(): ProgramConfig {
     });
     const file = ownStackFile(stack);
     const adoptionProblems = [
+      ...ownStackFileReadings(stack),
       ...smtpPasswordProblems(stack, org, file, deploying && smtpPassword === undefined),
-      ...clearTextProblems(stack, file),
+      ...(typeof file.npmSecret === "string"
+        ? [
+            problem(
+              stack,
+              "npmSecret",
+              `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
+              `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
+            ),
+          ]
+        : []),
+      ...adoptedSecretsInClear(file).map((name) =>
+        problem(
+          stack,
+          `adoptedSecrets.${name}`,
+          `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
+          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
+        ),
+      ),
       ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
     ];
     if (missing.length + adoptionProblems.length > 0)
@@ -92,30 +85,6 @@ export function loadProgramConfig(): ProgramConfig {
       );
     throw error;
   }
-}
-
-/** Secrets the stack file holds in clear text: the NPM password and adopted secrets. */
-function clearTextProblems(stack: string, file: Record<string, unknown>): Problem[] {
-  return [
-    ...(typeof file.npmSecret === "string"
-      ? [
-          problem(
-            stack,
-            "npmSecret",
-            `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
-            `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
-          ),
-        ]
-      : []),
-    ...adoptedSecretsInClear(file).map((name) =>
-      problem(
-        stack,
-        `adoptedSecrets.${name}`,
-        `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
-        `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
-      ),
-    ),
-  ];
 }
 
 /**
@@ -152,6 +121,39 @@ function smtpPasswordProblems(
         ]
       : []),
   ];
+}
+
+/** `pulumi up` manages the proxy hosts with the NPM login: both halves must be set (as secrets). */
+function missingNpmCredentials(stack: string): Problem[] {
+  const config = new pulumi.Config();
+  // A preview plans proxy hosts without calling NPM; at `pulumi up` the NPM providers read these two from the
+  // stack config themselves (they are no resource input, so never in a resource's state).
+  const keys: Array<[key: string, what: string]> = [
+    ["npmIdentity", "<NPM admin e-mail>"],
+    ["npmSecret", "<NPM admin password>"],
+  ];
+  return keys
+    .filter(([key]) => config.getSecret(key) === undefined)
+    .map(([key, what]) =>
+      problem(
+        stack,
+        key,
+        "is not set; pulumi up manages the proxy hosts on Nginx Proxy Manager with it",
+        `pulumi config set --secret ${key} ${what} --stack ${stack}`,
+      ),
+    );
+}
+
+/** Values of the stack's own file that the engine reads otherwise than render does (config/yaml-readings.ts). */
+function ownStackFileReadings(stack: string): ReturnType<typeof engineReadingProblems> {
+  try {
+    return engineReadingProblems(
+      stack,
+      fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"),
+    );
+  } catch {
+    return [];
+  }
 }
 
 /** The stack's own file, when the program runs from the repository (it does under the Pulumi CLI). */

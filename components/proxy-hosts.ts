@@ -13,6 +13,8 @@ export interface ProxyHostsArgs {
   readonly certificate: CertificateChoice;
   /** `proxy.letsencryptEmail`: the ACME e-mail the certificates must be requested with. */
   readonly letsencryptEmail: string;
+  /** `proxy.adoptHosts`: domains whose existing NPM host this stack may take over (none: it takes over none). */
+  readonly adoptHosts?: readonly string[];
 }
 
 /**
@@ -48,9 +50,20 @@ export class ProxyHosts extends pulumi.ComponentResource {
         this.certificates.push(certificate);
         certificateId = certificate.npmId;
       }
+      // Taking over a host made outside the stack is the operator's decision, visible in the preview's diff.
+      const adopt = host.domain_names.some((d) => args.adoptHosts?.includes(d));
+      if (adopt)
+        void pulumi.log.info(
+          `takes over the existing NPM proxy host for ${host.domain_names.join(", ")} if there is one (proxy.adoptHosts): pulumi up rewrites it, pulumi destroy deletes it`,
+          this,
+        );
       return new NpmProxyHostResource(
         `${name}-${domain}`,
-        { npmUrl: args.npmUrl, host: { ...host, certificate_id: certificateId } },
+        {
+          npmUrl: args.npmUrl,
+          host: { ...host, certificate_id: certificateId },
+          ...(adopt ? { adopt: true } : {}),
+        },
         { parent: this },
       );
     });

@@ -49,7 +49,10 @@ export function coturnDocument(org: OrgConfig, secrets: SecretValues): ConfLine[
   // 12's coturn 4.6.1, which the lab runs, is not: there monitoring.coturnExporter is false.
   if (org.components.monitoring && org.monitoring.coturnExporter)
     lines.push(["prometheus"], ["prometheus-port", org.ports.coturnMetrics]);
-  return applyCoturnOverrides(lines, org.overrides.coturn);
+  return applyCoturnOverrides(
+    applyCoturnOverrides(lines, org.overrides.coturn),
+    org.overrides.unjudged.coturn,
+  );
 }
 
 /** An override replaces every line of that option; `false` removes a flag; a list writes the option repeatedly. */

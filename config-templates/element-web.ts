@@ -27,5 +27,5 @@ export function elementWebDocument(org: OrgConfig): Record<string, unknown> {
   };
   if (org.components.jitsi) doc.jitsi = { preferred_domain: org.hosts.jitsi };
   if (org.components.matrixRtc) doc.element_call = { brand: `${org.element.brand} Call` };
-  return deepMerge(doc, org.overrides.elementWeb);
+  return deepMerge(deepMerge(doc, org.overrides.elementWeb), org.overrides.unjudged.elementWeb);
 }

@@ -44,7 +44,7 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
       username: LIVEKIT_METRICS_USER,
       password: secrets.livekit_metrics_password,
     };
-  return deepMerge(doc, org.overrides.livekit);
+  return deepMerge(deepMerge(doc, org.overrides.livekit), org.overrides.unjudged.livekit);
 }
 
 /** The one local address LiveKit may gather ICE candidates on: the Docker host's LAN address, else the public one. */

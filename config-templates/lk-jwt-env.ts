@@ -15,6 +15,7 @@ export function lkJwtEnvDocument(org: OrgConfig, secrets: SecretValues): Record<
     // LIVEKIT_JWT_BIND stays unset (lk-jwt-service listens on :8080): the healthcheck newer images ship builds
     // "localhost:<LIVEKIT_JWT_BIND>" from the raw value, so any bind with a host or a colon breaks it.
     ...org.overrides.lkJwt,
+    ...org.overrides.unjudged.lkJwt,
   };
 }
 

@@ -10,6 +10,7 @@ import { monitoringSection } from "./monitoring-summary";
 import { StackPlan } from "./plan";
 import { SecretUse, secretUses } from "./secret-uses";
 import { turnCapacity } from "./turn-capacity";
+import { formatUnjudged, unjudgedOverrides } from "./unjudged-overrides";
 
 const size = (range: PortRange): number => range.end - range.start + 1;
 
@@ -53,8 +54,23 @@ export function renderSummary(plan: StackPlan): string {
     ...monitoringSection(plan),
     ...stateSection(org),
     ...secretsSection(plan),
+    ...unjudgedSection(org),
   ];
   return lines.join("\n");
+}
+
+/** What reaches a deployed file without matrix-fleet's judgement, for the reviewer; nothing when there is none. */
+function unjudgedSection(org: OrgConfig): string[] {
+  const unjudged = unjudgedOverrides(org);
+  if (unjudged.length === 0) return [];
+  return [
+    "",
+    "## Unjudged overrides",
+    "",
+    "Marked by the operator as not judged (`overrides.unjudged`): written into the deployed files as given, and not checked by matrix-fleet.",
+    "",
+    ...unjudged.map((u) => `- \`${formatUnjudged(u)}\``),
+  ];
 }
 
 function servicesSection({ org, coturn, livekit, lkJwt, elementWeb, jitsi, ketesa }: StackPlan): string[] {
@@ -99,6 +115,12 @@ function hostnamesSection({ org, coturn, livekit, elementWeb, jitsi, ketesa }: S
     "|---|---|",
     ...hostnames.filter(([, , on]) => on).map(([role, name]) => `| ${role} | ${name} |`),
     "",
+    ...(org.proxy.adoptHosts.length > 0
+      ? [
+          `Existing Nginx Proxy Manager hosts this stack takes over (proxy.adoptHosts): ${org.proxy.adoptHosts.join(", ")}. pulumi up rewrites them with the definitions here; pulumi destroy deletes them.`,
+          "",
+        ]
+      : []),
   ];
 }
 

@@ -83,7 +83,7 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
 
   if (org.components.matrixRtc) Object.assign(doc, matrixRtcSettings(org));
 
-  return deepMerge(doc, org.overrides.synapse);
+  return deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse);
 }
 
 /** What MatrixRTC (Element Call) needs of Synapse (element-call docs/self_hosting.md; docs/upstream/synapse.md §8). */

@@ -97,6 +97,12 @@ export interface ProxyConfig {
   readonly letsencryptEmail: string;
   /** Body size limit on the homeserver vhost; must be at least Synapse's `max_upload_size`. */
   readonly clientMaxBodySize: string;
+  /**
+   * Proxy hosts made outside this stack (by hand in NPM's UI, or by a lost state) that it may take over, by a
+   * domain name each: the stack then rewrites them, and `pulumi destroy` deletes them. Any other host that holds
+   * one of the stack's names stops `pulumi up` with its id and names.
+   */
+  readonly adoptHosts: readonly string[];
 }
 
 export interface DockerTarget {
@@ -190,16 +196,23 @@ export interface MonitoringOptions {
 /** Bump a value to rotate every secret of that group (and restart exactly its consumers) in one `pulumi up`. */
 export type SecretRotation = Readonly<Record<SecretGroup, string>>;
 
-/**
- * Expert escape hatch: values merged over the rendered documents. Preflight runs on the merged result, so an
- * override cannot sneak a known production failure past the checks.
- */
-export interface Overrides {
+/** Values merged over one stack's rendered documents, per service. */
+export interface ServiceOverrides {
   readonly synapse: Readonly<Record<string, unknown>>;
   readonly livekit: Readonly<Record<string, unknown>>;
   readonly coturn: Readonly<Record<string, string | number | boolean | readonly string[]>>;
   readonly lkJwt: Readonly<Record<string, string>>;
   readonly elementWeb: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Expert escape hatch: values merged over the rendered documents. Every key is judged on the merged documents
+ * (checks/overrides.ts: its type as the service reads it, its value against the rest of the stack) or refused as
+ * unknown; `unjudged` holds what the operator marks as not judged, merged last and listed by render, preview and
+ * summary.md.
+ */
+export interface Overrides extends ServiceOverrides {
+  readonly unjudged: ServiceOverrides;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ALERT_NAMES, AlertName, DEFAULT_ALERT_FOR } from "../facts/monitoring";
 import { AlertDelivery, AlertEmail, Components, MonitoringOptions } from "./model";
 import { SectionReader } from "./section-reader";
-import { email, serverName as serverNameValue } from "./values";
+import { serverName as serverNameValue } from "./values";
 
 /**
  * The `monitoring` section (issue #27): Prometheus' intervals and retention, the call probe, each alert's pending
@@ -39,6 +39,13 @@ function prometheusDuration(
   else if (seconds === 0 && !options.zero)
     section.report(key, `'${value}' is zero`, `use a positive duration, e.g. ${fallback} (the default)`);
   return seconds === undefined ? fallback : value;
+}
+
+/** An e-mail address Alertmanager's SMTP client can send from or to (net/mail's addr-spec, roughly). */
+function email(section: SectionReader, key: string, value: string): string {
+  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(value))
+    section.report(key, `'${value}' is not an e-mail address`, "use an address like ops@example.org");
+  return value;
 }
 
 /** A room alias localpart as Synapse accepts it in `room_alias_name` (no `#`, `:` or whitespace). */

@@ -209,6 +209,17 @@ export class SectionReader {
     const known = [...this.seen];
     for (const key of Object.keys(this.values)) {
       if (this.seen.has(key)) continue;
+      const [first, ...rest] = key.split(".");
+      if (rest.length > 0 && this.seen.has(first!)) {
+        // `network.lanIp: x` written at the top: Pulumi's --path syntax, but in the file it is one flat key.
+        const nested = rest.join(".");
+        this.report(
+          key,
+          `is a dotted path written as one flat key: in the stack file settings nest, so '${this.keyPath(first!)}' never sees it`,
+          `nest it under ${first}: write '${first}:' and, indented under it, '${nested}: <value>' (pulumi config set --path '${this.keyPath(key)}' <value> --stack ${this.stack} writes it nested)`,
+        );
+        continue;
+      }
       const suggestion = closest(key, known);
       this.report(
         key,

@@ -7,6 +7,7 @@ import {
   Overrides,
   PortPlan,
   SecretRotation,
+  ServiceOverrides,
   TurnOptions,
 } from "./model";
 import { DEFAULT_PORTS } from "./ports";
@@ -144,13 +145,21 @@ export function parseSecretRotation(top: SectionReader): SecretRotation {
 
 export function parseOverrides(top: SectionReader): Overrides {
   const section = top.section("overrides");
-  const overrides = {
+  const judged = serviceOverrides(section);
+  const unjudgedSection = section.section("unjudged");
+  const unjudged = serviceOverrides(unjudgedSection);
+  unjudgedSection.rejectUnknownKeys();
+  section.rejectUnknownKeys();
+  return { ...judged, unjudged };
+}
+
+/** One map per service whose files an override reaches (`overrides` and `overrides.unjudged` alike). */
+function serviceOverrides(section: SectionReader): ServiceOverrides {
+  return {
     synapse: section.freeMap("synapse"),
     livekit: section.freeMap("livekit"),
     coturn: coturnOverrides(section),
     lkJwt: stringMap(section, "lkJwt"),
     elementWeb: section.freeMap("elementWeb"),
   };
-  section.rejectUnknownKeys();
-  return overrides;
 }

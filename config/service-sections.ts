@@ -12,7 +12,8 @@ import {
 import { SectionReader } from "./section-reader";
 import { forwardHost, hostIpv4, publicIpv4 } from "./addresses";
 import { contactUri, timeZone } from "./service-values";
-import { certificate, dockerHost, duration, email, hostPath, portSpecs, size, url } from "./values";
+import { certificate, duration, hostPath, hostname, portSpecs, size } from "./values";
+import { dockerHost, letsEncryptEmail, npmUrl } from "./endpoint-values";
 
 /**
  * The readers of the sections that describe where the stack runs and how each service behaves (`network`,
@@ -62,19 +63,20 @@ export function parseDocker(top: SectionReader): DockerTarget {
 export function parseProxy(top: SectionReader, network: NetworkConfig, serverName: string): ProxyConfig {
   const section = top.section("proxy");
   const lanIp = hostIpv4(section, "lanIp", section.requiredString("lanIp", "192.0.2.20"));
-  const npmUrl = url(section, "npmUrl", section.requiredString("npmUrl", "http://192.0.2.20:81"));
+  const url = npmUrl(section, "npmUrl", section.requiredString("npmUrl", "http://192.0.2.20:81"));
   const forward = section.string("forwardHost", undefined);
   const proxy = {
-    npmUrl,
+    npmUrl: url,
     lanIp,
     forwardHost: forward === undefined ? (network.lanIp ?? network.publicIp) : forwardHost(section, forward),
     certificate: certificate(section),
-    letsencryptEmail: email(
+    letsencryptEmail: letsEncryptEmail(
       section,
       "letsencryptEmail",
       section.string("letsencryptEmail", `admin@${serverName}`),
     ),
     clientMaxBodySize: size(section, "clientMaxBodySize", section.string("clientMaxBodySize", "50M")),
+    adoptHosts: section.stringList("adoptHosts", []).map((name) => hostname(section, "adoptHosts", name)),
   };
   section.rejectUnknownKeys();
   return proxy;

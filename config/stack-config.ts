@@ -23,6 +23,7 @@ import {
 } from "./service-sections";
 import { foreignKeyProblems, projectConfig } from "./namespaces";
 import { parseMonitoring } from "./monitoring-section";
+import { checkRotationOfAdopted } from "./secret-rotation";
 import { serverName as serverNameValue } from "./values";
 
 /**
@@ -74,6 +75,7 @@ export function parseStackConfig(
   const secretRotation = parseSecretRotation(top);
   const overrides = parseOverrides(top);
   const adoption = parseAdoption(top, serverName, components);
+  checkRotationOfAdopted(top, secretRotation, adoption, components);
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");

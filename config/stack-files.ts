@@ -4,6 +4,7 @@ import * as yaml from "js-yaml";
 import { projectConfig } from "./namespaces";
 import { CONFIG_NAMESPACE, ConfigError, Problem, problem } from "./problems";
 import { describe, editDistance } from "./section-reader";
+import { STACK_FILE_SCHEMA, engineReadingProblems } from "./yaml-readings";
 
 /** The repository root: where `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files live. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -39,7 +40,7 @@ export function readStackFile(stack: string, dir: string = PROJECT_DIR): Record<
 export function parseStackFileText(stack: string, text: string): Record<string, unknown> {
   let document: unknown;
   try {
-    document = yaml.load(text);
+    document = yaml.load(text, { schema: STACK_FILE_SCHEMA });
   } catch (error) {
     throw new ConfigError([
       {
@@ -51,7 +52,7 @@ export function parseStackFileText(stack: string, text: string): Record<string, 
     ]);
   }
   if (document === undefined || document === null) return {};
-  const structure = stackFileStructureProblems(stack, document);
+  const structure = [...stackFileStructureProblems(stack, document), ...engineReadingProblems(stack, text)];
   if (structure.length > 0) throw new ConfigError(structure);
   const config = (document as { config?: unknown }).config;
   if (config === undefined || config === null) return {};

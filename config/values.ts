@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { CertificateChoice, PortSpec } from "./model";
 import { parsePortSpec } from "./ports";
 import { SectionReader } from "./section-reader";
@@ -41,20 +42,6 @@ export function serverName(section: SectionReader, key: string, value: string): 
     return value;
   }
   return lower;
-}
-
-export function url(section: SectionReader, key: string, value: string): string {
-  if (value !== "" && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(value)) {
-    section.report(key, `'${value}' is not an http(s) URL`, "use a URL like http://192.0.2.20:81");
-  }
-  return value.replace(/\/+$/, "");
-}
-
-export function email(section: SectionReader, key: string, value: string): string {
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
-    section.report(key, `'${value}' is not an e-mail address`, "use an address like admin@example.org");
-  }
-  return value;
 }
 
 export function size(section: SectionReader, key: string, value: string): string {
@@ -105,27 +92,51 @@ const ZERO_DURATION: Readonly<Record<string, string>> = {
     "and Synapse refuses to start ('max_event_delay_duration' must be a positive value if set)",
 };
 
-/** A path on the Docker host, bind-mounted into a container: Docker takes absolute paths only. */
+/**
+ * A file on the Docker host whose directory is bind-mounted into a container (coturn's TLS files): an absolute
+ * path to a file, written as Docker and the container see it. `//etc/...`, `/a/../b` or `/./` name another path
+ * than they seem to, and the checks that read the path (certbot's tree, the mount) must judge the one used.
+ */
 export function hostPath(section: SectionReader, key: string, value: string): string {
-  if (!value.startsWith("/") || /(^|\/)\.\.?(\/|$)/.test(value)) {
+  const example = `/etc/matrix-fleet/tls/<TURN host>/${key === "keyFile" ? "privkey" : "fullchain"}.pem`;
+  if (!value.startsWith("/")) {
     section.report(
       key,
       `'${value}' is not an absolute path on the Docker host; Docker refuses a relative bind mount source, and only during pulumi up`,
-      `write the full path, e.g. /etc/matrix-fleet/tls/<TURN host>/${key === "keyFile" ? "privkey" : "fullchain"}.pem`,
+      `write the full path, e.g. ${example}`,
+    );
+    return value;
+  }
+  const normal = path.posix.normalize(value);
+  if (normal === "/" || value.endsWith("/") || /\/\.\.?$/.test(value)) {
+    section.report(
+      key,
+      `'${value}' names a directory, not a file: coturn reads its ${key === "keyFile" ? "key" : "certificate"} from a file, and matrix-fleet mounts the directory holding it`,
+      `name the file itself, e.g. ${example}`,
+    );
+  } else if (normal !== value) {
+    const certbot = certbotTree(normal);
+    section.report(
+      key,
+      `'${value}' is not written as Docker and coturn see it: it is ${normal}${certbot === undefined ? "" : `, ${certbot}`}`,
+      certbot === undefined
+        ? `write it as ${normal}`
+        : `write it as ${normal}, and see turn.certFile's rule for certbot's files: a deploy hook copies them to ${example}`,
     );
   }
   return value;
 }
 
-export function dockerHost(section: SectionReader, value: string): string {
-  if (!/^(unix:\/\/\/\S+|ssh:\/\/\S+|tcp:\/\/\S+)$/.test(value)) {
-    section.report(
-      "host",
-      `'${value}' is not a Docker host address`,
-      "use unix:///var/run/docker.sock or ssh://user@host",
-    );
-  }
-  return value;
+/**
+ * Whether a path is in a certbot configuration tree (live/ symlinks into archive/, a key only root reads): the
+ * system's /etc/letsencrypt, or any other certbot directory such as Nginx Proxy Manager's, recognised by the
+ * layout certbot writes (`live/<name>/fullchain.pem`, `archive/<name>/privkey3.pem`). Undefined when it is not.
+ */
+export function certbotTree(file: string): string | undefined {
+  if (file.startsWith("/etc/letsencrypt/")) return "which is in certbot's tree";
+  const layout = /^(.*)\/(live|archive)\/([^/]+)\/(cert|chain|fullchain|privkey)\d*\.pem$/.exec(file);
+  if (layout === null) return undefined;
+  return `which is in a certbot tree (${layout[1] || "/"}, ${layout[2]}/${layout[3]}/: certbot's layout, e.g. Nginx Proxy Manager's own certificates)`;
 }
 
 export function portSpecs(section: SectionReader, key: string): readonly PortSpec[] {

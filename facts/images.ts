@@ -55,12 +55,31 @@ export const DEFAULT_IMAGES: Images = {
 
 export const IMAGE_NAMES = Object.keys(DEFAULT_IMAGES) as ImageName[];
 
-/** `repo:tag` without a moving tag; digests (`@sha256:`) are pinned too. */
+/**
+ * Words in a tag that name the base image or a build variant, not the software's version: `postgres:alpine3.19`
+ * moves with every PostgreSQL release, `postgres:16.10-alpine` does not.
+ */
+const VARIANT_WORDS =
+  /(alpine|bookworm|bullseye|buster|trixie|jammy|noble|focal|ubuntu|debian|slim|windowsservercore|nanoserver|ltsc)[\d.]*/gi;
+
+/** The tag of an image reference (after the last `:` of its last path segment), if it has one. */
+export function imageTag(image: string): string | undefined {
+  const lastSegment =
+    image
+      .replace(/@sha256:[0-9a-f]{64}$/, "")
+      .split("/")
+      .pop() ?? "";
+  const colon = lastSegment.lastIndexOf(":");
+  return colon < 0 ? undefined : lastSegment.slice(colon + 1);
+}
+
+/**
+ * Pinned: a digest (`@sha256:`), or a tag that names a version of the software: a number once the base image's
+ * and variant's words are taken out. `latest`, `stable`, `main`, `edge`, `alpine`, `lts`, `bookworm` name none, and
+ * a registry moves them without a config change.
+ */
 export function isPinned(image: string): boolean {
   if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const lastSegment = image.split("/").pop() ?? "";
-  const colon = lastSegment.lastIndexOf(":");
-  if (colon < 0) return false;
-  const tag = lastSegment.slice(colon + 1);
-  return !["latest", "stable", "main", "master", "develop", "unstable", "nightly"].includes(tag);
+  const tag = imageTag(image);
+  return tag !== undefined && /\d/.test(tag.replace(VARIANT_WORDS, ""));
 }

@@ -337,11 +337,20 @@ describe("adoption under the mock engine", () => {
   it("adopting some secrets still generates the others, and a rotation bump leaves adopted ones alone", async () => {
     const org = orgFor("produktor", {
       ...ADOPTION,
-      adoptedSecrets: { ...ADOPTION.adoptedSecrets, turn_shared_secret: encrypted },
-      secretRotation: { turn: "2" },
+      adoptedSecrets: {
+        ...ADOPTION.adoptedSecrets,
+        turn_shared_secret: encrypted,
+        registration_shared_secret: encrypted,
+      },
+      // The synapse group is adopted in part: the bump rotates macaroon_secret_key and form_secret only.
+      secretRotation: { synapse: "2" },
     });
     const run = await runStack(org, {
-      adoptedSecretValues: { ...PROSODY_PASSWORDS, turn_shared_secret: "existing-turn" },
+      adoptedSecretValues: {
+        ...PROSODY_PASSWORDS,
+        turn_shared_secret: "existing-turn",
+        registration_shared_secret: "existing-registration",
+      },
     });
     const passwords = resourcesOfType(run.resources, "random:index/randomPassword:RandomPassword").map(
       (r) => r.name,
@@ -352,7 +361,22 @@ describe("adoption under the mock engine", () => {
       uploadAt(containersOf(run).get("matrix-produktor-synapse")!, "/config/homeserver.yaml"),
     );
     assert.equal(homeserver.turn_shared_secret, "existing-turn");
+    assert.equal(homeserver.registration_shared_secret, "existing-registration");
     assert.match(String(homeserver.macaroon_secret_key), /^mock/);
+    const keepers = run.resources.find((r) => r.name === "macaroon-secret-key")?.inputs.keepers;
+    assert.deepEqual(keepers, { rotation: "2" }, "the generated secrets of the group follow the bump");
+  });
+
+  it("a bump of a group whose every secret is adopted is refused: it would rotate nothing", () => {
+    const problems = parseProblems("produktor", {
+      ...ADOPTION,
+      adoptedSecrets: { ...ADOPTION.adoptedSecrets, turn_shared_secret: encrypted },
+      secretRotation: { turn: "2" },
+    });
+    const found = problems.find((p) => p.key === "matrix-fleet:secretRotation.turn");
+    assert.ok(found, describeProblems(problems));
+    assert.match(found.message, /turn_shared_secret is adopted .* the bump rotates nothing/);
+    assert.match(found.fix, /remove adoptedSecrets\.turn_shared_secret .* generates new values/);
   });
 
   it("later changes (every rotation group bumped, Element rebranded) leave every adopted store as it was", async () => {
@@ -370,7 +394,8 @@ describe("adoption under the mock engine", () => {
     const before = stores(await runStack(adoptedOrg([]), { adoptedSecretValues: PROSODY_PASSWORDS }));
     const changed = orgFor("produktor", {
       ...ADOPTION,
-      secretRotation: { turn: "2", livekit: "2", synapse: "2", jitsi: "2" },
+      // Not jitsi: its two secrets are both adopted here, and a bump that rotates nothing is refused.
+      secretRotation: { turn: "2", livekit: "2", synapse: "2" },
       element: { brand: "Produktor Chat" },
     });
     const after = stores(await runStack(changed, { adoptedSecretValues: PROSODY_PASSWORDS }));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
 
 /**
  * The configuration catalogue of issue #16: every key of config/sections.ts and service-sections.ts asked "how can
@@ -645,8 +646,8 @@ const PROXY_CASES: BadCase[] = [
     stack: "moda1",
     changes: { proxy: { letsencryptEmail: "admin" } },
     key: k("proxy.letsencryptEmail"),
-    message: /'admin' is not an e-mail address/,
-    fix: /admin@example\.org/,
+    message: /'admin' is not an e-mail address on a domain name/,
+    fix: /a real mailbox on a public domain/,
     fixed: {},
   },
   {
@@ -783,8 +784,9 @@ const SERVICE_CASES: BadCase[] = [
     stack: "produktor",
     changes: { turn: { keyFile: "/etc/letsencrypt/../keys/privkey.pem" } },
     key: k("turn.keyFile"),
-    message: /is not an absolute path on the Docker host/,
-    fix: /privkey\.pem/,
+    message:
+      /'\/etc\/letsencrypt\/\.\.\/keys\/privkey\.pem' is not written as Docker and coturn see it: it is \/etc\/keys\/privkey\.pem/,
+    fix: /write it as \/etc\/keys\/privkey\.pem/,
     fixed: { turn: { keyFile: "/etc/matrix-fleet/tls/turn.produktor.io/privkey.pem" } },
   },
   {
@@ -1483,6 +1485,8 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...PROXY_CASES,
   ...SERVICE_CASES,
   ...OVERRIDE_CASES,
+  ...ISSUE_CLASSES,
+  ...HOSTILE_OVERRIDE_CASES,
   ...MONITORING_CASES,
 ];
 
@@ -1685,4 +1689,5 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
     changes: { federation: { peers: [] } },
     check: (out, stack) => assert.match(read(out, stack, "summary.md"), /Federates with nobody/),
   },
+  ...UNUSUAL_OVERRIDE_CASES,
 ];

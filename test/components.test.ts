@@ -277,6 +277,20 @@ describe("HomeserverStack under the mock engine", () => {
       assert.notEqual(container.options.protect, true, "containers are cattle");
   });
 
+  it("marks adopt: true on exactly the proxy hosts proxy.adoptHosts lists, an input a preview shows (issue #28)", async () => {
+    const run = await runStack(orgFor("medex", { proxy: { adoptHosts: ["element.medex-pflegedienst.de"] } }));
+    const adopting = run.resources
+      .filter((r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost")
+      .filter((r) => unwrap(r.inputs.adopt) === true)
+      .map((r) => r.name);
+    assert.deepEqual(adopting, ["medex-proxy-hosts-element.medex-pflegedienst.de"]);
+    const plain = await runStack(orgFor("medex"));
+    assert.ok(
+      plain.resources.every((r) => !("adopt" in r.inputs)),
+      "no adopt input unless asked: the state of existing hosts stays as it was",
+    );
+  });
+
   it("deploys to the Docker host named in the stack config", async () => {
     const run = await runStack(
       orgFor("medex", { docker: { host: "ssh://ops@10.9.8.7", sshOpts: ["-p", "2222"] } }),

@@ -282,3 +282,100 @@ describe("certificates (§6.1)", () => {
     await call("DELETE", `/api/nginx/proxy-hosts/${users.json!.id}`);
   });
 });
+
+describe("what the review against the real NPM v2.15.1 found the double doing otherwise (issue #28, §6.10)", () => {
+  it("a create without a token, or without permission, is 500 (the route's catch reads err.debug of undefined)", async () => {
+    const none = await call("POST", "/api/nginx/proxy-hosts", host("g.example.org"), "");
+    assert.deepEqual([none.status, message(none)], [500, "Internal Error"]);
+    npm.denyPermissions(true);
+    try {
+      const denied = await call("POST", "/api/nginx/proxy-hosts", host("g.example.org"));
+      assert.deepEqual([denied.status, message(denied)], [500, "Internal Error"]);
+      // Every other route still answers 404 with the path.
+      const read = await call("GET", "/api/nginx/proxy-hosts");
+      assert.deepEqual([read.status, message(read)], [404, "Not Found - /nginx/proxy-hosts"]);
+    } finally {
+      npm.denyPermissions(false);
+    }
+  });
+
+  it("a PUT on a missing id whose names are in use is 400 (the name check runs before the row is read)", async () => {
+    await call("POST", "/api/nginx/proxy-hosts", host("h.example.org"));
+    const taken = await call("PUT", "/api/nginx/proxy-hosts/999", { domain_names: ["h.example.org"] });
+    assert.deepEqual([taken.status, message(taken)], [400, "h.example.org is already in use"]);
+    const free = await call("PUT", "/api/nginx/proxy-hosts/999", { domain_names: ["i.example.org"] });
+    assert.deepEqual([free.status, message(free)], [404, "Not Found - 999"]);
+  });
+
+  it("a DELETE while nginx is broken is 500, and the row is deleted all the same", async () => {
+    const certificate = await call("POST", "/api/nginx/certificates", {
+      provider: "letsencrypt",
+      domain_names: ["j.example.org"],
+    });
+    const culprit = await call(
+      "POST",
+      "/api/nginx/proxy-hosts",
+      host("j.example.org", { certificate_id: certificate.json!.id }),
+    );
+    const other = await call("POST", "/api/nginx/proxy-hosts", host("k.example.org"));
+    await call("DELETE", `/api/nginx/certificates/${certificate.json!.id}`);
+    const deleted = await call("DELETE", `/api/nginx/proxy-hosts/${other.json!.id}`);
+    assert.deepEqual([deleted.status, message(deleted)], [500, "Internal Error"]);
+    const gone = await call("GET", `/api/nginx/proxy-hosts/${other.json!.id}`);
+    assert.equal(gone.status, 404, "the row is soft-deleted before the reload fails");
+    // Deleting the culprit itself removes its config before the reload: nginx passes again.
+    const fixed = await call("DELETE", `/api/nginx/proxy-hosts/${culprit.json!.id}`);
+    assert.deepEqual([fixed.status, fixed.json], [200, true]);
+  });
+
+  it("?expand= is honoured on hosts: owner, certificate (meta emptied; null once deleted), access_list", async () => {
+    const certificate = await call("POST", "/api/nginx/certificates", {
+      provider: "letsencrypt",
+      domain_names: ["l.example.org"],
+    });
+    const created = await call(
+      "POST",
+      "/api/nginx/proxy-hosts",
+      host("l.example.org", { certificate_id: certificate.json!.id }),
+    );
+    const one = await call("GET", `/api/nginx/proxy-hosts/${created.json!.id}?expand=certificate,owner`);
+    assert.equal(one.json!.certificate.id, certificate.json!.id);
+    assert.deepEqual(one.json!.certificate.meta, {});
+    assert.ok("owner" in one.json! && !("access_list" in one.json!));
+    const list = await call("GET", "/api/nginx/proxy-hosts?expand=certificate");
+    assert.equal(
+      (list.json as unknown as Array<Record<string, unknown>>)[0]!.certificate !== undefined,
+      true,
+    );
+    await call("DELETE", `/api/nginx/certificates/${certificate.json!.id}`);
+    const orphan = await call("GET", `/api/nginx/proxy-hosts/${created.json!.id}?expand=certificate`);
+    assert.equal(orphan.json!.certificate, null, "the relation filters deleted certificates");
+    const unknown = await call("GET", "/api/nginx/proxy-hosts?expand=streams");
+    assert.equal(unknown.status, 500);
+    await call("DELETE", `/api/nginx/proxy-hosts/${created.json!.id}`);
+  });
+
+  it("a certificate's 201 carries its issuer and validity dates; a failed order's 500 carries certbot's stderr", async () => {
+    const issued = await call("POST", "/api/nginx/certificates", {
+      provider: "letsencrypt",
+      domain_names: ["m.example.org"],
+    });
+    const info = issued.json!.meta.letsencrypt_certificate;
+    assert.equal(info.cn, "m.example.org");
+    assert.match(info.issuer, /O = Let's Encrypt/);
+    assert.ok(Number.isInteger(info.dates.from) && info.dates.to > info.dates.from, JSON.stringify(info));
+    npm.certbotFailsNext(
+      "Detail: DNS problem: NXDOMAIN looking up A for n.example.org\nSome challenges have failed.\n",
+    );
+    const failed = await call("POST", "/api/nginx/certificates", {
+      provider: "letsencrypt",
+      domain_names: ["n.example.org"],
+    });
+    assert.equal(failed.status, 500);
+    assert.deepEqual(failed.json!.debug.stack.slice(0, 2), [
+      "Error: Detail: DNS problem: NXDOMAIN looking up A for n.example.org",
+      "Some challenges have failed.",
+    ]);
+    assert.match(failed.json!.debug.previous.cmd, /^certbot certonly .*--domains n\.example\.org$/);
+  });
+});

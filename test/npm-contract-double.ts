@@ -54,6 +54,44 @@ class Answer extends Error {
 }
 const fail = (status: number, message: string) => new Answer(status, { error: { code: status, message } });
 
+/** certbot's stderr when Let's Encrypt cannot validate a name (certbot 2.x, HTTP-01 over webroot). */
+export const CERTBOT_CHALLENGE_FAILED = [
+  "Saving debug log to /tmp/letsencrypt-log/letsencrypt.log",
+  "Some challenges have failed.",
+  "Ask for help or search for solutions at https://community.letsencrypt.org. See the logfile /tmp/letsencrypt-log/letsencrypt.log or re-run Certbot with -v for more details.",
+  "",
+].join("\n");
+
+/**
+ * NPM's 500 for a failed certbot run (backend/app.js adds `debug` on certificate routes): `stack` is the
+ * CommandError's stack, whose first lines are certbot's stderr (the error's message, set after the stack was
+ * captured but read when it is formatted), then the frames; `previous` is the execFile error's own fields.
+ */
+function certbotFailure(stderr: string, id: number, names: readonly string[], email: string) {
+  const cmd = `certbot certonly --config /etc/letsencrypt.ini --work-dir /tmp/letsencrypt-lib --logs-dir /tmp/letsencrypt-log --cert-name npm-${id} --agree-tos --authenticator webroot -m ${email} --preferred-challenges http --domains ${names.join(",")}`;
+  return {
+    error: { code: 500, message: "Internal Error" },
+    debug: {
+      stack: [
+        ...`Error: ${stderr}`.split("\n"),
+        "    at ChildProcess.exithandler (node:child_process:422:12)",
+        "    at ChildProcess.emit (node:events:518:28)",
+      ],
+      previous: { code: 1, killed: false, signal: null, cmd },
+    },
+  };
+}
+
+/** `getCertificateInfoFromFile` (backend/internal/certificate.js): subject CN, issuer, validity in epoch seconds. */
+function certificateInfo(names: readonly string[]) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    cn: names[0],
+    issuer: "C = US, O = Let's Encrypt, CN = E5",
+    dates: { from: now - 3600, to: now + 90 * 86_400 - 3600 },
+  };
+}
+
 export interface NpmDouble {
   readonly url: string;
   /** Live (not deleted) rows by type; tests may edit them as NPM's UI would. */
@@ -75,8 +113,8 @@ export interface NpmDouble {
   nginxRejectsNext(output: string): void;
   /** The next proxy-host write is stored, then answered 500 (NPM's first `nginx -t` failing). */
   storeThenFailNext(): void;
-  /** certbot fails the next order; certbot takes this long per order. */
-  certbotFailsNext(): void;
+  /** certbot fails the next order, writing `stderr` (NPM's 500 carries it in debug.stack); certbot takes this long. */
+  certbotFailsNext(stderr?: string): void;
   certbotTakes(ms: number): void;
   /** Every token issued so far has expired. */
   expireTokens(): void;
@@ -101,7 +139,7 @@ interface State {
   delayMethod: string | undefined;
   nginxError: string | undefined;
   storeThenFail: boolean;
-  certbotFails: boolean;
+  certbotFails: string | undefined;
   certbotMs: number;
   certbotBusy: boolean;
   denied: boolean;
@@ -130,7 +168,7 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     delayMethod: undefined,
     nginxError: undefined,
     storeThenFail: false,
-    certbotFails: false,
+    certbotFails: undefined,
     certbotMs: 0,
     certbotBusy: false,
     denied: false,
@@ -169,11 +207,18 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     return row as Row;
   };
 
+  /** `nginx -t` fails while a live host's config points at a deleted certificate's files (§6.1, DELETE). */
+  const nginxBroken = () =>
+    Object.values(kinds).some((rows) =>
+      [...rows.values()].some(
+        (h) => h.enabled !== false && deletedCertificates.has(Number(h.certificate_id)),
+      ),
+    );
+
   /** backend/internal/nginx.js configure: `nginx -t`, write, `nginx -t`, meta patched, reload. */
   const configure = (row: Row) => {
-    const live = [...proxyHosts.values()].some((h) => deletedCertificates.has(Number(h.certificate_id)));
     // A live config pointing at a deleted certificate's files fails the first `nginx -t`: configure rejects.
-    if (live) throw fail(500, "Internal Error");
+    if (nginxBroken()) throw fail(500, "Internal Error");
     row.meta = {
       ...(row.meta as object),
       nginx_online: s.nginxError === undefined,
@@ -184,14 +229,26 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     return row;
   };
 
-  const withExpansions = (row: Row) => ({
-    ...structuredClone(row),
-    owner: { id: 1, email: s.identity },
-    certificate: certificates.get(Number(row.certificate_id))
-      ? { ...certificates.get(Number(row.certificate_id)), meta: {} }
-      : null,
-    access_list: null,
-  });
+  /** A host's graph (proxyHostModel.defaultAllowGraph): the certificate relation skips deleted rows, meta emptied. */
+  const expansion = (row: Row, name: string): unknown => {
+    if (name === "owner") return { id: 1, email: s.identity };
+    if (name === "access_list") return null;
+    const certificate = certificates.get(Number(row.certificate_id));
+    return certificate === undefined ? null : { ...structuredClone(certificate), meta: {} };
+  };
+  const HOST_GRAPH = ["owner", "certificate", "access_list"];
+  const hostWith = (row: Row, expand: readonly string[]) => {
+    // objection refuses a relation outside allowGraph with an error NPM gives no status: a 500.
+    if (expand.some((name) => !HOST_GRAPH.includes(name.replace(/\..*$/, ""))))
+      throw fail(500, "Internal Error");
+    return {
+      ...structuredClone(row),
+      ...Object.fromEntries(
+        expand.map((name) => name.replace(/\..*$/, "")).map((n) => [n, expansion(row, n)]),
+      ),
+    };
+  };
+  const withExpansions = (row: Row) => hostWith(row, HOST_GRAPH);
 
   /** backend/internal/certificate.js create (HTTP-01): insert, certbot, expiry; a failed order is deleted. */
   const issue = async (names: string[], meta: Record<string, unknown>): Promise<Row> => {
@@ -215,13 +272,11 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     await new Promise((r) => setTimeout(r, s.certbotMs));
     if (!busy) s.certbotBusy = false;
     // "Another instance of Certbot is already running" (processExpiringHosts) or an order Let's Encrypt refused.
-    if (busy || s.certbotFails) {
-      s.certbotFails = false;
+    if (busy || s.certbotFails !== undefined) {
+      const stderr = busy ? "Another instance of Certbot is already running.\n" : s.certbotFails!;
+      s.certbotFails = undefined;
       certificates.delete(id);
-      throw new Answer(500, {
-        error: { code: 500, message: "Internal Error" },
-        debug: { stack: ["CommandError"] },
-      });
+      throw new Answer(500, certbotFailure(stderr, id, names, s.identity));
     }
     stats.issued++;
     Object.assign(row, { expires_on: sqliteNow(90 * 86_400_000), modified_on: sqliteNow() });
@@ -302,6 +357,11 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
   };
 
   const putHost = async (id: number, body: Record<string, unknown>) => {
+    // internalProxyHost.update checks the names before it reads the row: a missing id whose names are taken is a 400.
+    if (body.domain_names !== undefined) {
+      const used = taken(body.domain_names as string[], id);
+      if (used !== undefined) throw fail(400, `${used} is already in use`);
+    }
     const row = proxyHosts.get(id);
     if (row === undefined) throw fail(404, `Not Found - ${id}`);
     if (body.certificate_id === "new") {
@@ -337,13 +397,19 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     const expand = (query.get("expand") ?? "").split(",").filter((e) => e !== "");
     const id = Number(/\/(\d+)$/.exec(path)?.[1]);
     if (path === "/api/nginx/proxy-hosts" && method === "GET")
-      return [200, [...proxyHosts.values()].map((h) => structuredClone(h))];
+      return [
+        200,
+        [...proxyHosts.values()]
+          .sort((a, b) => a.domain_names.join(",").localeCompare(b.domain_names.join(",")))
+          .map((h) => hostWith(h, expand)),
+      ];
     if (path === "/api/nginx/proxy-hosts" && method === "POST") {
       validate(validatePost, body);
       return [201, await createHost(body as Record<string, unknown>)];
     }
     for (const kind of ["redirection-hosts", "dead-hosts"] as const)
-      if (path === `/api/nginx/${kind}` && method === "GET") return [200, [...kinds[kind].values()]];
+      if (path === `/api/nginx/${kind}` && method === "GET")
+        return [200, [...kinds[kind].values()].map((h) => hostWith(h, expand))];
     if (/^\/api\/nginx\/proxy-hosts\/\d+$/.test(path)) {
       if (method === "PUT") {
         validate(validatePut, body);
@@ -351,9 +417,11 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
       }
       const row = proxyHosts.get(id);
       if (row === undefined) throw fail(404, `Not Found - ${id}`);
-      if (method === "GET") return [200, structuredClone(row)];
+      if (method === "GET") return [200, hostWith(row, expand)];
       if (method === "DELETE") {
+        // Soft-deleted and its config removed, then a reload: `nginx -t` fails while nginx is broken, a 500.
         proxyHosts.delete(id);
+        if (nginxBroken()) throw fail(500, "Internal Error");
         return [200, true];
       }
     }
@@ -371,7 +439,10 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
         meta?: Record<string, unknown>;
       };
       const row = await issue(names, meta);
-      return [201, { ...structuredClone(row), meta: { ...meta, letsencrypt_certificate: { cn: names[0] } } }];
+      return [
+        201,
+        { ...structuredClone(row), meta: { ...meta, letsencrypt_certificate: certificateInfo(names) } },
+      ];
     }
     if (/^\/api\/nginx\/certificates\/\d+$/.test(path)) {
       const row = certificates.get(id);
@@ -431,6 +502,10 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
       if (url.pathname === "/api/nginx/proxy-hosts" && method === "POST") validate(validatePost, body);
       if (url.pathname.startsWith("/api/nginx/proxy-hosts/") && method === "PUT") validate(validatePut, body);
     }
+    // The create route's catch reads err.debug of the `undefined` access.can throws (routes/nginx/proxy_hosts.js):
+    // a TypeError, so a create without a token or permission answers 500, where every other route answers 404.
+    if (denied !== undefined && url.pathname === "/api/nginx/proxy-hosts" && method === "POST")
+      throw fail(500, "Internal Error");
     if (denied !== undefined) throw denied;
     if (url.pathname.startsWith("/api/nginx/") && s.failures > 0 && (s.failMethod ?? method) === method) {
       s.failures--;
@@ -494,7 +569,7 @@ export async function startNpmDouble(identity: string, secret: string): Promise<
     },
     nginxRejectsNext: (output) => (s.nginxError = output),
     storeThenFailNext: () => (s.storeThenFail = true),
-    certbotFailsNext: () => (s.certbotFails = true),
+    certbotFailsNext: (stderr = CERTBOT_CHALLENGE_FAILED) => (s.certbotFails = stderr),
     certbotTakes: (ms) => (s.certbotMs = ms),
     expireTokens: () => {
       for (const token of s.tokens.keys()) s.tokens.set(token, "expired");

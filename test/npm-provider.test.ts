@@ -246,9 +246,42 @@ describe("3. no non-idempotent request is repeated blindly", () => {
     npm.certbotFailsNext();
     await assert.rejects(
       certificates().create(certificateInputs(["fail.produktor.io"])),
-      /certbot failed.*\/data\/logs\/letsencrypt\.log.*Not repeated automatically/,
+      /certbot failed.*certbot said: "Saving debug log.*Some challenges have failed.*\/data\/logs\/letsencrypt\.log.*Not repeated automatically/,
     );
     assert.equal(npm.stats.certbotRuns - before, 1);
+  });
+
+  it("certbot's own error is in the message, with what its cause asks for, not a guess at port 80 (issue #28)", async () => {
+    const causes: Array<[stderr: string, advice: RegExp]> = [
+      [
+        "Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority reported these problems:\n  Domain: dns.produktor.io\n  Type:   dns\n  Detail: DNS problem: NXDOMAIN looking up A for dns.produktor.io - check that a DNS record exists for this domain\n",
+        /the name does not resolve as it must: give it an A/,
+      ],
+      [
+        "An unexpected error occurred:\nError creating new order :: too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after 2026-12-04 10:00:00 UTC: see https://letsencrypt.org/docs/rate-limits/\n",
+        /Let's Encrypt's rate limit: wait until the time its message names/,
+      ],
+      [
+        "  Domain: caa.produktor.io\n  Type:   caa\n  Detail: CAA record for caa.produktor.io prevents issuance\n",
+        /a CAA record of the domain forbids Let's Encrypt/,
+      ],
+      [
+        "  Type:   connection\n  Detail: 203.0.113.10: Fetching http://port.produktor.io/.well-known/acme-challenge/x: Timeout during connect (likely firewall problem)\n",
+        /the router must forward tcp\/80 to Nginx Proxy Manager/,
+      ],
+    ];
+    for (const [stderr, advice] of causes) {
+      npm.certbotFailsNext(stderr);
+      const name =
+        /Domain: (\S+)|for (\S+) prevents|http:\/\/([^/]+)\//.exec(stderr)?.slice(1).find(Boolean) ??
+        "rate.produktor.io";
+      await assert.rejects(certificates().create(certificateInputs([name])), (error: Error) => {
+        assert.ok(error.message.includes(stderr.trim().split("\n").pop()!.trim()), error.message);
+        assert.match(error.message, advice);
+        if (!/forward tcp\/80/.test(advice.source)) assert.doesNotMatch(error.message, /port 80/);
+        return true;
+      });
+    }
   });
 
   it("a certificate order that outlasts the request is waited for, not sent again", async () => {
@@ -301,6 +334,36 @@ describe("3. no non-idempotent request is repeated blindly", () => {
       client.get("/api/nginx/proxy-hosts", "list"),
       /login: .* failed 2 times: cannot connect/,
     );
+  });
+});
+
+describe("an NPM whose nginx someone else broke: the message names the culprit (issue #28)", () => {
+  it("names the host still using a deleted certificate, and leaves nothing of its own behind", async () => {
+    const certificate = await certificates().create(certificateInputs(["old.produktor.io"]));
+    const culprit = npm.addHandMade("proxy-hosts", ["old.produktor.io"], {
+      certificate_id: certificate.outs.npmId,
+    });
+    const client = new NpmClient({ url: npm.url, identity: IDENTITY, secret: SECRET }, FAST);
+    await client.delete(`/api/nginx/certificates/${certificate.outs.npmId}`, "delete by hand");
+    try {
+      await assert.rejects(hosts().create(inputs(hostFor("chat.produktor.io"))), (error: Error) => {
+        assert.match(
+          error.message,
+          new RegExp(
+            `NPM's nginx is broken by: proxy-host ${culprit.id} \\(old\\.produktor\\.io\\) uses certificate ${certificate.outs.npmId}, which was deleted`,
+          ),
+        );
+        assert.match(error.message, /Give that host another certificate \(or none\) or delete it in NPM/);
+        return true;
+      });
+      assert.deepEqual(
+        [...npm.hosts.values()].map((h) => h.domain_names[0]),
+        ["old.produktor.io"],
+        "the host it stored was deleted again (a DELETE on a broken nginx answers 500 but deletes)",
+      );
+    } finally {
+      npm.hosts.delete(culprit.id);
+    }
   });
 });
 
@@ -396,10 +459,42 @@ describe("5. authentication as NPM v2.15.1 answers it", () => {
   });
 });
 
+describe("a host made outside the stack is taken over only when the stack lists it (issue #28)", () => {
+  it("refuses, naming its id and domains and the way to adopt it, without writing anything", async () => {
+    const handMade = npm.addHandMade("proxy-hosts", ["chat.produktor.io"], { forward_port: 4242 });
+    const writes = () =>
+      npm.requests.filter((r) => /^(POST|PUT|DELETE) \/api\/nginx\/proxy-hosts/.test(r)).length;
+    const before = writes();
+    await assert.rejects(hosts().create(inputs(hostFor("chat.produktor.io"))), (error: Error) => {
+      assert.match(
+        error.message,
+        new RegExp(
+          `already has proxy-host ${handMade.id} \\(chat\\.produktor\\.io\\), which this stack did not create`,
+        ),
+      );
+      assert.match(
+        error.message,
+        /add chat\.produktor\.io to proxy\.adoptHosts .* the preview then shows adopt: true, pulumi up rewrites the host .* pulumi destroy deletes it/,
+      );
+      return true;
+    });
+    assert.equal(writes(), before, "the operator's host is untouched");
+    assert.equal(npm.hosts.get(handMade.id)!.forward_port, 4242);
+  });
+
+  it("takes it over when listed: rewritten with the stack's definition, recorded as adopted", async () => {
+    const handMade = npm.addHandMade("proxy-hosts", ["chat.produktor.io"], { forward_port: 4242 });
+    const created = await hosts().create({ ...inputs(hostFor("chat.produktor.io")), adopt: true });
+    assert.equal(Number(created.id), handMade.id);
+    assert.equal(created.outs.adopted, true);
+    assert.equal(npm.hosts.get(handMade.id)!.forward_port, 8008);
+  });
+});
+
 describe("6. names are compared as NPM compares them: case-insensitively, across host types", () => {
-  it("takes over a proxy host whose names differ only in case", async () => {
+  it("takes over a proxy host whose names differ only in case, when proxy.adoptHosts lists it", async () => {
     const handMade = npm.addHandMade("proxy-hosts", ["Admin.Produktor.IO"], { forward_port: 1234 });
-    const created = await hosts().create(inputs(hostFor("admin.produktor.io")));
+    const created = await hosts().create({ ...inputs(hostFor("admin.produktor.io")), adopt: true });
     assert.equal(Number(created.id), handMade.id);
     assert.equal(created.outs.adopted, true);
     assert.equal(npm.hosts.size, 1);

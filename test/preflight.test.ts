@@ -18,6 +18,14 @@ function problemsWith(
 }
 
 /** Asserts exactly one problem with that key, whose message matches, and returns it. */
+/** A problem at `key` saying `message`, among others there (e.g. a secret in clear beside its drift). */
+function expectSome(problems: Problem[], key: string, message: RegExp): Problem {
+  const found = problems.find((p) => p.key === `matrix-fleet:${key}` && message.test(p.message));
+  assert.ok(found, `expected a problem at ${key} saying ${message}, got:\n${describeProblems(problems)}`);
+  assert.ok(found.fix.length > 10, "every problem says how to fix it");
+  return found;
+}
+
 function expectOne(problems: Problem[], key: string, message: RegExp): Problem {
   const matching = problems.filter((p) => p.key === `matrix-fleet:${key}`);
   assert.equal(matching.length, 1, `expected one problem at ${key}, got:\n${describeProblems(problems)}`);
@@ -175,7 +183,12 @@ describe("preflight catches each known failure mode", () => {
         },
       },
     });
-    expectOne(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);
+    expectSome(problems, "overrides.synapse.listeners", /lk-jwt-service cannot validate users/);
+    expectSome(
+      problems,
+      "overrides.synapse.listeners",
+      /no federation resource, while federation\.peers lists/,
+    );
   });
 
   it("room.auto_create true", () => {
@@ -300,7 +313,12 @@ describe("preflight catches each known failure mode", () => {
     const problems = problemsWith("produktor", {
       overrides: { coturn: { "static-auth-secret": "something-else" } },
     });
-    expectOne(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
+    expectSome(problems, "overrides.coturn.static-auth-secret", /every TURN allocation gets 401/);
+    expectSome(
+      problems,
+      "overrides.coturn.static-auth-secret",
+      /is a secret: an override writes it in clear/,
+    );
   });
 
   it("LiveKit's TURN entries that coturn would refuse or never answer", () => {
@@ -332,7 +350,8 @@ describe("preflight catches each known failure mode", () => {
     const problems = problemsWith("pro-dukt", {
       overrides: { lkJwt: { LIVEKIT_SECRET: "another-secret-another-secret-xx" } },
     });
-    expectOne(problems, "overrides.lkJwt.LIVEKIT_SECRET", /not a key pair LiveKit knows/);
+    expectSome(problems, "overrides.lkJwt.LIVEKIT_SECRET", /not a key pair LiveKit knows/);
+    expectSome(problems, "overrides.lkJwt.LIVEKIT_SECRET", /is a secret: an override writes it in clear/);
   });
 
   it("both LIVEKIT_JWT_PORT and LIVEKIT_JWT_BIND set", () => {
@@ -545,7 +564,7 @@ describe("preflight keeps the monitoring's metrics off the proxy and where Prome
     expectOne(
       problemsWith("pro-dukt", { overrides: { synapse: { enable_metrics: false } } }),
       "overrides.synapse.enable_metrics",
-      /Synapse then starts no metrics listener/,
+      /is what matrix-fleet writes from synapse\.enableMetrics \(true\); the override makes it false/,
     );
     // Without the monitoring, neither is needed.
     const off = problemsWith("pro-dukt", {
@@ -564,9 +583,9 @@ describe("preflight keeps the monitoring's metrics off the proxy and where Prome
       /LiveKit serves its metrics on 6790, but the stack's Prometheus scrapes 6789/,
     );
     expectOne(
-      problemsWith("pro-dukt", { overrides: { livekit: { prometheus: { password: "" } } } }),
+      problemsWith("pro-dukt", { overrides: { livekit: { prometheus: { password: null } } } }),
       "overrides.livekit.prometheus.password",
-      /would answer without a password/,
+      /is removed: matrix-fleet generates it/,
     );
   });
 

@@ -424,6 +424,23 @@ describe("Nginx Proxy Manager proxy hosts", () => {
     assert.match(sfu.advanced_config, /proxy_read_timeout 120s;/);
   });
 
+  it("lets the Jitsi host upgrade to WebSocket (the web container proxies XMPP over WebSocket to prosody), and only the hosts that need it", () => {
+    // docker-jitsi-meet web/rootfs/defaults/meet.conf (docs/upstream/jitsi.md): with ENABLE_XMPP_WEBSOCKET (default
+    // on) clients connect to /xmpp-websocket, which NPM passes on only with allow_websocket_upgrade.
+    const jitsi = byDomain("produktor", "meet.produktor.io");
+    assert.equal(jitsi.allow_websocket_upgrade, true);
+    assert.equal(jitsi.forward_port, 8083);
+    const upgrading = hostsOf("produktor")
+      .filter((h) => h.allow_websocket_upgrade)
+      .map((h) => h.domain_names[0]);
+    assert.deepEqual(upgrading.sort(), ["matrix-rtc.produktor.io", "meet.produktor.io"]);
+    assert.equal(
+      hostsOf("medex").some((h) => h.domain_names[0]!.startsWith("meet.")),
+      false,
+      "no Jitsi host without Jitsi",
+    );
+  });
+
   it("serves both well-known files with Access-Control-Allow-Origin: * on the server name and the homeserver", () => {
     for (const domain of ["produktor.io", "chat.produktor.io"]) {
       const config = byDomain("produktor", domain).advanced_config;

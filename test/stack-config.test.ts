@@ -38,7 +38,7 @@ describe("stack config model", () => {
 
   it("accepts the string-typed values the Pulumi engine hands to a program", () => {
     const parsed = parseStackConfig("x", {
-      serverName: "example.org",
+      serverName: "chat.example.de",
       network: { publicIp: "203.0.113.5", routerForwards: '["udp/3478"]' },
       proxy: { npmUrl: "http://192.0.2.2:81", lanIp: "192.0.2.2", certificate: "7" },
       components: { jitsi: "true", ketesa: "false" },

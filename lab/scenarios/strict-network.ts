@@ -4,8 +4,9 @@
  * carries audio only through the organisation's coturn, which LiveKit hands to its clients from livekit.yaml's
  * rtc.turn_servers; and with an extra bridge on the Docker host, LiveKit still offers only the address the router
  * forwards (rtc.node_ip), read from its own signalling. Both participants signal through the proxy (wss on 443) as
- * Element Call does. The fault: the same call with rtc.turn_servers taken out of the deployed livekit.yaml must
- * fail (the program's own renderer cannot get there: preflight refuses a livekit.yaml without TURN servers).
+ * Element Call does. The faults: the same call with rtc.turn_servers taken out of the deployed livekit.yaml must
+ * fail, and with the candidate filter (rtc.ips) taken out the bridge scenario's check must fail (the program's
+ * own renderer cannot get to either: preflight refuses such a livekit.yaml).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -67,6 +68,36 @@ export async function relayOnlyCallCarriesAudio(fleet: LabFleet, stack: string, 
 function deployedLivekitConfig(fleet: LabFleet, stack: string): { rtc: Record<string, unknown> } {
   const text = docker(fleet.site(stack), ["exec", `matrix-${stack}-livekit`, "cat", "/etc/livekit.yaml"]);
   return yaml.load(text) as { rtc: Record<string, unknown> };
+}
+
+/**
+ * What LiveKit offers with an extra bridge on the Docker host: one UDP socket on the Docker host's LAN address and
+ * the TCP mux, both as rtc.node_ip, nothing else. The address alone proves nothing: with a node_ip LiveKit rewrites
+ * every gathered IPv4 address to it (docs/upstream/livekit.md, "Which candidate addresses LiveKit offers"), so a
+ * socket on the bridge shows up as one more node_ip candidate, on a port nothing forwards to it: a dead pair.
+ */
+async function offersOnlyTheForwardedSockets(fleet: LabFleet, stack: string, room: string): Promise<void> {
+  const nodeIp = String(deployedLivekitConfig(fleet, stack).rtc.node_ip);
+  const view = await signallingView(
+    fleet.target(),
+    stack,
+    room,
+    proxiedClient(fleet.target(), stack, STRICT_NAMESPACE),
+  );
+  // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
+  const fields = view.candidates.map((candidate) => candidate.split(" "));
+  assert.ok(fields.length > 0, "LiveKit offered no candidate at all");
+  const udp = fields.filter((f) => f[2]?.toLowerCase() === "udp");
+  const tcp = fields.filter((f) => f[2]?.toLowerCase() === "tcp");
+  assert.deepEqual(
+    [...new Set(fields.map((f) => f[4]))],
+    [nodeIp],
+    `LiveKit offered ${view.candidates.join(" | ")}: only rtc.node_ip ${nodeIp} reaches it from outside`,
+  );
+  assert.ok(
+    udp.length === 1 && tcp.length <= 1,
+    `LiveKit offered ${udp.length} UDP candidates (${udp.map((f) => `${f[4]}:${f[5]}`).join(", ")}): one socket per gathered local address, each rewritten to rtc.node_ip, and only the one on the Docker host's LAN address gets forwarded traffic (rtc.ips.includes must hold that address alone)`,
+  );
 }
 
 /** A bridge with an address of its own on the site's Docker host, as a second Docker network or a VPN adds. */
@@ -152,29 +183,15 @@ export function strictNetworkScenarios(current: () => LabFleet): void {
     );
 
     it(
-      "with an extra bridge on the Docker host, LiveKit offers only rtc.node_ip, and a call carries audio",
+      "with an extra bridge on the Docker host, LiveKit offers one UDP socket and the TCP mux, both as rtc.node_ip, and a call carries audio",
       {
         timeout: 120_000,
       },
       async () => {
         const fleet = current();
-        const nodeIp = String(deployedLivekitConfig(fleet, STACK).rtc.node_ip);
         await withExtraBridge(fleet, STACK, async () => {
-          const view = await signallingView(
-            fleet.target(),
-            STACK,
-            "bridge-signalling",
-            proxiedClient(fleet.target(), STACK, STRICT_NAMESPACE),
-          );
-          // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
-          const addresses = view.candidates.map((candidate) => candidate.split(" ")[4]);
-          assert.ok(addresses.length > 0, "LiveKit offered no candidate at all");
-          assert.deepEqual(
-            [...new Set(addresses)],
-            [nodeIp],
-            `LiveKit offered ${view.candidates.join(" | ")}: only rtc.node_ip ${nodeIp} reaches it from outside (rtc.ips must hold only the Docker host's LAN address)`,
-          );
-          // Direct media this time (the ordinary client namespace): a candidate on the bridge would break it first.
+          await offersOnlyTheForwardedSockets(fleet, STACK, "bridge-signalling");
+          // Direct media this time (the ordinary client namespace), with the bridge still up.
           const target = fleet.target();
           const outcome = await audioCall(
             target,
@@ -187,6 +204,41 @@ export function strictNetworkScenarios(current: () => LabFleet): void {
             `no audio with an extra bridge on the Docker host: ${outcome.error}`,
           );
         });
+      },
+    );
+
+    it(
+      "the bridge check fails when livekit.yaml has no candidate filter (rtc.ips taken out: fault)",
+      { timeout: 120_000 },
+      async () => {
+        const fleet = current();
+        const withoutFilter = (deployed: string) => {
+          const config = yaml.load(deployed) as { rtc: Record<string, unknown> };
+          delete config.rtc.ips;
+          return yaml.dump(config);
+        };
+        const site = fleet.site(STACK);
+        await withExtraBridge(fleet, STACK, () =>
+          withFileVariant(
+            site,
+            {
+              container: `matrix-${STACK}-livekit`,
+              file: "/etc/livekit.yaml",
+              edit: withoutFilter,
+              readyUrl: `http://${site.dockerLan}:7880/`,
+              readyWithinMs: 30_000,
+            },
+            () =>
+              assert.rejects(
+                offersOnlyTheForwardedSockets(fleet, STACK, "bridge-signalling-no-filter"),
+                (error: Error) => {
+                  console.log(`without the candidate filter: ${error.message}`);
+                  assert.match(error.message, /LiveKit offered [2-9]\d* UDP candidates/);
+                  return true;
+                },
+              ),
+          ),
+        );
       },
     );
   });

@@ -129,8 +129,28 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
       },
       // PostgreSQL 15 data needs a PostgreSQL 15 server; matrix-fleet's default is 16.
       images: { postgres: "postgres:15-alpine" },
+      // The compose era's NPM hosts are taken over in place only when listed (issue #28).
+      proxy: {
+        adoptHosts: [
+          "chat.produktor.io",
+          "produktor.io",
+          "element.produktor.io",
+          "matrix-rtc.produktor.io",
+          "meet.produktor.io",
+          "admin.produktor.io",
+        ],
+      },
     });
     assert.match(text.stdout, /^\s+matrix-fleet:adopt:$/m);
+    assert.match(
+      text.stdout,
+      /pulumi config set --stack produktor --path 'proxy\.adoptHosts\[0\]' chat\.produktor\.io/,
+    );
+    assert.ok(
+      report.notes.some((n) =>
+        /proxy\.adoptHosts lists every proxy host of the stack .*the preview shows adopt: true/.test(n),
+      ),
+    );
   });
 
   it("(b) prints one config command per setting and one piped secret command per secret", () => {
@@ -261,7 +281,7 @@ describe("npm run adopt on a layout with Synapse's data in a named volume", () =
       report.notes.join("\n"),
     );
     assert.ok(
-      report.blockers.some((b) => /homeserver.yaml was not found/.test(b)),
+      report.blockers.some((b) => /homeserver.yaml was not found in compose service synapse/.test(b)),
       report.blockers.join("\n"),
     );
   });
@@ -277,6 +297,49 @@ describe("npm run adopt on a layout with Synapse's data in a named volume", () =
     assert.equal(adoptSection.volumes!.synapseData, "chat_synapse-data");
     assert.equal(adoptSection.synapse!.signingKeyPath, "/data/produktor.io.signing.key");
     assert.equal(adoptSection.synapse!.mediaStorePath, "/data/media_store");
+  });
+});
+
+describe("npm run adopt names what it cannot find (issue #28)", () => {
+  it("an unset compose variable is named with where compose writes an empty string, not reported as a missing value", () => {
+    const project = parseComposeProject(
+      "services:\n  db:\n    image: postgres:${PG_TAG}\n    environment:\n      POSTGRES_PASSWORD: ${PG_PASS:-}\n      X: ${SET}\n",
+      { SET: "value" },
+      "chat",
+    );
+    // ${PG_PASS:-} has a default (empty), so compose does not warn about it; ${PG_TAG} has none.
+    assert.deepEqual(project.unsetVariables, [{ name: "PG_TAG", where: "services.db.image" }]);
+  });
+
+  it("a Synapse service whose image variable is unset: the blocker names the services, the variable and where it is used", () => {
+    const copy = fixtureVariant("unset-image", "docker-compose.yml", (text) =>
+      text
+        .replace(
+          "  synapse:\n    image: matrixdotorg/synapse:v1.140.0",
+          "  homeserver:\n    image: ${SYNAPSE_IMAGE}",
+        )
+        .replace("POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}", "POSTGRES_PASSWORD: ${PG_PASS}"),
+    );
+    const result = adopt("--stack", "produktor", "--compose", copy, "--json");
+    assert.equal(result.status, 1);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.ok(
+      report.blockers.some(
+        (b) =>
+          /no compose service runs a Synapse image/.test(b) &&
+          b.includes("homeserver (no image)") &&
+          b.includes("services.homeserver.image uses SYNAPSE_IMAGE, which is not set"),
+      ),
+      report.blockers.join("\n"),
+    );
+    for (const [name, where] of <Array<[string, string]>>[
+      ["SYNAPSE_IMAGE", "services.homeserver.image"],
+      ["PG_PASS", "services.db.environment.POSTGRES_PASSWORD"],
+    ])
+      assert.ok(
+        report.notes.some((n) => n.includes(`compose variable ${name} is not set`) && n.includes(where)),
+        report.notes.join("\n"),
+      );
   });
 });
 

@@ -94,7 +94,7 @@ describe("the stacks a pull request previews", () => {
     });
     assert.match(
       selectionSummary(all, "origin/main"),
-      /All 4 stacks, because the program changed: `documents\/coturn\.ts`/,
+      /All 4 stacks, because the program changed: `config-templates\/coturn\.ts`/,
     );
     const one = selectStacks({
       stacks: STACKS,
@@ -225,7 +225,7 @@ describe("the pull-request workflow's stack selection", () => {
     assert.match(fs.readFileSync(path.join(repo, "render-diff.txt"), "utf8"), /^no rendered file changes/);
     assert.deepEqual(JSON.parse(outputs.stacks!), [...STACKS]);
     assert.equal(outputs.count, "4");
-    assert.match(summary, /All 4 stacks, because the program changed: `documents\/coturn\.ts`\./);
+    assert.match(summary, /All 4 stacks, because the program changed: `config-templates\/coturn\.ts`\./);
   });
 
   it("is what pr.yml's preview job runs over", () => {

@@ -137,6 +137,37 @@ describe("render --secrets", () => {
   });
 });
 
+describe("render with overrides marked unjudged (issue #28)", () => {
+  it("lists each one under its stack, for one stack and for all, and renders them as given", () => {
+    const project = path.join(workDir, "unjudged");
+    fs.mkdirSync(project);
+    for (const file of fs
+      .readdirSync(PROJECT_DIR)
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
+      fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
+    }
+    const moda1 = path.join(project, "Pulumi.moda1.yaml");
+    fs.writeFileSync(
+      moda1,
+      `${fs.readFileSync(moda1, "utf8")}  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc3266_enabled: true\n      coturn:\n        no-rfc5780: true\n`,
+    );
+    for (const stack of ["moda1", "all"]) {
+      const out = path.join(workDir, `unjudged-${stack}`);
+      const result = render("--stack", stack, "--out", out, "--project-dir", project);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        /moda1: 2 unjudged overrides, written as given and not checked by matrix-fleet:\n {4}overrides\.unjudged\.synapse\.experimental_features\.msc3266_enabled = true\n {4}overrides\.unjudged\.coturn\.no-rfc5780 = true/,
+      );
+      assert.doesNotMatch(result.stdout, /produktor: \d+ unjudged/, "only stacks that have some");
+      assert.match(
+        fs.readFileSync(path.join(out, "moda1", "coturn/turnserver.conf"), "utf8"),
+        /^no-rfc5780$/m,
+      );
+    }
+  });
+});
+
 describe("render with bad config", () => {
   it("exits 1 with every problem naming stack, key and fix, and no stack trace", () => {
     const project = path.join(workDir, "project");

@@ -29,10 +29,15 @@ describe("NPM proxy hosts and certificates under the real engine", () => {
     return result;
   };
   const up = () => pulumi("up", "--yes", "--skip-preview");
-  const fixture = (domains: string[], forwardPorts: Record<string, number> = {}) =>
-    workspace.configSet(STACK, "matrix-fleet:fixture", JSON.stringify({ domains, forwardPorts }), {
-      path: false,
-    });
+  const fixture = (domains: string[], forwardPorts: Record<string, number> = {}, adoptHosts: string[] = []) =>
+    workspace.configSet(
+      STACK,
+      "matrix-fleet:fixture",
+      JSON.stringify({ domains, forwardPorts, adoptHosts }),
+      {
+        path: false,
+      },
+    );
   /** What a preview plans for the NPM resources, as "op name" lines. */
   const planned = async () =>
     plannedSteps((await pulumi("preview", "--json")).stdout)
@@ -98,14 +103,36 @@ describe("NPM proxy hosts and certificates under the real engine", () => {
     assert.deepEqual(await planned(), []);
   });
 
-  it("a host made by hand in NPM (names in another case) is taken over, not duplicated", async () => {
+  it("a host made by hand in NPM stops pulumi up, naming it, until proxy.adoptHosts lists it (issue #28)", async () => {
     const handMade = npm.addHandMade("proxy-hosts", ["Admin.Produktor.IO"], {
       forward_host: "10.0.0.9",
       forward_port: 1,
     });
-    await fixture(["chat.produktor.io", "element.produktor.io", "admin.produktor.io"], {
-      "element.produktor.io": 8088,
-    });
+    const domains = ["chat.produktor.io", "element.produktor.io", "admin.produktor.io"];
+    await fixture(domains, { "element.produktor.io": 8088 });
+    const refused = await workspace.pulumi([
+      "up",
+      "--yes",
+      "--skip-preview",
+      "--stack",
+      STACK,
+      "--non-interactive",
+    ]);
+    assert.notEqual(refused.code, 0, "pulumi up does not take over a host it was not asked to");
+    assert.match(
+      `${refused.stdout}${refused.stderr}`,
+      new RegExp(
+        `already has proxy-host ${handMade.id} \\(Admin\\.Produktor\\.IO\\), which this stack did not create`,
+      ),
+    );
+    assert.equal(npm.hosts.get(handMade.id)!.forward_port, 1, "the operator's host is untouched");
+    await fixture(domains, { "element.produktor.io": 8088 }, ["admin.produktor.io"]);
+    const diff = await pulumi("preview", "--diff");
+    assert.match(diff.stdout, /NpmProxyHost[\s\S]*adopt\s*:\s*true/, "the preview shows the take-over");
+  });
+
+  it("listed in proxy.adoptHosts, the hand-made host (names in another case) is taken over, not duplicated", async () => {
+    const handMade = [...npm.hosts.values()].find((h) => h.domain_names[0] === "Admin.Produktor.IO")!;
     await up();
     const admin = [...npm.hosts.values()].filter((h) =>
       h.domain_names.some((d) => d.toLowerCase() === "admin.produktor.io"),

@@ -1,7 +1,7 @@
 /**
  * The Pulumi program of the NPM life-cycle test (test/engine/npm-lifecycle.test.ts): produktor's rendered proxy
  * hosts (config-templates/npm-proxy-hosts.ts), those named in `fixture.domains`, with a forward port changed where
- * `fixture.forwardPorts` says so, through the project's ProxyHosts component: one NpmCertificate and one
+ * `fixture.forwardPorts` says so and `fixture.adoptHosts` as proxy.adoptHosts, through the project's ProxyHosts component: one NpmCertificate and one
  * NpmProxyHost each, on the NPM at `proxy.npmUrl`. The credentials are stack config the providers read.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +13,8 @@ import { proxyHostDocuments } from "../../../config-templates/npm-proxy-hosts";
 interface Fixture {
   readonly domains: string[];
   readonly forwardPorts?: Record<string, number>;
+  /** proxy.adoptHosts: hosts made outside the stack that it may take over. */
+  readonly adoptHosts?: string[];
 }
 
 const config = new pulumi.Config("matrix-fleet");
@@ -31,6 +33,7 @@ const proxyHosts = new ProxyHosts("npm", {
   npmUrl,
   certificate: { kind: "new" },
   letsencryptEmail: org.proxy.letsencryptEmail,
+  adoptHosts: fixture.adoptHosts ?? [],
 });
 
 export const hostIds = proxyHosts.hosts.map((host) => host.npmId);

@@ -15,10 +15,12 @@ const HOST_ROOT = "/host";
 /**
  * node-exporter and postgres-exporter, on the stack network with no published port.
  *
- * node-exporter sees the Docker host's filesystems as its upstream docs run it (host PID namespace, `/` read-only at
- * /host, `--path.rootfs=/host`), but on the bridge: its network figures are its own, and nothing listens on the
- * host. The bind keeps Docker's default propagation (rprivate): `rslave` needs `/` to be a shared mount, which it
- * is not on hosts without systemd (the lab's); a filesystem mounted after the exporter started shows after a restart.
+ * node-exporter sees the Docker host's filesystems through `/` bound read-only at /host with `--path.rootfs=/host`,
+ * as its upstream docs run it, but on the bridge and in its own PID namespace: it reads the mounts from its own
+ * /proc/1/mounts, where the bind's submounts appear under /host (the prefix it strips), so it needs neither the
+ * host's PID namespace nor its PID 1; its network figures are its own, and nothing listens on the host. The bind keeps
+ * Docker's default propagation (rprivate): `rslave` needs `/` to be a shared mount, which it is not on hosts without
+ * systemd (the lab's); a filesystem mounted after the exporter started shows after a restart.
  * Its textfile directory is the stack's `textfile-metrics` volume: the backups write their last success there.
  */
 export function monitoringExporters(
@@ -36,7 +38,6 @@ export function monitoringExporters(
       ...serviceDefaults(org.stack, SERVICES.nodeExporter, 128),
       image: nodeImage.imageId,
       command: [`--path.rootfs=${HOST_ROOT}`, `--collector.textfile.directory=${AGENT_PATHS.textfile}`],
-      pidMode: "host",
       mounts: [
         { type: "bind", source: "/", target: HOST_ROOT, readOnly: true },
         { type: "volume", source: textfile.name, target: AGENT_PATHS.textfile, readOnly: true },

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { LabFleet } from "../deploy/fleet";
 import { RUN_DIR, Site, docker } from "../deploy/sites";
 import { run, waitFor } from "../processes";
-import { untilSeries } from "../alert-room";
+import { prometheusQuery, untilSeries } from "../alert-room";
 import { withVariant } from "./rtc-behind-nat";
 
 export interface MonitoringFault {
@@ -97,8 +97,22 @@ export async function mountSmallDisk(fleet: LabFleet, stack: string): Promise<vo
   inHostMounts("mkfs.ext4", ["-q", "-F", SMALL_DISK_IMAGE]);
   inHostMounts("mount", ["-o", "loop", SMALL_DISK_IMAGE, SMALL_DISK]);
   // The exporter's bind of / is rprivate: a filesystem mounted later is in its view after a restart.
-  docker(fleet.site(stack), ["restart", `matrix-${stack}-node-exporter`]);
-  await untilSeries(stack, `node_filesystem_size_bytes{mountpoint="${SMALL_DISK}"}`, 60_000);
+  const exporter = `matrix-${stack}-node-exporter`;
+  docker(fleet.site(stack), ["restart", exporter]);
+  try {
+    await untilSeries(stack, `node_filesystem_size_bytes{mountpoint="${SMALL_DISK}"}`, 60_000);
+  } catch (error) {
+    // What the exporter sees, for the message: its mounts, the disk through its bind, and what it exports.
+    const seen = (args: string[]) =>
+      docker(fleet.site(stack), ["exec", exporter, ...args], undefined, true) ?? "(failed)";
+    throw new Error(
+      `${(error as Error).message}\n  its mounts: ${seen(["grep", "small-disk", "/proc/1/mounts"]).trim()}` +
+        `\n  statfs: ${seen(["stat", "-f", "-c", "%T %b", `/host${SMALL_DISK}`]).trim()}` +
+        `\n  filesystems exported: ${JSON.stringify(prometheusQuery(stack, "count(node_filesystem_size_bytes)"))}` +
+        `\n  device errors: ${JSON.stringify(prometheusQuery(stack, "node_filesystem_device_error == 1").map((s) => s.metric.mountpoint))}`,
+      { cause: error },
+    );
+  }
 }
 
 export function unmountSmallDisk(fleet: LabFleet, stack: string): void {

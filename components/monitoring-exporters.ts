@@ -5,6 +5,7 @@ import {
   AGENT_PATHS,
   MONITORING_CONTAINER_PORTS as PORTS,
   MONITORING_SERVICES as SERVICES,
+  NODE_EXPORTER_MOUNT_POINTS_EXCLUDE,
 } from "../facts/monitoring";
 import { alsoDependingOn, httpHealthcheck, monitoringVolume } from "./monitoring-shared";
 import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
@@ -37,7 +38,11 @@ export function monitoringExporters(
     {
       ...serviceDefaults(org.stack, SERVICES.nodeExporter, 128),
       image: nodeImage.imageId,
-      command: [`--path.rootfs=${HOST_ROOT}`, `--collector.textfile.directory=${AGENT_PATHS.textfile}`],
+      command: [
+        `--path.rootfs=${HOST_ROOT}`,
+        `--collector.textfile.directory=${AGENT_PATHS.textfile}`,
+        `--collector.filesystem.mount-points-exclude=${NODE_EXPORTER_MOUNT_POINTS_EXCLUDE}`,
+      ],
       mounts: [
         { type: "bind", source: "/", target: HOST_ROOT, readOnly: true },
         { type: "volume", source: textfile.name, target: AGENT_PATHS.textfile, readOnly: true },

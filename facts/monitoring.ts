@@ -109,6 +109,15 @@ export const METRICS = {
   backupLastSuccess: "matrix_fleet_backup_last_success_timestamp_seconds",
 } as const;
 
+/**
+ * node-exporter's `--collector.filesystem.mount-points-exclude`, stated rather than left to the image: upstream
+ * v1.5.0's default (collector/filesystem_linux.go) plus the files Docker mounts into the exporter's own container
+ * (it reads its mounts from its own /proc/1/mounts). Debian 12's build widens the default to /run, /mnt and /media
+ * (`--help`), which would hide disks mounted there.
+ */
+export const NODE_EXPORTER_MOUNT_POINTS_EXCLUDE =
+  "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+|etc/(hostname|hosts|resolv\\.conf)|textfile)($|/)";
+
 /** Filesystems that are memory or images, never the Docker host's disk (the disk rule leaves them out). */
 export const NOT_A_DISK_FSTYPES = ["tmpfs", "ramfs", "squashfs", "overlay", "nsfs", "fuse.lxcfs"] as const;
 

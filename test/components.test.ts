@@ -262,6 +262,32 @@ describe("HomeserverStack under the mock engine", () => {
     assert.deepEqual(unwrap(synapse.uploads), { __pulumiUnknown: true });
   });
 
+  it("node-exporter reads the host's filesystems through a read-only bind, with upstream's mount-point filter", async () => {
+    const exporter = containersOf(await runStack(orgFor("moda1"))).get("matrix-moda1-node-exporter")!;
+    const command = unwrap(exporter.command) as string[];
+    const flag = command.find((c) => c.startsWith("--collector.filesystem.mount-points-exclude="))!;
+    const filter = new RegExp(flag.slice(flag.indexOf("=") + 1));
+    // Kept: the host's root and a disk mounted under /run (Debian's build excludes /run, /mnt, /media).
+    for (const kept of ["/", "/run/backups", "/mnt/data", "/srv"]) assert.ok(!filter.test(kept), kept);
+    // Left out: pseudo filesystems and what Docker mounts into the exporter's own container.
+    for (const left of [
+      "/proc",
+      "/sys/fs/cgroup",
+      "/etc/hosts",
+      "/etc/resolv.conf",
+      "/textfile",
+      "/var/lib/docker/x",
+    ])
+      assert.ok(filter.test(left), left);
+    assert.ok(command.includes("--path.rootfs=/host"));
+    assert.deepEqual(unwrap(exporter.mounts), [
+      { type: "bind", source: "/", target: "/host", readOnly: true },
+      { type: "volume", source: "matrix-moda1-textfile-metrics", target: "/textfile", readOnly: true },
+    ]);
+    assert.equal(unwrap(exporter.pidMode), undefined, "its own PID namespace");
+    assert.equal(unwrap(exporter.ports), undefined, "nothing published");
+  });
+
   it("protects and retains every stateful volume, and retains the monitoring's", async () => {
     const run = await runStack(orgFor("produktor"));
     const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");

@@ -16,7 +16,7 @@ export interface QueuedNotice {
 }
 
 const QUEUE_LIMIT = 500;
-const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
+const BACKOFF_MS = [1000, 2000, 5000, 10_000, 15_000];
 /** How often the room and pending invites are tried again while no message waits. */
 const SETUP_RETRY_MS = 15_000;
 

@@ -106,13 +106,14 @@ export class AlertRoomReader {
       n.alertname === alertname &&
       n.startsAt >= since - 1000 &&
       Object.entries(labels).every(([key, value]) => n.labels[key] === value);
-    let seen: AlertNoticeSeen[] = [];
-    while (Date.now() - from < boundMs) {
+    let seen: AlertNoticeSeen[];
+    // At least one look, also with no time left.
+    do {
       seen = await this.notices();
       const found = seen.find(matches);
       if (found !== undefined) return found;
-      await sleep(2000);
-    }
+      if (Date.now() - from < boundMs) await sleep(2000);
+    } while (Date.now() - from < boundMs);
     throw new Error(
       `${this.stack}: no ${status} ${alertname} ${JSON.stringify(labels)} in the alert room within ${boundMs / 1000} s; the room holds:\n` +
         seen

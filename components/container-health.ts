@@ -21,6 +21,9 @@ export const HEALTH_TIMEOUT_SECONDS = {
   postgresExporter: 60,
   callProbe: 60,
   alertBot: 60,
+  // The backup's loops (their heartbeat, never the backup target: an unreachable target must not block a deploy).
+  backup: 90,
+  backupDump: 90,
 } as const;
 
 /** Waits, during `pulumi up`, for one container to become healthy. */

@@ -26,6 +26,8 @@ export interface ProgramConfig {
   readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
   /** The alerts' SMTP password (secret config `monitoringSmtpPassword`), when set. */
   readonly smtpPassword: pulumi.Output<string> | undefined;
+  /** Values of secret config `backupCredentials`, marked secret. */
+  readonly backupCredentialValues: pulumi.Output<Record<string, string>>;
 }
 
 export function loadProgramConfig(): ProgramConfig {
@@ -34,6 +36,8 @@ export function loadProgramConfig(): ProgramConfig {
   const values = projectConfig(decodeEngineConfig(pulumi.runtime.allConfig()));
   const adoptedValues = adoptedSecretValues(values.adoptedSecrets);
   values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
+  const credentialValues = adoptedSecretValues(values.backupCredentials);
+  values.backupCredentials = adoptedSecretMarkers(values.backupCredentials);
   // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
   if (typeof values.monitoringSmtpPassword === "string")
@@ -51,24 +55,7 @@ export function loadProgramConfig(): ProgramConfig {
     const adoptionProblems = [
       ...ownStackFileReadings(stack),
       ...smtpPasswordProblems(stack, org, file, deploying && smtpPassword === undefined),
-      ...(typeof file.npmSecret === "string"
-        ? [
-            problem(
-              stack,
-              "npmSecret",
-              `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
-              `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
-            ),
-          ]
-        : []),
-      ...adoptedSecretsInClear(file).map((name) =>
-        problem(
-          stack,
-          `adoptedSecrets.${name}`,
-          `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
-          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
-        ),
-      ),
+      ...clearTextProblems(stack, file),
       ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
     ];
     if (missing.length + adoptionProblems.length > 0)
@@ -77,6 +64,7 @@ export function loadProgramConfig(): ProgramConfig {
       org,
       adoptedSecretValues: pulumi.secret(adoptedValues),
       smtpPassword,
+      backupCredentialValues: pulumi.secret(credentialValues),
     };
   } catch (error) {
     if (error instanceof ConfigError)
@@ -120,6 +108,32 @@ function smtpPasswordProblems(
           ),
         ]
       : []),
+  ];
+}
+
+/** Secrets the stack file holds in clear text: the NPM password, adopted secrets, backup credentials. */
+function clearTextProblems(stack: string, file: Record<string, unknown>): Problem[] {
+  return [
+    ...(typeof file.npmSecret === "string"
+      ? [
+          problem(
+            stack,
+            "npmSecret",
+            `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
+            `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
+          ),
+        ]
+      : []),
+    ...(["adoptedSecrets", "backupCredentials"] as const).flatMap((key) =>
+      adoptedSecretsInClear(file, key).map((name) =>
+        problem(
+          stack,
+          `${key}.${name}`,
+          `is in clear text in Pulumi.${stack}.yaml; ${key === "adoptedSecrets" ? "a live secret" : "a credential"} must never sit in a reviewed file`,
+          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path '${key}.${name}' (value on stdin)`,
+        ),
+      ),
+    ),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { BackupDocuments, backupDocuments } from "./backup-env";
 import { coturnDocument } from "./coturn";
 import { elementWebDocument } from "./element-web";
 import { ConfLine, EnvFile } from "./formats";
@@ -58,6 +59,8 @@ export interface StackPlan {
   readonly proxyHosts: NpmProxyHost[];
   /** The stack's own monitoring (components.monitoring). */
   readonly monitoring: MonitoringPlan | undefined;
+  /** The backup containers' environments (restic, the dump's libpq), unless backup.enabled is false. */
+  readonly backup: BackupDocuments | undefined;
   /** The ports the documents bind on the Docker host (overrides included), and the forwards they need. */
   readonly ports: DeployedPort[];
   readonly routerForwards: RequiredForward[];
@@ -120,6 +123,7 @@ export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan
     jitsiProsodyEntrypoint: c.jitsi ? prosodyEntrypoint() : undefined,
     proxyHosts,
     monitoring: c.monitoring ? monitoringPlan(org, secrets, { lkJwtHosts, proxyHosts }) : undefined,
+    backup: backupDocuments(org, secrets),
     ports,
     routerForwards: requiredForwards(org, ports, [
       "client API, federation, well-known",

@@ -42,6 +42,8 @@ export function secretUses(plan: StackPlan): SecretUse[] {
     [FILES.callProbeEnv, "call probe", plan.monitoring?.probeEnv],
     [FILES.postgresExporter, "postgres-exporter", plan.monitoring?.postgresExporter],
     [FILES.alertBot, "alert bot", plan.monitoring?.alertBot],
+    [FILES.backupEnv, "backup (restic)", plan.backup?.env],
+    [FILES.backupDumpEnv, "backup dump (pg_dump)", plan.backup?.dumpEnv],
   ];
   const values = SECRET_NAMES.map((name) => plan.secrets[name]);
   const isSecret = (text: string) => values.some((value) => text.includes(value));

@@ -1,4 +1,4 @@
-import { Components, Hostnames, NetworkConfig, OrgConfig, PortPlan } from "../config/model";
+import { BackupOptions, Components, DockerTarget, Hostnames, NetworkConfig, OrgConfig, PortPlan } from "../config/model";
 import { HostEntry } from "./lk-jwt-hosts";
 import { NpmProxyHost } from "./npm-proxy-hosts";
 
@@ -24,6 +24,10 @@ export interface VerifyTarget {
   readonly lkJwtOwnNames: readonly string[];
   /** Every name the stack's proxy hosts serve over HTTPS: each certificate's lifetime is checked. */
   readonly proxiedHosts: readonly string[];
+  /** Where `verify` reads the backup status (through the Docker host; the call probe reads its own mount). */
+  readonly docker: Pick<DockerTarget, "host">;
+  /** What the `backups` check judges: whether there are backups, how old the newest may be, when they run. */
+  readonly backup: Pick<BackupOptions, "enabled" | "maxAge" | "maxAgeSeconds" | "schedule">;
 }
 
 export function verifyTarget(
@@ -54,5 +58,12 @@ export function verifyTarget(
     federationPeers: org.federationPeers,
     lkJwtOwnNames: (documents.lkJwtHosts ?? []).map((entry) => entry.name),
     proxiedHosts: [...new Set(documents.proxyHosts.flatMap((host) => host.domain_names))],
+    docker: { host: org.docker.host },
+    backup: {
+      enabled: org.backup.enabled,
+      maxAge: org.backup.maxAge,
+      maxAgeSeconds: org.backup.maxAgeSeconds,
+      schedule: org.backup.schedule,
+    },
   };
 }

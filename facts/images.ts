@@ -22,7 +22,8 @@ export type ImageName =
   | "alertmanager"
   | "nodeExporter"
   | "postgresExporter"
-  | "nodejs";
+  | "nodejs"
+  | "backup";
 
 export type Images = Readonly<Record<ImageName, string>>;
 
@@ -51,6 +52,9 @@ export const DEFAULT_IMAGES: Images = {
   postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.11.1",
   // The call probe and the alert bot (agents/), bundled by esbuild and uploaded into the upstream Node image.
   nodejs: "node:22.22.0-alpine3.23",
+  // restic's official image at the version Debian 12 ships (docs/upstream/restic.md); the scheduler and the
+  // scripts are matrix-fleet's own (config-templates/backup/), run by the image's busybox sh.
+  backup: "restic/restic:0.14.0",
 };
 
 export const IMAGE_NAMES = Object.keys(DEFAULT_IMAGES) as ImageName[];

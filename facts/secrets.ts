@@ -56,6 +56,14 @@ export const SECRET_SPECS = {
     group: "monitoring",
     alsoGivenTo: "the alert bot's Matrix account (registered by components/monitoring-accounts-provider.ts)",
   },
+  // The backup repository's password (restic encrypts every snapshot with a key it unlocks). A new value would not
+  // open the existing repository, so it has no rotation group: restic's `key add`/`key remove` rotate it, by hand.
+  backup_password: {
+    length: 48,
+    group: undefined,
+    alsoGivenTo:
+      "the operator: `pulumi stack output --show-secrets backupPassword` (without it the backups are unreadable)",
+  },
 } as const satisfies Record<string, { length: number; group: SecretGroup | undefined; alsoGivenTo?: string }>;
 
 export type SecretName = keyof typeof SECRET_SPECS;
@@ -69,6 +77,7 @@ export function neededSecrets(org: {
     readonly jitsi: boolean;
     readonly monitoring: boolean;
   };
+  readonly backup: { readonly enabled: boolean };
 }): SecretName[] {
   const c = org.components;
   const needed: SecretName[] = [
@@ -84,6 +93,7 @@ export function neededSecrets(org: {
     needed.push("postgres_monitor_password", "probe_password", "alert_bot_password");
     if (c.matrixRtc) needed.push("livekit_metrics_password");
   }
+  if (org.backup.enabled) needed.push("backup_password");
   return needed;
 }
 

@@ -37,6 +37,7 @@ function mockSecrets(org: OrgConfig): SecretValues {
         postgres_monitor_password: "monitoring",
         probe_password: "monitoring",
         alert_bot_password: "monitoring",
+        backup_password: undefined,
       }[name];
       const rotation =
         spec === undefined ? undefined : org.secretRotation[spec as keyof OrgConfig["secretRotation"]];
@@ -46,6 +47,7 @@ function mockSecrets(org: OrgConfig): SecretValues {
 }
 
 /** The monitoring's containers (components.monitoring, on by default). */
+const BACKUP = ["backup", "backup-dump"];
 const MONITORING = [
   "prometheus",
   "alertmanager",
@@ -69,10 +71,12 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "jitsi-jvb",
     "jitsi-web",
     ...MONITORING,
+    "backup",
+    "backup-dump",
   ],
-  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING],
-  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING],
-  moda1: ["postgres", "synapse", "element-web", "coturn", ...MONITORING],
+  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING, ...BACKUP],
+  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING, ...BACKUP],
+  moda1: ["postgres", "synapse", "element-web", "coturn", ...MONITORING, ...BACKUP],
 };
 
 /** Where each container finds its rendered file. */
@@ -108,6 +112,8 @@ describe("HomeserverStack under the mock engine", () => {
         "prometheus-data",
         "alertmanager-data",
         "textfile-metrics",
+        "backup-work",
+        "backup-repository",
       ];
       assert.deepEqual(volumes, expectedVolumes.map((v) => `matrix-${stack}-${v}`).sort());
       const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
@@ -115,8 +121,9 @@ describe("HomeserverStack under the mock engine", () => {
       const images = run.resources
         .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
         .map((r) => unwrap(r.inputs.name));
-      // The call probe and the alert bot run in one Node image.
-      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length - 1);
+      // The call probe and the alert bot run in one Node image; the backup's dump container runs the server's
+      // PostgreSQL image resource.
+      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length - 2);
       for (const image of images) assert.match(String(image), /:[\w.-]+$/, "pinned tag");
       const proxyHosts = run.resources.filter(
         (r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost",
@@ -288,10 +295,16 @@ describe("HomeserverStack under the mock engine", () => {
     assert.equal(unwrap(exporter.ports), undefined, "nothing published");
   });
 
-  it("protects and retains every stateful volume, and retains the monitoring's", async () => {
+  it("protects and retains every stateful volume (the backup repository too; not the backup's work volume)", async () => {
     const run = await runStack(orgFor("produktor"));
-    const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
-    assert.equal(volumes.length, 8);
+    const all = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
+    // The work volume holds the status, the dump spool and restic's cache: the next run rebuilds them.
+    const work = all.filter((r) => unwrap(r.inputs.name) === "matrix-produktor-backup-work");
+    assert.equal(work.length, 1);
+    assert.notEqual(work[0]!.options.protect, true);
+    const volumes = all.filter((r) => !work.includes(r));
+    assert.equal(volumes.length, 9);
+    assert.ok(volumes.some((r) => unwrap(r.inputs.name) === "matrix-produktor-backup-repository"));
     for (const volume of volumes) {
       // Metrics and silences: kept on the host when the monitoring goes, but no user data to protect.
       const monitoring = /prometheus-data|alertmanager-data|textfile-metrics/.test(volume.name);
@@ -438,6 +451,17 @@ describe("blast radius", () => {
         ]),
     );
     assert.deepEqual(Object.fromEntries(replaceWith), {
+      // The backup keeps Synapse's rendered homeserver.yaml in every snapshot (the secrets a restore without
+      // the Pulumi state needs), so it is replaced with Synapse's secrets; it holds no state of its own.
+      "produktor-backup-backup": [
+        "backup-password",
+        "form-secret",
+        "macaroon-secret-key",
+        "postgres-password",
+        "registration-shared-secret",
+        "turn-shared-secret",
+      ],
+      "produktor-backup-dump": ["postgres-password"],
       "produktor-coturn-coturn": ["turn-shared-secret"],
       "produktor-element-element-web": [],
       "produktor-jitsi-jicofo": ["jicofo-auth-password"],
@@ -483,8 +507,9 @@ describe("blast radius", () => {
     ]);
   });
 
-  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn, LiveKit and Jitsi prosody", async () => {
+  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn, LiveKit, Jitsi prosody and the backup (homeserver.yaml)", async () => {
     assert.deepEqual(await changedContainers("produktor", { secretRotation: { turn: "2" } }), [
+      "backup",
       "coturn",
       "jitsi-prosody",
       "livekit",

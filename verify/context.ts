@@ -1,4 +1,5 @@
 import { VerifyTarget } from "../config-templates/verify-target";
+import type { BackupReader } from "./backup-status";
 import { homeserverBaseUrl } from "../model/topology";
 import { CheckFailure, fail } from "./failure";
 import { REAL_NETWORK, VerifyNetwork } from "./network";
@@ -36,6 +37,8 @@ export interface VerifyOptions {
    * probe on the Docker host: `monitoring.probe.viaLan`). Its host entries point the public names at the LAN too.
    */
   readonly lanAddresses?: Readonly<Record<string, string>>;
+  /** How the backup status is read (through the Docker host); a fake in the unit tests. */
+  readonly backupReader?: BackupReader;
 }
 
 /** A TLS certificate a check read: its host, port and end of validity (the probe exports these as metrics). */

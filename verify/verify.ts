@@ -7,10 +7,12 @@
  * turn-checks.ts, turn-tls-checks.ts, certificate-checks.ts, rtc-checks.ts, exposure-checks.ts) over a shared
  * context (context.ts), bounded HTTP and TCP helpers (http.ts), a
  * small TURN client (turn-client.ts, stun-message.ts; the lab uses it too), and a MatrixRTC client's token request
- * and LiveKit join (matrix-rtc-join.ts, livekit-signal.ts). May import facts/, config/, model/,
+ * and LiveKit join (matrix-rtc-join.ts, livekit-signal.ts), the backups' age and last run through the Docker host
+ * (backup-checks.ts, backup-status.ts). May import facts/, config/, model/,
  * config-templates/ and checks/; never components/ or cli/.
  */
 import { VerifyTarget } from "../config-templates/verify-target";
+import { backupChecks } from "./backup-checks";
 import { proxyCertificateChecks } from "./certificate-checks";
 import { discoveryChecks, endSession, loginChecks } from "./client-checks";
 import { CertificateSeen, CheckResult, Outcome, VerifyOptions, newVerifyContext } from "./context";
@@ -30,7 +32,7 @@ export interface VerifyRun {
 
 /**
  * Every check, in the order a client meets the services: discovery, login, federation, TURN, certificates, calls,
- * and from outside the monitoring's closed ports.
+ * backups, and from outside the monitoring's closed ports.
  */
 export async function verifyRun(target: VerifyTarget, options: VerifyOptions = {}): Promise<VerifyRun> {
   const ctx = newVerifyContext(target, options);
@@ -42,6 +44,7 @@ export async function verifyRun(target: VerifyTarget, options: VerifyOptions = {
     await turnCertificateCheck(ctx);
     await proxyCertificateChecks(ctx);
     await rtcChecks(ctx);
+    await backupChecks(ctx, options.backupReader);
     await exposureChecks(ctx);
   } finally {
     if (ctx.probe) await endSession(ctx);

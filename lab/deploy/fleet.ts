@@ -20,8 +20,10 @@ import { LabTarget } from "../target";
 import { deployedSecrets, engineConfig } from "./deployed-secrets";
 import { labMonitoringSettings } from "./monitoring-settings";
 import {
+  BACKUP_DRILL_STACK,
   CLIENT_NAMESPACE,
   VERIFY_FAILS_HERE,
+  backupRepositoryDir,
   Site,
   docker,
   labCaDir,
@@ -115,6 +117,8 @@ export class LabFleet {
       ...labMonitoringSettings(org.serverName),
     ];
     if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
+    if (stack === BACKUP_DRILL_STACK)
+      settings.push(["backup.repository", backupRepositoryDir(this.dir, stack)]);
     for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });
     await this.workspace.configSet(stack, "npmIdentity", npmIdentity, { secret: true, path: false });
     await this.workspace.configSet(stack, "npmSecret", NPM_SECRET, { secret: true, path: false });
@@ -126,10 +130,7 @@ export class LabFleet {
     return this.workspace.configSet(stack, key, value, { path: true });
   }
 
-  /**
-   * The real `pulumi up` (`refresh`: with --refresh); on success the site's front is rebuilt from what the program
-   * stored in NPM.
-   */
+  /** The real `pulumi up` (`refresh`: with --refresh); on success the site's front is rebuilt from NPM's hosts. */
   async up(stack: string, options: { refresh?: boolean } = {}): Promise<CommandResult> {
     this.renderedCache.clear();
     const result = await this.workspace.pulumi([
@@ -270,10 +271,7 @@ export class LabFleet {
     return text;
   }
 
-  /**
-   * Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too (for lab
-   * runs that deploy the same stack again from nothing).
-   */
+  /** Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too. */
   async removeCompletely(stack: string): Promise<void> {
     await this.workspace.pulumi(["state", "unprotect", "--all", "--stack", stack, "--yes"]);
     const destroy = ["destroy", "--stack", stack, "--yes", "--non-interactive"];

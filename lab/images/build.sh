@@ -12,8 +12,13 @@ MONITORING="${2:?usage: build.sh <rootfs.tar> <monitoring files dir>}"
 export DOCKER_BUILDKIT=0
 say() { echo "lab-images: $*" >&2; }
 DOUBLES="$HERE/../doubles"
-# The key of every image: the root filesystem's, this folder's and the contract doubles' content.
-KEY=$( (basename "$TAR"; basename "$MONITORING"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
+# restic's static binary from Debian's package (lab/setup.sh installs it): the backup image's one program.
+RESTIC_BIN=$(command -v restic || true)
+[ -n "$RESTIC_BIN" ] || { say "ERROR: restic is not installed (lab/setup.sh installs it)"; exit 1; }
+# The key of every image: the root filesystem's, the monitoring files', this folder's, the contract doubles' content
+# and restic's binary.
+KEY=$( (basename "$TAR"; basename "$MONITORING"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat
+  sha256sum "$RESTIC_BIN") | sha256sum | cut -c1-12)
 BASE="matrix-fleet-lab/base:$KEY"
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 started=$SECONDS
@@ -39,6 +44,7 @@ IMAGES=(
   "nodeExporter|node-exporter|v1.5.0-$KEY|"
   "postgresExporter|postgres-exporter|v0.11.1-$KEY|"
   "nodejs|nodejs|18-$KEY|"
+  "backup|restic|0.14.0-$KEY|"
 )
 json="{"
 built=0
@@ -55,6 +61,7 @@ for entry in "${IMAGES[@]}"; do
     if [ "$dir" = lk-jwt ]; then bash "$DOUBLES/bundle.sh" lk-jwt-service-main.ts "$context/lk-jwt-service.js"; fi
     # The monitoring images: the files unpacked from Debian's packages.
     if [ -d "$MONITORING/$dir" ]; then cp -R "$MONITORING/$dir" "$context/rootfs"; fi
+    if [ "$dir" = restic ]; then cp "$RESTIC_BIN" "$context/restic"; fi
     if ! docker build "${args[@]}" "$context" >"$log" 2>&1; then
       rm -rf "$context"
       tail -n 30 "$log" >&2

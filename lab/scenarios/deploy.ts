@@ -225,12 +225,14 @@ export function lifecycleScenarios(): void {
           .filter((v) => v.startsWith("matrix-moda1-"))
           .sort();
       // The monitoring's volumes (metrics, silences) are not protected, but retained on the host all the same.
-      const kept = ["alertmanager-data", "postgres-data", "prometheus-data", "synapse-data", "synapse-media"]
-        .concat("textfile-metrics")
-        .map((v) => `matrix-moda1-${v}`);
-      assert.deepEqual(volumes(), kept);
+      const monitoringVolumes = ["alertmanager-data", "prometheus-data", "textfile-metrics"];
+      const kept = (backupWork: string[]) =>
+        ["backup-repository", ...backupWork, "postgres-data", "synapse-data", "synapse-media", ...monitoringVolumes]
+          .map((v) => `matrix-moda1-${v}`)
+          .sort();
+      assert.deepEqual(volumes(), kept(["backup-work"]));
 
-      // The runbook (README, "Destroying and recreating a stack"): keep the database password, unprotect, destroy.
+      // The runbook (docs/deploying.md, "Destroying and recreating a stack"): keep the database password, unprotect, destroy.
       const exported = await fleet.workspace.pulumi([
         "stack",
         "export",
@@ -257,7 +259,8 @@ export function lifecycleScenarios(): void {
       ]);
       assert.equal(destroyed.code, 0, LabFleet.failure(destroyed));
       assert.equal(containers(fleet, "moda1").size, 0, "destroy removed the containers");
-      assert.deepEqual(volumes(), kept);
+      // The backup's work volume (status, spool, cache) goes; the repository stays, like the state.
+      assert.deepEqual(volumes(), kept([]));
 
       await fleet.workspace.configSet("moda1", "adoptedSecrets.postgres_password", password, {
         secret: true,

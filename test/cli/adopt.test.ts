@@ -249,12 +249,15 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
       volumes.filter((v) => v.readId !== undefined).map((v) => v.readId),
       ["chat_postgres-data"],
     );
-    // The only state volume created is prosody's: the running prosody kept no state on a mount (see the notes);
-    // the others are the monitoring's own (metrics, silences), new with matrix-fleet.
+    // The only state volume created is prosody's: the running prosody kept no state on a mount (see the notes).
+    // The backup's work volume and repository are new (a compose deployment has no matrix-fleet repository), and so
+    // are the monitoring's own (metrics, silences).
     assert.deepEqual(
       volumes.filter((v) => v.readId === undefined).map((v) => v.name),
       [
         "produktor-jitsi-prosody-data",
+        "produktor-backup-work",
+        "produktor-backup-repository",
         "produktor-monitoring-prometheus-data",
         "produktor-monitoring-alertmanager-data",
         "produktor-monitoring-textfile-metrics",

@@ -39,6 +39,14 @@ describe("render --stack all", () => {
       "monitoring/call-probe.env",
       "monitoring/postgres-exporter.env",
       "monitoring/alert-bot.env",
+      // The backup container's environment and scripts, and the dump container's environment (on by default).
+      "backup/env",
+      "backup/dump.env",
+      "backup/common.sh",
+      "backup/scheduler.sh",
+      "backup/backup.sh",
+      "backup/dump-agent.sh",
+      "backup/restore.sh",
     ];
     const rtc = ["livekit/livekit.yaml", "lk-jwt/env", "ketesa/config.json"];
     const jitsi = ["jitsi/web.env", "jitsi/prosody.env", "jitsi/jicofo.env", "jitsi/jvb.env"];

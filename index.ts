@@ -12,7 +12,12 @@ const { org, adoptedSecretValues, smtpPassword, backupCredentialValues } = loadP
 // Shown in every preview's and up's diagnostics: what reaches a deployed file without matrix-fleet's judgement.
 for (const line of unjudgedOverrides(org).map(formatUnjudged))
   pulumi.log.warn(`unjudged override, written as given and not checked: ${line}`);
-const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, smtpPassword, backupCredentialValues });
+const fleet = new HomeserverStack(org.stack, {
+  org,
+  adoptedSecretValues,
+  smtpPassword,
+  backupCredentialValues,
+});
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;

@@ -1,5 +1,6 @@
 import type { CallProbeConfig } from "../config-templates/call-probe";
 import { METRICS as M } from "../facts/monitoring";
+import type { BackupObservation, BackupReader } from "../verify/backup-status";
 import { VerifyNetwork } from "../verify/network";
 import { VerifyRun, verifyRun } from "../verify/verify";
 import { MetricFamily, exposition } from "./metrics-text";
@@ -23,6 +24,8 @@ export interface ProbeOptions {
   readonly password: string;
   readonly network?: VerifyNetwork;
   readonly now?: () => number;
+  /** How the backups check reads the backup's status (call-probe-main.ts: the mounted status file). */
+  readonly backupReader?: BackupReader;
 }
 
 export class CallProbe {
@@ -30,6 +33,8 @@ export class CallProbe {
   private last: ProbeRun | undefined;
   private running: Promise<ProbeRun> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** What the backups check read in the last run, for the last-success gauge. */
+  private backupSeen: BackupObservation | undefined;
 
   constructor(
     readonly config: CallProbeConfig,
@@ -71,11 +76,23 @@ export class CallProbe {
       profile: "probe",
       lanAddresses: this.config.lanAddresses,
       network: this.options.network,
+      backupReader: this.backupReader(),
     });
     const finishedAt = now();
     this.runs++;
     this.last = { run, finishedAt, durationMs: finishedAt - started };
     return this.last;
+  }
+
+  /** The configured reader, remembering what it read (the backups check itself judges it: verify's words). */
+  private backupReader(): BackupReader | undefined {
+    const read = this.options.backupReader;
+    if (read === undefined) return undefined;
+    this.backupSeen = undefined;
+    return async (host) => {
+      this.backupSeen = await read(host);
+      return this.backupSeen;
+    };
   }
 
   /** The last run as metrics: each check's result and duration, the failures' causes, the certificates seen. */
@@ -113,6 +130,12 @@ export class CallProbe {
         })),
       },
       {
+        name: M.backupLastSuccess,
+        help: "When the newest successful backup finished (Unix time), as the backup's status file says.",
+        type: "gauge",
+        samples: backupSamples(this.backupSeen),
+      },
+      {
         name: M.probeRuns,
         help: "Runs the call probe finished since it started.",
         type: "counter",
@@ -136,6 +159,11 @@ export class CallProbe {
       );
     return exposition(families);
   }
+}
+
+function backupSamples(seen: BackupObservation | undefined): Array<{ value: number }> {
+  const success = seen?.status?.lastSuccess;
+  return success === null || success === undefined ? [] : [{ value: success.epoch }];
 }
 
 function uniqueCertificates(last: ProbeRun | undefined) {

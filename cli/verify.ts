@@ -2,10 +2,8 @@ import * as path from "node:path";
 import { ConfigError } from "../config/problems";
 import { parseStackConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
-import { buildStackPlan } from "../config-templates/plan";
-import { verifyTarget } from "../config-templates/verify-target";
-import { placeholderSecrets } from "../facts/secrets";
 import { formatResults, verifyStack } from "../verify/verify";
+import { targetOfStack } from "./verify-target-of";
 import { UsageError, parseArgs, runCli } from "./args";
 
 const USAGE = `usage: npm run verify -- --stack <name> [--json] [--expect-ip <address>] [--project-dir <dir>]
@@ -39,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const name = process.env.MATRIX_FLEET_VERIFY_USER;
   const password = process.env.MATRIX_FLEET_VERIFY_PASSWORD;
   const org = parsed.config;
-  const results = await verifyStack(verifyTarget(org, buildStackPlan(org, placeholderSecrets())), {
+  const results = await verifyStack(targetOfStack(org), {
     user: name && password ? { name, password } : undefined,
     expectIp: values["expect-ip"],
     peerTokens: peerTokens(),

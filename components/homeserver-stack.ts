@@ -118,10 +118,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ["backupDump", this.backup?.dumpContainer],
       ["backup", this.backup?.container],
     ]);
-    // The monitoring's accounts are made in Synapse and PostgreSQL once both are healthy.
-    const monitored = c.monitoring
-      ? monitoring(name, { org, context, synapse: this.synapse, ready: serviceGates.slice(0, 2) }, args, this)
-      : undefined;
+    const monitored = c.monitoring ? this.monitoringOf(name, args, context, serviceGates) : undefined;
     this.monitoring = monitored?.monitoring;
     this.containers.push(...(monitored?.monitoring.containers ?? []));
     this.healthGates = [...serviceGates, ...(monitored?.gates ?? [])];
@@ -134,6 +131,23 @@ export class HomeserverStack extends pulumi.ComponentResource {
       firstAdminCommand: this.firstAdminCommand,
       proxyHosts: this.proxyHosts.definitions,
     });
+  }
+
+  /** The monitoring: its accounts are made in Synapse and PostgreSQL once both are healthy (their gates). */
+  private monitoringOf(
+    name: string,
+    args: HomeserverStackArgs,
+    context: ServiceContext,
+    serviceGates: ContainerHealthGate[],
+  ): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
+    const parts = {
+      org: args.org,
+      context,
+      synapse: this.synapse,
+      ready: serviceGates.slice(0, 2),
+      backupWork: this.backup?.workVolume,
+    };
+    return monitoring(name, parts, args, this);
   }
 
   /** The backups: they read the stores of Synapse (and Jitsi) and dump with the server's own PostgreSQL image. */
@@ -178,7 +192,13 @@ function serviceContext(
 /** The organisation's own monitoring and the health gates of its containers. */
 function monitoring(
   name: string,
-  parts: { org: OrgConfig; context: ServiceContext; synapse: Synapse; ready: pulumi.Resource[] },
+  parts: {
+    org: OrgConfig;
+    context: ServiceContext;
+    synapse: Synapse;
+    ready: pulumi.Resource[];
+    backupWork: docker.Volume | undefined;
+  },
   args: HomeserverStackArgs,
   parent: pulumi.Resource,
 ): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
@@ -192,6 +212,7 @@ function monitoring(
       postgres: synapse.postgres,
       ready: parts.ready,
       smtpPassword: args.smtpPassword,
+      backupWork: parts.backupWork,
     },
     { parent },
   );

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
+import { BACKUP_PATHS } from "../facts/backup";
 import {
   AGENT_PATHS,
   MONITORING_CONTAINER_PORTS as PORTS,
@@ -26,10 +27,10 @@ const NODE_USER = "node";
  */
 export function monitoringAgents(
   name: string,
-  org: OrgConfig,
-  context: ServiceContext,
+  parts: { org: OrgConfig; context: ServiceContext; backupWork: docker.Volume | undefined },
   child: pulumi.CustomResourceOptions,
 ): AgentContainers {
+  const { org, context, backupWork } = parts;
   const image = pinnedImage(`${name}-nodejs-image`, org.images.nodejs, child);
   const probeDocuments = context.documents.forContainer();
   const probeConfig = probeDocuments.uploads([["callProbe", AGENT_PATHS.probeConfig]]);
@@ -46,6 +47,11 @@ export function monitoringAgents(
       envs: probeDocuments.envs((plan) => plan.monitoring?.probeEnv),
       // The organisation's public names at its LAN addresses (monitoring.probe.viaLan; config-templates/call-probe.ts).
       hosts: probeHosts.length === 0 ? undefined : probeHosts.map(({ name: host, ip }) => ({ host, ip })),
+      // The backup's status file for verify's backups check: read-only, the probe only reads it.
+      mounts:
+        backupWork === undefined
+          ? undefined
+          : [{ type: "volume", source: backupWork.name, target: BACKUP_PATHS.work, readOnly: true }],
       networksAdvanced: [{ name: context.network.name, aliases: [SERVICES.callProbe] }],
       healthcheck: httpHealthcheck(PORTS.callProbe, "/health"),
     },

@@ -23,6 +23,8 @@ export interface MonitoringArgs {
   readonly ready: readonly pulumi.Resource[];
   /** The SMTP password (secret config `monitoringSmtpPassword`), with an SMTP login. */
   readonly smtpPassword?: pulumi.Input<string>;
+  /** The backup's work volume (with backup.enabled): the call probe reads the backup's status file from it. */
+  readonly backupWork?: docker.Volume;
 }
 
 /**
@@ -64,7 +66,11 @@ export class Monitoring extends pulumi.ComponentResource {
     const exporters = monitoringExporters(name, org, context, child, accounts);
     this.nodeExporter = exporters.nodeExporter;
     this.postgresExporter = exporters.postgresExporter;
-    this.agents = monitoringAgents(name, org, context, alsoDependingOn(child, [accounts]));
+    this.agents = monitoringAgents(
+      name,
+      { org, context, backupWork: args.backupWork },
+      alsoDependingOn(child, [accounts]),
+    );
     this.containers = [
       this.prometheus,
       this.alertmanager,

@@ -53,8 +53,9 @@ function serviceRules(org: OrgConfig) {
       description:
         "postgres-exporter runs but cannot connect to PostgreSQL: Synapse has no database. Check the postgres container and its log.",
     },
+    // The backups check has an alert of its own (BackupTooOld), with its own runbook entry.
     CallProbeCheckFailing: {
-      expr: `${M.probeCheckSuccess} == 0`,
+      expr: `${M.probeCheckSuccess}{check!="backups"} == 0`,
       severity: "critical",
       summary: 'Call probe: "{{ $labels.check }}" fails',
       description: PROBE_CAUSE,
@@ -86,7 +87,6 @@ function serviceRules(org: OrgConfig) {
 
 /** Disk, database, federation, media and backups: the load and the data. */
 function dataRules(org: OrgConfig) {
-  const m = org.monitoring;
   return {
     DiskAlmostFull: {
       expr:
@@ -126,11 +126,13 @@ function dataRules(org: OrgConfig) {
       summary: 'LiveKit loses {{ $value | humanizePercentage }} of "{{ $labels.direction }}" media packets',
       description: `More than ${T.livekitLossRatio * 100} % of the media packets LiveKit counts are lost (over 5 minutes, at more than ${T.livekitMinPacketRate} packets/s): calls stutter.`,
     },
+    // verify's backups check, run by the call probe on the backup's status file: the last run failed, or the
+    // newest success is older than backup.maxAge (verify/backup-checks.ts words which).
     BackupTooOld: {
-      expr: `time() - max by (store) (${M.backupLastSuccess}) > ${durationSeconds(m.backupMaxAge) ?? 93600}`,
+      expr: `${M.probeCheckSuccess}{check="backups"} == 0`,
       severity: "critical",
-      summary: "The newest backup of {{ $labels.store }} is {{ $value | humanizeDuration }} old",
-      description: `No backup of {{ $labels.store }} succeeded within monitoring.backupMaxAge (${m.backupMaxAge}).`,
+      summary: `The backups fail or are older than backup.maxAge (${org.backup.maxAge})`,
+      description: PROBE_CAUSE,
     },
   } satisfies Partial<Record<AlertName, RuleText>>;
 }

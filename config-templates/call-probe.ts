@@ -1,5 +1,6 @@
 import { durationSeconds } from "../config/monitoring-section";
 import { OrgConfig } from "../config/model";
+import { BACKUP_STATUS_FILE } from "../facts/backup";
 import { MONITORING_ACCOUNTS, MONITORING_CONTAINER_PORTS } from "../facts/monitoring";
 import { SecretValues } from "../facts/secrets";
 import { EnvFile } from "./formats";
@@ -18,6 +19,11 @@ export interface CallProbeConfig {
   readonly user: string;
   /** WAN address -> the LAN address the probe reaches it at (monitoring.probe.viaLan). */
   readonly lanAddresses: Readonly<Record<string, string>>;
+  /**
+   * The backup's status file, on the backup's work volume mounted read-only into the probe (components/
+   * monitoring-agents.ts), for verify's backups check; absent when backup.enabled is false.
+   */
+  readonly backupStatusFile: string | undefined;
 }
 
 export function callProbeDocument(
@@ -35,6 +41,7 @@ export function callProbeDocument(
     listenPort: MONITORING_CONTAINER_PORTS.callProbe,
     user: MONITORING_ACCOUNTS.probe,
     lanAddresses: org.monitoring.probe.viaLan && lanIp !== undefined ? { [publicIp]: lanIp } : {},
+    backupStatusFile: org.backup.enabled ? BACKUP_STATUS_FILE : undefined,
   };
 }
 

@@ -1,4 +1,12 @@
-import { BackupOptions, Components, DockerTarget, Hostnames, NetworkConfig, OrgConfig, PortPlan } from "../config/model";
+import {
+  BackupOptions,
+  Components,
+  DockerTarget,
+  Hostnames,
+  NetworkConfig,
+  OrgConfig,
+  PortPlan,
+} from "../config/model";
 import { HostEntry } from "./lk-jwt-hosts";
 import { NpmProxyHost } from "./npm-proxy-hosts";
 

@@ -219,8 +219,6 @@ export interface MonitoringOptions {
   /** How long each alert's condition must hold before it fires. */
   readonly alertFor: Readonly<Record<AlertName, string>>;
   readonly alerts: AlertDelivery;
-  /** BackupTooOld fires when the newest successful backup of a store is older than this. */
-  readonly backupMaxAge: string;
   /** The runbook page each alert links to (`<runbookUrl>#<alert name in lower case>`). */
   readonly runbookUrl: string;
 }

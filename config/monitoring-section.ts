@@ -79,7 +79,6 @@ export function parseMonitoring(
     probe,
     alertFor,
     alerts,
-    backupMaxAge: prometheusDuration(section, "backupMaxAge", "26h"),
     runbookUrl: section.string("runbookUrl", "docs/monitoring.md"),
   };
   if (components.monitoring && coturnExporter && !components.coturn && section.has("coturnExporter")) {

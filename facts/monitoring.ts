@@ -102,9 +102,8 @@ export const METRICS = {
   alertBotSent: "matrix_fleet_alert_bot_messages_sent_total",
   alertBotFailures: "matrix_fleet_alert_bot_delivery_failures_total",
   /**
-   * The backups' hook: a component that backs up a store writes `<AGENT_PATHS.textfile>/backup-<store>.prom` with
-   * this gauge (the Unix time of its last successful backup, label `store`), atomically (write, then rename), into
-   * the stack's `textfile-metrics` volume; node-exporter's textfile collector exports it.
+   * The backups' last success (Unix time), as the backup container's status file says (verify/backup-status.ts):
+   * the call probe reads that file from the backup's work volume, mounted read-only, and exports it.
    */
   backupLastSuccess: "matrix_fleet_backup_last_success_timestamp_seconds",
 } as const;

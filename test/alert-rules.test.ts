@@ -19,6 +19,8 @@ import { ALERT_NAMES, AlertName } from "../facts/monitoring";
 import { placeholderSecrets } from "../facts/secrets";
 import { PROJECT_DIR } from "../config/stack-files";
 import { STACKS, orgFor } from "./helpers";
+import { judgeBackups } from "../verify/backup-checks";
+import { CheckFailure } from "../verify/failure";
 
 interface ExpectedAlert {
   readonly labels: Record<string, string>;
@@ -41,6 +43,21 @@ const PROBE = 'job="call-probe",instance="call-probe:9735"';
 const TURN_CHECK = "TURN allocation over UDP";
 const TURN_FIX =
   "Synapse's turn_shared_secret and coturn's static-auth-secret differ, or lt-cred-mech is set";
+
+/** verify's own words for backups 27 h old (verify/backup-checks.ts), as the probe exports them. */
+const BACKUP_FAILURE = backupFailure();
+
+function backupFailure(): { detail: string; fix: string } {
+  const now = 1_800_000_000;
+  const success = { at: "then", epoch: now - 27 * 3600, trigger: "schedule", outcome: "success", seconds: 3 };
+  const status = { lastRun: success, lastSuccess: success, snapshot: "0123abcd" };
+  try {
+    judgeBackups(orgFor("produktor"), { status: status as never, startedEpoch: now - 30 * 3600 }, now);
+  } catch (error) {
+    if (error instanceof CheckFailure) return { detail: error.message, fix: error.fix };
+  }
+  throw new Error("verify's backups check passed a backup 27 h old");
+}
 
 /** The cases: each alert's condition read from the upstream metric it names (facts/monitoring.ts). */
 const CASES: readonly RuleCase[] = [
@@ -103,6 +120,8 @@ const CASES: readonly RuleCase[] = [
         "1 0 0 0 0 0 1x5",
       ],
       [`matrix_fleet_probe_check_success{${PROBE},check="client API versions"}`, "1x10"],
+      // The backups check has its own alert (BackupTooOld): no CallProbeCheckFailing for it.
+      [`matrix_fleet_probe_check_success{${PROBE},check="backups"}`, "0x10"],
     ],
     expect: [
       ["6m", []],
@@ -393,30 +412,24 @@ const CASES: readonly RuleCase[] = [
   },
   {
     alert: "BackupTooOld",
-    name: "a store whose last backup is 27 h old fires; one backed up all along does not",
-    // node-exporter exports the textfile's value at every scrape (the timestamp unchanged): here every 5 minutes,
-    // within Prometheus' 5-minute lookback, and the rules evaluated as often, so that 27 h stay quick to replay.
-    interval: "5m",
-    evaluation: "5m",
+    name: "verify's backups check failing in the probe fires with verify's words after 10m; CallProbeCheckFailing stays quiet",
+    interval: "1m",
     series: [
+      [`matrix_fleet_probe_check_success{${PROBE},check="backups"}`, "1 0x14"],
       [
-        'matrix_fleet_backup_last_success_timestamp_seconds{job="node",instance="node-exporter:9100",store="postgres-data"}',
-        "0x340",
-      ],
-      [
-        'matrix_fleet_backup_last_success_timestamp_seconds{job="node",instance="node-exporter:9100",store="synapse-media"}',
-        "0+300x340",
+        `matrix_fleet_probe_check_failure_info{${PROBE},check="backups",detail="${BACKUP_FAILURE.detail}",fix="${BACKUP_FAILURE.fix}"}`,
+        "_ 1x14",
       ],
     ],
     expect: [
-      ["26h", []],
+      ["10m", []],
       [
-        "27h",
+        "12m",
         [
           {
-            labels: { severity: "critical", store: "postgres-data" },
-            summary: "The newest backup of postgres-data is 1d 3h 0m 0s old",
-            description: "No backup of postgres-data succeeded within monitoring.backupMaxAge (26h).",
+            labels: { severity: "critical", ...labelsOf(PROBE), check: "backups" },
+            summary: "The backups fail or are older than backup.maxAge (26h)",
+            description: `${BACKUP_FAILURE.detail}. Likely cause / fix: ${BACKUP_FAILURE.fix}`,
           },
         ],
       ],

@@ -74,8 +74,28 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "backup",
     "backup-dump",
   ],
-  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING, ...BACKUP],
-  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa", ...MONITORING, ...BACKUP],
+  "pro-dukt": [
+    "postgres",
+    "synapse",
+    "element-web",
+    "coturn",
+    "livekit",
+    "lk-jwt",
+    "ketesa",
+    ...MONITORING,
+    ...BACKUP,
+  ],
+  medex: [
+    "postgres",
+    "synapse",
+    "element-web",
+    "coturn",
+    "livekit",
+    "lk-jwt",
+    "ketesa",
+    ...MONITORING,
+    ...BACKUP,
+  ],
   moda1: ["postgres", "synapse", "element-web", "coturn", ...MONITORING, ...BACKUP],
 };
 
@@ -267,6 +287,15 @@ describe("HomeserverStack under the mock engine", () => {
     // A file with a secret stays unknown in a preview, until its secret exists.
     const synapse = containers.get("matrix-produktor-synapse")!;
     assert.deepEqual(unwrap(synapse.uploads), { __pulumiUnknown: true });
+  });
+
+  it("the call probe reads the backup's status file from the backup's work volume, read-only, and only that", async () => {
+    const containers = containersOf(await runStack(orgFor("moda1")));
+    assert.deepEqual(unwrap(containers.get("matrix-moda1-call-probe")!.mounts), [
+      { type: "volume", source: "matrix-moda1-backup-work", target: "/work", readOnly: true },
+    ]);
+    const withoutBackups = containersOf(await runStack(orgFor("moda1", { backup: { enabled: false } })));
+    assert.equal(unwrap(withoutBackups.get("matrix-moda1-call-probe")!.mounts), undefined);
   });
 
   it("node-exporter reads the host's filesystems through a read-only bind, with upstream's mount-point filter", async () => {

@@ -105,6 +105,54 @@ describe("the call probe's metrics", () => {
   });
 });
 
+describe("the call probe's backups check", () => {
+  const org = orgFor("produktor");
+  const config = buildStackPlan(org, placeholderSecrets()).monitoring!.probe;
+  const now = Date.now();
+  const status = (ageSeconds: number) => {
+    const success = {
+      at: "then",
+      epoch: Math.floor(now / 1000) - ageSeconds,
+      trigger: "schedule",
+      outcome: "success",
+      seconds: 2,
+    };
+    return { status: { lastRun: success, lastSuccess: success } as never, startedEpoch: 0 };
+  };
+  const probeReading = (ageSeconds: number) =>
+    new CallProbe(config, { password: "x", network: NOTHING, backupReader: async () => status(ageSeconds) });
+
+  it("reads the status file's path from its config, and judges it as verify does (backup.maxAge)", async () => {
+    assert.equal(config.backupStatusFile, "/work/status.json");
+    const fresh = probeReading(3600);
+    await fresh.runOnce();
+    assert.match(fresh.metrics(), /^matrix_fleet_probe_check_success\{check="backups"\} 1$/m);
+    assert.match(
+      fresh.metrics(),
+      new RegExp(
+        `^matrix_fleet_backup_last_success_timestamp_seconds ${Math.floor(now / 1000) - 3600}$`,
+        "m",
+      ),
+    );
+    const old = probeReading(27 * 3600);
+    await old.runOnce();
+    assert.match(old.metrics(), /^matrix_fleet_probe_check_success\{check="backups"\} 0$/m);
+    assert.match(
+      old.metrics(),
+      /check_failure_info\{check="backups",detail="the last successful backup is 27\.0 h old, older than backup\.maxAge 26h/,
+    );
+  });
+
+  it("never reaches for the Docker host: without a status file the check is skipped", async () => {
+    const probe = new CallProbe(
+      { ...config, backupStatusFile: undefined },
+      { password: "x", network: NOTHING },
+    );
+    const { run } = await probe.runOnce();
+    assert.equal(run.results.find((r) => r.name === "backups")?.outcome, "skip");
+  });
+});
+
 interface FakeRoom {
   id: string;
   alias: string;

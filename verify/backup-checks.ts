@@ -56,15 +56,18 @@ export function formatBytes(bytes: number): string {
 }
 
 /** verify's backup check: read through the Docker host (skipped while docker.host is still a placeholder). */
-export async function backupChecks(
-  ctx: VerifyContext,
-  read: BackupReader = readBackupObservation,
-): Promise<void> {
+export async function backupChecks(ctx: VerifyContext, reader?: BackupReader): Promise<void> {
   const { org } = ctx;
   if (!org.backup.enabled) {
     await ctx.check("backups", async () => "", "backup.enabled is false: matrix-fleet backs up nothing here");
     return;
   }
+  // The call probe reads the status file it was given, never through the Docker host.
+  if (ctx.probe && reader === undefined) {
+    await ctx.check("backups", async () => "", "the call probe was given no backup status file");
+    return;
+  }
+  const read = reader ?? readBackupObservation;
   // The call probe reads the status from the backup's work volume, mounted read-only: no Docker host involved.
   if (!ctx.probe && isPlaceholder(org.docker.host)) {
     await ctx.check(

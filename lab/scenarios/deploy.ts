@@ -227,7 +227,14 @@ export function lifecycleScenarios(): void {
       // The monitoring's volumes (metrics, silences) are not protected, but retained on the host all the same.
       const monitoringVolumes = ["alertmanager-data", "prometheus-data", "textfile-metrics"];
       const kept = (backupWork: string[]) =>
-        ["backup-repository", ...backupWork, "postgres-data", "synapse-data", "synapse-media", ...monitoringVolumes]
+        [
+          "backup-repository",
+          ...backupWork,
+          "postgres-data",
+          "synapse-data",
+          "synapse-media",
+          ...monitoringVolumes,
+        ]
           .map((v) => `matrix-moda1-${v}`)
           .sort();
       assert.deepEqual(volumes(), kept(["backup-work"]));

@@ -3,9 +3,10 @@
  * else (lab/deploy/monitoring-settings.ts shrinks its intervals to seconds): Prometheus answers on the Docker host's
  * loopback only and scrapes every target; then five real faults (lab/scenarios/monitoring-faults.ts), all at once
  * over the three sites, each raising its alert in the organisation's Matrix room within 2 minutes, read back by a
- * lab client, and resolving within 2 minutes of the repair; then the same faults with each one's rule taken out of
- * its Prometheus' rule file, which must bring none of those alerts within the same 2 minutes (the scenarios are not
- * vacuous), while Prometheus shows each fault. Prints each alert's measured times.
+ * lab client, and resolving within 2 minutes of the repair. With LAB_MONITORING_RULES_REMOVED=1 (shown once, not in
+ * every CI run: it adds some 2.5 minutes), the same faults with each one's rule taken out of its Prometheus' rule
+ * file must bring none of those alerts within the same 2 minutes (the scenarios are not vacuous), while Prometheus
+ * shows each fault. Prints each alert's measured times.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -159,7 +160,13 @@ export function monitoringScenarios(current: () => LabFleet): void {
 
     describe(
       "the same faults with their rules taken out: no alert within 2 min, while Prometheus shows each fault",
-      { concurrency: true },
+      {
+        concurrency: true,
+        skip:
+          process.env.LAB_MONITORING_RULES_REMOVED === "1"
+            ? false
+            : "shown on demand: LAB_MONITORING_RULES_REMOVED=1 LAB_TEST_PATTERN='own monitoring' bash lab/deploy/run.sh",
+      },
       () => {
         const removed = new Map<string, string[]>();
         for (const f of MONITORING_FAULTS)

@@ -1422,6 +1422,24 @@ const MONITORING_CASES: BadCase[] = [
     fixed: { components: { coturn: false } },
   },
   {
+    name: "LiveKit's metrics moved by an override, away from where Prometheus scrapes",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { prometheus: { port: 6790 } } } },
+    key: k("overrides.livekit.prometheus"),
+    message: /LiveKit serves its metrics on 6790, but the stack's Prometheus scrapes 6789/,
+    fix: /set ports.livekitMetrics instead/,
+    fixed: {},
+  },
+  {
+    name: "coturn's exporter switched off by an override while Prometheus scrapes it",
+    stack: "pro-dukt",
+    changes: { overrides: { coturn: { prometheus: false } } },
+    key: k("overrides.coturn.prometheus"),
+    message: /coturn's exporter is switched off by an override/,
+    fix: /monitoring.coturnExporter: false/,
+    fixed: {},
+  },
+  {
     name: "Synapse's metrics served on the proxied listener",
     stack: "medex",
     changes: {

@@ -8,11 +8,16 @@ import { loadProgramConfig } from "./components/program-config";
 import { formatUnjudged, unjudgedOverrides } from "./config-templates/unjudged-overrides";
 import { backupOutputs } from "./model/operator-outputs";
 
-const { org, adoptedSecretValues, backupCredentialValues } = loadProgramConfig();
+const { org, adoptedSecretValues, smtpPassword, backupCredentialValues } = loadProgramConfig();
 // Shown in every preview's and up's diagnostics: what reaches a deployed file without matrix-fleet's judgement.
 for (const line of unjudgedOverrides(org).map(formatUnjudged))
   pulumi.log.warn(`unjudged override, written as given and not checked: ${line}`);
-const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, backupCredentialValues });
+const fleet = new HomeserverStack(org.stack, {
+  org,
+  adoptedSecretValues,
+  smtpPassword,
+  backupCredentialValues,
+});
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;

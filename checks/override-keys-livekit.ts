@@ -161,6 +161,15 @@ export const LIVEKIT_KEYS: Registry = {
   port: key(PORT, { checkedBy: { check: "checkOverriddenPorts" } }),
   bind_addresses: key(TEXTS, { judge: judgeBindAddresses }),
   prometheus_port: key(PORT, { judge: judgePrometheusPort }),
+  // The metrics the stack's Prometheus scrapes (ports.livekitMetrics), behind a generated password.
+  prometheus: key({
+    kind: "section",
+    keys: {
+      port: key(PORT, { checkedBy: { check: "checkMonitoring" } }),
+      username: key(TEXT),
+      password: key(TEXT, { judge: secretJudge }),
+    },
+  }),
   rtc: key({ kind: "section", keys: RTC }),
   keys: key({ kind: "map", value: TEXT }, { checkedBy: { check: "checkLkJwt" }, judge: secretJudge }),
   key_file: key(TEXT, {

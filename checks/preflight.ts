@@ -6,6 +6,7 @@ import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterF
 import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network";
 import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
+import { checkMonitoring } from "./monitoring";
 import { checkOverrides } from "./overrides";
 import { checkPortsBesideProxy } from "./proxy-shared-host";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
@@ -57,5 +58,6 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkFederationList(plan),
     ...checkBodySize(plan),
     ...checkOverrides(plan),
+    ...checkMonitoring(plan),
   ];
 }

@@ -1,4 +1,5 @@
 import { formatResults, verifyStack } from "../verify/verify";
+import { targetOfStack } from "./verify-target-of";
 import { UsageError, parseArgs, runCli } from "./args";
 import { loadStack } from "./backup";
 import { BackupError } from "./backup-host";
@@ -61,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
         .map(([step, s]) => `${step} ${s} s`)
         .join(", ")})`,
     );
-    const results = await verifyStack(org, {});
+    const results = await verifyStack(targetOfStack(org), {});
     process.stdout.write(formatResults(org.stack, results));
     return results.some((r) => r.outcome === "fail") ? 3 : 0;
   } catch (error) {

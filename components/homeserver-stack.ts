@@ -13,9 +13,10 @@ import { LkJwtService } from "./lk-jwt";
 import { ProxyHosts } from "./proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
-import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
+import { ContainerHealthGate, healthGates } from "./container-health";
 import { SynapseUpgradeGate } from "./synapse-upgrade-gate";
 import { PreUpgradeBackup } from "./pre-upgrade-backup";
+import { Monitoring } from "./monitoring";
 import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
@@ -34,6 +35,8 @@ export interface HomeserverStackArgs {
   readonly org: OrgConfig;
   /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
   readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
+  /** The SMTP password for the alerts' e-mail (secret config `monitoringSmtpPassword`), with an SMTP login. */
+  readonly smtpPassword?: pulumi.Input<string>;
   /** Values of secret config `backupCredentials` (an off-host backup repository's credentials). */
   readonly backupCredentialValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
@@ -51,6 +54,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly lkJwt: LkJwtService | undefined;
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
+  readonly monitoring: Monitoring | undefined;
   readonly backup: Backup | undefined;
   /** With backups on: the backup `up` takes before it replaces Synapse or PostgreSQL with another image. */
   readonly preUpgradeBackup: PreUpgradeBackup | undefined;
@@ -70,28 +74,12 @@ export class HomeserverStack extends pulumi.ComponentResource {
     const { org } = args;
     const c = org.components;
 
-    const { provider, network, adoptedStores } = dockerHost(name, org, this);
     this.secrets = new FleetSecrets(
       `${name}-secrets`,
       { org, adoptedValues: args.adoptedSecretValues },
       { parent: this },
     );
-    const context: ServiceContext = {
-      stack: org.stack,
-      provider,
-      network,
-      documents: new StackDocuments(org, {
-        values: this.secrets.byName,
-        generators: this.secrets.generators,
-      }),
-      // Nothing is read or created before the adopted stores were found on the Docker host.
-      childOptions: (parent) => ({
-        parent,
-        provider,
-        deleteBeforeReplace: true,
-        dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
-      }),
-    };
+    const context = serviceContext(name, org, this.secrets, this);
     const child = { parent: this };
 
     // PostgreSQL and Synapse wait for the backup before an upgrade, which runs in the backup's containers, made below.
@@ -130,7 +118,12 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
       ...(this.backup ? [this.backup.dumpContainer, this.backup.container] : []),
     ];
-    ({ healthGates: this.healthGates, upgradeGate: this.upgradeGate } = gatesOf(name, org, this));
+    const gates = gatesOf(name, org, this);
+    this.upgradeGate = gates.upgradeGate;
+    const monitored = c.monitoring ? this.monitoringOf(name, args, context, gates.ready) : undefined;
+    this.monitoring = monitored?.monitoring;
+    this.containers.push(...(monitored?.monitoring.containers ?? []));
+    this.healthGates = [...gates.healthGates, ...(monitored?.gates ?? [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);
     this.firstAdminCommand = firstAdminCommand(org);
@@ -140,6 +133,23 @@ export class HomeserverStack extends pulumi.ComponentResource {
       firstAdminCommand: this.firstAdminCommand,
       proxyHosts: this.proxyHosts.definitions,
     });
+  }
+
+  /** The monitoring: its accounts are made in Synapse and PostgreSQL once both are healthy (their gates). */
+  private monitoringOf(
+    name: string,
+    args: HomeserverStackArgs,
+    context: ServiceContext,
+    ready: pulumi.Resource[],
+  ): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
+    const parts = {
+      org: args.org,
+      context,
+      synapse: this.synapse,
+      ready,
+      backupWork: this.backup?.workVolume,
+    };
+    return monitoring(name, parts, args, this);
   }
 
   /** The backup before an upgrade: after the new images and the backup's containers, in those containers. */
@@ -199,7 +209,7 @@ function gatesOf(
   name: string,
   org: OrgConfig,
   stack: Pick<HomeserverStack, "synapse" | "elementWeb" | "coturn" | "livekit" | "ketesa" | "backup">,
-): { healthGates: ContainerHealthGate[]; upgradeGate: SynapseUpgradeGate } {
+): { healthGates: ContainerHealthGate[]; upgradeGate: SynapseUpgradeGate; ready: pulumi.Resource[] } {
   const gates = healthGates(name, org, [
     ["postgres", stack.synapse.postgres],
     ["synapse", stack.synapse.container],
@@ -222,31 +232,67 @@ function gatesOf(
     },
     { parent: stack.synapse.container },
   );
-  return { healthGates: [...gates.values()], upgradeGate };
+  const ready = [gates.get("postgres")!, gates.get("synapse")!];
+  return { healthGates: [...gates.values()], upgradeGate, ready };
 }
 
-/** A health gate for each container that has a healthcheck, with its service's time limit. */
-function healthGates(
+/** What every service component receives: the Docker host, the stack's network, the documents and secrets. */
+function serviceContext(
   name: string,
   org: OrgConfig,
-  containers: ReadonlyArray<readonly [keyof typeof HEALTH_TIMEOUT_SECONDS, docker.Container | undefined]>,
-): Map<string, ContainerHealthGate> {
-  return new Map(
-    containers.flatMap(([service, container]) =>
-      container === undefined
-        ? []
-        : [
-            [
-              service,
-              new ContainerHealthGate(
-                `${name}-${service}-healthy`,
-                container,
-                org.docker.host,
-                HEALTH_TIMEOUT_SECONDS[service],
-                { parent: container },
-              ),
-            ] as const,
-          ],
-    ),
+  secrets: FleetSecrets,
+  parent: pulumi.Resource,
+): ServiceContext {
+  const { provider, network, adoptedStores } = dockerHost(name, org, parent);
+  return {
+    stack: org.stack,
+    provider,
+    network,
+    documents: new StackDocuments(org, { values: secrets.byName, generators: secrets.generators }),
+    // Nothing is read or created before the adopted stores were found on the Docker host.
+    childOptions: (child) => ({
+      parent: child,
+      provider,
+      deleteBeforeReplace: true,
+      dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
+    }),
+  };
+}
+
+/** The organisation's own monitoring and the health gates of its containers. */
+function monitoring(
+  name: string,
+  parts: {
+    org: OrgConfig;
+    context: ServiceContext;
+    synapse: Synapse;
+    ready: pulumi.Resource[];
+    backupWork: docker.Volume | undefined;
+  },
+  args: HomeserverStackArgs,
+  parent: pulumi.Resource,
+): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
+  const { org, synapse } = parts;
+  const m = new Monitoring(
+    `${name}-monitoring`,
+    {
+      org,
+      context: parts.context,
+      synapse: synapse.container,
+      postgres: synapse.postgres,
+      ready: parts.ready,
+      smtpPassword: args.smtpPassword,
+      backupWork: parts.backupWork,
+    },
+    { parent },
   );
+  const gates = healthGates(name, org, [
+    ["prometheus", m.prometheus],
+    ["alertmanager", m.alertmanager],
+    ["nodeExporter", m.nodeExporter],
+    ["postgresExporter", m.postgresExporter],
+    ["callProbe", m.agents.callProbe],
+    ["alertBot", m.agents.alertBot],
+  ]);
+  return { monitoring: m, gates: [...gates.values()] };
 }

@@ -4,6 +4,7 @@ import { SecretValues } from "../facts/secrets";
 import { LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS } from "../facts/livekit";
 import { lkJwtDelegatesLeave, lkJwtWebhookUrl } from "../model/release";
 import { toYaml } from "./formats";
+import { LIVEKIT_METRICS_USER } from "./prometheus-config";
 
 /**
  * LiveKit's `livekit.yaml` (keys from livekit-server v1.13.5 pkg/config/config.go and mediatransportutil's
@@ -40,6 +41,14 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
   // at once (lk-jwt-service README "LiveKit SFU Wiring (Webhooks)"); api_key must be the key it verifies them with.
   if (lkJwtDelegatesLeave(org))
     doc.webhook = { api_key: secrets.livekit_api_key, urls: [lkJwtWebhookUrl(org)] };
+  // Metrics on a port of their own (`prometheus.port`; v1.13.5 logs `prometheus_port` as deprecated). On the host
+  // network they listen on every address LiveKit binds, so they ask for a password (pkg/service/server.go).
+  if (org.components.monitoring)
+    doc.prometheus = {
+      port: org.ports.livekitMetrics,
+      username: LIVEKIT_METRICS_USER,
+      password: secrets.livekit_metrics_password,
+    };
   return deepMerge(deepMerge(doc, org.overrides.livekit), org.overrides.unjudged.livekit);
 }
 

@@ -7,6 +7,7 @@ import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
 import { backupSummarySection } from "./backup-summary";
 import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
+import { monitoringSection } from "./monitoring-summary";
 import { StackPlan } from "./plan";
 import { SecretUse, secretUses } from "./secret-uses";
 import { turnCapacity } from "./turn-capacity";
@@ -51,6 +52,7 @@ export function renderSummary(plan: StackPlan): string {
     ...jitsiSection(plan),
     ...capacitySection(plan),
     ...coturnCertificateSection(plan),
+    ...monitoringSection(plan),
     ...stateSection(org),
     ...backupSummarySection(plan),
     ...secretsSection(plan),

@@ -7,6 +7,7 @@ import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/t
 import { delayedEventLimit } from "../model/release";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
+import { MONITORING_CONTAINER_PORTS } from "../facts/monitoring";
 
 /**
  * Synapse `homeserver.yaml` as a document (checked by preflight) and as text.
@@ -33,6 +34,11 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
         // `federation` also serves `openid`, which lk-jwt-service needs to validate MatrixRTC users.
         resources: [{ names: ["client", "federation"], compress: false }],
       },
+      // The stack's Prometheus scrapes a listener of its own (docs/metrics-howto.md: `type: metrics`), on a port
+      // the container does not publish: metrics never go through the proxy.
+      ...(org.components.monitoring
+        ? [{ port: MONITORING_CONTAINER_PORTS.synapseMetrics, type: "metrics", bind_addresses: ["0.0.0.0"] }]
+        : []),
     ],
     database: {
       name: "psycopg2",

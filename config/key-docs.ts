@@ -7,6 +7,7 @@
  *
  * Keys are config paths (`network.publicIp`); `section.*` covers every key of a section not named on its own.
  */
+import { MONITORING_KEY_DOCS } from "./monitoring-key-docs";
 
 export interface KeyDoc {
   readonly meaning: string;
@@ -43,9 +44,12 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   adopt:
     "Taking over the stores of a running Compose deployment ([adopting Compose](adopting-compose.md)): each store an existing Docker volume name, or an absolute host directory (bind mount), to use instead of the stack's own.",
   adoptedSecrets: "Secrets taken over from a running deployment instead of generated.",
+  monitoring:
+    "The organisation's own Prometheus, Alertmanager, exporters, call probe and alert room, with `components.monitoring` ([monitoring and alerts](monitoring.md)).",
 };
 
 export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
+  ...MONITORING_KEY_DOCS,
   organisation: {
     meaning: "display name; Element Web's brand unless `element.brand` says otherwise",
     derivedDefault: "the stack name",

@@ -82,12 +82,19 @@ export function parseProxy(top: SectionReader, network: NetworkConfig, serverNam
   return proxy;
 }
 
-export function parseSynapseOptions(top: SectionReader): SynapseOptions {
+export function parseSynapseOptions(top: SectionReader, components: Components): SynapseOptions {
   const section = top.section("synapse");
   const enableRegistration = section.boolean("enableRegistration", false);
   const maxUploadSize = size(section, "maxUploadSize", section.string("maxUploadSize", "50M"));
   const urlPreviews = section.boolean("urlPreviews", false);
-  const enableMetrics = section.boolean("enableMetrics", false);
+  // The stack's own Prometheus scrapes Synapse's metrics listener, so metrics are on with the monitoring.
+  const enableMetrics = section.boolean("enableMetrics", components.monitoring);
+  if (components.monitoring && !enableMetrics)
+    section.report(
+      "enableMetrics",
+      "is false, but the monitoring (components.monitoring) scrapes Synapse's metrics: Synapse would show as down and none of its alerts could fire",
+      "remove synapse.enableMetrics (it follows components.monitoring), or turn the monitoring off with components.monitoring: false",
+    );
   const adminContact = section.string("adminContact", undefined);
   const synapse = {
     enableRegistration,

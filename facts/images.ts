@@ -3,7 +3,7 @@
  * (this file: the pinned image of every service, each with the upstream fact that makes it work with the others),
  * which version brought or dropped what (versions.ts, compatibility.ts), where each image keeps its config and
  * state and listens (one file per service: synapse.ts, postgres.ts, coturn.ts, livekit.ts, lk-jwt.ts,
- * element-web.ts, jitsi.ts, ketesa.ts), the secrets and who consumes them (secrets.ts), the state stores
+ * element-web.ts, jitsi.ts, ketesa.ts, monitoring.ts), the secrets and who consumes them (secrets.ts), the state stores
  * (state-stores.ts) and Nginx Proxy Manager's proxy-host schema. Each fact names the upstream source it was read
  * from (docs/upstream/). The bottom layer: it imports nothing of the project.
  */
@@ -20,6 +20,11 @@ export type ImageName =
   | "jitsiJicofo"
   | "jitsiJvb"
   | "ketesa"
+  | "prometheus"
+  | "alertmanager"
+  | "nodeExporter"
+  | "postgresExporter"
+  | "nodejs"
   | "backup";
 
 export type Images = Readonly<Record<ImageName, string>>;
@@ -99,6 +104,33 @@ export const RELEASE_SET: Readonly<Record<ImageName, ReleaseEntry>> = {
     image: "ghcr.io/etkecc/ketesa:v1.4.0",
     why: "talks to Synapse's admin API only",
     source: "etkecc/ketesa v1.4.0",
+  },
+  // Monitoring (issue #27): the versions Debian 12 packages, which the lab builds its images from, so that what the
+  // lab proves (flags, config keys, metric names) is what gets deployed (docs/upstream/monitoring.md).
+  prometheus: {
+    image: "prom/prometheus:v2.42.0",
+    why: "the version Debian 12 packages (the lab's image and promtool); reads the rule files and scrape configs the monitoring renders",
+    source: "prometheus/prometheus v2.42.0 (docs/upstream/monitoring.md)",
+  },
+  alertmanager: {
+    image: "prom/alertmanager:v0.25.0",
+    why: "the version Debian 12 packages (the lab's image and amtool); receives Prometheus 2.42's alerts",
+    source: "prometheus/alertmanager v0.25.0 (docs/upstream/monitoring.md)",
+  },
+  nodeExporter: {
+    image: "prom/node-exporter:v1.5.0",
+    why: "the version Debian 12 packages; the filesystem metrics the disk alert reads",
+    source: "prometheus/node_exporter v1.5.0 (docs/upstream/monitoring.md)",
+  },
+  postgresExporter: {
+    image: "quay.io/prometheuscommunity/postgres-exporter:v0.11.1",
+    why: "the version Debian 12 packages; pg_stat_activity_count and pg_settings_max_connections for the connections alert",
+    source: "prometheus-community/postgres_exporter v0.11.1 (docs/upstream/monitoring.md)",
+  },
+  nodejs: {
+    image: "node:22.22.0-alpine3.23",
+    why: "runs the call probe and the alert bot (agents/), bundled by esbuild and uploaded into the upstream Node image",
+    source: "nodejs/docker-node 22.22.0 alpine3.23",
   },
   backup: {
     image: "restic/restic:0.14.0",

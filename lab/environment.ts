@@ -62,6 +62,8 @@ export class LabEnvironment {
           "FAIL MatrixRTC token via /get_token and a LiveKit join",
           "FAIL MatrixRTC token via /sfu/get and a LiveKit join",
           "FAIL Jitsi web",
+          // One address per organisation, no router: LiveKit's metrics port answers where clients connect.
+          "FAIL metrics ports closed from outside",
         ],
       },
     };

@@ -135,7 +135,8 @@ export function overlayCoturn(text: string, lab: LabStackPaths): string {
       const replace = replaced.get(option);
       return replace === undefined ? line : `${option}=${replace(rest.join("="))}`;
     })
-    .filter((line) => line !== "");
+    // Debian's coturn 4.6.1 is built without the Prometheus exporter (it would only warn about the lines).
+    .filter((line) => line !== "" && !/^prometheus(-port)?(=|$)/.test(line));
   lines.push(
     `listening-ip=${lab.address}`,
     `relay-ip=${lab.address}`,

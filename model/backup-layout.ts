@@ -36,7 +36,7 @@ export function backupPathOf(org: OrgConfig, synapsePath: string): string {
 }
 
 /** The Docker names of the backup's containers and volumes. */
-export function backupNames(org: OrgConfig) {
+export function backupNames(org: Pick<OrgConfig, "stack">) {
   return {
     container: dockerName(org.stack, "backup"),
     dumpContainer: dockerName(org.stack, "backup-dump"),

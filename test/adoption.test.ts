@@ -177,12 +177,12 @@ describe("adoption config", () => {
 });
 
 /**
- * The volumes of the state stores: every volume but the backup's own (its work volume and a new repository, which
+ * The volumes of the state stores: every volume but the backup's own and the monitoring's (metrics, silences) (its work volume and a new repository, which
  * a stack creates whether it adopts or not: a compose deployment has no matrix-fleet repository to take over).
  */
 function stateVolumes(resources: Parameters<typeof resourcesOfType>[0]) {
   return resourcesOfType(resources, "docker:index/volume:Volume").filter(
-    (v) => !/-backup-(work|repository)$/.test(v.name),
+    (v) => !/-backup-(work|repository)$/.test(v.name) && !/-monitoring-/.test(v.name),
   );
 }
 

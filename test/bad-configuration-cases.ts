@@ -221,7 +221,7 @@ const NAME_CASES: BadCase[] = [
     changes: { components: { livekit: true } },
     key: k("components.livekit"),
     message: /is not a setting matrix-fleet knows/,
-    fix: /remove it \(known here: elementWeb, coturn, matrixRtc, jitsi, ketesa\)/,
+    fix: /remove it \(known here: elementWeb, coturn, matrixRtc, jitsi, ketesa, monitoring\)/,
     fixed: {},
   },
   {
@@ -1480,6 +1480,179 @@ const RELEASE_CASES: BadCase[] = [
   },
 ];
 
+/** The monitoring (issue #27): its durations, where alerts go, and what keeps metrics off the proxy. */
+const MONITORING_CASES: BadCase[] = [
+  {
+    name: "a scrape interval without a unit (Prometheus reads none)",
+    stack: "pro-dukt",
+    changes: { monitoring: { scrapeInterval: "30" } },
+    key: k("monitoring.scrapeInterval"),
+    message: /'30' is not a Prometheus duration/,
+    fix: /write a number with a unit \(ms, s, m, h, d, w, y\), e\.g\. 30s/,
+    fixed: { monitoring: { scrapeInterval: "30s" } },
+  },
+  {
+    name: "a probe interval of zero",
+    stack: "medex",
+    changes: { monitoring: { probe: { interval: "0s" } } },
+    key: k("monitoring.probe.interval"),
+    message: /'0s' is zero/,
+    fix: /use a positive duration, e\.g\. 5m \(the default\)/,
+    fixed: {},
+  },
+  {
+    name: "a pending time for an alert that does not exist (a typo)",
+    stack: "produktor",
+    changes: { monitoring: { alertFor: { ServiceDwn: "5m" } } },
+    key: k("monitoring.alertFor.ServiceDwn"),
+    message: /is not a setting matrix-fleet knows/,
+    fix: /did you mean 'monitoring\.alertFor\.ServiceDown'\?/,
+    fixed: { monitoring: { alertFor: { ServiceDown: "5m" } } },
+  },
+  {
+    name: "an alert room invitee of another server (the room is not federated)",
+    stack: "produktor",
+    changes: { monitoring: { alerts: { invite: ["@ops:pro-dukt.de"] } } },
+    key: k("monitoring.alerts.invite"),
+    message: /'@ops:pro-dukt\.de' is a user of pro-dukt\.de, but the alert room is not federated/,
+    fix: /invite users of produktor\.io only/,
+    fixed: { monitoring: { alerts: { invite: ["@ops:produktor.io"] } } },
+  },
+  {
+    name: "an alert room invitee that is no user ID",
+    stack: "moda1",
+    changes: { monitoring: { alerts: { invite: ["ops"] } } },
+    key: k("monitoring.alerts.invite"),
+    message: /'ops' is no Matrix user ID/,
+    fix: /@localpart:server\.name/,
+    fixed: { monitoring: { alerts: { invite: ["@ops:moda1.uk"] } } },
+  },
+  {
+    name: "an alert room alias with a colon",
+    stack: "moda1",
+    changes: { monitoring: { alerts: { matrixRoom: "#alerts:moda1.uk" } } },
+    key: k("monitoring.alerts.matrixRoom"),
+    message: /is no room alias localpart/,
+    fix: /the part between # and : of the alias/,
+    fixed: { monitoring: { alerts: { matrixRoom: "alerts" } } },
+  },
+  {
+    name: "alerts delivered nowhere (no Matrix room, no e-mail)",
+    stack: "medex",
+    changes: { monitoring: { alerts: { matrix: false } } },
+    key: k("monitoring.alerts.matrix"),
+    message: /alerts would fire with nobody told/,
+    fix: /set monitoring\.alerts\.email \(to, from, smarthost\)/,
+    fixed: {
+      monitoring: {
+        alerts: {
+          matrix: false,
+          email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de:587" },
+        },
+      },
+    },
+  },
+  {
+    name: "e-mail delivery without its SMTP server",
+    stack: "medex",
+    changes: { monitoring: { alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de" } } } },
+    key: k("monitoring.alerts.email.smarthost"),
+    message: /is required and not set/,
+    fix: /monitoring\.alerts\.email\.smarthost/,
+    fixed: {
+      monitoring: {
+        alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de:587" } },
+      },
+    },
+  },
+  {
+    name: "an SMTP server without a port",
+    stack: "medex",
+    changes: {
+      monitoring: {
+        alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de" } },
+      },
+    },
+    key: k("monitoring.alerts.email.smarthost"),
+    message: /'mail\.medex\.de' is not host:port/,
+    fix: /mail\.example\.org:587/,
+    fixed: {
+      monitoring: {
+        alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de:587" } },
+      },
+    },
+  },
+  {
+    name: "Synapse's metrics off while the monitoring scrapes them",
+    stack: "pro-dukt",
+    changes: { synapse: { enableMetrics: false } },
+    key: k("synapse.enableMetrics"),
+    message: /is false, but the monitoring \(components\.monitoring\) scrapes Synapse's metrics/,
+    fix: /remove synapse\.enableMetrics/,
+    fixed: {},
+  },
+  {
+    name: "coturn's exporter asked for without coturn",
+    stack: "moda1",
+    changes: { components: { coturn: false }, monitoring: { coturnExporter: true } },
+    key: k("monitoring.coturnExporter"),
+    message: /is true, but coturn is off/,
+    fix: /remove monitoring\.coturnExporter/,
+    fixed: { components: { coturn: false } },
+  },
+  {
+    name: "LiveKit's metrics moved by an override, away from where Prometheus scrapes",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { prometheus: { port: 6790 } } } },
+    key: k("overrides.livekit.prometheus"),
+    message: /LiveKit serves its metrics on 6790, but the stack's Prometheus scrapes 6789/,
+    fix: /set ports.livekitMetrics instead/,
+    fixed: {},
+  },
+  {
+    name: "coturn's exporter switched off by an override while Prometheus scrapes it",
+    stack: "pro-dukt",
+    changes: { overrides: { coturn: { prometheus: false } } },
+    key: k("overrides.coturn.prometheus"),
+    message: /coturn's exporter is switched off by an override/,
+    fix: /monitoring.coturnExporter: false/,
+    fixed: {},
+  },
+  {
+    name: "Synapse's metrics served on the proxied listener",
+    stack: "medex",
+    changes: {
+      overrides: {
+        synapse: {
+          listeners: [
+            {
+              port: 8008,
+              type: "http",
+              x_forwarded: true,
+              resources: [{ names: ["client", "federation", "metrics"] }],
+            },
+            { port: 9000, type: "metrics" },
+          ],
+        },
+      },
+    },
+    key: k("overrides.synapse.listeners"),
+    message: /serves Synapse's metrics: anyone could read them/,
+    fix: /drop the 'metrics' resource from that listener/,
+    fixed: {},
+  },
+  {
+    name: "the SMTP password in clear text",
+    stack: "medex",
+    changes: { monitoringSmtpPassword: "hunter2hunter2" },
+    key: k("monitoringSmtpPassword"),
+    message: /is in clear text in Pulumi\.medex\.yaml: the SMTP password would sit in a reviewed file/,
+    fix: /pulumi config set --secret monitoringSmtpPassword --stack medex/,
+    fixed: {},
+    engine: false,
+  },
+];
+
 export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...FILE_CASES,
   ...NAME_CASES,
@@ -1492,6 +1665,7 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...ISSUE_CLASSES,
   ...HOSTILE_OVERRIDE_CASES,
   ...RELEASE_CASES,
+  ...MONITORING_CASES,
   ...BACKUP_CASES,
 ];
 

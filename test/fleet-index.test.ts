@@ -35,6 +35,10 @@ function fleetWithOneClashOfEach() {
       elementWeb: 8180,
       ketesa: 8181,
       lkJwt: 8182,
+      livekitMetrics: 6790,
+      coturnMetrics: 9642,
+      prometheus: 9190,
+      alertmanager: 9193,
     },
   });
   // org0600 and org0601 federate with each other, and org0601 runs no MatrixRTC: its users only listen in org0600's calls.

@@ -23,6 +23,9 @@ export const DOUBLES = "lab/doubles";
 export const BESIDE: Readonly<Record<string, readonly string[]>> = {
   adopt: ["facts", "config", "model", "config-templates", "checks"],
   verify: ["facts", "config", "model", "config-templates", "checks"],
+  // The programs inside the monitoring's containers (the call probe runs verify's checks); components/ bundles
+  // them by path (components/agent-bundle.ts), never by import.
+  agents: ["facts", "config", "model", "config-templates", "checks", "verify"],
   cli: ["facts", "config", "model", "config-templates", "checks", "adopt", "verify", "tools"],
   lab: [
     "facts",
@@ -32,6 +35,7 @@ export const BESIDE: Readonly<Record<string, readonly string[]>> = {
     "checks",
     "adopt",
     "verify",
+    "agents",
     "cli",
     "tools",
     "test",
@@ -39,7 +43,7 @@ export const BESIDE: Readonly<Record<string, readonly string[]>> = {
   ],
   [DOUBLES]: [],
   bench: [...LAYERS, ROOT, "test", "tools"],
-  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES],
+  test: [...LAYERS, ROOT, "adopt", "verify", "agents", "cli", "tools", DOUBLES],
   tools: [],
 };
 
@@ -53,6 +57,7 @@ export const MAIN_FILES: Readonly<Record<string, string>> = {
   components: "components/homeserver-stack.ts",
   adopt: "adopt/adoption-report.ts",
   verify: "verify/verify.ts",
+  agents: "agents/call-probe.ts",
   cli: "cli/args.ts",
   lab: "lab/run.sh",
   [DOUBLES]: "lab/doubles/lk-jwt-service.ts",

@@ -13,6 +13,10 @@ import { fail } from "../verify/context";
 import { CheckResult, verifyStack } from "../verify/verify";
 import { parseTurnUri } from "../verify/turn-checks";
 import { orgFor } from "./helpers";
+import { buildStackPlan } from "../config-templates/plan";
+import { VerifyTarget, verifyTarget } from "../config-templates/verify-target";
+import { placeholderSecrets } from "../facts/secrets";
+import { VerifyOptions, verifyRun } from "../verify/verify";
 
 const DAY = 86_400_000;
 
@@ -29,8 +33,7 @@ class FakeNetwork implements VerifyNetwork {
 
   constructor(readonly org: OrgConfig) {
     const ip = org.network.publicIp;
-    for (const host of [org.hosts.turn, org.hosts.homeserver, org.hosts.rtc, org.serverName])
-      this.addresses.set(host, ip);
+    for (const host of [org.hosts.turn, ...targetOf(org).proxiedHosts]) this.addresses.set(host, ip);
     this.relayAddress = ip;
     this.certificate = { ...this.certificate, dnsNames: [org.hosts.turn] };
     this.turnListeners = new Set([`${ip}:${org.ports.turn}`, `${ip}:${org.ports.turnTls}`]);
@@ -77,7 +80,9 @@ class FakeNetwork implements VerifyNetwork {
     this.routes.set(url, typeof answer === "function" ? answer : () => answer);
   }
 
+  requests: string[] = [];
   async getJson(url: string, _timeoutMs: number, init?: RequestInit): Promise<JsonAnswer> {
+    this.requests.push(`${init?.method ?? "GET"} ${url}`);
     const route = this.routes.get(url);
     if (route === undefined)
       return { status: 404, headers: new Headers(), body: { errcode: "M_UNRECOGNIZED" } };
@@ -95,7 +100,13 @@ class FakeNetwork implements VerifyNetwork {
     return address;
   }
 
-  async tcpConnects(): Promise<void> {}
+  /** Ports nothing answers on from outside: the monitoring's. */
+  closedPorts = new Set([9090, 9093, 6789, 9641]);
+  connections: string[] = [];
+  async tcpConnects(host: string, port: number): Promise<void> {
+    this.connections.push(`${host}:${port}`);
+    if (this.closedPorts.has(port)) throw new Error(`connect ECONNREFUSED ${host}:${port}`);
+  }
 
   /** lk-jwt-service: works unless told otherwise (its own answers are tested in verify-matrix-rtc.test.ts). */
   lkJwtAnswers = true;
@@ -111,7 +122,17 @@ class FakeNetwork implements VerifyNetwork {
     validTo: new Date(Date.now() + 80 * DAY),
     dnsNames: [],
   };
-  async servedCertificate(host: string, port: number): Promise<ServedCertificate> {
+  /** The proxy's certificates on 443, by name: 90-day ones, issued 10 days ago, each for its own name. */
+  proxyCertificates = new Map<string, ServedCertificate>();
+  async servedCertificate(host: string, port: number, servername: string): Promise<ServedCertificate> {
+    if (port === 443)
+      return (
+        this.proxyCertificates.get(servername) ?? {
+          validFrom: new Date(Date.now() - 10 * DAY),
+          validTo: new Date(Date.now() + 80 * DAY),
+          dnsNames: [servername],
+        }
+      );
     if (!this.turnListeners.has(`${host}:${port}`)) throw new Error(`connect ECONNREFUSED ${host}:${port}`);
     return this.certificate;
   }
@@ -124,8 +145,29 @@ class FakeNetwork implements VerifyNetwork {
   }
 }
 
+/** What verify checks of a stack, as `npm run verify` builds it (cli/verify.ts). */
+function targetOf(org: OrgConfig): VerifyTarget {
+  return verifyTarget(org, buildStackPlan(org, placeholderSecrets()));
+}
+
 async function verify(org: OrgConfig, network: FakeNetwork, peerTokens?: Record<string, string>) {
-  return verifyStack(org, { user: { name: "verify", password: "x" }, network, peerTokens, timeoutMs: 50 });
+  return verifyStack(targetOf(org), {
+    user: { name: "verify", password: "x" },
+    network,
+    peerTokens,
+    timeoutMs: 50,
+  });
+}
+
+/** The call probe's run (agents/call-probe.ts) over the fake network. */
+function probeRun(org: OrgConfig, network: FakeNetwork, options: Partial<VerifyOptions> = {}) {
+  return verifyRun(targetOf(org), {
+    user: { name: "verify", password: "x" },
+    network,
+    timeoutMs: 50,
+    profile: "probe",
+    ...options,
+  });
 }
 
 function result(results: readonly CheckResult[], name: string): CheckResult {
@@ -449,7 +491,120 @@ describe("verify checks the homeserver as Element X meets it (issue #26)", () =>
   });
 
   it("skips the sliding sync request without a test user", async () => {
-    const results = await verifyStack(org, { network: healthy(), timeoutMs: 50 });
+    const results = await verifyStack(targetOf(org), { network: healthy(), timeoutMs: 50 });
     assert.equal(result(results, "Element X sliding sync").outcome, "skip");
+  });
+});
+
+describe("verify reads every proxy host's certificate (issue #27)", () => {
+  const org = orgFor("produktor");
+
+  it("passes each host's own certificate and records when it ends", async () => {
+    const network = new FakeNetwork(org);
+    const run = await probeRun(org, network);
+    for (const host of targetOf(org).proxiedHosts) {
+      const r = result(run.results, `TLS certificate of ${host}`);
+      assert.equal(r.outcome, "pass", r.detail);
+      assert.match(r.detail, /^valid until \d{4}-\d{2}-\d{2} \((79|80) days left\)$/);
+    }
+    const seen = run.certificates.map((c) => `${c.host}:${c.port}`).sort();
+    assert.deepEqual(
+      seen,
+      [...targetOf(org).proxiedHosts.map((h) => `${h}:443`), "turn.produktor.io:5349"].sort(),
+    );
+  });
+
+  it("fails an expired certificate and one for another name, naming the host", async () => {
+    const network = new FakeNetwork(org);
+    network.proxyCertificates.set("element.produktor.io", {
+      validFrom: new Date(Date.now() - 100 * DAY),
+      validTo: new Date(Date.now() - DAY),
+      dnsNames: ["element.produktor.io"],
+    });
+    network.proxyCertificates.set("chat.produktor.io", {
+      validFrom: new Date(Date.now() - DAY),
+      validTo: new Date(Date.now() + 89 * DAY),
+      dnsNames: ["npm.example.org"],
+    });
+    const results = await verify(org, network);
+    const expired = result(results, "TLS certificate of element.produktor.io");
+    assert.equal(expired.outcome, "fail");
+    assert.match(expired.detail, /serves a certificate that expired on/);
+    assert.match(expired.fix!, /Renew Now/);
+    const other = result(results, "TLS certificate of chat.produktor.io");
+    assert.match(other.detail, /presents a certificate for npm\.example\.org: clients refuse it/);
+    assert.equal(result(results, "TLS certificate of meet.produktor.io").outcome, "pass");
+  });
+});
+
+describe("verify checks from outside that no metrics endpoint answers (issue #27)", () => {
+  const org = orgFor("produktor");
+
+  it("passes when the ports are closed and Synapse's metrics are not proxied", async () => {
+    const network = new FakeNetwork(org);
+    const results = await verify(org, network);
+    assert.equal(result(results, "Synapse metrics not served through the proxy").outcome, "pass");
+    const ports = result(results, "metrics ports closed from outside");
+    assert.equal(ports.outcome, "pass", ports.detail);
+    assert.equal(ports.detail, "9090, 9093, 6789, 9641 on 203.0.113.10: no connection");
+  });
+
+  it("fails naming each port that answers, and Synapse's metrics through the proxy", async () => {
+    const network = new FakeNetwork(org);
+    network.closedPorts = new Set([9090, 9093]);
+    network.route("https://chat.produktor.io/_synapse/metrics", { status: 200 });
+    const results = await verify(org, network);
+    const ports = result(results, "metrics ports closed from outside");
+    assert.equal(ports.outcome, "fail");
+    assert.match(
+      ports.detail,
+      /6789 \(LiveKit's metrics, ports\.livekitMetrics\), .*9641 \(coturn's exporter/,
+    );
+    assert.match(
+      result(results, "Synapse metrics not served through the proxy").detail,
+      /HTTP 200: anyone can read/,
+    );
+  });
+
+  it("are skipped by the call probe and without the monitoring", async () => {
+    const network = new FakeNetwork(org);
+    const run = await probeRun(org, network);
+    assert.ok(!run.results.some((r) => /metrics/.test(r.name)));
+    const off = orgFor("produktor", { components: { monitoring: false } });
+    const results = await verify(off, new FakeNetwork(off));
+    assert.ok(!results.some((r) => /metrics/.test(r.name)));
+  });
+});
+
+describe("the call probe's run is bounded (issue #27)", () => {
+  const org = orgFor("produktor");
+
+  it("allocates once (UDP), asks one token and joins once, shares no room and logs its session out", async () => {
+    const network = new FakeNetwork(org);
+    const joins: string[] = [];
+    network.tokenAndJoin = async (endpoint: string) => {
+      joins.push(endpoint);
+      return `joined via /${endpoint}`;
+    };
+    const run = await probeRun(org, network);
+    assert.deepEqual(
+      network.allocations.map((s) => `${s.transport} ${s.port}`),
+      ["udp 3478"],
+    );
+    assert.deepEqual(joins, ["get_token"]);
+    assert.ok(!run.results.some((r) => r.name.startsWith("federation both ways")));
+    assert.ok(!run.results.some((r) => r.name.includes("/sfu/get")));
+    assert.equal(network.requests.at(-1), "POST https://chat.produktor.io/_matrix/client/v3/logout");
+    for (const name of ["TURN allocation over UDP", "MatrixRTC token via /get_token and a LiveKit join"])
+      assert.equal(result(run.results, name).outcome, "pass", name);
+  });
+
+  it("from the LAN: skips the TURN host's DNS check and reaches LiveKit's ICE/TCP port at the LAN address", async () => {
+    const network = new FakeNetwork(org);
+    const run = await probeRun(org, network, { lanAddresses: { "203.0.113.10": "192.0.2.10" } });
+    assert.equal(result(run.results, "TURN host resolves to the public IP").outcome, "skip");
+    const ice = result(run.results, "LiveKit ICE/TCP port");
+    assert.equal(ice.detail, "203.0.113.10:7881 accepts connections (reached at 192.0.2.10 on the LAN)");
+    assert.ok(network.connections.includes("192.0.2.10:7881"));
   });
 });

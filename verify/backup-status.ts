@@ -31,10 +31,16 @@ export interface BackupObservation {
   readonly startedEpoch: number;
 }
 
-export type BackupReader = (org: OrgConfig) => Promise<BackupObservation>;
+/** What reading a stack's backup status needs: its name (the container's) and its Docker host. */
+export interface BackupHost {
+  readonly stack: string;
+  readonly docker: Pick<OrgConfig["docker"], "host">;
+}
+
+export type BackupReader = (org: BackupHost) => Promise<BackupObservation>;
 
 /** Runs the docker CLI against the stack's Docker host; rejects naming the command and Docker's answer. */
-export function dockerOnHost(org: OrgConfig, args: readonly string[], timeoutMs = 30_000): Promise<string> {
+export function dockerOnHost(org: BackupHost, args: readonly string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "docker",

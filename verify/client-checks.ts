@@ -160,3 +160,12 @@ async function slidingSyncCheck(ctx: VerifyContext): Promise<void> {
     ctx.session === undefined ? "needs the test user" : undefined,
   );
 }
+
+/** Logs the test user's session out again (the call probe's runs must not pile up devices); never a check. */
+export async function endSession(ctx: VerifyContext): Promise<void> {
+  if (ctx.session === undefined) return;
+  await ctx.net
+    .getJson(`${ctx.hs}/_matrix/client/v3/logout`, ctx.timeoutMs, authed(ctx, { method: "POST", body: "{}" }))
+    .catch(() => undefined);
+  ctx.session = undefined;
+}

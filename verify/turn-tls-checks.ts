@@ -18,6 +18,7 @@ export async function turnCertificateCheck(ctx: VerifyContext, now = new Date())
   await ctx.check(`coturn's TLS certificate on ${org.ports.turnTls}`, async () => {
     const address = await net.resolve4(host);
     const cert = await net.servedCertificate(address, org.ports.turnTls, host, timeoutMs);
+    ctx.certificates.push({ host, port: org.ports.turnTls, notAfter: cert.validTo });
     const hook = `copy the renewed files for ${host} to turn.certFile/turn.keyFile and send coturn SIGUSR2 (the deploy hook in summary.md), or docker restart matrix-${org.stack}-coturn`;
     const until = cert.validTo.toISOString().slice(0, 10);
     if (!cert.dnsNames.includes(host))

@@ -10,6 +10,7 @@ import { audioCall } from "../audio-call";
 import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, labCaDir } from "../deploy/sites";
 import { registerWithSharedSecret } from "../matrix-client";
+import { prometheusQuery, untilSeries } from "../alert-room";
 import { runTryCommands, tryCommands } from "./try-commands";
 
 const STACK = "demo";
@@ -36,6 +37,25 @@ async function hold(seconds: number): Promise<void> {
   process.stdin.pause();
 }
 
+/** The demo's Prometheus: every target it scrapes up (the alert room's alerts depend on it). */
+async function sayWhatPrometheusScrapes(): Promise<void> {
+  await untilSeries(STACK, "count(up == 1) == count(up)", 60_000);
+  const targets = prometheusQuery(STACK, "up")
+    .map((series) => series.metric.job)
+    .sort();
+  say(`Prometheus scrapes ${targets.length} targets, all up: ${targets.join(", ")}`);
+}
+
+/** Where the monitoring is: Prometheus, Alertmanager, the alert room (docs/monitoring.md). */
+function monitoringLines(serverName: string, admin: string): string[] {
+  return [
+    "Monitoring (docs/monitoring.md): Prometheus and Alertmanager answer on the Docker host's loopback only",
+    "(on a real host: ssh -L 9090:127.0.0.1:9090 <docker host>, then http://localhost:9090).",
+    `Alerts go to the room #matrix-fleet-alerts:${serverName}, into which ${admin} is invited;`,
+    `the call probe (@matrix-fleet-probe:${serverName}) runs verify's checks every 15 s here (5 min by default).`,
+  ];
+}
+
 async function destroy(fleet: LabFleet): Promise<boolean> {
   say("destroying: unprotect the demo's volumes (its data is disposable), pulumi destroy");
   await fleet.workspace.pulumi(["state", "unprotect", "--all", "--stack", STACK, "--yes"]);
@@ -50,6 +70,8 @@ async function main(): Promise<number> {
   const fleet = await LabFleet.create(path.join(process.env.LAB_DIR ?? ".lab/demo", "fleet"), [STACK]);
   let ok = false;
   try {
+    // The monitoring's alert room invites the first admin (registered after the up; the bot invites again).
+    await fleet.set(STACK, "monitoring.alerts.invite[0]", `@admin:${fleet.site(STACK).serverName}`);
     say("pulumi up (the real engine, onto the demo's own Docker engine; about a minute)");
     const up = await fleet.up(STACK);
     if (up.code !== 0) {
@@ -76,6 +98,7 @@ async function main(): Promise<number> {
     const outputs = JSON.parse(
       (await fleet.workspace.pulumi(["stack", "output", "--json", "--stack", STACK])).stdout,
     );
+    await sayWhatPrometheusScrapes();
     const urls = outputs.urls as Record<string, string>;
     const commands = tryCommands({
       clientNamespace: CLIENT_NAMESPACE,
@@ -84,6 +107,7 @@ async function main(): Promise<number> {
       adminUser: "admin",
       adminPassword: password,
       dockerHost: site.dockerHost,
+      siteNamespace: site.namespace,
     });
     // The commands are printed for the operator to run; the demo runs them first, exactly as printed.
     const failures = runTryCommands(commands);
@@ -103,6 +127,8 @@ async function main(): Promise<number> {
         "",
         "Its names resolve only inside the lab's namespaces. From another shell (as root):",
         ...commands.flatMap(({ what, command }) => [`  # ${what}`, `  ${command}`]),
+        "",
+        ...monitoringLines(site.serverName, admin.userId),
         "Element Web, lk-jwt-service and Ketesa are stand-ins here (no image registry):",
         "see docs/development/docker-lab.md.",
         "",

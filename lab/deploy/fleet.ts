@@ -18,9 +18,11 @@ import { nginxConf, serverBlock } from "../npm-nginx";
 import { ProcessGroup, run, waitFor } from "../processes";
 import { LabTarget } from "../target";
 import { deployedSecrets, engineConfig } from "./deployed-secrets";
+import { labMonitoringSettings } from "./monitoring-settings";
 import {
   BACKUP_DRILL_STACK,
   CLIENT_NAMESPACE,
+  VERIFY_FAILS_HERE,
   backupRepositoryDir,
   Site,
   docker,
@@ -112,6 +114,7 @@ export class LabFleet {
         [`overrides.synapse.rc_login.${bucket}.burst_count`, "1000"],
       ]),
       ...Object.entries(labImages()).map(([key, image]): [string, string] => [`images.${key}`, image]),
+      ...labMonitoringSettings(org.serverName),
     ];
     if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
     if (stack === BACKUP_DRILL_STACK)
@@ -240,11 +243,7 @@ export class LabFleet {
         };
       },
       rendered: (stack, file) => this.rendered(stack, file),
-      // medex is not deployed here; Jitsi web is a stand-in (lab/images/standin): it answers on its port (so the
-      // proxy route reaches it) but serves no Jitsi page. lk-jwt-service is its contract double (lab/doubles/).
-      verifyFailsHere: {
-        produktor: ["FAIL federation peer medex-pflegedienst.de", "FAIL Jitsi web"],
-      },
+      verifyFailsHere: VERIFY_FAILS_HERE,
     };
   }
 
@@ -275,13 +274,8 @@ export class LabFleet {
   /** Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too. */
   async removeCompletely(stack: string): Promise<void> {
     await this.workspace.pulumi(["state", "unprotect", "--all", "--stack", stack, "--yes"]);
-    const destroyed = await this.workspace.pulumi([
-      "destroy",
-      "--stack",
-      stack,
-      "--yes",
-      "--non-interactive",
-    ]);
+    const destroy = ["destroy", "--stack", stack, "--yes", "--non-interactive"];
+    const destroyed = await this.workspace.pulumi(destroy);
     if (destroyed.code !== 0) throw new Error(`destroy of ${stack} failed:\n${LabFleet.failure(destroyed)}`);
     const volumes = docker(this.site(stack), ["volume", "ls", "-q", "--filter", `name=matrix-${stack}-`])
       .split("\n")

@@ -23,6 +23,21 @@ export function stackDirOf(stack: string): string {
   return stack === "demo" ? path.join(__dirname, "..", "demo") : PROJECT_DIR;
 }
 
+/**
+ * What `verify` must report as FAIL against the Docker lab (LabTarget.verifyFailsHere): medex is not deployed by
+ * `pulumi up` until its cut-over, Jitsi web is a stand-in (lab/images/standin: it answers on its port, so the proxy
+ * route reaches it, but serves no Jitsi page; lk-jwt-service is its contract double, lab/doubles/), and the lab's routers forward every
+ * port but 80/443 to the Docker host, so LiveKit's metrics port answers from outside (asking for its password):
+ * exactly what verify's exposure check is for.
+ */
+export const VERIFY_FAILS_HERE: Readonly<Record<string, readonly string[]>> = {
+  produktor: [
+    "FAIL federation peer medex-pflegedienst.de",
+    "FAIL Jitsi web",
+    "FAIL metrics ports closed from outside",
+  ],
+};
+
 export const HUB_NAMESPACE = "mfd-hub";
 
 /** The organisation of the restore drill: it loses its Docker host (lab/scenarios/backups.ts). */

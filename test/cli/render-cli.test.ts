@@ -31,6 +31,14 @@ describe("render --stack all", () => {
       "proxy-hosts.json",
       "router-checklist.md",
       "summary.md",
+      // components.monitoring, on by default.
+      "monitoring/prometheus.yml",
+      "monitoring/alert-rules.yml",
+      "monitoring/alertmanager.yml",
+      "monitoring/call-probe.json",
+      "monitoring/call-probe.env",
+      "monitoring/postgres-exporter.env",
+      "monitoring/alert-bot.env",
       // The backup container's environment and scripts, and the dump container's environment (on by default).
       "backup/env",
       "backup/dump.env",
@@ -63,14 +71,14 @@ describe("render --stack all", () => {
     assert.deepEqual(
       lines.filter((l) => l.startsWith("rendered ")).map((l) => l.replace(/ in (\/\S+|\d+\.\d s)$/, "")),
       [
-        "rendered medex: 19 files",
-        "rendered moda1: 16 files",
-        "rendered pro-dukt: 19 files",
-        "rendered produktor: 23 files",
-        "rendered 4 of 4 stacks, 77 files,",
+        "rendered medex: 26 files",
+        "rendered moda1: 23 files",
+        "rendered pro-dukt: 26 files",
+        "rendered produktor: 30 files",
+        "rendered 4 of 4 stacks, 105 files,",
       ],
     );
-    assert.match(result.stdout, /^rendered 4 of 4 stacks, 77 files, in \d+\.\d s$/m);
+    assert.match(result.stdout, /^rendered 4 of 4 stacks, 105 files, in \d+\.\d s$/m);
     assert.ok(!lines.some((l) => l.startsWith("  ")), "no line per file");
   });
 

@@ -24,7 +24,7 @@ const STACK = "produktor";
 const MEMBERS = 10;
 
 /**
- * Heartbeats each member sends in the burst: three times, in all, the running rc_delayed_event_mgmt's burst_count,
+ * Heartbeats each member sends in the burst: four times, in all, the running rc_delayed_event_mgmt's burst_count,
  * so that one address runs out of its bucket although it drains while the burst arrives (Element Call's 20 at 1/s
  * with lk-jwt-service 0.5.0; 120 at 15/s with 0.6.0, whose delegated restarts for all call members share
  * lk-jwt-service's address: model/release.ts).
@@ -32,7 +32,7 @@ const MEMBERS = 10;
 function beatsPerMember(fleet: LabFleet): number {
   const limit = fleet.homeserver(STACK).rc_delayed_event_mgmt as { burst_count?: number } | undefined;
   assert.ok(limit?.burst_count, "produktor's homeserver.yaml has no rc_delayed_event_mgmt.burst_count");
-  return Math.ceil((3 * limit.burst_count) / MEMBERS);
+  return Math.ceil((4 * limit.burst_count) / MEMBERS);
 }
 
 interface Member {

@@ -12,12 +12,14 @@ import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import {
   checkAdoptHosts,
   checkDuplicateDomains,
+  checkLivekitSignalling,
   checkNpmSchema,
   checkProxyPaths,
   checkWellKnownCors,
 } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkSynapseRateLimits } from "./synapse-rates";
+import { checkMembersJoinCalls } from "./synapse-calls";
 import { checkTurn } from "./turn";
 import { checkCoturnTlsFiles } from "./turn-tls";
 
@@ -37,6 +39,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkSynapseBasics(plan),
     ...checkSynapseStarts(plan),
     ...checkSynapseRateLimits(plan),
+    ...checkMembersJoinCalls(plan),
     ...checkTurn(plan),
     ...checkTurnCapacity(plan),
     ...checkCoturnHardening(plan),
@@ -49,6 +52,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),
+    ...checkLivekitSignalling(plan),
     ...checkNpmSchema(plan),
     ...checkDuplicateDomains(plan),
     ...checkAdoptHosts(plan),

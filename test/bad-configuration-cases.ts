@@ -313,7 +313,7 @@ const NETWORK_CASES: BadCase[] = [
     message:
       /is the public IP 203\.0\.113\.20; coturn would announce external-ip=203\.0\.113\.20\/203\.0\.113\.20/,
     fix: /remove network\.lanIp when the Docker host holds the public address itself/,
-    fixed: { network: { lanIp: null } },
+    fixed: { network: { lanIp: null, lanAccess: null } },
   },
   {
     name: "a loopback LAN IP",
@@ -1348,7 +1348,7 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
   {
     name: "a Docker host that holds the public IP itself (no lanIp)",
     stack: "pro-dukt",
-    changes: { network: { lanIp: null } },
+    changes: { network: { lanIp: null, lanAccess: null } },
     check: (out, stack) =>
       assert.match(read(out, stack, "coturn/turnserver.conf"), /^external-ip=203\.0\.113\.20$/m),
   },

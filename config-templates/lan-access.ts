@@ -94,3 +94,20 @@ export function lanAccessSection(
     "",
   ];
 }
+
+/** The split-DNS table of a rendered router-checklist.md, read back (the Docker lab gives its LAN client these). */
+export function readLanDnsTable(checklist: string): LanDnsEntry[] {
+  const start = checklist.indexOf(LAN_DNS_HEADING);
+  if (start < 0) return [];
+  const rows = checklist
+    .slice(start)
+    .split("\n")
+    .filter((line) => /^\| [^|]+ \| \d+\.\d+\.\d+\.\d+ \|/.test(line));
+  return rows.map((line) => {
+    const [name, address, why] = line
+      .split("|")
+      .slice(1, 4)
+      .map((cell) => cell.trim());
+    return { name: name!, address: address!, why: why! };
+  });
+}

@@ -177,7 +177,10 @@ function port443Ip(
 ): string | undefined {
   const raw = section.string("port443Ip", undefined);
   if (raw === undefined) return undefined;
-  const address = publicIpv4(section, "port443Ip", raw);
+  const address = publicIpv4(section, "port443Ip", raw, {
+    who: "the TURN name would resolve to it, for clients on networks that pass nothing but TCP 443",
+    fix: "set it to a second WAN address of the site's router, whose TCP 443 it can forward to the Docker host",
+  });
   const say = (message: string, fix: string) => section.report("port443Ip", message, fix);
   if (address === network.publicIp)
     say(

@@ -14,6 +14,7 @@ import { discoveryChecks, loginChecks } from "./client-checks";
 import { CheckResult, Outcome, VerifyOptions, newVerifyContext } from "./context";
 import { federationChecks } from "./federation-checks";
 import { rtcChecks } from "./rtc-checks";
+import { callsChecks } from "./calls-checks";
 import { turnChecks } from "./turn-checks";
 import { turnCertificateCheck } from "./turn-tls-checks";
 
@@ -28,6 +29,7 @@ export async function verifyStack(org: OrgConfig, options: VerifyOptions = {}): 
   await turnChecks(ctx);
   await turnCertificateCheck(ctx);
   await rtcChecks(ctx);
+  await callsChecks(ctx);
   return ctx.results;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
- * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
+ * the process lab runs; strict-network.ts, shared-office.ts and the issue #29 scenarios, which need the Docker
+ * lab's namespaces), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
  * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
  */
@@ -10,6 +11,11 @@ import { after, before } from "node:test";
 import { callScenarios } from "../scenarios/calls";
 import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
 import { sharedOfficeScenarios } from "../scenarios/shared-office";
+import { siteLanScenarios } from "../scenarios/site-lan";
+import { port443Scenarios } from "../scenarios/port-443";
+import { peerCallScenarios } from "../scenarios/peer-calls";
+import { callRightsScenarios } from "../scenarios/call-rights";
+import { signallingAndTlsScenarios } from "../scenarios/signalling-and-tls";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
@@ -34,5 +40,11 @@ callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
 strictNetworkScenarios(current);
 sharedOfficeScenarios(current);
+// Issue #29: the site's LAN, networks that pass only 443, peers' users, members' rights, signalling and TLS.
+siteLanScenarios(current);
+port443Scenarios(current);
+peerCallScenarios(current);
+callRightsScenarios(current);
+signallingAndTlsScenarios(current);
 cutoverScenarios(current);
 lifecycleScenarios();

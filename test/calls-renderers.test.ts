@@ -8,6 +8,7 @@ import { memberCallLevels } from "../checks/synapse-calls";
 import { jvbAdvertisedIps } from "../config-templates/jitsi-env";
 import { lanDnsEntries, readLanDnsTable } from "../config-templates/lan-access";
 import { renderRouterChecklist } from "../config-templates/router-checklist";
+import { renderSummary } from "../config-templates/summary";
 import { SYNAPSE_DEFAULT_EVENT_POWER_LEVELS } from "../facts/synapse";
 import { coturnHealthcheck } from "../model/coturn-tls";
 import { orgFor, planFor } from "./helpers";
@@ -107,5 +108,16 @@ describe("coturn's healthcheck (field failure 20)", () => {
       "3478",
       "127.0.0.1",
     ]);
+  });
+});
+
+describe("summary.md says who reaches calls from where", () => {
+  it("the LAN's way in, and TURN on 443 when there is a second address", () => {
+    const split = renderSummary(planFor("produktor"));
+    assert.match(split, /People on the site's LAN reach the services through split DNS on the LAN/);
+    assert.doesNotMatch(split, /TCP 443 of/);
+    const on443 = renderSummary(planFor("produktor", { turn: { port443Ip: "203.0.113.11" } }));
+    assert.match(on443, /TURN also answers on TCP 443 of 203\.0\.113\.11/);
+    assert.doesNotMatch(renderSummary(planFor("moda1")), /site's LAN/);
   });
 });

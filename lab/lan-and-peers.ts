@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { lookup } from "node:dns/promises";
 import * as path from "node:path";
 import * as readline from "node:readline";
@@ -89,17 +90,23 @@ export async function callOf(
   deadlineMs = 25_000,
 ): Promise<Array<Record<string, unknown>>> {
   const script = path.join(__dirname, "participant.ts");
-  return Promise.all(
-    people.map((person) =>
-      runScriptInAsync(
-        { namespace: person.namespace, env: { SSL_CERT_FILE: caFile(), NODE_EXTRA_CA_CERTS: caFile() } },
-        script,
-        [String(deadlineMs), JSON.stringify(person.connections)],
-        ["audible", "error"],
-        deadlineMs + 20_000,
+  // Where each writes that they heard the call: nobody leaves before everyone did (participant.ts).
+  const rendezvous = fs.mkdtempSync(path.join(os.tmpdir(), "call-"));
+  try {
+    return await Promise.all(
+      people.map((person) =>
+        runScriptInAsync(
+          { namespace: person.namespace, env: { SSL_CERT_FILE: caFile(), NODE_EXTRA_CA_CERTS: caFile() } },
+          script,
+          [String(deadlineMs), JSON.stringify(person.connections), rendezvous, String(people.length)],
+          ["audible", "error"],
+          deadlineMs + 20_000,
+        ),
       ),
-    ),
-  );
+    );
+  } finally {
+    fs.rmSync(rendezvous, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -151,6 +158,9 @@ export async function relayedOneToOne(
   }
 }
 
+/** Datagrams each side of the 1:1 TURN path sends at least (50 ms apart), whenever it heard enough. */
+export const RELAY_DATAGRAMS = 60;
+
 /** This process's side: allocate, hand our relay to the near side, permit and send to theirs, count what comes. */
 async function farSide(
   far: Session,
@@ -175,7 +185,8 @@ async function farSide(
     session.onData = () => heard++;
     tell(`${allocated.relay.address}:${allocated.relay.port}`);
     const until = Date.now() + deadlineMs;
-    for (let i = 0; Date.now() < until && heard < 10; i++) {
+    // Keep sending for a while after hearing: the other side may have given its permission later than we did.
+    for (let i = 0; Date.now() < until && (heard < 10 || i < RELAY_DATAGRAMS); i++) {
       session.sendTo({ address: nearAddress!, port: Number(nearPort) }, Buffer.from(`datagram ${i}`));
       await new Promise((r) => setTimeout(r, 50));
     }

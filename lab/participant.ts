@@ -5,8 +5,12 @@
  * audio of every connection that listens counted. Prints one JSON line, {"audible": <frames>} once some remote track
  * carried 20 audible frames, or {"error": "..."}; exits 0 either way, within its deadline.
  *
- * Usage: participant.ts <deadline ms> <connections: JSON [{url, token, publish, listen}]>
+ * Usage: participant.ts <deadline ms> <connections: JSON [{url, token, publish, listen}]> [<rendezvous dir> <people>]
+ * With a rendezvous directory, a person who heard the call stays in it (still publishing) until every one of the
+ * `people` has written that they heard it there, or the deadline: leaving at once would end the others' call.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   AudioFrame,
   AudioSource,
@@ -54,7 +58,27 @@ function hearing(rooms: Array<{ room: Room; listen: boolean }>, deadlineMs: numb
   });
 }
 
-async function takePart(connections: readonly Connection[], deadlineMs: number): Promise<number> {
+/** Writes that this person heard the call, then waits until all `people` did (bounded by `until`). */
+async function stayForTheOthers(
+  rendezvous: string | undefined,
+  people: number,
+  until: number,
+): Promise<void> {
+  if (rendezvous === undefined) return;
+  fs.writeFileSync(path.join(rendezvous, `heard-${process.pid}`), "");
+  while (
+    Date.now() < until &&
+    fs.readdirSync(rendezvous).filter((f) => f.startsWith("heard-")).length < people
+  )
+    await new Promise((r) => setTimeout(r, 100));
+}
+
+async function takePart(
+  connections: readonly Connection[],
+  deadlineMs: number,
+  rendezvous?: { dir: string; people: number },
+): Promise<number> {
+  const until = Date.now() + deadlineMs;
   const rooms = connections.map((c) => ({ ...c, room: new Room() }));
   let pump: NodeJS.Timeout | undefined;
   try {
@@ -79,7 +103,9 @@ async function takePart(connections: readonly Connection[], deadlineMs: number):
       for (const source of sources)
         void source.captureFrame(new AudioFrame(samples, 48000, 1, samples.length)).catch(() => undefined);
     }, 10);
-    return await heard;
+    const audible = await heard;
+    await stayForTheOthers(rendezvous?.dir, rendezvous?.people ?? 0, until);
+    return audible;
   } finally {
     clearInterval(pump);
     await Promise.race([
@@ -90,7 +116,7 @@ async function takePart(connections: readonly Connection[], deadlineMs: number):
 }
 
 async function main(): Promise<void> {
-  const [deadline, spec] = process.argv.slice(2);
+  const [deadline, spec, rendezvousDir, people] = process.argv.slice(2);
   // A signalling connection that never answers (a dropped route) must not outlive the deadline either.
   setTimeout(
     () => {
@@ -102,7 +128,11 @@ async function main(): Promise<void> {
   try {
     const connections = JSON.parse(spec ?? "[]") as Connection[];
     if (connections.length === 0) throw new Error("usage: participant.ts <deadline ms> <connections JSON>");
-    console.log(JSON.stringify({ audible: await takePart(connections, Number(deadline ?? 20000)) }));
+    const rendezvous =
+      rendezvousDir === undefined ? undefined : { dir: rendezvousDir, people: Number(people) };
+    console.log(
+      JSON.stringify({ audible: await takePart(connections, Number(deadline ?? 20000), rendezvous) }),
+    );
   } catch (error) {
     console.log(JSON.stringify({ error: String((error as Error).message ?? error).replace(/\s+/g, " ") }));
   } finally {

@@ -39,7 +39,8 @@ async function relayExchange(base: string, token: string, deadlineMs: number): P
     let heard = 0;
     session.onData = () => heard++;
     const until = Date.now() + deadlineMs;
-    for (let i = 0; Date.now() < until && heard < 10; i++) {
+    // Keep sending after hearing enough: the other side may have given its permission later (lan-and-peers.ts).
+    for (let i = 0; Date.now() < until && (heard < 10 || i < 60); i++) {
       session.sendTo({ address: peerAddress!, port: Number(peerPort) }, Buffer.from(`datagram ${i}`));
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -143,14 +143,19 @@ $loopback  }
 }
 NFT
   # The client side: a phone behind its home router (and the PC on produktor's LAN behind its own firewall),
-  # admitting nothing it did not ask for.
+  # admitting nothing it did not ask for. The LAN PC counts what it sends to coturn on the Docker host's LAN address.
   for ns in "$CLIENT" "$LANPC"; do
     ip netns exec "$ns" nft -f - <<'NFT'
 table inet client_firewall {
+  counter to_turn_lan {}
   chain input {
     type filter hook input priority 0; policy drop;
     iif lo accept
     ct state established,related accept
+  }
+  chain output {
+    type filter hook output priority 0; policy accept;
+    ip daddr 198.19.1.2 meta l4proto { tcp, udp } th dport 3478 counter name to_turn_lan
   }
 }
 NFT

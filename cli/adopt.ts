@@ -26,17 +26,20 @@ Exits 1 when something blocks a safe cut-over.
 
 const COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
+/** The options this tool takes (the handbook's test parses every command it shows with them). */
+export const OPTIONS = {
+  stack: "value",
+  compose: "value",
+  "host-dir": "value",
+  "project-dir": "value",
+  "print-secret": "value",
+  json: "flag",
+  "show-secrets": "flag",
+  help: "flag",
+} as const;
+
 function main(argv: readonly string[]): number {
-  const { values, flags } = parseArgs(argv, {
-    stack: "value",
-    compose: "value",
-    "host-dir": "value",
-    "project-dir": "value",
-    "print-secret": "value",
-    json: "flag",
-    "show-secrets": "flag",
-    help: "flag",
-  });
+  const { values, flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;

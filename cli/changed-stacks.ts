@@ -64,15 +64,18 @@ function git(root: string, args: readonly string[]) {
   return spawnSync("git", ["-C", root, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 }
 
+/** The options this tool takes (the handbook's test parses every command it shows with them). */
+export const OPTIONS = {
+  base: "value",
+  "render-diff": "value",
+  "github-output": "value",
+  summary: "value",
+  "max-jobs": "value",
+  help: "flag",
+} as const;
+
 function main(argv: readonly string[]): number {
-  const { values, flags } = parseArgs(argv, {
-    base: "value",
-    "render-diff": "value",
-    "github-output": "value",
-    summary: "value",
-    "max-jobs": "value",
-    help: "flag",
-  });
+  const { values, flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;

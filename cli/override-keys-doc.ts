@@ -45,14 +45,22 @@ export function overrideKeysMarkdown(): string {
   return [
     "# Override keys matrix-fleet judges",
     "",
+    "When you need this: to find whether an override key is judged, by what type and rule, before writing it under",
+    "`overrides.<service>` ([expert overrides](overrides.md)).",
+    "",
     "Generated from `checks/override-keys-*.ts` by `npm run schema`; do not edit by hand. An override",
     "(`overrides.<service>.<key>`) may set these keys only: each is judged on the file that would be deployed, by its",
     "type as the service reads it and by its value against the rest of the stack. Any other key is refused, listing",
-    "these; to deploy one anyway, write it under `overrides.unjudged.<service>` (see docs/overrides.md).",
+    "these; to deploy one anyway, write it under `overrides.unjudged.<service>` (see [expert overrides](overrides.md)).",
     "",
     "Judgements: *its type* (any value of that type), *written from X* (matrix-fleet writes it from stack key X: an",
     "override may only repeat it), *refused*, or a rule on the value; *judged by checkY* names the preflight check.",
     "",
     ...sections,
+    "## How to check it worked",
+    "",
+    "`./fleet render --stack <name>` exits 0 with the override in the stack file: preflight judged it on the file that",
+    "would be deployed. A refused key's message names the judgement and the stack key to change instead.",
+    "",
   ].join("\n");
 }

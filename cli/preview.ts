@@ -3,10 +3,9 @@
  * backend with a random passphrase, fully offline (the engine from tools/engine). The tracked stack files are
  * never touched. A stack that preflight refuses fails with preflight's messages and exit 1, as in a PR check.
  */
-import { parseArgs } from "node:util";
 import { EngineWorkspace, PROGRAM_DIR } from "../tools/engine/workspace";
 import { listStacks } from "../config/stack-files";
-import { UsageError, runCli } from "./args";
+import { UsageError, parseArgs, runCli } from "./args";
 
 const USAGE = `usage: ./fleet preview --stack <name|all> [--json]
 
@@ -20,19 +19,12 @@ export function previewFailure(output: string): string {
   return (start < 0 ? lines.slice(-20) : lines.slice(start)).join("\n").trimEnd();
 }
 
+/** The options this tool takes (the handbook's test parses every command it shows with them). */
+export const OPTIONS = { stack: "value", json: "flag" } as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { stack: { type: "string" }, json: { type: "boolean" } },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const selected = parsed.values.stack;
+  const { values, flags } = parseArgs(argv, OPTIONS);
+  const selected = values.stack;
   if (selected === undefined) throw new UsageError("--stack is required");
   const known = listStacks(PROGRAM_DIR);
   const stacks = selected === "all" ? known : [selected];
@@ -45,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     for (const stack of stacks) {
       console.error(`== pulumi preview --stack ${stack}`);
-      const result = await workspace.preview(stack, { json: parsed.values.json, diff: true });
+      const result = await workspace.preview(stack, { json: flags.has("json"), diff: true });
       if (result.code === 0) {
         process.stdout.write(result.stdout);
         // With --diff the engine writes the program's warnings (e.g. each unjudged override) to stderr only.
@@ -65,4 +57,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-runCli("preview", USAGE, () => main(process.argv.slice(2)));
+if (require.main === module) runCli("preview", USAGE, () => main(process.argv.slice(2)));

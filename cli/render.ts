@@ -76,15 +76,18 @@ export function readSecretsFile(file: string): SecretValues {
   return values;
 }
 
+/** The options this tool takes (the handbook's test parses every command it shows with them). */
+export const OPTIONS = {
+  stack: "value",
+  out: "value",
+  secrets: "value",
+  "project-dir": "value",
+  diff: "value",
+  help: "flag",
+} as const;
+
 function main(argv: readonly string[]): number {
-  const { values, flags } = parseArgs(argv, {
-    stack: "value",
-    out: "value",
-    secrets: "value",
-    "project-dir": "value",
-    diff: "value",
-    help: "flag",
-  });
+  const { values, flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;

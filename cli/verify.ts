@@ -14,14 +14,17 @@ and, to prove federation both ways, tokens of test users on peer servers as JSON
   MATRIX_FLEET_VERIFY_PEER_TOKENS='{"pro-dukt.de": "<access token>"}' 
 --expect-ip: the address TURN and media must be reached on (default: the stack's network.publicIp).`;
 
+/** The options this tool takes (the handbook's test parses every command it shows with them). */
+export const OPTIONS = {
+  stack: "value",
+  json: "flag",
+  "expect-ip": "value",
+  "project-dir": "value",
+  help: "flag",
+} as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { values, flags } = parseArgs(argv, {
-    stack: "value",
-    json: "flag",
-    "expect-ip": "value",
-    "project-dir": "value",
-    help: "flag",
-  });
+  const { values, flags } = parseArgs(argv, OPTIONS);
   if (flags.has("help")) {
     console.log(USAGE);
     return 0;

@@ -11,7 +11,7 @@ import { withoutProviderText } from "./provider-outputs";
  * re-run) whenever its container is created or replaced, it polls `docker inspect` until the container is
  * healthy, and on a timeout or an exited container it fails with the health state and `docker logs --tail`.
  * It uses the docker CLI, which reaches ssh:// hosts the way the Docker provider does; `pulumi up` therefore needs
- * the docker CLI where it runs (README, "Deploying").
+ * the docker CLI where it runs (docs/deploying.md, "What you need").
  */
 export interface HealthGateInputs {
   readonly dockerHost: string;

@@ -1,3 +1,4 @@
+import { SECTION_DOCS, keyDoc } from "./key-docs";
 import { CONFIG_NAMESPACE } from "./problems";
 import { KeyRecorder, KeySpec } from "./section-reader";
 import { parseStackConfig } from "./stack-config";
@@ -5,8 +6,9 @@ import { parseStackConfig } from "./stack-config";
 /**
  * The stack config's keys and the JSON Schema of `Pulumi.<stack>.yaml`, both taken from the parser itself: a run
  * with a recorder notes every key the section readers ask for and how they read it. So the schema editors use
- * (`# yaml-language-server: $schema=...` in each stack file) and the README's key table (checked by a test) cannot
- * drift from what `render` and `pulumi up` accept. The parser stays the one place that knows the config.
+ * (`# yaml-language-server: $schema=...` in each stack file) and the configuration reference (docs/configuration.md,
+ * both written by `npm run schema` and checked by a test) cannot drift from what `render` and `pulumi up` accept.
+ * The parser stays the one place that knows the config; config/key-docs.ts adds the words.
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -53,7 +55,7 @@ export function stackFileJsonSchema(): JsonSchema {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "matrix-fleet stack file (Pulumi.<stack>.yaml)",
     description:
-      "Generated from matrix-fleet's config parser (npm run schema); the README's Configuration section explains each key.",
+      "Generated from matrix-fleet's config parser (npm run schema); docs/configuration.md explains each key.",
     type: "object",
     required: ["config"],
     properties: {
@@ -78,7 +80,7 @@ function sectionSchema(prefix: string, keys: ReadonlyMap<string, KeySpec>): Json
     if (parent !== prefix) continue;
     const key = path.slice(prefix === "" ? 0 : prefix.length + 1);
     const schema = spec.kind === "section" ? sectionSchema(path, keys) : leafSchema(spec);
-    properties[key] = schema;
+    properties[key] = { ...schema, ...describe(path, spec) };
     // A section holding a required key is required itself: the parser reports the key as missing either way.
     if (spec.required === true || (spec.kind === "section" && schema.required !== undefined))
       required.push(key);
@@ -89,6 +91,16 @@ function sectionSchema(prefix: string, keys: ReadonlyMap<string, KeySpec>): Json
     ...(required.length > 0 ? { required } : {}),
     additionalProperties: false,
   };
+}
+
+/** What an editor shows for a key: its meaning and a default that derives from other keys (config/key-docs.ts). */
+function describe(path: string, spec: KeySpec): JsonSchema {
+  const doc = spec.kind === "section" ? SECTION_DOCS[path] : keyDoc(path)?.meaning;
+  if (doc === undefined) return {};
+  const derived = keyDoc(path)?.derivedDefault;
+  const text = derived === undefined ? doc : `${doc} (default: ${derived})`;
+  // Markdown links read badly in an editor's hover: keep their text.
+  return { description: text.replace(/\[([^\]]+)\]\([^)]+\)/g, "$1") };
 }
 
 /** Each kind as the parser accepts it: typed YAML, or the strings the Pulumi engine hands a program. */

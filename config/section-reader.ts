@@ -2,7 +2,7 @@ import { Problem, problem } from "./problems";
 import { PortRange } from "./model";
 import { formatRange, parsePortRange } from "./ports";
 
-/** What the accessors learn about a key: enough for the stack file's JSON Schema and the README's key table. */
+/** What the accessors learn about a key: enough for the stack file's JSON Schema and docs/configuration.md. */
 export interface KeySpec {
   readonly kind?:
     "string" | "boolean" | "integer" | "portRange" | "stringList" | "map" | "section" | "secure" | "any";

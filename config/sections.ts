@@ -25,8 +25,10 @@ import { coturnOverrides, hostname, serverName as serverNameValue, stringMap } f
 export function parseHosts(top: SectionReader, serverName: string): Hostnames {
   const section = top.section("hosts");
   // Derived defaults are not validated again: a bad server name is reported once, at serverName.
-  const host = (key: string, fallback: string): string =>
-    section.has(key) ? hostname(section, key, section.string(key, fallback)) : fallback;
+  const host = (key: string, fallback: string): string => {
+    const value = section.string(key, fallback);
+    return section.has(key) ? hostname(section, key, value) : value;
+  };
   const hosts: Hostnames = {
     wellKnown: host("wellKnown", serverName),
     homeserver: host("homeserver", `matrix.${serverName}`),

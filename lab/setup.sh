@@ -78,9 +78,10 @@ logged() {
 step "Debian packages"
 # psycopg2 (Synapse's PostgreSQL driver) has no wheel: it builds against libpq (pg_config) with gcc and Python.h.
 # The Docker lab (lab/deploy) adds Debian's Docker engine with iptables, docker-compose (v1, for the Compose
-# deployment it adopts), debootstrap (the lab images' root filesystem) and dnsmasq (the lab's DNS).
+# deployment it adopts), debootstrap (the lab images' root filesystem), dnsmasq (the lab's DNS) and restic (0.14.0,
+# the pinned restic/restic image's version: its static binary goes into the lab's backup image, lab/images/restic).
 PACKAGES=(coturn nginx postgresql openssl iproute2 nftables procps curl libpq-dev gcc libc6-dev
-  docker.io iptables docker-compose debootstrap dnsmasq-base)
+  docker.io iptables docker-compose debootstrap dnsmasq-base restic)
 SERVICES=(coturn nginx postgresql docker containerd)
 # python3 is pyenv's on the project's machines (venv and headers built in); Debian's python3 needs two packages.
 if ! python3 -c 'import ensurepip, sys, venv; sys.exit(ensurepip.version() is None)' 2>/dev/null; then

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import type { BadCase, UnusualCase } from "./config-case-types";
+import type { BadCase, UnusualCase } from "./configuration-case";
 
 /**
  * The bad and unusual configurations of issue #29 (calls for people on the site's LAN, on networks that pass only TCP

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import { BACKUP_CASES, UNUSUAL_BACKUP_CASES } from "./backup-configuration-cases";
+import type { BadCase, UnusualCase } from "./configuration-case";
 import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
 import { CALLS_CASES, CALLS_UNUSUAL } from "./bad-configuration-cases-calls";
 
@@ -11,8 +13,7 @@ import { CALLS_CASES, CALLS_UNUSUAL } from "./bad-configuration-cases-calls";
  * be refused at (as written in the stack file), what the message says, what the fix says, and the stack file with
  * that fix applied (`fixed`, changes over the real stack file; `{}` when the fix is to remove what the case added).
  */
-export type { BadCase, UnusualCase } from "./config-case-types";
-import type { BadCase, UnusualCase } from "./config-case-types";
+export type { BadCase, UnusualCase };
 
 const PRODUKTOR_FORWARDS = [
   "tcp/80",
@@ -1313,6 +1314,7 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...ISSUE_CLASSES,
   ...HOSTILE_OVERRIDE_CASES,
   ...CALLS_CASES,
+  ...BACKUP_CASES,
 ];
 
 const read = (outDir: string, stack: string, file: string) =>
@@ -1516,4 +1518,5 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
   },
   ...UNUSUAL_OVERRIDE_CASES,
   ...CALLS_UNUSUAL,
+  ...UNUSUAL_BACKUP_CASES,
 ];

@@ -1,7 +1,8 @@
 /**
- * The stack config's JSON Schema and the README's key table are both taken from the config parser
- * (config/json-schema.ts), so they cannot drift from what `render` and `pulumi up` accept: these tests fail when
- * the checked-in schema, the stack files' schema line or the README's table disagrees with the parser.
+ * The stack config's JSON Schema and the configuration reference (docs/configuration.md) are both generated from
+ * the config parser (config/json-schema.ts) with the words of config/key-docs.ts, so they cannot drift from what
+ * `render` and `pulumi up` accept: these tests fail when the checked-in schema, the stack files' schema line or the
+ * reference disagrees with the parser, or a key has no meaning written down.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -12,6 +13,8 @@ import * as yaml from "js-yaml";
 import { stackConfigKeys, stackFileJsonSchema } from "../config/json-schema";
 import { PROJECT_DIR, listStacks } from "../config/stack-files";
 import { SCHEMA_FILE } from "../cli/schema";
+import { REFERENCE_FILE, referenceMarkdown, withReference } from "../cli/config-reference";
+import { KEY_DOCS, SECTION_DOCS, keyDoc } from "../config/key-docs";
 import { STACKS } from "./helpers";
 
 const SCHEMA_LINE = "# yaml-language-server: $schema=./config/stack-config.schema.json";
@@ -23,25 +26,7 @@ function stackFile(stack: string): Record<string, unknown> {
   >;
 }
 
-/** The keys a README table row names: `a.{x,y}` is a.x and a.y, `a.*` and `a.<name>` every key under a. */
-function readmeKeyPatterns(): string[] {
-  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("### Placeholders"));
-  const rows = section.split("\n").filter((line) => line.startsWith("| `"));
-  return rows.flatMap((row) =>
-    [...(row.split("|")[1] ?? "").matchAll(/`([^`]+)`/g)].flatMap(([, cell]) => {
-      const braces = /^(.*)\{([^}]+)\}$/.exec(cell!);
-      return braces === null ? [cell!] : braces[2]!.split(",").map((key) => `${braces[1]}${key}`);
-    }),
-  );
-}
-
-function matches(pattern: string, key: string): boolean {
-  const wildcard = /^(.*)\.(\*|<[a-z]+>)$/.exec(pattern);
-  return wildcard === null ? pattern === key : key.startsWith(`${wildcard[1]}.`);
-}
-
-describe("the stack config's schema and key table come from the parser", () => {
+describe("the stack config's schema and reference come from the parser", () => {
   const schema = stackFileJsonSchema();
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
@@ -78,16 +63,58 @@ describe("the stack config's schema and key table come from the parser", () => {
     );
   });
 
-  it("the README's key table names exactly the keys the parser reads", () => {
-    const keys = [...stackConfigKeys()].filter(([, spec]) => spec.kind !== "section").map(([key]) => key);
-    const patterns = readmeKeyPatterns();
-    // Secret config of the program itself, documented in the Nginx Proxy Manager section.
-    const elsewhere = ["npmIdentity", "npmSecret"];
-    const undocumented = keys.filter(
-      (key) => !elsewhere.includes(key) && !patterns.some((p) => matches(p, key)),
+  it("docs/configuration.md holds the reference generated from the parser (else: npm run schema)", async () => {
+    const page = fs.readFileSync(REFERENCE_FILE, "utf8");
+    assert.equal(page, await withReference(page), "docs/configuration.md: run npm run schema");
+  });
+
+  it("every key the parser reads has its meaning, and every meaning names a key", () => {
+    const keys = [...stackConfigKeys()];
+    const leaves = keys.filter(([, spec]) => spec.kind !== "section").map(([key]) => key);
+    assert.deepEqual(
+      leaves.filter((key) => keyDoc(key) === undefined),
+      [],
+      "keys without an entry in config/key-docs.ts",
     );
-    assert.deepEqual(undocumented, [], "keys the parser reads but the README's table does not name");
-    const unknown = patterns.filter((p) => !keys.some((key) => matches(p, key)));
-    assert.deepEqual(unknown, [], "README rows that name no key the parser reads");
+    const matches = (entry: string, key: string): boolean =>
+      entry.endsWith(".*") ? key.startsWith(entry.slice(0, -1)) : entry === key;
+    assert.deepEqual(
+      Object.keys(KEY_DOCS).filter((entry) => !leaves.some((key) => matches(entry, key))),
+      [],
+      "entries of config/key-docs.ts that name no key the parser reads",
+    );
+    const sections = new Set(leaves.map((key) => (key.includes(".") ? key.slice(0, key.indexOf(".")) : "")));
+    assert.deepEqual(
+      [...sections].filter((section) => SECTION_DOCS[section] === undefined),
+      [],
+      "sections without a line in config/key-docs.ts SECTION_DOCS",
+    );
+    assert.deepEqual(
+      Object.keys(SECTION_DOCS).filter((section) => !sections.has(section)),
+      [],
+      "SECTION_DOCS entries that name no section",
+    );
+  });
+
+  it("the reference states each key's type and default as the parser reads them", () => {
+    const reference = referenceMarkdown();
+    const row = (key: string): string =>
+      reference.split("\n").find((line) => line.startsWith(`| \`${key}\` |`)) ?? "";
+    assert.match(row("serverName"), /\| string \| \*\*required\*\* \|/);
+    assert.match(row("ports.turnRelay"), /\| port range \| `49160-49200` \|/);
+    assert.match(row("components.jitsi"), /\| boolean \| `false` \|/);
+    assert.match(row("turn.userQuota"), /\| integer 1-100000 \| `12` \|/);
+    assert.match(row("hosts.rtc"), /\| `matrix-rtc.<serverName>` \|/);
+    assert.match(row("adoptedSecrets.postgres_password"), /\| secret \| none \|/);
+  });
+
+  it("the schema shows each key's meaning in an editor", () => {
+    const network = (schema.properties as Record<string, Record<string, Record<string, unknown>>>).config!
+      .properties as Record<string, { properties: Record<string, { description?: string }> }>;
+    assert.match(network["matrix-fleet:network"]!.properties.publicIp!.description ?? "", /WAN address/);
+    assert.match(
+      network["matrix-fleet:hosts"]!.properties.rtc!.description ?? "",
+      /\(default: `matrix-rtc.<serverName>`\)/,
+    );
   });
 });

@@ -8,63 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { PROJECT_DIR } from "../config/stack-files";
-
-/** The layers, lowest first: a layer may import itself and the layers before it, nothing after. */
-const LAYERS = ["facts", "config", "model", "config-templates", "checks", "components"] as const;
-/** Root files (index.ts: the Pulumi program) sit on top of the layers. */
-const ROOT = ".";
-/** The lab's contract doubles: a folder of their own inside lab/ (see BESIDE). */
-const DOUBLES = "lab/doubles";
-
-/**
- * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
- * operator tools and the lab never need the Pulumi shell (components/); tests and the benchmark may import all.
- * tools/ (the engine's workspace, tools/engine/) imports nothing of the program; `./fleet preview` (cli/), its
- * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
- * and stands NPM's contract double (test/) in for Nginx Proxy Manager. lab/doubles/ is the one part of the lab the
- * unit suite may import: contract doubles of services that cannot run here, on Node's standard library alone (the
- * lab bundles them into the service's image), so they import nothing of the project.
- */
-const BESIDE: Readonly<Record<string, readonly string[]>> = {
-  adopt: ["facts", "config", "model", "config-templates", "checks"],
-  verify: ["facts", "config", "model", "config-templates", "checks"],
-  cli: ["facts", "config", "model", "config-templates", "checks", "adopt", "verify", "tools"],
-  lab: [
-    "facts",
-    "config",
-    "model",
-    "config-templates",
-    "checks",
-    "adopt",
-    "verify",
-    "cli",
-    "tools",
-    "test",
-    DOUBLES,
-  ],
-  [DOUBLES]: [],
-  bench: [...LAYERS, ROOT, "test", "tools"],
-  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES],
-  tools: [],
-};
-
-/** The file of each folder whose header comment says what the folder holds and what it may import. */
-const MAIN_FILES: Readonly<Record<string, string>> = {
-  facts: "facts/images.ts",
-  config: "config/stack-config.ts",
-  model: "model/topology.ts",
-  "config-templates": "config-templates/plan.ts",
-  checks: "checks/analyse.ts",
-  components: "components/homeserver-stack.ts",
-  adopt: "adopt/adoption-report.ts",
-  verify: "verify/verify.ts",
-  cli: "cli/args.ts",
-  lab: "lab/run.sh",
-  [DOUBLES]: "lab/doubles/lk-jwt-service.ts",
-  bench: "bench/evaluate.ts",
-  test: "test/helpers.ts",
-  tools: "tools/actionlint.sh",
-};
+import { BESIDE, DOUBLES, LAYERS, MAIN_FILES, ROOT } from "./layer-rules";
 
 const SKIP = new Set(["node_modules", ".git", ".cache", ".lab", "out", "bin", "docs"]);
 

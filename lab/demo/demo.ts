@@ -10,6 +10,7 @@ import { audioCall } from "../audio-call";
 import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, labCaDir } from "../deploy/sites";
 import { registerWithSharedSecret } from "../matrix-client";
+import { runTryCommands, tryCommands } from "./try-commands";
 
 const STACK = "demo";
 
@@ -75,21 +76,35 @@ async function main(): Promise<number> {
     const outputs = JSON.parse(
       (await fleet.workspace.pulumi(["stack", "output", "--json", "--stack", STACK])).stdout,
     );
-    const ca = path.join(labCaDir(), "ca.pem");
+    const urls = outputs.urls as Record<string, string>;
+    const commands = tryCommands({
+      clientNamespace: CLIENT_NAMESPACE,
+      caFile: path.join(labCaDir(), "ca.pem"),
+      homeserverUrl: urls.homeserver!,
+      adminUser: "admin",
+      adminPassword: password,
+      dockerHost: site.dockerHost,
+    });
+    // The commands are printed for the operator to run; the demo runs them first, exactly as printed.
+    const failures = runTryCommands(commands);
+    if (failures.length > 0) {
+      console.error(
+        `demo: ${failures.length} of the commands it prints failed as printed:\n  ${failures.join("\n  ")}`,
+      );
+      return 1;
+    }
+    say(`the ${commands.length} commands below were run as printed and worked`);
     console.log(
       [
         "",
         `The demo organisation runs (server name ${site.serverName}, WAN address ${site.wan}):`,
-        ...Object.entries(outputs.urls as Record<string, string>).map(
-          ([name, url]) => `  ${name.padEnd(16)} ${url}`,
-        ),
+        ...Object.entries(urls).map(([name, url]) => `  ${name.padEnd(16)} ${url}`),
         `  first admin      ${admin.userId}   password ${password}`,
         "",
-        "Its names resolve only inside the lab's namespaces. From another shell (as root), for example:",
-        `  ip netns exec ${CLIENT_NAMESPACE} curl --cacert ${ca} https://${site.hostnames[1]}/_matrix/client/versions`,
-        `  ip netns exec ${CLIENT_NAMESPACE} curl --cacert ${ca} -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"admin"},"password":"${password}"}' https://${site.hostnames[1]}/_matrix/client/v3/login`,
-        `  docker -H ${site.dockerHost} ps`,
-        "Element Web, lk-jwt-service and Ketesa are stand-ins here (no image registry): see the README.",
+        "Its names resolve only inside the lab's namespaces. From another shell (as root):",
+        ...commands.flatMap(({ what, command }) => [`  # ${what}`, `  ${command}`]),
+        "Element Web, lk-jwt-service and Ketesa are stand-ins here (no image registry):",
+        "see docs/development/docker-lab.md.",
         "",
       ].join("\n"),
     );

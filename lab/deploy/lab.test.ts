@@ -2,9 +2,10 @@
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
  * the process lab runs; strict-network.ts, shared-office.ts and the issue #29 scenarios, which need the Docker
- * lab's namespaces), take medex
- * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
- * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
+ * lab's namespaces), take medex over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed
+ * only by its cut-over), run the restore drill and its faults (lab/scenarios/backups.ts: pro-dukt loses its Docker
+ * host and comes back from its backup), then break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in
+ * the hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";
@@ -18,6 +19,7 @@ import { callRightsScenarios } from "../scenarios/call-rights";
 import { signallingAndTlsScenarios } from "../scenarios/signalling-and-tls";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { cutoverScenarios } from "../scenarios/cutover";
+import { backupScenarios } from "../scenarios/backups";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -47,4 +49,5 @@ peerCallScenarios(current);
 callRightsScenarios(current);
 signallingAndTlsScenarios(current);
 cutoverScenarios(current);
+backupScenarios(current);
 lifecycleScenarios();

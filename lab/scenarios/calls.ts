@@ -446,7 +446,7 @@ export function callScenarios(lab: LabTarget): void {
 
   describe("verify reports on the lab organisations", () => {
     // What the lab does not run fails verify, as it should: medex is not among the lab organisations, and
-    // lk-jwt-service and Jitsi cannot be had on this machine (README, "What the lab cannot prove here"); each lab
+    // lk-jwt-service and Jitsi cannot be had on this machine (docs/development/process-lab.md, "What the lab cannot prove here"); each lab
     // says which checks that is (LabTarget.verifyFailsHere).
     it(
       "produktor: every check passes but those for what the lab does not run",

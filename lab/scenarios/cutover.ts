@@ -1,7 +1,7 @@
 /**
  * The cut-over, for real (issue #14): medex running on Docker Compose on its site's engine (lab/cutover/, with real
  * users, a room, messages, media, a session, its own signing key and produktor as a federation peer that has seen
- * that key) is taken over with the README's runbook, step for step: backup, `npm run adopt`, its printed commands,
+ * that key) is taken over with the runbook of docs/adopting-compose.md, step for step: backup, `npm run adopt`, its printed commands,
  * `pulumi preview`, `docker-compose stop`, `pulumi up`, the checks; then the rollback. The same walk with one step
  * done wrong (a secret left out, a store left out, a volume or directory that does not exist) must fail the checks
  * that guard what it breaks. Registered by lab/deploy/lab.test.ts after the call scenarios, on site 3.
@@ -106,7 +106,7 @@ export function cutoverScenarios(current: () => LabFleet): void {
     };
   }
 
-  /** Steps 1 to 5 of the runbook (README, "Runbook: from a compose stack to a Pulumi stack"). */
+  /** Steps 1 to 5 of the runbook (docs/adopting-compose.md, "Runbook: from a compose stack to a Pulumi stack"). */
   async function walkRunbook(skip?: RegExp): Promise<Walk> {
     // 1. Back up, with compose still running; record the server key.
     fs.rmSync(BACKUP, { recursive: true, force: true });

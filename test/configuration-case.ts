@@ -1,4 +1,4 @@
-/** The shapes of the configuration catalogue's cases (test/bad-configuration-cases*.ts). */
+/** The shape of the configuration catalogue's cases (test/bad-configuration-cases.ts, test/backup-configuration-cases.ts). */
 export interface BadCase {
   readonly name: string;
   readonly stack: "produktor" | "pro-dukt" | "medex" | "moda1";

@@ -1,0 +1,67 @@
+/**
+ * The commands `./fleet demo` prints for the operator to try from another shell, and the demo's own run of each,
+ * exactly as printed (`sh -c` on the printed text), before it says the organisation runs: a printed command that
+ * does not work fails the demo. (Debian 12's curl 7.88 resolves every `*.localhost` name to 127.0.0.1 itself and
+ * ignores the namespace's hosts file, so the demo's names are under `.internal`, which only the lab DNS and the
+ * namespaces' hosts files know: issue #24.)
+ */
+import { spawnSync } from "node:child_process";
+
+export interface TryCommand {
+  /** What it shows, printed above the command. */
+  readonly what: string;
+  /** The shell command as printed. */
+  readonly command: string;
+  /** What its standard output must contain for the demo to call it working. */
+  readonly expect: RegExp;
+}
+
+export interface DemoAccess {
+  readonly clientNamespace: string;
+  readonly caFile: string;
+  /** `https://<homeserver host>` */
+  readonly homeserverUrl: string;
+  readonly adminUser: string;
+  readonly adminPassword: string;
+  readonly dockerHost: string;
+}
+
+export function tryCommands(access: DemoAccess): TryCommand[] {
+  const curl = `ip netns exec ${access.clientNamespace} curl --fail -sS --cacert ${access.caFile}`;
+  const login = JSON.stringify({
+    type: "m.login.password",
+    identifier: { type: "m.id.user", user: access.adminUser },
+    password: access.adminPassword,
+  });
+  return [
+    {
+      what: "the client API through the proxy, as a client on the internet reaches it",
+      command: `${curl} ${access.homeserverUrl}/_matrix/client/versions`,
+      expect: /"versions"/,
+    },
+    {
+      what: "the first admin's login",
+      command: `${curl} -d '${login}' ${access.homeserverUrl}/_matrix/client/v3/login`,
+      expect: /"access_token"/,
+    },
+    {
+      what: "the organisation's containers on its Docker engine",
+      command: `docker -H ${access.dockerHost} ps --format '{{.Names}}  {{.Status}}'`,
+      expect: /matrix-demo-synapse/,
+    },
+  ];
+}
+
+/** Runs each command as printed (30 s each at most); the failures, each with the command and its output. */
+export function runTryCommands(commands: readonly TryCommand[]): string[] {
+  const failures: string[] = [];
+  for (const { command, expect } of commands) {
+    const result = spawnSync("sh", ["-c", command], { encoding: "utf8", timeout: 30_000 });
+    if (result.status !== 0 || !expect.test(result.stdout)) {
+      const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().slice(0, 600);
+      const status = result.error?.message ?? `exit ${result.status ?? result.signal}`;
+      failures.push(`${command}\n    ${status}, expected output matching ${expect}: ${output}`);
+    }
+  }
+  return failures;
+}

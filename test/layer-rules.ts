@@ -1,0 +1,62 @@
+/**
+ * The house rules of the folders (issue #20), shared by the layering test (test/layers.test.ts), which checks them on
+ * the import graph, and the handbook's test (test/handbook.test.ts), which holds the architecture page's folder table
+ * to them.
+ */
+
+/** The layers, lowest first: a layer may import itself and the layers before it, nothing after. */
+export const LAYERS = ["facts", "config", "model", "config-templates", "checks", "components"] as const;
+/** Root files (index.ts: the Pulumi program) sit on top of the layers. */
+export const ROOT = ".";
+/** The lab's contract doubles: a folder of their own inside lab/ (see BESIDE). */
+export const DOUBLES = "lab/doubles";
+
+/**
+ * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
+ * operator tools and the lab never need the Pulumi shell (components/); tests and the benchmark may import all.
+ * tools/ (the engine's workspace, tools/engine/) imports nothing of the program; `./fleet preview` (cli/), its
+ * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
+ * and stands NPM's contract double (test/) in for Nginx Proxy Manager. lab/doubles/ is the one part of the lab the
+ * unit suite may import: contract doubles of services that cannot run here, on Node's standard library alone (the
+ * lab bundles them into the service's image), so they import nothing of the project.
+ */
+export const BESIDE: Readonly<Record<string, readonly string[]>> = {
+  adopt: ["facts", "config", "model", "config-templates", "checks"],
+  verify: ["facts", "config", "model", "config-templates", "checks"],
+  cli: ["facts", "config", "model", "config-templates", "checks", "adopt", "verify", "tools"],
+  lab: [
+    "facts",
+    "config",
+    "model",
+    "config-templates",
+    "checks",
+    "adopt",
+    "verify",
+    "cli",
+    "tools",
+    "test",
+    DOUBLES,
+  ],
+  [DOUBLES]: [],
+  bench: [...LAYERS, ROOT, "test", "tools"],
+  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES],
+  tools: [],
+};
+
+/** The file of each folder whose header comment says what the folder holds and what it may import. */
+export const MAIN_FILES: Readonly<Record<string, string>> = {
+  facts: "facts/images.ts",
+  config: "config/stack-config.ts",
+  model: "model/topology.ts",
+  "config-templates": "config-templates/plan.ts",
+  checks: "checks/analyse.ts",
+  components: "components/homeserver-stack.ts",
+  adopt: "adopt/adoption-report.ts",
+  verify: "verify/verify.ts",
+  cli: "cli/args.ts",
+  lab: "lab/run.sh",
+  [DOUBLES]: "lab/doubles/lk-jwt-service.ts",
+  bench: "bench/evaluate.ts",
+  test: "test/helpers.ts",
+  tools: "tools/actionlint.sh",
+};

@@ -78,10 +78,13 @@ export function siteLanScenarios(current: () => LabFleet): void {
           Number(outside!.audible) >= 20,
           `the phone outside heard nothing: ${String(outside!.error)}`,
         );
-        // LiveKit offers only the WAN address, which the router does not loop back: the media took the TURN name,
-        // which the LAN's DNS answers with the Docker host (docs/calls.md).
+        // LiveKit offers only the WAN address, which the router does not loop back, and the PC's firewall refuses
+        // LiveKit's unsolicited checks from the LAN: the media took the TURN name, which the LAN's DNS answers with
+        // the Docker host (docs/calls.md). The relay's setup and ICE checks through it are about a dozen packets;
+        // the 20 audible 10 ms frames the outside heard are 10 or more RTP packets of 20 ms on top (the first lab
+        // run counted 48 in all for a call of 3 s).
         assert.ok(
-          relayed >= 50,
+          relayed >= 30,
           `only ${relayed} packets went to coturn on the LAN: the media did not take the TURN name`,
         );
       },

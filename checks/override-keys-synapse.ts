@@ -15,6 +15,7 @@ import {
   DURATION,
   LISTENER,
   LISTENER_DOC,
+  POWER_LEVELS,
   RATE,
   SECRET_KEY,
   STRING,
@@ -23,6 +24,7 @@ import {
   mine,
   trueRefused,
 } from "./override-keys-synapse-parts";
+import { SYNAPSE_ROOM_PRESETS } from "../facts/synapse";
 
 /**
  * The Synapse keys an override may set (homeserver.yaml), with their types as Synapse v1.157.1 reads them. Types
@@ -189,6 +191,18 @@ export const SYNAPSE_KEYS: Registry = {
     "synapse.maxEventDelayDuration",
     "synapse.maxEventDelayDuration is judged as Synapse reads it",
     false,
+  ),
+  default_power_level_content_override: key(
+    {
+      kind: "section",
+      keys: Object.fromEntries(
+        SYNAPSE_ROOM_PRESETS.map((preset) => [
+          preset,
+          key({ kind: "either", types: [POWER_LEVELS, { kind: "null" }] }),
+        ]),
+      ),
+    },
+    { checkedBy: { check: "checkMembersJoinCalls" } },
   ),
   rc_message: key(RATE, { checkedBy: { check: "checkSynapseRateLimits" } }),
   rc_delayed_event_mgmt: key(RATE, { checkedBy: { check: "checkSynapseRateLimits" } }),

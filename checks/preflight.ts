@@ -13,6 +13,7 @@ import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import {
   checkAdoptHosts,
   checkDuplicateDomains,
+  checkLivekitSignalling,
   checkNpmSchema,
   checkProxyPaths,
   checkWellKnownCors,
@@ -20,6 +21,7 @@ import {
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
 import { checkReleaseCompatibility } from "./release-compat";
 import { checkSynapseRateLimits } from "./synapse-rates";
+import { checkMembersJoinCalls } from "./synapse-calls";
 import { checkTurn } from "./turn";
 import { checkCoturnTlsFiles } from "./turn-tls";
 
@@ -40,6 +42,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkSynapseBasics(plan),
     ...checkSynapseStarts(plan),
     ...checkSynapseRateLimits(plan),
+    ...checkMembersJoinCalls(plan),
     ...checkTurn(plan),
     ...checkTurnCapacity(plan),
     ...checkCoturnHardening(plan),
@@ -52,6 +55,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),
+    ...checkLivekitSignalling(plan),
     ...checkNpmSchema(plan),
     ...checkDuplicateDomains(plan),
     ...checkAdoptHosts(plan),

@@ -5,6 +5,7 @@ import { LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS } from "../facts/livekit";
 import { lkJwtDelegatesLeave, lkJwtWebhookUrl } from "../model/release";
 import { toYaml } from "./formats";
 import { LIVEKIT_METRICS_USER } from "./prometheus-config";
+import { TURN_443 } from "../model/turn-uris";
 
 /**
  * LiveKit's `livekit.yaml` (keys from livekit-server v1.13.5 pkg/config/config.go and mediatransportutil's
@@ -71,10 +72,16 @@ export function livekitTurnServers(org: OrgConfig, secrets: SecretValues): Array
     secret: secrets.turn_shared_secret,
     ttl: LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS,
   });
+  const on443 =
+    org.turn.port443Ip === undefined
+      ? []
+      : [entry(TURN_443, "tcp"), ...(org.turn.tls ? [entry(TURN_443, "tls")] : [])];
   return [
     entry(org.ports.turn, "udp"),
     entry(org.ports.turn, "tcp"),
     ...(org.turn.tls ? [entry(org.ports.turnTls, "tls")] : []),
+    // turn.port443Ip: the TURN host's second address forwards TCP 443 to coturn (model/turn-uris.ts).
+    ...on443,
   ];
 }
 

@@ -8,7 +8,13 @@ import { livekitDocument } from "./livekit";
 import { lkJwtEnvDocument } from "./lk-jwt-env";
 import { HostEntry, lkJwtHostEntries } from "./lk-jwt-hosts";
 import { NpmProxyHost, proxyHostDocuments } from "./npm-proxy-hosts";
-import { DeployedPort, RequiredForward, deployedPorts, requiredForwards } from "./deployed-ports";
+import {
+  DeployedPort,
+  RequiredForward,
+  deployedPorts,
+  requiredForwards,
+  turn443Forwards,
+} from "./deployed-ports";
 import { prosodyEntrypoint } from "./jitsi-prosody";
 import { synapseHomeserverDocument } from "./synapse-homeserver";
 import { synapseLogConfigDocument } from "./synapse-log-config";
@@ -64,6 +70,8 @@ export interface StackPlan {
   /** The ports the documents bind on the Docker host (overrides included), and the forwards they need. */
   readonly ports: DeployedPort[];
   readonly routerForwards: RequiredForward[];
+  /** The forwards of the TURN host's second WAN address (`turn.port443Ip`); empty without it. */
+  readonly turn443Forwards: RequiredForward[];
   /** The secret values the documents were built with (placeholders or real), to find where each one is used. */
   readonly secrets: SecretValues;
 }
@@ -132,6 +140,7 @@ export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan
       ...(jitsi !== undefined ? ["Jitsi"] : []),
       ...(c.ketesa ? ["admin UI"] : []),
     ]),
+    turn443Forwards: turn443Forwards(org, ports),
     secrets,
   };
 }

@@ -2,7 +2,16 @@ import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
-import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
+import {
+  CREATOR_POWER_ROOM_VERSIONS,
+  ELEMENT_CALL_RATE_LIMITS,
+  SYNAPSE_DEFAULT_EVENT_POWER_LEVELS,
+  SYNAPSE_DEFAULT_ROOM_VERSION,
+  SYNAPSE_PATHS,
+  SYNAPSE_ROOM_PRESETS,
+  URL_PREVIEW_DENIED_RANGES,
+} from "../facts/synapse";
+import { CALL_MEMBER_EVENT_TYPE } from "../facts/element-call";
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
 import { delayedEventLimit } from "../model/release";
 import { toYaml } from "./formats";
@@ -88,7 +97,30 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
 
   if (org.components.matrixRtc) Object.assign(doc, matrixRtcSettings(org));
 
-  return deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse);
+  const merged = deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse);
+  // After the overrides: the tombstone level follows the room version they may choose.
+  const key = "default_power_level_content_override";
+  if (org.components.matrixRtc && !(key in org.overrides.synapse) && !(key in org.overrides.unjudged.synapse))
+    merged[key] = membersJoinCalls(merged.default_room_version);
+  return merged;
+}
+
+/**
+ * New rooms in which members may join calls (field failure 29): for each preset, Synapse's own `events` levels
+ * (facts/synapse.ts: the override replaces the map, it does not add to it) with the call membership at 0, the
+ * level of `users_default`. Element Web sets the same in rooms it creates with group calls on; rooms made by other
+ * clients, bots or the admin API get it only from here. An `events` map a client sends at creation still wins.
+ */
+function membersJoinCalls(roomVersion: unknown): Record<string, unknown> {
+  const creatorPower = CREATOR_POWER_ROOM_VERSIONS.includes(
+    String(roomVersion ?? SYNAPSE_DEFAULT_ROOM_VERSION),
+  );
+  const events = {
+    ...SYNAPSE_DEFAULT_EVENT_POWER_LEVELS,
+    ...(creatorPower ? { "m.room.tombstone": 150 } : {}),
+    [CALL_MEMBER_EVENT_TYPE]: 0,
+  };
+  return Object.fromEntries(SYNAPSE_ROOM_PRESETS.map((preset) => [preset, { events }]));
 }
 
 /** What MatrixRTC (Element Call) needs of Synapse (element-call docs/self_hosting.md; docs/upstream/synapse.md §8). */

@@ -6,6 +6,7 @@ import {
   NetworkConfig,
   OrgConfig,
   PortPlan,
+  TurnOptions,
 } from "../config/model";
 import { HostEntry } from "./lk-jwt-hosts";
 import { NpmProxyHost } from "./npm-proxy-hosts";
@@ -25,7 +26,8 @@ export interface VerifyTarget {
     PortPlan,
     "turn" | "turnTls" | "livekitTcp" | "livekitMetrics" | "coturnMetrics" | "prometheus" | "alertmanager"
   >;
-  readonly turn: { readonly tls: boolean };
+  /** TLS on coturn's own port, and the second WAN address whose TCP 443 reaches coturn (turn.port443Ip). */
+  readonly turn: Pick<TurnOptions, "tls" | "port443Ip">;
   readonly proxy: { readonly lanIp: string };
   readonly federationPeers: readonly string[];
   /** The public names lk-jwt-service reaches for our users (its host entries, config-templates/lk-jwt-hosts.ts). */
@@ -61,7 +63,7 @@ export function verifyTarget(
       prometheus: p.prometheus,
       alertmanager: p.alertmanager,
     },
-    turn: { tls: org.turn.tls },
+    turn: { tls: org.turn.tls, port443Ip: org.turn.port443Ip },
     proxy: { lanIp: org.proxy.lanIp },
     federationPeers: org.federationPeers,
     lkJwtOwnNames: (documents.lkJwtHosts ?? []).map((entry) => entry.name),

@@ -99,6 +99,12 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
     meaning:
       "what the router forwards today, e.g. `udp/49160-49200`; preflight compares it with what the stack needs",
   },
+  "network.lanAccess": {
+    type: "`loopback`, `splitDns` or `none`",
+    meaning:
+      "how people on the site's LAN reach the services: the router loops back, the LAN's DNS answers LAN addresses, or nobody calls from that LAN ([calls](calls.md#people-on-the-sites-own-lan-networklanaccess))",
+    derivedDefault: "none; required with `network.lanIp`",
+  },
 
   "ports.turn": { meaning: "coturn STUN/TURN, UDP and TCP (forwarded)" },
   "ports.turnTls": { meaning: "coturn TURN over TLS, with `turn.tls` (forwarded)" },
@@ -180,6 +186,10 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   },
   "turn.userQuota": { meaning: "relays one TURN credential may hold at once (`user-quota`)" },
   "turn.totalQuota": { meaning: "relays the whole server grants (`total-quota`)" },
+  "turn.port443Ip": {
+    meaning:
+      "a second WAN address whose TCP 443 the router forwards to coturn's TLS port: TURN for networks that pass only 443 ([calls](calls.md#networks-that-pass-only-tcp-443-turnport443ip))",
+  },
 
   "element.brand": { meaning: "Element Web's brand", derivedDefault: "`organisation`" },
   "element.disableGuests": { meaning: "Element Web's `disable_guests`" },

@@ -68,7 +68,7 @@ export function parseStackConfig(
   const docker = parseDocker(top);
   const proxy = parseProxy(top, network, serverName);
   const synapse = parseSynapseOptions(top, components);
-  const turn = parseTurnOptions(top, hosts);
+  const turn = parseTurnOptions(top, hosts, network, components);
   checkWanPorts(top, components, ports, turn);
   const element = parseElementOptions(top, organisation);
   const jitsi = parseJitsiOptions(top, components);

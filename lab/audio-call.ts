@@ -48,7 +48,7 @@ export function proxiedClient(lab: LabTarget, stack: string, namespace: string):
 }
 
 /** Creates the room as lk-jwt-service would and mints one token per identity with its key pair. */
-async function roomWithTokens(
+export async function roomWithTokens(
   lab: LabTarget,
   stack: string,
   roomName: string,

@@ -2,7 +2,7 @@
  * Runs one of the lab's client scripts (a process of its own) inside a network namespace, so that its traffic
  * leaves from that namespace's address through its firewall. The scripts print one JSON line as their result.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 export interface ScriptRun {
@@ -43,4 +43,49 @@ export function runScriptIn(
   return line === undefined
     ? { error: `${path.basename(script)} died: ${result.stderr.slice(-500).replace(/\s+/g, " ")}` }
     : (JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The same, for a script that runs beside others (the people of one call, each in their own namespace). */
+export function runScriptInAsync(
+  run: ScriptRun,
+  script: string,
+  args: readonly string[],
+  keys: readonly string[],
+  timeoutMs = 45_000,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        run.namespace,
+        process.execPath,
+        ...(run.nodeFlags ?? []),
+        "--import",
+        "tsx",
+        script,
+        ...args,
+      ],
+      { env: { ...process.env, ...run.env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-2000)));
+    // Bounded: killed by its PID (ip netns exec execs the script, so the PID is the script's) at the deadline.
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", () => {
+      clearTimeout(timer);
+      const line = stdout
+        .split("\n")
+        .reverse()
+        .find((l) => keys.some((key) => l.startsWith(`{"${key}"`)));
+      resolve(
+        line === undefined
+          ? { error: `${path.basename(script)} died: ${stderr.slice(-500).replace(/\s+/g, " ")}` }
+          : (JSON.parse(line) as Record<string, unknown>),
+      );
+    });
+  });
 }

@@ -165,6 +165,10 @@ export function overlayProxyHosts(text: string, lab: LabStackPaths): NpmProxyHos
   return hosts.map((host) => ({
     ...host,
     forward_host: lab.address,
+    // Locations of the host's own text (LiveKit's signalling) proxy to the same upstream.
+    advanced_config: host.advanced_config
+      .split(`http://${host.forward_host}:`)
+      .join(`http://${lab.address}:`),
     locations: host.locations.map((location) => ({ ...location, forward_host: lab.address })),
   }));
 }

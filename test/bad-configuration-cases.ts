@@ -5,6 +5,7 @@ import { parseTurnserverConf, parseYaml } from "./parse-formats";
 import { BACKUP_CASES, UNUSUAL_BACKUP_CASES } from "./backup-configuration-cases";
 import type { BadCase, UnusualCase } from "./configuration-case";
 import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
+import { CALLS_CASES, CALLS_UNUSUAL } from "./bad-configuration-cases-calls";
 
 /**
  * The configuration catalogue of issue #16: every key of config/sections.ts and service-sections.ts asked "how can
@@ -293,7 +294,7 @@ const NETWORK_CASES: BadCase[] = [
     message:
       /is the public IP 203\.0\.113\.20; coturn would announce external-ip=203\.0\.113\.20\/203\.0\.113\.20/,
     fix: /remove network\.lanIp when the Docker host holds the public address itself/,
-    fixed: { network: { lanIp: null } },
+    fixed: { network: { lanIp: null, lanAccess: null } },
   },
   {
     name: "a loopback LAN IP",
@@ -1666,6 +1667,7 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...HOSTILE_OVERRIDE_CASES,
   ...RELEASE_CASES,
   ...MONITORING_CASES,
+  ...CALLS_CASES,
   ...BACKUP_CASES,
 ];
 
@@ -1740,7 +1742,7 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
   {
     name: "a Docker host that holds the public IP itself (no lanIp)",
     stack: "pro-dukt",
-    changes: { network: { lanIp: null } },
+    changes: { network: { lanIp: null, lanAccess: null } },
     check: (out, stack) =>
       assert.match(read(out, stack, "coturn/turnserver.conf"), /^external-ip=203\.0\.113\.20$/m),
   },
@@ -1926,5 +1928,6 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
     check: (out, stack) => assert.match(read(out, stack, "summary.md"), /Federates with nobody/),
   },
   ...UNUSUAL_OVERRIDE_CASES,
+  ...CALLS_UNUSUAL,
   ...UNUSUAL_BACKUP_CASES,
 ];

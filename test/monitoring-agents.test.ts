@@ -43,6 +43,8 @@ const NOTHING: VerifyNetwork = {
     dnsNames: [],
   }),
   tokenAndJoin: async () => "joined",
+  webSocketUpgrade: async () => ({ status: 502, body: "Bad Gateway" }),
+  guestTokenAndJoin: async () => "joined",
 };
 
 function promtoolCheckMetrics(text: string): { status: number | null; output: string } {

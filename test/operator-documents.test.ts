@@ -202,7 +202,10 @@ describe("summary.md and router-checklist.md agree with the rendered files", () 
   });
 
   it("follows a Docker host that holds the public IP itself (no TURN note)", () => {
-    assertAgree(rendered("pro-dukt", { network: { lanIp: null } }), "pro-dukt without lanIp");
+    assertAgree(
+      rendered("pro-dukt", { network: { lanIp: null, lanAccess: null } }),
+      "pro-dukt without lanIp",
+    );
   });
 
   it("follows an override that changes what coturn grants", () => {

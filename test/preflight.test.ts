@@ -389,10 +389,57 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("a LiveKit location that keeps its prefix", () => {
-    const broken = withLocation("/livekit/sfu/", { forward_path: "" });
+    const broken = withLocation("/livekit/jwt/", { forward_path: "" });
     const problems = preflight(broken);
     assert.equal(problems.length, 1, describeProblems(problems));
-    assert.match(problems[0]!.message, /\/livekit\/sfu\/ does not strip its prefix/);
+    assert.match(problems[0]!.message, /\/livekit\/jwt\/ does not strip its prefix/);
+  });
+
+  /** produktor's plan with the RTC host's advanced_config rewritten. */
+  function withRtcAdvanced(edit: (text: string) => string): StackPlan {
+    const plan = planFor("produktor");
+    return {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) =>
+        h.domain_names[0] === "matrix-rtc.produktor.io"
+          ? { ...h, advanced_config: edit(h.advanced_config) }
+          : h,
+      ),
+    };
+  }
+
+  for (const [dropped, named] of [
+    ["proxy_set_header Upgrade $http_upgrade;", "Upgrade"],
+    ["proxy_set_header Connection $http_connection;", "Connection"],
+    ["proxy_http_version 1.1;", "HTTP/1.1"],
+  ] as const) {
+    it(`LiveKit's signalling location without ${named} (field failure 6)`, () => {
+      const problems = preflight(withRtcAdvanced((text) => text.replace(dropped, "")));
+      assert.equal(problems.length, 1, describeProblems(problems));
+      assert.match(problems[0]!.message, new RegExp(`/livekit/sfu/ lacks ${named.replace("/", "\\/")}`));
+    });
+  }
+
+  it("LiveKit's signalling location that keeps its prefix", () => {
+    const problems = preflight(withRtcAdvanced((text) => text.replace(":7880/;", ":7880;")));
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(problems[0]!.message, /lacks a proxy_pass to LiveKit that strips the prefix/);
+  });
+
+  it("LiveKit's signalling as an NPM custom location, whose headers hang on the host's flag", () => {
+    const plan = withRtcAdvanced(() => "");
+    const rtc = plan.proxyHosts.find((h) => h.domain_names[0] === "matrix-rtc.produktor.io")!;
+    const custom = { ...rtc.locations[0]!, path: "/livekit/sfu/", forward_port: 7880 };
+    const moved = {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) => (h === rtc ? { ...h, locations: [...h.locations, custom] } : h)),
+    };
+    const problems = preflight(moved);
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(
+      problems[0]!.message,
+      /is an NPM custom location, whose WebSocket headers depend on the host's flag/,
+    );
   });
 
   it("a proxy host NPM's schema would refuse", () => {

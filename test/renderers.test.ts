@@ -8,7 +8,7 @@ import { StackPlan } from "../config-templates/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
-import { NpmProxyHost, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
+import { NpmProxyHost, advancedLocation, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
 import { turnRestCredentials } from "../verify/turn-client";
 
 const secrets = fakeSecrets();
@@ -264,7 +264,7 @@ describe("LiveKit and lk-jwt-service", () => {
       for (const [first, last] of DOCKER_POOLS)
         assert.ok(ipv4(address) < ipv4(first) || ipv4(address) > ipv4(last), `${address} outside ${first}`);
     }
-    const onPublic = parseYaml(filesOf("pro-dukt", { network: { lanIp: null } }).livekit!);
+    const onPublic = parseYaml(filesOf("pro-dukt", { network: { lanIp: null, lanAccess: null } }).livekit!);
     assert.deepEqual((onPublic.rtc as Record<string, unknown>).ips, { includes: ["203.0.113.20/32"] });
   });
 
@@ -382,7 +382,9 @@ describe("Element Web, Jitsi, Ketesa", () => {
     assert.equal(prosody.TURN_PORT, "3478");
     assert.equal(prosody.TURNS_PORT, "5349", "the image's default TURNS_PORT 443 collides with the proxy");
     const jvb = parseEnvFile(files.jitsiJvb!);
-    assert.equal(jvb.JVB_ADVERTISE_IPS, "203.0.113.10");
+    // produktor's LAN resolves our names with split DNS (network.lanAccess): LAN clients get the Docker host's LAN
+    // address too, each a static mapping of the container's own (docker-jitsi-meet jvb/rootfs/defaults/jvb.conf).
+    assert.equal(jvb.JVB_ADVERTISE_IPS, "203.0.113.10,192.0.2.10");
     assert.equal(jvb.JVB_PORT, "10000");
     assert.equal(jvb.JVB_AUTH_PASSWORD, secrets.jvb_auth_password);
     assert.equal(parseEnvFile(files.jitsiJicofo!).JICOFO_AUTH_PASSWORD, secrets.jicofo_auth_password);
@@ -437,12 +439,25 @@ describe("Nginx Proxy Manager proxy hosts", () => {
     const host = byDomain("produktor", "matrix-rtc.produktor.io");
     assert.equal(host.allow_websocket_upgrade, true);
     const jwt = host.locations.find((l) => l.path === "/livekit/jwt/")!;
-    const sfu = host.locations.find((l) => l.path === "/livekit/sfu/")!;
     assert.equal(jwt.forward_port, 8082);
     assert.equal(jwt.forward_path, "/");
-    assert.equal(sfu.forward_port, 7880);
-    assert.equal(sfu.forward_path, "/");
-    assert.match(sfu.advanced_config, /proxy_read_timeout 120s;/);
+    // LiveKit's location is in the host's own text (NginxProxyManager#5699 regenerates files without the flag's
+    // headers): NPM pastes advanced_config verbatim (backend/templates/proxy_host.conf @ v2.15.1).
+    assert.deepEqual(
+      host.locations.map((l) => l.path),
+      ["/livekit/jwt/"],
+    );
+    const sfu = advancedLocation(host, "/livekit/sfu/")!;
+    assert.ok(sfu, host.advanced_config);
+    for (const line of [
+      "proxy_set_header Upgrade $http_upgrade;",
+      "proxy_set_header Connection $http_connection;",
+      "proxy_http_version 1.1;",
+      "proxy_set_header X-Forwarded-For $remote_addr;",
+      "proxy_read_timeout 120s;",
+      "proxy_pass http://192.0.2.10:7880/;",
+    ])
+      assert.ok(sfu.includes(line), `${line} in ${sfu}`);
   });
 
   it("lets the Jitsi host upgrade to WebSocket (the web container proxies XMPP over WebSocket to prosody), and only the hosts that need it", () => {

@@ -2,6 +2,7 @@ import { livekitPublicUrl, livekitServiceUrl } from "../model/topology";
 import { CheckFailure, VerifyContext, authed, fail } from "./context";
 import { federationTarget } from "./federation-checks";
 import { JoinTarget } from "./matrix-rtc-join";
+import { livekitWebSocketCheck } from "./livekit-websocket";
 
 const OPENID_CHECK = "OpenID userinfo (what lk-jwt-service asks Synapse)";
 
@@ -12,16 +13,7 @@ const OPENID_CHECK = "OpenID userinfo (what lk-jwt-service asks Synapse)";
 export async function rtcChecks(ctx: VerifyContext): Promise<void> {
   const { org, timeoutMs, expectIp, check, net } = ctx;
   if (org.components.matrixRtc) {
-    await check("LiveKit WebSocket answers", async () => {
-      const url = `${livekitPublicUrl(org).replace("wss://", "https://")}/`;
-      const status = await net.status(url, timeoutMs);
-      if (status !== 200)
-        fail(
-          `${url} answered HTTP ${status}`,
-          "route /livekit/sfu/ to LiveKit with the prefix stripped and WebSocket upgrade",
-        );
-      return `${url} → HTTP 200`;
-    });
+    await livekitWebSocketCheck(ctx);
     await check("LiveKit ICE/TCP port", async () => {
       const address = ctx.reach(expectIp);
       await net
@@ -74,7 +66,7 @@ function ownNames(ctx: VerifyContext): string[] {
 }
 
 /** A fresh OpenID token of the test user, and what the join check needs to know of the stack. */
-async function joinTarget(ctx: VerifyContext): Promise<JoinTarget> {
+export async function joinTarget(ctx: VerifyContext): Promise<JoinTarget> {
   const { org, timeoutMs } = ctx;
   const openid = await requestOpenIdToken(ctx);
   if (openid.status !== 200)

@@ -1,5 +1,6 @@
 import { VerifyContext, authed, fail } from "./context";
 import { TurnTransport } from "./turn-client";
+import { TURN_443, turn443Target } from "../model/turn-uris";
 
 /** What `/voip/turnServer` hands a client (Synapse's synapse/rest/client/voip.py). */
 interface TurnCredentials {
@@ -34,14 +35,18 @@ export async function turnChecks(ctx: VerifyContext): Promise<void> {
   const { org, expectIp, hs, check, net, timeoutMs } = ctx;
   if (!org.components.coturn) return;
   const viaLan = ctx.reach(expectIp) !== expectIp;
+  // With TURN on 443 the TURN name resolves to its second WAN address (turn.port443Ip), whose 443 is coturn's.
+  const turnAddress = org.turn.port443Ip ?? expectIp;
   await check(
     "TURN host resolves to the public IP",
     async () => {
       const address = await net.resolve4(org.hosts.turn);
-      if (address !== expectIp)
+      if (address !== turnAddress)
         fail(
-          `${org.hosts.turn} resolves to ${address}, not ${expectIp}`,
-          "point the TURN host's A record at the public IP, not at the reverse proxy",
+          `${org.hosts.turn} resolves to ${address}, not ${turnAddress}`,
+          org.turn.port443Ip === undefined
+            ? "point the TURN host's A record at the public IP, not at the reverse proxy"
+            : `point the TURN host's A record at turn.port443Ip ${org.turn.port443Ip}, the address whose TCP 443 the router forwards to coturn`,
         );
       return `${org.hosts.turn} → ${address}`;
     },
@@ -108,7 +113,9 @@ async function allocateVia(ctx: VerifyContext, uri: TurnUri, turn: TurnCredentia
     uri.transport === "tls" ? ["ports.turnTls", org.ports.turnTls] : ["ports.turn", org.ports.turn];
   const stale =
     "turn_uris in the deployed homeserver.yaml are not what the stack renders: render and deploy it again";
-  if (uri.port === 443 || uri.port === 80)
+  // 443 of turn.port443Ip is coturn's (the router forwards it); 443 of any other address is the proxy's.
+  const on443 = uri.port === TURN_443 && org.turn.port443Ip !== undefined && uri.host === org.hosts.turn;
+  if ((uri.port === 443 && !on443) || uri.port === 80)
     fail(
       `Synapse hands out ${uri.uri}: port ${uri.port} belongs to the reverse proxy (the router forwards tcp/${uri.port} to Nginx Proxy Manager), which cannot carry TURN`,
       `coturn listens on ${coturnPort} (${portKey}); ${stale}`,
@@ -120,9 +127,11 @@ async function allocateVia(ctx: VerifyContext, uri: TurnUri, turn: TurnCredentia
     .catch((error: Error) =>
       fail(
         `no TURN answer at ${uri.uri} (${address}:${uri.port}): ${error.message}`,
-        uri.port !== coturnPort
-          ? `Synapse names port ${uri.port}, but coturn listens on ${coturnPort} (${portKey}); ${stale}`
-          : `forward ${uri.transport === "udp" ? "udp" : "tcp"}/${uri.port} to the Docker host and check that coturn runs`,
+        on443
+          ? `forward tcp/443 of ${org.turn.port443Ip} to coturn's ${org.turn.tls ? "TLS port" : "listener"} ${turn443Target(org)} on the Docker host (router-checklist.md, "TURN on 443"), and check that coturn runs`
+          : uri.port !== coturnPort
+            ? `Synapse names port ${uri.port}, but coturn listens on ${coturnPort} (${portKey}); ${stale}`
+            : `forward ${uri.transport === "udp" ? "udp" : "tcp"}/${uri.port} to the Docker host and check that coturn runs`,
       ),
     );
   if (result.relay === undefined) {

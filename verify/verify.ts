@@ -4,8 +4,8 @@
  * failure modes the source deployment met in production.
  *
  * verify/: the checks, grouped by what a client meets first (client-checks.ts, federation-checks.ts,
- * turn-checks.ts, turn-tls-checks.ts, certificate-checks.ts, rtc-checks.ts, exposure-checks.ts) over a shared
- * context (context.ts), bounded HTTP and TCP helpers (http.ts), a
+ * turn-checks.ts, turn-tls-checks.ts, certificate-checks.ts, rtc-checks.ts, livekit-websocket.ts, calls-checks.ts,
+ * exposure-checks.ts) over a shared context (context.ts), bounded HTTP and TCP helpers (http.ts), a
  * small TURN client (turn-client.ts, stun-message.ts; the lab uses it too), and a MatrixRTC client's token request
  * and LiveKit join (matrix-rtc-join.ts, livekit-signal.ts), the backups' age and last run through the Docker host
  * (backup-checks.ts, backup-status.ts). May import facts/, config/, model/,
@@ -19,6 +19,7 @@ import { CertificateSeen, CheckResult, Outcome, VerifyOptions, newVerifyContext 
 import { exposureChecks } from "./exposure-checks";
 import { federationChecks } from "./federation-checks";
 import { rtcChecks } from "./rtc-checks";
+import { callsChecks } from "./calls-checks";
 import { turnChecks } from "./turn-checks";
 import { turnCertificateCheck } from "./turn-tls-checks";
 
@@ -31,8 +32,8 @@ export interface VerifyRun {
 }
 
 /**
- * Every check, in the order a client meets the services: discovery, login, federation, TURN, certificates, calls,
- * backups, and from outside the monitoring's closed ports.
+ * Every check, in the order a client meets the services: discovery, login, federation, TURN, certificates, calls
+ * (MatrixRTC, then who may join them), backups, and from outside the monitoring's closed ports.
  */
 export async function verifyRun(target: VerifyTarget, options: VerifyOptions = {}): Promise<VerifyRun> {
   const ctx = newVerifyContext(target, options);
@@ -44,6 +45,7 @@ export async function verifyRun(target: VerifyTarget, options: VerifyOptions = {
     await turnCertificateCheck(ctx);
     await proxyCertificateChecks(ctx);
     await rtcChecks(ctx);
+    await callsChecks(ctx);
     await backupChecks(ctx, options.backupReader);
     await exposureChecks(ctx);
   } finally {

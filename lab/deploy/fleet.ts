@@ -18,7 +18,7 @@ import { nginxConf, serverBlock } from "../npm-nginx";
 import { ProcessGroup, run, waitFor } from "../processes";
 import { LabTarget } from "../target";
 import { deployedSecrets, engineConfig } from "./deployed-secrets";
-import { labMonitoringSettings } from "./monitoring-settings";
+import { labSettings } from "./lab-settings";
 import {
   BACKUP_DRILL_STACK,
   CLIENT_NAMESPACE,
@@ -28,7 +28,6 @@ import {
   docker,
   labCaDir,
   labCertificate,
-  labImages,
   site,
   stackDirOf,
 } from "./sites";
@@ -99,24 +98,7 @@ export class LabFleet {
     const npmIdentity = org.proxy.letsencryptEmail;
     const npm = await startNpmDouble(npmIdentity, NPM_SECRET);
     this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, npmIdentity, tls });
-    const settings: Array<[string, string]> = [
-      ["docker.host", target.dockerHost],
-      ["network.publicIp", target.wan],
-      ["network.lanIp", target.dockerLan],
-      ["proxy.npmUrl", npm.url],
-      ["proxy.lanIp", target.proxyLan],
-      // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
-      ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],
-      // Every lab client reaches Synapse from a few addresses: the scenarios must not depend on the number or
-      // order of their logins (Synapse's default answered 429 on the sixth).
-      ...["address", "account", "failed_attempts"].flatMap((bucket): Array<[string, string]> => [
-        [`overrides.synapse.rc_login.${bucket}.per_second`, "1000"],
-        [`overrides.synapse.rc_login.${bucket}.burst_count`, "1000"],
-      ]),
-      ...Object.entries(labImages()).map(([key, image]): [string, string] => [`images.${key}`, image]),
-      ...labMonitoringSettings(org.serverName),
-    ];
-    if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
+    const settings = labSettings(org, target, npm.url, tls);
     if (stack === BACKUP_DRILL_STACK)
       settings.push(["backup.repository", backupRepositoryDir(this.dir, stack)]);
     for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });

@@ -2,8 +2,8 @@
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts; pro-dukt with the previous release set, then upgraded by
  * lab/scenarios/upgrade.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
- * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), raise the
- * monitoring's alerts with real faults (lab/scenarios/monitoring.ts), take medex
+ * the process lab runs; strict-network.ts, shared-office.ts and the issue #29 scenarios, which need the Docker
+ * lab's namespaces), raise the monitoring's alerts with real faults (lab/scenarios/monitoring.ts), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), move
  * moda1 to a new PostgreSQL major (postgres-major.ts), run the restore drill and its faults (lab/scenarios/backups.ts:
  * pro-dukt, upgraded by then, loses its Docker host and comes back from its backup), then break and destroy the
@@ -14,6 +14,11 @@ import { after, before } from "node:test";
 import { callScenarios } from "../scenarios/calls";
 import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
 import { sharedOfficeScenarios } from "../scenarios/shared-office";
+import { siteLanScenarios } from "../scenarios/site-lan";
+import { port443Scenarios } from "../scenarios/port-443";
+import { peerCallScenarios } from "../scenarios/peer-calls";
+import { callRightsScenarios } from "../scenarios/call-rights";
+import { signallingAndTlsScenarios } from "../scenarios/signalling-and-tls";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { monitoringScenarios } from "../scenarios/monitoring";
 import { cutoverScenarios } from "../scenarios/cutover";
@@ -49,6 +54,12 @@ callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
 strictNetworkScenarios(current);
 sharedOfficeScenarios(current);
+// Issue #29: the site's LAN, networks that pass only 443, peers' users, members' rights, signalling and TLS.
+siteLanScenarios(current);
+port443Scenarios(current);
+peerCallScenarios(current);
+callRightsScenarios(current);
+signallingAndTlsScenarios(current);
 delegatedLeaveScenarios(current);
 monitoringScenarios(current);
 cutoverScenarios(current);

@@ -51,6 +51,18 @@ export function backupRepositoryDir(fleetDir: string, stack: string): string {
   return path.join(fleetDir, "backup-repositories", stack);
 }
 export const CLIENT_NAMESPACE = "mfd-client";
+/** A PC on produktor's LAN (198.19.1.50, network.sh): its hosts file is its LAN's DNS, which scenarios write. */
+export const LAN_PC_NAMESPACE = "mfd-lan";
+export const LAN_PC_SITE = "produktor";
+/** A network that lets out nothing but TCP 443 and DNS (hospital guest Wi-Fi). */
+export const ONLY_443_NAMESPACE = "mfd-443";
+
+/**
+ * The lab stacks given TURN on 443 (turn.port443Ip, with TLS): their TURN name resolves to the site's second WAN
+ * address, whose TCP 443 network.sh forwards to coturn's TLS port. pro-dukt, so that produktor's TURN checks and
+ * calls keep their TURN name on the main address.
+ */
+export const TURN_443_STACKS: readonly string[] = ["pro-dukt"];
 /** Where network.sh and engines.sh keep pid files, sockets and logs. */
 export const RUN_DIR = "/run/matrix-fleet-lab";
 
@@ -59,6 +71,8 @@ export interface Site {
   readonly namespace: string;
   /** The router's WAN address: `network.publicIp`; clients and peers reach the site here. */
   readonly wan: string;
+  /** The router's second WAN address (`turn.port443Ip` where a stack uses it): TCP 443 to coturn. */
+  readonly turnWan: string;
   /** The Docker host on the site's LAN: `network.lanIp` (and `proxy.forwardHost`). */
   readonly dockerLan: string;
   /** The proxy host (the NPM-shaped nginx front): `proxy.lanIp`; the router forwards 80/443 to it. */
@@ -74,6 +88,7 @@ export function site(stack: string): Site {
     stack,
     namespace: `mfd-${stack}`,
     wan: `198.18.${n}.1`,
+    turnWan: `198.18.${n}.2`,
     dockerLan: `198.19.${n}.2`,
     proxyLan: `198.19.${n}.3`,
     dockerHost: `unix://${RUN_DIR}/docker-${stack}.sock`,

@@ -478,12 +478,16 @@ export function callScenarios(lab: LabTarget): void {
           "TURN allocation over TLS",
           "LiveKit WebSocket answers",
           "LiveKit ICE/TCP port",
+          // Issue #29: the certificate coturn serves (field failure 21) and new rooms' levels (29).
+          "coturn's TLS certificate on 5349",
+          "members may join calls in new rooms",
           // The Docker lab runs the lk-jwt-service contract double (lab/doubles/) where the process lab has none.
           ...(lab.kind === "docker"
             ? [
                 "lk-jwt-service health",
                 "MatrixRTC token via /get_token and a LiveKit join",
                 "MatrixRTC token via /sfu/get and a LiveKit join",
+                "MatrixRTC token for a pro-dukt.de user from our lk-jwt-service",
               ]
             : []),
         ]) {

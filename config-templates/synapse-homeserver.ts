@@ -97,8 +97,17 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
 
   if (org.components.matrixRtc) Object.assign(doc, matrixRtcSettings(org));
 
-  const merged = deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse);
-  // After the overrides: the tombstone level follows the room version they may choose.
+  return withMembersJoiningCalls(
+    org,
+    deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse),
+  );
+}
+
+/**
+ * After the overrides, so that the tombstone level follows the room version they may choose; an override of the
+ * levels themselves is left alone (preflight judges it).
+ */
+function withMembersJoiningCalls(org: OrgConfig, merged: Record<string, unknown>): Record<string, unknown> {
   const key = "default_power_level_content_override";
   if (org.components.matrixRtc && !(key in org.overrides.synapse) && !(key in org.overrides.unjudged.synapse))
     merged[key] = membersJoinCalls(merged.default_room_version);

@@ -429,6 +429,10 @@ describe("the call probe's run is bounded (issue #27)", () => {
     assert.ok(!run.results.some((r) => r.name.startsWith("federation both ways")));
     assert.ok(!run.results.some((r) => r.name.includes("/sfu/get")));
     assert.equal(network.requests.at(-1), "POST https://chat.produktor.io/_matrix/client/v3/logout");
+    // No room a run would leave behind, and no peer's token to ask with (issue #29's checks are verify's alone).
+    assert.ok(!network.requests.some((r) => r.endsWith("/createRoom")), network.requests.join("\n"));
+    assert.ok(!run.results.some((r) => r.name === "members may join calls in new rooms"));
+    assert.deepEqual(network.guests, []);
     for (const name of ["TURN allocation over UDP", "MatrixRTC token via /get_token and a LiveKit join"])
       assert.equal(result(run.results, name).outcome, "pass", name);
   });

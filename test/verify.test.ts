@@ -400,6 +400,25 @@ describe("verify checks from outside that no metrics endpoint answers (issue #27
     );
   });
 
+  it("with TURN on 443, checks the second WAN address too, and names a port open there", async () => {
+    const on443 = orgFor("produktor", { turn: { tls: true, port443Ip: "203.0.113.11" } });
+    const network = new FakeNetwork(on443);
+    network.addresses.set(on443.hosts.turn, "203.0.113.11");
+    const closed = result(await verify(on443, network), "metrics ports closed from outside");
+    assert.equal(closed.detail, "9090, 9093, 6789, 9641 on 203.0.113.10 and 203.0.113.11: no connection");
+    assert.ok(network.connections.includes("203.0.113.11:6789"));
+    // The router forwards everything of the second address, not just 443 and TURN's ports.
+    const open = new FakeNetwork(on443);
+    open.tcpConnects = async (host: string, port: number) => {
+      if (host !== "203.0.113.11" && open.closedPorts.has(port))
+        throw new Error(`connect ECONNREFUSED ${host}:${port}`);
+    };
+    const exposed = result(await verify(on443, open), "metrics ports closed from outside");
+    assert.equal(exposed.outcome, "fail");
+    assert.match(exposed.detail, /^203\.0\.113\.11:9090 \(Prometheus, ports\.prometheus\), /);
+    assert.doesNotMatch(exposed.detail, /203\.0\.113\.10:/);
+  });
+
   it("are skipped by the call probe and without the monitoring", async () => {
     const network = new FakeNetwork(org);
     const run = await probeRun(org, network);

@@ -6,8 +6,9 @@ const CLOSED_PORT_TIMEOUT_MS = 3000;
 
 /**
  * The monitoring's endpoints are never reachable from outside (issue #27): Synapse's metrics through the proxy,
- * and from the WAN the host-network metrics ports (LiveKit's, coturn's) and the loopback-published Prometheus and
- * Alertmanager. Only `npm run verify` runs these, from outside; the call probe sits on the LAN and skips them.
+ * and from the WAN (each of its addresses) the host-network metrics ports (LiveKit's, coturn's) and the
+ * loopback-published Prometheus and Alertmanager. Only `npm run verify` runs these, from outside; the call probe
+ * sits on the LAN and skips them.
  */
 export async function exposureChecks(ctx: VerifyContext): Promise<void> {
   const { org, net, timeoutMs, expectIp, check } = ctx;
@@ -30,13 +31,17 @@ export async function exposureChecks(ctx: VerifyContext): Promise<void> {
     ports.push([org.ports.livekitMetrics, "LiveKit's metrics", "ports.livekitMetrics"]);
   if (org.components.coturn)
     ports.push([org.ports.coturnMetrics, "coturn's exporter", "ports.coturnMetrics"]);
+  // Every WAN address of the stack: with TURN on 443 (turn.port443Ip) the router forwards a second one too.
+  const addresses = [expectIp, ...(org.turn.port443Ip === undefined ? [] : [org.turn.port443Ip])];
   await check("metrics ports closed from outside", async () => {
     const open = (
       await Promise.all(
-        ports.map(([port, what, key]) =>
-          net.tcpConnects(expectIp, port, Math.min(timeoutMs, CLOSED_PORT_TIMEOUT_MS)).then(
-            () => [`${expectIp}:${port} (${what}, ${key})`],
-            () => [],
+        addresses.flatMap((address) =>
+          ports.map(([port, what, key]) =>
+            net.tcpConnects(address, port, Math.min(timeoutMs, CLOSED_PORT_TIMEOUT_MS)).then(
+              () => [`${address}:${port} (${what}, ${key})`],
+              () => [],
+            ),
           ),
         ),
       )
@@ -46,6 +51,6 @@ export async function exposureChecks(ctx: VerifyContext): Promise<void> {
         `${open.join(", ")} accept${open.length === 1 ? "s" : ""} connections from outside`,
         "do not forward these ports on the router; where the Docker host holds the public address itself, drop them in its firewall (LiveKit's metrics still ask for their password)",
       );
-    return `${ports.map(([port]) => port).join(", ")} on ${expectIp}: no connection`;
+    return `${ports.map(([port]) => port).join(", ")} on ${addresses.join(" and ")}: no connection`;
   });
 }

@@ -28,7 +28,8 @@ export function stackDirOf(stack: string): string {
  * `pulumi up` until its cut-over, Jitsi web is a stand-in (lab/images/standin: it answers on its port, so the proxy
  * route reaches it, but serves no Jitsi page; lk-jwt-service is its contract double, lab/doubles/), and the lab's routers forward every
  * port but 80/443 to the Docker host, so LiveKit's metrics port answers from outside (asking for its password):
- * exactly what verify's exposure check is for.
+ * exactly what verify's exposure check is for. pro-dukt runs LiveKit and the monitoring too (and its second WAN
+ * address for TURN on 443 forwards every port as well); its federation peer medex is not deployed either.
  */
 export const VERIFY_FAILS_HERE: Readonly<Record<string, readonly string[]>> = {
   produktor: [
@@ -36,6 +37,7 @@ export const VERIFY_FAILS_HERE: Readonly<Record<string, readonly string[]>> = {
     "FAIL Jitsi web",
     "FAIL metrics ports closed from outside",
   ],
+  "pro-dukt": ["FAIL federation peer medex-pflegedienst.de", "FAIL metrics ports closed from outside"],
 };
 
 export const HUB_NAMESPACE = "mfd-hub";

@@ -1,6 +1,7 @@
 /**
  * The settings the Docker lab gives a stack through `pulumi config set` on the workspace's copy of its file: the
- * site's addresses, Docker engine, NPM double, lab images and TLS files, and what the lab's network asks of it.
+ * site's addresses, Docker engine, NPM double, lab images and TLS files, the monitoring's lab intervals
+ * (monitoring-settings.ts), and what the lab's network asks of it.
  */
 import { OrgConfig } from "../../config/model";
 import { labMonitoringSettings } from "./monitoring-settings";

@@ -6,7 +6,7 @@ import {
   CREATOR_POWER_ROOM_VERSIONS,
   ELEMENT_CALL_RATE_LIMITS,
   SYNAPSE_DEFAULT_EVENT_POWER_LEVELS,
-  SYNAPSE_DEFAULT_ROOM_VERSION,
+  synapseDefaultRoomVersion,
   SYNAPSE_PATHS,
   SYNAPSE_ROOM_PRESETS,
   URL_PREVIEW_DENIED_RANGES,
@@ -14,6 +14,7 @@ import {
 import { CALL_MEMBER_EVENT_TYPE } from "../facts/element-call";
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
 import { delayedEventLimit } from "../model/release";
+import { imageVersion } from "../facts/versions";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
 import { MONITORING_CONTAINER_PORTS } from "../facts/monitoring";
@@ -110,7 +111,9 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
 function withMembersJoiningCalls(org: OrgConfig, merged: Record<string, unknown>): Record<string, unknown> {
   const key = "default_power_level_content_override";
   if (org.components.matrixRtc && !(key in org.overrides.synapse) && !(key in org.overrides.unjudged.synapse))
-    merged[key] = membersJoinCalls(merged.default_room_version);
+    merged[key] = membersJoinCalls(
+      merged.default_room_version ?? synapseDefaultRoomVersion(imageVersion(org.images.synapse)),
+    );
   return merged;
 }
 
@@ -121,9 +124,7 @@ function withMembersJoiningCalls(org: OrgConfig, merged: Record<string, unknown>
  * clients, bots or the admin API get it only from here. An `events` map a client sends at creation still wins.
  */
 function membersJoinCalls(roomVersion: unknown): Record<string, unknown> {
-  const creatorPower = CREATOR_POWER_ROOM_VERSIONS.includes(
-    String(roomVersion ?? SYNAPSE_DEFAULT_ROOM_VERSION),
-  );
+  const creatorPower = CREATOR_POWER_ROOM_VERSIONS.includes(String(roomVersion));
   const events = {
     ...SYNAPSE_DEFAULT_EVENT_POWER_LEVELS,
     ...(creatorPower ? { "m.room.tombstone": 150 } : {}),

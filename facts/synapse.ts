@@ -1,3 +1,5 @@
+import { Version, atLeast } from "./versions";
+
 /**
  * Synapse as the pinned image runs it: where it keeps its config and state inside the container, and the user it
  * runs as. Renderers, the config parser (adopted paths must stay inside the mounted state) and the component all
@@ -105,6 +107,15 @@ export const SYNAPSE_DEFAULT_EVENT_POWER_LEVELS: Readonly<Record<string, number>
   "m.room.encryption": 100,
 };
 
-/** Room versions with MSC4289 creator power (`KNOWN_ROOM_VERSIONS` of v1.157.1); the default room version is "10". */
+/** Room versions with MSC4289 creator power (`KNOWN_ROOM_VERSIONS` of v1.157.1 and v1.163.2). */
 export const CREATOR_POWER_ROOM_VERSIONS: readonly string[] = ["12", "org.matrix.hydra.11"];
-export const SYNAPSE_DEFAULT_ROOM_VERSION = "10";
+
+/**
+ * The room version Synapse gives a new room when homeserver.yaml names none (`DEFAULT_ROOM_VERSION`,
+ * synapse/config/server.py): "10" in v1.157.1, "12" in v1.163.2 (read in both PyPI wheels). The releases between
+ * were not read and count as "10": that errs only towards a tombstone level of 100 in a v12 room (room admins may
+ * upgrade it), never towards 150 in a v10 room (which no one but a level above 100 could upgrade).
+ */
+export function synapseDefaultRoomVersion(synapse: Version | undefined): string {
+  return synapse !== undefined && atLeast(synapse, "1.163.2") ? "12" : "10";
+}

@@ -232,6 +232,18 @@ export const CALLS_UNUSUAL: UnusualCase[] = [
     check: (out, stack) => assert.match(read(out, stack, "synapse/homeserver.yaml"), /m\.room\.name: 100/),
   },
   {
+    name: "#29 Synapse 1.157.1 (default room version 10): the tombstone stays at 100",
+    stack: "produktor",
+    changes: { images: { synapse: "matrixdotorg/synapse:v1.157.1" } },
+    check: (out, stack) => assert.equal(tombstoneLevel(read(out, stack, "synapse/homeserver.yaml")), 100),
+  },
+  {
+    name: "#29 the release set's Synapse 1.163.2 (default room version 12): the tombstone at 150 as Synapse has it",
+    stack: "produktor",
+    changes: {},
+    check: (out, stack) => assert.equal(tombstoneLevel(read(out, stack, "synapse/homeserver.yaml")), 150),
+  },
+  {
     name: "#29 a default room version with creator power: the tombstone at 150 as Synapse has it there",
     stack: "produktor",
     changes: { overrides: { synapse: { default_room_version: "12" } } },
@@ -246,3 +258,11 @@ export const CALLS_UNUSUAL: UnusualCase[] = [
     },
   },
 ];
+
+/** The tombstone's level in the public_chat preset's power-level override of a rendered homeserver.yaml. */
+function tombstoneLevel(homeserverYaml: string): number | undefined {
+  const homeserver = yaml.load(homeserverYaml) as {
+    default_power_level_content_override: Record<string, { events: Record<string, number> }>;
+  };
+  return homeserver.default_power_level_content_override.public_chat!.events["m.room.tombstone"];
+}

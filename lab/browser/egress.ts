@@ -1,0 +1,66 @@
+/**
+ * The proof that a lab browser talks to nothing outside the lab: the client namespaces count every packet that
+ * leaves for an address outside the lab's network (nftables counter `elsewhere`, lab/deploy/network.sh), and the
+ * lab DNS logs every query with the asking address ($STATE/dns.log, dnsmasq --log-queries). A browser session
+ * passes when no packet went elsewhere and every name it asked the DNS for is a lab name.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { RUN_DIR } from "../deploy/sites";
+
+/** nftables table of each client namespace (lab/deploy/network.sh). */
+const TABLES: Readonly<Record<string, readonly [string, string]>> = {
+  "mfd-client": ["inet", "client_firewall"],
+  "mfd-strict": ["inet", "strict_network"],
+};
+
+/** The address each client namespace asks the lab DNS from. */
+export const CLIENT_ADDRESSES: Readonly<Record<string, string>> = {
+  "mfd-client": "198.19.200.2",
+  "mfd-strict": "198.19.201.2",
+};
+
+export const DNS_LOG = `${RUN_DIR}/dns.log`;
+
+function nft(namespace: string, ...args: string[]): string {
+  return execFileSync("ip", ["netns", "exec", namespace, "nft", ...args], { encoding: "utf8" });
+}
+
+export interface EgressMark {
+  readonly namespace: string;
+  /** The DNS log's length when the mark was made. */
+  readonly dnsOffset: number;
+}
+
+/** Zeroes the namespace's `elsewhere` counter and remembers where the DNS log stands. */
+export function markEgress(namespace: string): EgressMark {
+  const table = TABLES[namespace];
+  if (table === undefined) throw new Error(`${namespace} is not a lab client namespace`);
+  nft(namespace, "reset", "counter", ...table, "elsewhere");
+  return { namespace, dnsOffset: fs.existsSync(DNS_LOG) ? fs.statSync(DNS_LOG).size : 0 };
+}
+
+export interface Egress {
+  /** Packets to addresses outside the lab since the mark. */
+  readonly packetsElsewhere: number;
+  /** Names the namespace asked the lab DNS for since the mark (dnsmasq: "query[A] <name> from <address>"). */
+  readonly namesAsked: readonly string[];
+}
+
+export function egressSince(mark: EgressMark): Egress {
+  const table = TABLES[mark.namespace]!;
+  const listed = JSON.parse(nft(mark.namespace, "-j", "list", "counter", ...table, "elsewhere")) as {
+    nftables: Array<{ counter?: { packets: number } }>;
+  };
+  const packetsElsewhere = listed.nftables.find((e) => e.counter !== undefined)?.counter?.packets ?? 0;
+  const log = fs.existsSync(DNS_LOG) ? fs.readFileSync(DNS_LOG, "utf8").slice(mark.dnsOffset) : "";
+  return { packetsElsewhere, namesAsked: namesAskedFrom(log, CLIENT_ADDRESSES[mark.namespace]!) };
+}
+
+/** The names in a dnsmasq query log asked from `address`, once each, in order. */
+export function namesAskedFrom(log: string, address: string): string[] {
+  const names = [...log.matchAll(/query\[[A-Z0-9]+\] (\S+) from (\S+)/g)]
+    .filter((m) => m[2] === address)
+    .map((m) => m[1]!);
+  return [...new Set(names)];
+}

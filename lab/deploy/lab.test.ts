@@ -1,7 +1,8 @@
 /**
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
- * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), take medex
+ * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces; the real
+ * browser's calls, browser-calls.ts), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
  * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
  */
@@ -11,6 +12,7 @@ import { callScenarios } from "../scenarios/calls";
 import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
 import { sharedOfficeScenarios } from "../scenarios/shared-office";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
+import { browserCallScenarios } from "../scenarios/browser-calls";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
@@ -34,5 +36,6 @@ callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
 strictNetworkScenarios(current);
 sharedOfficeScenarios(current);
+browserCallScenarios(current);
 cutoverScenarios(current);
 lifecycleScenarios();

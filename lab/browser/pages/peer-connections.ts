@@ -81,8 +81,9 @@ async function inboundAudio(pc: RTCPeerConnection): Promise<{ packets: number; e
     const connections = await Promise.all(
       probe.connections.map(async (pc) => ({
         state: pc.connectionState,
-        pairs: await selectedPairs(pc),
-        inboundAudio: await inboundAudio(pc),
+        // A closed connection has no stats any more.
+        pairs: await selectedPairs(pc).catch(() => []),
+        inboundAudio: await inboundAudio(pc).catch(() => ({ packets: 0, energy: 0 })),
       })),
     );
     return { connections, errors: [...probe.errors] };

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { BrowserContext, Frame, Page } from "playwright-core";
 import { labCertificate } from "../deploy/sites";
-import type { IceReport } from "./ice-report";
+import type { IceReport } from "./core/ice-report";
 import { LabBrowser, launchLabBrowser } from "./chromium";
 import { PageServer, startPageServer } from "./page-server";
 import { WEB_ORIGIN_ADDRESS, WEB_ORIGIN_NAME } from "./origin";

@@ -12,7 +12,7 @@ import { CallOutcome, matrixRoomWithUsers, runCallClient } from "../audio-call";
 import { LabTarget } from "../target";
 import { BrowserLab, NetworkEntry, iceReport, waitUntil } from "./browser-lab";
 import { Egress, egressSince, markEgress } from "./egress";
-import type { IceReport } from "./ice-report";
+import type { IceReport } from "./core/ice-report";
 
 export interface BrowserCall {
   /** The page's own account: its state, the step it reached, its error. */

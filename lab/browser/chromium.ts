@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Browser, chromium } from "playwright-core";
 import { sleep } from "../processes";
-import { chromiumSwitches } from "./switches";
-import { sineWav } from "./wav";
+import { chromiumSwitches } from "./core/switches";
+import { sineWav } from "./core/wav";
 
 /** Debian's chromium package puts the browser itself here; /usr/bin/chromium is a wrapper adding Google API keys. */
 export const DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium";

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { RUN_DIR } from "../deploy/sites";
+import { namesAskedFrom } from "./core/dns-log";
 
 /** nftables table of each client namespace (lab/deploy/network.sh). */
 const TABLES: Readonly<Record<string, readonly [string, string]>> = {
@@ -55,12 +56,4 @@ export function egressSince(mark: EgressMark): Egress {
   const packetsElsewhere = listed.nftables.find((e) => e.counter !== undefined)?.counter?.packets ?? 0;
   const log = fs.existsSync(DNS_LOG) ? fs.readFileSync(DNS_LOG, "utf8").slice(mark.dnsOffset) : "";
   return { packetsElsewhere, namesAsked: namesAskedFrom(log, CLIENT_ADDRESSES[mark.namespace]!) };
-}
-
-/** The names in a dnsmasq query log asked from `address`, once each, in order. */
-export function namesAskedFrom(log: string, address: string): string[] {
-  const names = [...log.matchAll(/query\[[A-Z0-9]+\] (\S+) from (\S+)/g)]
-    .filter((m) => m[2] === address)
-    .map((m) => m[1]!);
-  return [...new Set(names)];
 }

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
+import { fileFor } from "./core/site-paths";
 import { ELEMENT_CALL_DIST } from "./site";
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -33,20 +34,6 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** The file a request path maps to, or undefined: /widgets/element-call/ is Element Call's dist, the rest the site. */
-export function fileFor(
-  siteDir: string,
-  urlPath: string,
-  elementCall = ELEMENT_CALL_DIST,
-): string | undefined {
-  const clean = decodeURIComponent(urlPath.split("?")[0]!.split("#")[0]!);
-  const [root, rest] = clean.startsWith("/widgets/element-call/")
-    ? [elementCall, clean.slice("/widgets/element-call/".length)]
-    : [siteDir, clean.slice(1)];
-  const file = path.resolve(root, rest === "" ? "index.html" : rest);
-  return file.startsWith(path.resolve(root) + path.sep) ? file : undefined;
-}
-
 export async function startPageServer(options: {
   readonly siteDir: string;
   readonly host: string;
@@ -59,7 +46,7 @@ export async function startPageServer(options: {
   const server = https.createServer(
     { cert: fs.readFileSync(options.cert), key: fs.readFileSync(options.key) },
     (req, res) => {
-      const file = fileFor(options.siteDir, req.url ?? "/");
+      const file = fileFor(options.siteDir, req.url ?? "/", ELEMENT_CALL_DIST);
       if (file === undefined || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
         served.push(`404 ${req.url}`);
         res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { audioCall } from "../audio-call";
 import { BrowserLab } from "../browser/browser-lab";
 import { elementCall } from "../browser/calls";
-import { nameCause } from "../browser/causes";
+import { nameCause } from "../browser/core/causes";
 import { DEBIAN_CHROMIUM } from "../browser/chromium";
 import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, labCaDir } from "../deploy/sites";

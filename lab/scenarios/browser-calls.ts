@@ -18,7 +18,7 @@ import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { BrowserLab } from "../browser/browser-lab";
 import { BrowserCall, describePairs, elementCall, mediaCall } from "../browser/calls";
-import { nameCause } from "../browser/causes";
+import { nameCause } from "../browser/core/causes";
 import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, docker, labCaDir } from "../deploy/sites";
 import { sleep } from "../processes";

@@ -5,7 +5,7 @@
  * `labIce()` in a frame: for each connection, the selected candidate pair from getStats() (RTCTransportStats'
  * selectedCandidatePairId, W3C webrtc-stats), its local and remote candidate, and the errors.
  */
-import type { IceReport, SelectedPair } from "../ice-report";
+import type { IceReport, SelectedPair } from "../core/ice-report";
 
 interface Probe {
   readonly connections: RTCPeerConnection[];

@@ -1,5 +1,7 @@
 /**
- * The command line the lab's Chromium runs with: every switch chosen here, none of Playwright's defaults (the driver
+ * lab/browser/core/ holds the lab browser's pure part, which the unit suite tests (test/browser-lab.test.ts): it
+ * may import Node's standard library and nothing of the project. This file: the command line the lab's Chromium
+ * runs with: every switch chosen here, none of Playwright's defaults (the driver
  * launches with ignoreDefaultArgs), so that what the browser may do on the network is written down in one place.
  * The lab proves the result: a browser session in a client namespace contacts only lab names and addresses
  * (lab/browser/egress.ts). Where the names come from: Playwright's own list (`chromiumSwitches.ts` in

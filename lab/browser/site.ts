@@ -38,10 +38,9 @@ export async function buildSite(dir: string): Promise<number> {
     platform: "browser",
     target: "chrome120",
     outdir: dir,
+    // matrix-js-sdk's Rust crypto comes along as JavaScript; its WASM module is fetched only by initRustCrypto,
+    // which the widget host never calls: its rooms are unencrypted (docs/development/browser-lab.md).
     logLevel: "warning",
-    // matrix-js-sdk's Rust crypto (a WASM module) is loaded only by initRustCrypto, which the widget host never
-    // calls: its rooms are unencrypted (docs/development/browser-lab.md, "What the widget host stands in for").
-    external: ["@matrix-org/matrix-sdk-crypto-wasm"],
   });
   // The probe runs before any page script, in every frame: a classic script, not a module.
   await build({

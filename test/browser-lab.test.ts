@@ -10,11 +10,11 @@ import { nameCause } from "../lab/browser/core/causes";
 import { namesAskedFrom } from "../lab/browser/core/dns-log";
 import { fileFor } from "../lab/browser/core/site-paths";
 import { NO_TRAFFIC_OF_ITS_OWN, chromiumSwitches } from "../lab/browser/core/switches";
-import { sineWav } from "../lab/browser/core/wav";
+import { voiceLikeWav } from "../lab/browser/core/wav";
 
 describe("the fake microphone", () => {
-  it("is a RIFF/WAVE file of 16-bit mono PCM (the canonical 44-byte header) holding the tone", () => {
-    const wav = sineWav(440, 1, 48_000, 8000);
+  it("is a RIFF/WAVE file of 16-bit mono PCM (the canonical 44-byte header)", () => {
+    const wav = voiceLikeWav(48_000);
     assert.equal(wav.toString("ascii", 0, 4), "RIFF");
     assert.equal(wav.readUInt32LE(4), wav.length - 8);
     assert.equal(wav.toString("ascii", 8, 16), "WAVEfmt ");
@@ -24,14 +24,19 @@ describe("the fake microphone", () => {
     assert.equal(wav.readUInt32LE(28), 96_000, "byte rate");
     assert.equal(wav.readUInt16LE(34), 16);
     assert.equal(wav.toString("ascii", 36, 40), "data");
-    assert.equal(wav.readUInt32LE(40), 96_000);
-    const samples = Array.from({ length: 48_000 }, (_, i) => wav.readInt16LE(44 + i * 2));
-    assert.ok(
-      Math.max(...samples) >= 7990 && Math.min(...samples) <= -7990,
-      "loud enough to count as audible",
-    );
-    const rising = samples.filter((s, i) => i > 0 && samples[i - 1]! < 0 && s >= 0).length;
-    assert.ok(Math.abs(rising - 440) <= 1, `${rising} periods in a second`);
+    assert.equal(wav.readUInt32LE(40), wav.length - 44);
+  });
+
+  it("holds loud bursts of changing pitch with silence between them, not a steady tone noise suppression learns", () => {
+    const wav = voiceLikeWav(48_000, 12_000, 180, 70);
+    const samples = Array.from({ length: (wav.length - 44) / 2 }, (_, i) => wav.readInt16LE(44 + i * 2));
+    assert.equal(samples.length, 8 * 250 * 48, "8 bursts of 180 ms and gaps of 70 ms");
+    const burst = (b: number) => samples.slice(b * 12_000, b * 12_000 + 8640);
+    const gap = (b: number) => samples.slice(b * 12_000 + 8640, (b + 1) * 12_000);
+    const periods = (s: number[]) => s.filter((v, i) => i > 0 && s[i - 1]! < 0 && v >= 0).length;
+    assert.ok(Math.max(...burst(0)) > 11_900, "loud enough to count as audible");
+    assert.deepEqual([...new Set(gap(3))], [0]);
+    assert.ok(Math.abs(periods(burst(0)) - 330 * 0.18) <= 1 && Math.abs(periods(burst(1)) - 440 * 0.18) <= 1);
   });
 });
 

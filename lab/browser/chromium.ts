@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { Browser, chromium } from "playwright-core";
 import { sleep } from "../processes";
 import { chromiumSwitches } from "./core/switches";
-import { sineWav } from "./core/wav";
+import { voiceLikeWav } from "./core/wav";
 
 /** Debian's chromium package puts the browser itself here; /usr/bin/chromium is a wrapper adding Google API keys. */
 export const DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium";
@@ -73,7 +73,7 @@ export async function launchLabBrowser(options: LabBrowserOptions): Promise<LabB
   fs.mkdirSync(profile, { recursive: true });
   if (options.trustedCa !== undefined) trustOnly(options.dir, options.trustedCa);
   const microphone = path.join(options.dir, "microphone.wav");
-  fs.writeFileSync(microphone, sineWav());
+  fs.writeFileSync(microphone, voiceLikeWav());
   const ownPidFile = path.join(options.dir, "chromium.pid");
   const started = Date.now();
   const browser = await chromium.launch({

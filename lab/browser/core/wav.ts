@@ -1,16 +1,28 @@
 /**
  * The lab browser's fake microphone: a WAV file Chromium plays as the microphone
- * (`--use-file-for-fake-audio-capture`, looped). A plain tone, loud enough that a listener can tell it from
- * silence and comfort noise (lab/call-client.ts counts frames with samples above 1000).
+ * (`--use-file-for-fake-audio-capture`, looped). Not a steady tone: getUserMedia's noise suppression (on by default,
+ * and in Element Call) learns a stationary sound as noise and takes it away, so the file holds short tone bursts of
+ * changing pitch with gaps between them, as syllables come. Loud enough that a listener tells it from silence and
+ * comfort noise (lab/call-client.ts counts frames with samples above 1000).
  */
 
-/** A mono 16-bit PCM RIFF/WAVE file holding a sine tone. */
-export function sineWav(frequency = 440, seconds = 2, sampleRate = 48_000, amplitude = 8000): Buffer {
-  const samples = Math.round(seconds * sampleRate);
+/** Pitches of the bursts, Hz: a spoken-voice range, none a multiple of another's frame rate. */
+const PITCHES = [330, 440, 550, 660, 495, 385, 605, 415];
+
+/** A mono 16-bit PCM RIFF/WAVE file: PITCHES.length bursts of `burstMs`, each followed by `gapMs` of silence. */
+export function voiceLikeWav(sampleRate = 48_000, amplitude = 12_000, burstMs = 180, gapMs = 70): Buffer {
+  const burst = Math.round((burstMs / 1000) * sampleRate);
+  const gap = Math.round((gapMs / 1000) * sampleRate);
+  const ramp = Math.round(0.01 * sampleRate);
+  const samples = PITCHES.length * (burst + gap);
   const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) {
-    data.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * frequency * i) / sampleRate)), i * 2);
-  }
+  PITCHES.forEach((pitch, b) => {
+    for (let i = 0; i < burst; i++) {
+      const envelope = Math.min(1, i / ramp, (burst - 1 - i) / ramp);
+      const value = amplitude * envelope * Math.sin((2 * Math.PI * pitch * i) / sampleRate);
+      data.writeInt16LE(Math.round(value), (b * (burst + gap) + i) * 2);
+    }
+  });
   const header = Buffer.alloc(44);
   header.write("RIFF", 0, "ascii");
   header.writeUInt32LE(36 + data.length, 4);

@@ -121,6 +121,16 @@ describe("the causes named from what the browser reported", () => {
     });
     assert.equal(cause.name, "lk-jwt-not-routed");
     assert.match(cause.message, /Route \/livekit\/jwt\//);
+    const elsewhere = nameCause({
+      page: {
+        state: "failed",
+        step: "lk-jwt-service",
+        error: "https://matrix-rtc.produktor.io/livekit/jwt/sfu/get answered HTTP 404: {}",
+      },
+      console: [],
+      ice: none,
+    });
+    assert.equal(elsewhere.name, "lk-jwt-not-routed");
   });
 
   it("names TURN/TLS when no relay came of the turns: server, and not when one did", () => {

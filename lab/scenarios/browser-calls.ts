@@ -142,6 +142,8 @@ async function withUntrustedTurnCertificate<T>(fleet: LabFleet, check: () => Pro
     ],
     { stdio: "ignore" },
   );
+  // coturn runs as nobody in its image: the key must stay readable to it.
+  fs.chmodSync(site.tls.key, 0o644);
   try {
     await reloadUntil((fingerprint) => fingerprint !== before);
     return await check();

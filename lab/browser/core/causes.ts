@@ -34,11 +34,16 @@ export function nameCause(call: FailedCall, turnCertificate?: string): Cause {
       message: `the browser refuses the well-known file to web clients of other origins (Element Web, Element Call): ${wellKnown.replace(/^error: /, "")} Serve /.well-known/matrix/client with Access-Control-Allow-Origin: * (the server name's proxy host)`,
     };
   const jwt = step === "lk-jwt-service" ? corsRefusal(call.console, "/livekit/jwt/") : undefined;
+  const fix = "Route /livekit/jwt/ on the RTC host to lk-jwt-service with the prefix stripped";
   if (jwt !== undefined && /preflight/.test(jwt))
     return {
       name: "lk-jwt-not-routed",
-      message: `lk-jwt-service did not answer the browser's preflight (it answers OPTIONS with 200 and CORS headers itself): ${jwt.replace(/^error: /, "")} Route /livekit/jwt/ on the RTC host to lk-jwt-service with the prefix stripped`,
+      message: `lk-jwt-service did not answer the browser's preflight (it answers OPTIONS with 200 and CORS headers itself): ${jwt.replace(/^error: /, "")} ${fix}`,
     };
+  // Something else answered in its place with CORS headers: lk-jwt-service itself has only /get_token, /sfu/get
+  // and /healthz, and answers neither 404 nor 405 on them to a POST.
+  if (step === "lk-jwt-service" && / answered HTTP (404|405)\b/.test(error ?? ""))
+    return { name: "lk-jwt-not-routed", message: `not lk-jwt-service: ${error} ${fix}` };
   const turnsErrors = call.ice.errors.filter((e) => e.startsWith("turns:"));
   const relayed = call.ice.connections.some((c) => c.pairs.some((p) => p.local.type === "relay"));
   if (turnsErrors.length > 0 && !relayed && call.page.state !== "joined")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the call lab runs, idempotently, and caches the slow parts outside the clone (a fresh CI clone on a
 # machine that ran the lab before reuses them), in ${MATRIX_FLEET_CACHE:-$HOME/.cache/matrix-fleet}/lab:
-#   1. Debian packages: coturn, nginx, PostgreSQL, openssl, iproute2, nftables, chromium, libpq-dev and what building
+#   1. Debian packages: coturn, nginx, PostgreSQL, openssl, iproute2, nftables, chromium-headless-shell, libpq-dev and what building
 #      psycopg2 needs. Their packaged services are neither started nor enabled: the lab runs its own instances.
 #   2. A Python venv with a pinned matrix-synapse[postgres] (.cache/synapse-venv-<version>).
 #   3. livekit-server built from its Go module through a generated wrapper module (.cache/bin/livekit-server-<v>).
@@ -80,10 +80,11 @@ step "Debian packages"
 # psycopg2 (Synapse's PostgreSQL driver) has no wheel: it builds against libpq (pg_config) with gcc and Python.h.
 # The Docker lab (lab/deploy) adds Debian's Docker engine with iptables, docker-compose (v1, for the Compose
 # deployment it adopts), debootstrap (the lab images' root filesystem) and dnsmasq (the lab's DNS). The lab browser
-# (lab/browser/) is Debian's chromium, with NSS's certutil (libnss3-tools) to make it trust the lab CA; Playwright's
-# own browser download is never run (playwright-core has none).
+# (lab/browser/) is Debian's chromium-headless-shell (the headless build of Debian's chromium source package, what
+# Playwright runs for headless), with NSS's certutil (libnss3-tools) to make it trust the lab CA; Playwright's own
+# browser download is never run (playwright-core has none).
 PACKAGES=(coturn nginx postgresql openssl iproute2 nftables procps curl libpq-dev gcc libc6-dev
-  docker.io iptables docker-compose debootstrap dnsmasq-base chromium libnss3-tools)
+  docker.io iptables docker-compose debootstrap dnsmasq-base chromium-headless-shell libnss3-tools)
 SERVICES=(coturn nginx postgresql docker containerd)
 # python3 is pyenv's on the project's machines (venv and headers built in); Debian's python3 needs two packages.
 if ! python3 -c 'import ensurepip, sys, venv; sys.exit(ensurepip.version() is None)' 2>/dev/null; then
@@ -147,9 +148,9 @@ done
 TURNSERVER=$(command -v turnserver) || fail "turnserver not found"
 NGINX=$(command -v nginx) || fail "nginx not found"
 OPENSSL=$(command -v openssl) || fail "openssl not found"
-# The browser itself: /usr/bin/chromium is Debian's wrapper, which adds flags and Google API keys (lab/browser/).
-CHROMIUM=/usr/lib/chromium/chromium
-[ -x "$CHROMIUM" ] || fail "no $CHROMIUM (Debian's chromium package)"
+# The browser itself, not Debian's /usr/bin wrapper script (lab/browser/chromium.ts says why).
+CHROMIUM=/usr/lib/chromium/chromium-headless-shell
+[ -x "$CHROMIUM" ] || fail "no $CHROMIUM (Debian's chromium-headless-shell package)"
 command -v certutil >/dev/null || fail "certutil not found (libnss3-tools)"
 step_done "$apt_note"
 

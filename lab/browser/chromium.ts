@@ -1,7 +1,13 @@
 /**
- * The lab's browser: Debian's Chromium (installed by lab/setup.sh, never a download of Playwright's own) driven by
- * npm playwright-core, running inside one of the lab's client namespaces like the rtc-node clients, with fake media
- * and only the switches of lab/browser/switches.ts. One browser process serves a whole scenario group (its
+ * The lab's browser: Debian's Chromium headless shell (package chromium-headless-shell, built from the same source
+ * package as Debian's chromium; installed by lab/setup.sh, never a download of Playwright's own) driven by npm
+ * playwright-core, running inside one of the lab's client namespaces like the rtc-node clients, with fake media and
+ * only the switches of lab/browser/core/switches.ts. Why the headless shell and not the full browser: Debian's
+ * chromium 156 asks accounts.google.com (ListAccounts, Chrome's sign-in) for every new profile and
+ * update.googleapis.com (the component updater) whatever its switches say, which the lab's egress proof caught (its
+ * net-log named the traffic annotations gaia_auth_list_accounts and update_client); the headless shell has neither
+ * service, and is the build Playwright itself runs for headless. Its engine (Blink, the network stack with its
+ * certificate verification from NSS, WebRTC) is the full browser's. One browser process serves a whole scenario group (its
  * contexts are the participants); it is stopped by its PID, and lab_down stops it by the PID it recorded in the
  * lab's pid file when the test process died first (lab/browser/in-namespace.sh).
  */
@@ -13,8 +19,8 @@ import { sleep } from "../processes";
 import { chromiumSwitches } from "./core/switches";
 import { voiceLikeWav } from "./core/wav";
 
-/** Debian's chromium package puts the browser itself here; /usr/bin/chromium is a wrapper adding Google API keys. */
-export const DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium";
+/** Debian's chromium-headless-shell package puts the browser here (its /usr/bin entry is a wrapper script). */
+export const DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium-headless-shell";
 
 export interface LabBrowserOptions {
   /** The network namespace the browser runs in; "" runs it where the caller runs (development only). */

@@ -33,17 +33,20 @@ export interface EgressMark {
   readonly dnsOffset: number;
 }
 
-/** Zeroes the namespace's `elsewhere` counter and remembers where the DNS log stands. */
+/** Zeroes the namespace's `elsewhere` counter and set and remembers where the DNS log stands. */
 export function markEgress(namespace: string): EgressMark {
   const table = TABLES[namespace];
   if (table === undefined) throw new Error(`${namespace} is not a lab client namespace`);
   nft(namespace, "reset", "counter", ...table, "elsewhere");
+  nft(namespace, "flush", "set", ...table, "elsewhere_to");
   return { namespace, dnsOffset: fs.existsSync(DNS_LOG) ? fs.statSync(DNS_LOG).size : 0 };
 }
 
 export interface Egress {
   /** Packets to addresses outside the lab since the mark. */
   readonly packetsElsewhere: number;
+  /** Where they went: "<address> <protocol number>" each. */
+  readonly destinationsElsewhere: readonly string[];
   /** Names the namespace asked the lab DNS for since the mark (dnsmasq: "query[A] <name> from <address>"). */
   readonly namesAsked: readonly string[];
 }
@@ -54,6 +57,17 @@ export function egressSince(mark: EgressMark): Egress {
     nftables: Array<{ counter?: { packets: number } }>;
   };
   const packetsElsewhere = listed.nftables.find((e) => e.counter !== undefined)?.counter?.packets ?? 0;
+  const set = JSON.parse(nft(mark.namespace, "-j", "list", "set", ...table, "elsewhere_to")) as {
+    nftables: Array<{ set?: { elem?: Array<{ concat?: unknown[] } | unknown> } }>;
+  };
+  const elements = set.nftables.find((e) => e.set !== undefined)?.set?.elem ?? [];
+  const destinationsElsewhere = elements.map((e) =>
+    ((e as { concat?: unknown[] }).concat ?? [e]).map((part) => JSON.stringify(part)).join(" "),
+  );
   const log = fs.existsSync(DNS_LOG) ? fs.readFileSync(DNS_LOG, "utf8").slice(mark.dnsOffset) : "";
-  return { packetsElsewhere, namesAsked: namesAskedFrom(log, CLIENT_ADDRESSES[mark.namespace]!) };
+  return {
+    packetsElsewhere,
+    destinationsElsewhere,
+    namesAsked: namesAskedFrom(log, CLIENT_ADDRESSES[mark.namespace]!),
+  };
 }

@@ -132,6 +132,7 @@ NFT
   ip netns exec "$CLIENT" nft -f - <<'NFT'
 table inet client_firewall {
   counter elsewhere {}
+  set elsewhere_to { type ipv4_addr . inet_proto; flags dynamic; size 256; }
   chain input {
     type filter hook input priority 0; policy drop;
     iif lo accept
@@ -141,7 +142,7 @@ table inet client_firewall {
   chain output {
     type filter hook output priority 0; policy accept;
     oif lo accept
-    ip daddr != 198.18.0.0/15 counter name elsewhere
+    ip daddr != 198.18.0.0/15 add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
   }
 }
 NFT
@@ -152,6 +153,7 @@ table inet strict_network {
   counter to_turn {}
   counter dropped {}
   counter elsewhere {}
+  set elsewhere_to { type ipv4_addr . inet_proto; flags dynamic; size 256; }
   chain input {
     type filter hook input priority 0; policy drop;
     iif lo accept
@@ -160,7 +162,7 @@ table inet strict_network {
   chain output {
     type filter hook output priority 0; policy drop;
     oif lo accept
-    ip daddr != 198.18.0.0/15 counter name elsewhere
+    ip daddr != 198.18.0.0/15 add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
     tcp dport { 3478, 5349 } counter name to_turn
     udp dport 3478 counter name to_turn
     ct state established,related accept

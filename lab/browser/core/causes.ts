@@ -45,7 +45,8 @@ export function nameCause(call: FailedCall, turnCertificate?: string): Cause {
   if (step === "lk-jwt-service" && / answered HTTP (404|405)\b/.test(error ?? ""))
     return { name: "lk-jwt-not-routed", message: `not lk-jwt-service: ${error} ${fix}` };
   const turnsErrors = call.ice.errors.filter((e) => e.startsWith("turns:"));
-  const relayed = call.ice.connections.some((c) => c.pairs.some((p) => p.local.type === "relay"));
+  // A relayed local candidate carries relayProtocol (Chromium may call it prflx: lab/scenarios/browser-calls.ts).
+  const relayed = call.ice.connections.some((c) => c.pairs.some((p) => p.local.relayProtocol !== undefined));
   if (turnsErrors.length > 0 && !relayed && call.page.state !== "joined")
     return {
       name: "turn-tls-untrusted",

@@ -8,8 +8,10 @@
  * playwright-core 1.65.2), which starts from the same needs, each switch and feature name checked against Debian's
  * chromium 156 binary (its strings; a switch it does not know is silently ignored, so those are left out: Safe
  * Browsing's switches, `--dns-prefetch-disable`, macOS's keychain). Safe Browsing and the other Google APIs also lack
- * the API keys Debian's /usr/bin/chromium wrapper exports: the lab runs the binary itself. DNS-over-HTTPS stays off
- * as Chromium's automatic mode upgrades only known public resolvers, and the lab's is 198.18.0.53.
+ * the API keys Debian's /usr/bin wrapper exports: the lab runs the binary itself. DNS-over-HTTPS stays off as
+ * Chromium's automatic mode upgrades only known public resolvers, and the lab's is 198.18.0.53. The full browser
+ * still asked accounts.google.com and update.googleapis.com with all of them (lab/browser/chromium.ts), so the lab
+ * runs the headless shell, which lacks those services; the switches stay, for whatever else either build has.
  */
 
 export interface SwitchOptions {

@@ -6,12 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { HomeserverStack } from "./components/homeserver-stack";
 import { loadProgramConfig } from "./components/program-config";
 import { formatUnjudged, unjudgedOverrides } from "./config-templates/unjudged-overrides";
+import { backupOutputs } from "./model/operator-outputs";
 
-const { org, adoptedSecretValues } = loadProgramConfig();
+const { org, adoptedSecretValues, backupCredentialValues } = loadProgramConfig();
 // Shown in every preview's and up's diagnostics: what reaches a deployed file without matrix-fleet's judgement.
 for (const line of unjudgedOverrides(org).map(formatUnjudged))
   pulumi.log.warn(`unjudged override, written as given and not checked: ${line}`);
-const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues });
+const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, backupCredentialValues });
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;
@@ -23,3 +24,9 @@ export const stateStores = pulumi.all(
     pulumi.all([store.id, store.kind, store.source]).apply(([id, kind, source]) => ({ id, kind, source })),
   ),
 );
+/** Where the backups go, how often, how long they are kept, and the commands that read the password and restore. */
+export const backup = backupOutputs(org);
+/** The backup repository's password (secret): without it the backups cannot be read. Keep a copy off the host. */
+export const backupPassword = org.backup.enabled
+  ? pulumi.secret(fleet.secrets.byName.backup_password)
+  : undefined;

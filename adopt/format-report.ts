@@ -88,7 +88,9 @@ export function formatAdoptionReport(
     for (const blocker of report.blockers) out.push(`  - ${blocker.replace(/\n/g, "\n    ")}`);
     out.push("");
   }
-  out.push(`(a) Stack config to set (merge into Pulumi.${report.stack}.yaml under config:)`);
+  out.push(
+    `(a) Stack config to set (merge key by key into Pulumi.${report.stack}.yaml under config:, or run the commands below)`,
+  );
   const namespaced = Object.fromEntries(
     Object.entries(report.stackConfig).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]),
   );

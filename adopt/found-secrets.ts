@@ -55,6 +55,8 @@ export function findSecrets(deployment: RunningDeployment, notes: string[]): Fou
       ["jicofo JICOFO_AUTH_PASSWORD", env.jitsiJicofo?.JICOFO_AUTH_PASSWORD],
       ["prosody JICOFO_AUTH_PASSWORD", env.jitsiProsody?.JICOFO_AUTH_PASSWORD],
     ],
+    // A compose deployment has no matrix-fleet backup repository: the stack's first backup makes a new one.
+    backup_password: [],
     jvb_auth_password: [
       ["jvb JVB_AUTH_PASSWORD", env.jitsiJvb?.JVB_AUTH_PASSWORD],
       ["prosody JVB_AUTH_PASSWORD", env.jitsiProsody?.JVB_AUTH_PASSWORD],

@@ -15,6 +15,9 @@ export const HEALTH_TIMEOUT_SECONDS = {
   coturn: 120,
   livekit: 120,
   ketesa: 90,
+  // The backup's loops (their heartbeat, never the backup target: an unreachable target must not block a deploy).
+  backup: 90,
+  backupDump: 90,
 } as const;
 
 /** Waits, during `pulumi up`, for one container to become healthy. */

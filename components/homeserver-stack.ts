@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRouterChecklist } from "../config-templates/router-checklist";
 import { OrgConfig } from "../config/model";
+import { Backup } from "./backup";
 import { Coturn } from "./coturn";
 import { ElementWeb } from "./element-web";
 import { FleetSecrets } from "./fleet-secrets";
@@ -31,6 +32,8 @@ export interface HomeserverStackArgs {
   readonly org: OrgConfig;
   /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
   readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
+  /** Values of secret config `backupCredentials` (an off-host backup repository's credentials). */
+  readonly backupCredentialValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
 
 /**
@@ -46,6 +49,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly lkJwt: LkJwtService | undefined;
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
+  readonly backup: Backup | undefined;
   readonly proxyHosts: ProxyHosts;
   /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
@@ -92,6 +96,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
     this.lkJwt = c.matrixRtc ? new LkJwtService(`${name}-lk-jwt`, { org, context }, child) : undefined;
     this.jitsi = c.jitsi ? new JitsiMeet(`${name}-jitsi`, { org, context }, child) : undefined;
     this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
+    this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
+    this.backup = org.backup.enabled ? this.backupOf(name, args, context) : undefined;
     // The NPM credentials are no input: the NPM providers read them from the stack config when they run.
     this.proxyHosts = new ProxyHosts(
       `${name}-proxy-hosts`,
@@ -112,6 +118,7 @@ export class HomeserverStack extends pulumi.ComponentResource {
         s ? [s.container] : [],
       ),
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
+      ...(this.backup ? [this.backup.dumpContainer, this.backup.container] : []),
     ];
     this.healthGates = healthGates(name, org, [
       ["postgres", this.synapse.postgres],
@@ -120,8 +127,9 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ["coturn", this.coturn?.container],
       ["livekit", this.livekit?.container],
       ["ketesa", this.ketesa?.container],
+      ["backupDump", this.backup?.dumpContainer],
+      ["backup", this.backup?.container],
     ]);
-    this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);
     this.firstAdminCommand = firstAdminCommand(org);
@@ -131,6 +139,21 @@ export class HomeserverStack extends pulumi.ComponentResource {
       firstAdminCommand: this.firstAdminCommand,
       proxyHosts: this.proxyHosts.definitions,
     });
+  }
+
+  /** The backups: they read the stores of Synapse (and Jitsi) and dump with the server's own PostgreSQL image. */
+  private backupOf(name: string, args: HomeserverStackArgs, context: ServiceContext): Backup {
+    return new Backup(
+      `${name}-backup`,
+      {
+        org: args.org,
+        context,
+        stores: new Map(this.stores.map((store) => [store.id, store])),
+        postgresImage: this.synapse.postgresImage,
+        credentials: args.backupCredentialValues,
+      },
+      { parent: this },
+    );
   }
 }
 

@@ -24,6 +24,8 @@ export interface ProgramConfig {
   readonly org: OrgConfig;
   /** Existing values of the adopted secrets, marked secret. */
   readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
+  /** Values of secret config `backupCredentials`, marked secret. */
+  readonly backupCredentialValues: pulumi.Output<Record<string, string>>;
 }
 
 export function loadProgramConfig(): ProgramConfig {
@@ -32,6 +34,8 @@ export function loadProgramConfig(): ProgramConfig {
   const values = projectConfig(decodeEngineConfig(pulumi.runtime.allConfig()));
   const adoptedValues = adoptedSecretValues(values.adoptedSecrets);
   values.adoptedSecrets = adoptedSecretMarkers(values.adoptedSecrets);
+  const credentialValues = adoptedSecretValues(values.backupCredentials);
+  values.backupCredentials = adoptedSecretMarkers(values.backupCredentials);
   // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
   const missing = deploying ? missingNpmCredentials(stack) : [];
@@ -42,27 +46,9 @@ export function loadProgramConfig(): ProgramConfig {
       secrets: placeholderSecrets(),
       deploying,
     });
-    const file = ownStackFile(stack);
     const adoptionProblems = [
       ...ownStackFileReadings(stack),
-      ...(typeof file.npmSecret === "string"
-        ? [
-            problem(
-              stack,
-              "npmSecret",
-              `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
-              `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
-            ),
-          ]
-        : []),
-      ...adoptedSecretsInClear(file).map((name) =>
-        problem(
-          stack,
-          `adoptedSecrets.${name}`,
-          `is in clear text in Pulumi.${stack}.yaml; a live secret must never sit in a reviewed file`,
-          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path 'adoptedSecrets.${name}' (value on stdin)`,
-        ),
-      ),
+      ...clearTextProblems(stack, ownStackFile(stack)),
       ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
     ];
     if (missing.length + adoptionProblems.length > 0)
@@ -70,6 +56,7 @@ export function loadProgramConfig(): ProgramConfig {
     return {
       org,
       adoptedSecretValues: pulumi.secret(adoptedValues),
+      backupCredentialValues: pulumi.secret(credentialValues),
     };
   } catch (error) {
     if (error instanceof ConfigError)
@@ -78,6 +65,32 @@ export function loadProgramConfig(): ProgramConfig {
       );
     throw error;
   }
+}
+
+/** Secrets the stack file holds in clear text: the NPM password, adopted secrets, backup credentials. */
+function clearTextProblems(stack: string, file: Record<string, unknown>): Problem[] {
+  return [
+    ...(typeof file.npmSecret === "string"
+      ? [
+          problem(
+            stack,
+            "npmSecret",
+            `is in clear text in Pulumi.${stack}.yaml: the NPM admin password would sit in a reviewed file`,
+            `remove it from the file, then set it with: pulumi config set --secret npmSecret --stack ${stack} (value on stdin)`,
+          ),
+        ]
+      : []),
+    ...(["adoptedSecrets", "backupCredentials"] as const).flatMap((key) =>
+      adoptedSecretsInClear(file, key).map((name) =>
+        problem(
+          stack,
+          `${key}.${name}`,
+          `is in clear text in Pulumi.${stack}.yaml; ${key === "adoptedSecrets" ? "a live secret" : "a credential"} must never sit in a reviewed file`,
+          `remove it from the file, then set it again with: pulumi config set --stack ${stack} --secret --path '${key}.${name}' (value on stdin)`,
+        ),
+      ),
+    ),
+  ];
 }
 
 /** `pulumi up` manages the proxy hosts with the NPM login: both halves must be set (as secrets). */

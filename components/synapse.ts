@@ -20,6 +20,8 @@ export interface SynapseArgs {
 export class Synapse extends pulumi.ComponentResource {
   readonly container: docker.Container;
   readonly postgres: docker.Container;
+  /** The server's PostgreSQL image: the backup's dump container runs the same one. */
+  readonly postgresImage: docker.RemoteImage;
   readonly stores: StateStore[];
 
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,7 +38,7 @@ export class Synapse extends pulumi.ComponentResource {
     this.stores = [database, ...mounts.map((m) => m.store)];
     const { user, name: dbname } = org.adoption.database;
 
-    const postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
+    this.postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
     const postgresDocuments = context.documents.forContainer();
     const password = postgresDocuments.value(
       (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
@@ -45,7 +47,7 @@ export class Synapse extends pulumi.ComponentResource {
       `${name}-postgres`,
       {
         ...serviceDefaults(stack, "postgres", 1024),
-        image: postgresImage.imageId,
+        image: this.postgresImage.imageId,
         envs: [
           // Used only when the image initialises an empty data directory; an adopted one keeps its own.
           `POSTGRES_USER=${user}`,

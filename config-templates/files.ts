@@ -1,3 +1,4 @@
+import { backupScripts } from "./backup-env";
 import { renderCoturn } from "./coturn";
 import { toEnvFile, toJson } from "./formats";
 import { renderLivekit } from "./livekit";
@@ -31,6 +32,17 @@ export function renderPlanFiles(plan: StackPlan): Partial<Record<FileId, string>
     files.jitsiProsody = toEnvFile(plan.jitsi.prosody);
     files.jitsiJicofo = toEnvFile(plan.jitsi.jicofo);
     files.jitsiJvb = toEnvFile(plan.jitsi.jvb);
+  }
+  if (plan.backup) {
+    const scripts = backupScripts();
+    files.backupEnv = toEnvFile(plan.backup.env);
+    files.backupDumpEnv = toEnvFile(plan.backup.dumpEnv);
+    if (plan.backup.knownHosts !== undefined) files.backupKnownHosts = plan.backup.knownHosts;
+    files.backupCommon = scripts["common.sh"];
+    files.backupScheduler = scripts["scheduler.sh"];
+    files.backupRun = scripts["backup.sh"];
+    files.backupDumpAgent = scripts["dump-agent.sh"];
+    files.backupRestore = scripts["restore.sh"];
   }
   files.proxyHosts = toJson(plan.proxyHosts);
   files.routerChecklist = renderRouterChecklist(plan);

@@ -1,3 +1,4 @@
+import { BackupDocuments, backupDocuments } from "./backup-env";
 import { coturnDocument } from "./coturn";
 import { elementWebDocument } from "./element-web";
 import { ConfLine, EnvFile } from "./formats";
@@ -49,6 +50,8 @@ export interface StackPlan {
   /** The prosody container's entrypoint (resets jicofo's and jvb's accounts at each start), with Jitsi. */
   readonly jitsiProsodyEntrypoint: string[] | undefined;
   readonly proxyHosts: NpmProxyHost[];
+  /** The backup containers' environments (restic, the dump's libpq), unless backup.enabled is false. */
+  readonly backup: BackupDocuments | undefined;
   /** The ports the documents bind on the Docker host (overrides included), and the forwards they need. */
   readonly ports: DeployedPort[];
   readonly routerForwards: RequiredForward[];
@@ -79,6 +82,7 @@ export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan
     ketesa: c.ketesa ? ketesaDocument(org) : undefined,
     jitsiProsodyEntrypoint: c.jitsi ? prosodyEntrypoint() : undefined,
     proxyHosts,
+    backup: backupDocuments(org, secrets),
     ports,
     routerForwards: requiredForwards(org, ports, [
       "client API, federation, well-known",

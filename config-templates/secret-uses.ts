@@ -37,6 +37,8 @@ export function secretUses(plan: StackPlan): SecretUse[] {
     [FILES.jitsiJicofo, "Jitsi jicofo", plan.jitsi?.jicofo],
     [FILES.jitsiJvb, "Jitsi videobridge", plan.jitsi?.jvb],
     [FILES.proxyHosts, "Nginx Proxy Manager", plan.proxyHosts],
+    [FILES.backupEnv, "backup (restic)", plan.backup?.env],
+    [FILES.backupDumpEnv, "backup dump (pg_dump)", plan.backup?.dumpEnv],
   ];
   const values = SECRET_NAMES.map((name) => plan.secrets[name]);
   const isSecret = (text: string) => values.some((value) => text.includes(value));

@@ -4,6 +4,7 @@ import { STATE_STORES } from "../facts/state-stores";
 import { OrgConfig, PortRange, StateStoreId } from "../config/model";
 import { dockerName, synapseMounts } from "../model/topology";
 import { SECRET_NAMES, SECRET_SPECS } from "../facts/secrets";
+import { backupSummarySection } from "./backup-summary";
 import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
 import { StackPlan } from "./plan";
@@ -51,6 +52,7 @@ export function renderSummary(plan: StackPlan): string {
     ...capacitySection(plan),
     ...coturnCertificateSection(plan),
     ...stateSection(org),
+    ...backupSummarySection(plan),
     ...secretsSection(plan),
     ...unjudgedSection(org),
   ];

@@ -64,6 +64,10 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
     max_upload_size: org.synapse.maxUploadSize,
     url_preview_enabled: org.synapse.urlPreviews,
     enable_metrics: org.synapse.enableMetrics,
+    // Cached remote media is purged after this long without access, so the disk (and nothing in the backups:
+    // remote media is never backed up) stays bounded; local media, possibly the only copy anywhere, is kept
+    // (config_documentation.md §media_retention, v1.157.1).
+    media_retention: { remote_media_lifetime: org.synapse.remoteMediaLifetime },
   };
   if (org.synapse.urlPreviews) doc.url_preview_ip_range_blacklist = [...URL_PREVIEW_DENIED_RANGES];
   if (org.synapse.adminContact !== undefined) doc.admin_contact = org.synapse.adminContact;

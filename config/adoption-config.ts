@@ -1,6 +1,12 @@
 import * as path from "node:path";
 import { SectionReader, describe } from "./section-reader";
-import { Adoption, AdoptedStore, Components, StateStoreId } from "./model";
+import { Adoption, AdoptedStore, BackupOptions, Components, StateStoreId } from "./model";
+
+/** What of the stack decides which secrets it uses: its components and whether it backs up. */
+export interface EnabledParts {
+  readonly components: Components;
+  readonly backup: BackupOptions;
+}
 import { Problem, problem } from "./problems";
 import { SECRET_NAMES, SecretName, neededSecrets } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
@@ -15,7 +21,7 @@ const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  * Reads `adopt` and `adoptedSecrets`. Without them the result is matrix-fleet's own layout, so every stack has an
  * `Adoption` and renderers never branch on "adopted or not".
  */
-export function parseAdoption(top: SectionReader, serverName: string, components: Components): Adoption {
+export function parseAdoption(top: SectionReader, serverName: string, parts: EnabledParts): Adoption {
   const adopt = top.section("adopt");
 
   const volumes = adopt.section("volumes");
@@ -36,7 +42,7 @@ export function parseAdoption(top: SectionReader, serverName: string, components
       );
     }
     seen.set(identity, id);
-    if (STATE_STORES[id].jitsi && !components.jitsi) {
+    if (STATE_STORES[id].jitsi && !parts.components.jitsi) {
       volumes.report(id, "is adopted but components.jitsi is off", "remove it, or enable components.jitsi");
     }
     stores[id] = store;
@@ -71,7 +77,7 @@ export function parseAdoption(top: SectionReader, serverName: string, components
   database.rejectUnknownKeys();
   adopt.rejectUnknownKeys();
 
-  const secrets = adoptedSecretNames(top, components);
+  const secrets = adoptedSecretNames(top, parts);
   // docker-jitsi-meet since stable-10741 creates prosody's service accounts only when missing ("User exists"
   // otherwise; docs/upstream/adoption.md §8): with adopted prosody storage, new passwords would lock jicofo and
   // jvb out, so the existing ones must come along.
@@ -158,9 +164,9 @@ function sqlIdentifier(section: SectionReader, key: string, value: string): stri
  * file carries them encrypted (`secure:`). Only the names are part of the model; the Pulumi program reads the
  * values from the engine. A value in clear text would put a live secret into a reviewed file: refused.
  */
-function adoptedSecretNames(top: SectionReader, components: Components): SecretName[] {
+function adoptedSecretNames(top: SectionReader, parts: EnabledParts): SecretName[] {
   const section = top.section("adoptedSecrets");
-  const needed = new Set(neededSecrets({ components }));
+  const needed = new Set(neededSecrets(parts));
   const names: SecretName[] = [];
   for (const name of SECRET_NAMES) {
     // Read every known name, so that a typo is answered with the closest of all of them.
@@ -223,9 +229,12 @@ export function adoptedSecretMarkers(raw: unknown): unknown {
   );
 }
 
-/** Names whose value sits in clear text in a stack file's `adoptedSecrets`. */
-export function adoptedSecretsInClear(fileValues: Readonly<Record<string, unknown>>): string[] {
-  const raw = fileValues.adoptedSecrets;
+/** Names whose value sits in clear text in a stack file's `adoptedSecrets` (or another map of secrets). */
+export function adoptedSecretsInClear(
+  fileValues: Readonly<Record<string, unknown>>,
+  key: "adoptedSecrets" | "backupCredentials" = "adoptedSecrets",
+): string[] {
+  const raw = fileValues[key];
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
   return Object.entries(raw as Record<string, unknown>)
     .filter(([, value]) => typeof value === "string")

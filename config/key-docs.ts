@@ -36,6 +36,10 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   secretRotation: "Bump a group to rotate its secrets ([secrets and rotation](secrets.md)).",
   overrides:
     "The expert escape hatch: values merged over the rendered documents, each key judged on the file that would be deployed or refused ([expert overrides](overrides.md), [the keys](override-keys.md)).",
+  backup:
+    "Backups of the organisation's data with restic: what, where, how often, how many kept ([backups and restore](backups.md)).",
+  backupCredentials:
+    "An off-host backup target's credentials, set only with `pulumi config set --secret --path` (clear text is refused).",
   adopt:
     "Taking over the stores of a running Compose deployment ([adopting Compose](adopting-compose.md)): each store an existing Docker volume name, or an absolute host directory (bind mount), to use instead of the stack's own.",
   adoptedSecrets: "Secrets taken over from a running deployment instead of generated.",
@@ -232,6 +236,33 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   "adopt.synapse.mediaStorePath": { meaning: "the media store's container path" },
   "adopt.database.user": { meaning: "the existing database role" },
   "adopt.database.name": { meaning: "the existing database" },
+
+  "synapse.remoteMediaLifetime": {
+    meaning:
+      "`media_retention.remote_media_lifetime`: how long other servers' cached media is kept (local media is never purged)",
+  },
+
+  "backup.enabled": {
+    meaning: "scheduled backups on or off (`pulumi destroy` and switching off keep the repository)",
+  },
+  "backup.schedule": { meaning: '`"daily HH:MM"` (UTC) or `"every <number><s|m|h>"`' },
+  "backup.repository": {
+    meaning:
+      "`volume` (a protected Docker volume on the Docker host), an absolute host directory, or an off-host `sftp:`, `rest:` or `s3:` repository",
+  },
+  "backup.maxAge": {
+    meaning: "the age of the last successful backup past which `verify` fails (`<number><s|m|h|d>`)",
+  },
+  "backup.sftpKnownHosts": {
+    meaning: "the sftp server's host keys (`known_hosts` lines), for an `sftp:` repository",
+  },
+  "backup.retention.*": {
+    meaning: "how many snapshots of each kind restic keeps (`restic forget --keep-<kind>`)",
+  },
+  "backupCredentials.*": {
+    meaning:
+      "an off-host target's credential (S3 keys and region, a REST URL with its password, an sftp private key); secret only",
+  },
 
   "adoptedSecrets.*": {
     meaning:

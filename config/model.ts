@@ -1,6 +1,7 @@
 import type { ImageName, Images } from "../facts/images";
 import type { SecretGroup, SecretName } from "../facts/secrets";
 import type { StateStoreId } from "../facts/state-stores";
+import type { BackupCredentialName, RetentionKey } from "../facts/backup";
 
 export type { ImageName, Images, StateStoreId };
 
@@ -101,6 +102,35 @@ export interface DockerTarget {
   readonly sshOpts: readonly string[];
 }
 
+/** When the backup container starts a backup: daily at a UTC time, or every so many seconds (the lab's). */
+export type BackupSchedule =
+  | { readonly kind: "daily"; readonly hour: number; readonly minute: number; readonly text: string }
+  | { readonly kind: "every"; readonly seconds: number; readonly text: string };
+
+/**
+ * Where the restic repository lives: a volume on the Docker host the stack owns (protected, retained), a directory
+ * on the Docker host, or an off-host location restic reaches itself (`sftp:`, `rest:`, `s3:`).
+ */
+export type BackupRepository =
+  | { readonly kind: "volume" }
+  | { readonly kind: "directory"; readonly path: string }
+  | { readonly kind: "remote"; readonly backend: "sftp" | "rest" | "s3"; readonly location: string };
+
+export interface BackupOptions {
+  readonly enabled: boolean;
+  readonly schedule: BackupSchedule;
+  /** restic forget's --keep-* counts; 0 leaves that kind out. */
+  readonly retention: Readonly<Record<RetentionKey, number>>;
+  readonly repository: BackupRepository;
+  /** verify fails when the last successful backup is older than this (as written, and in seconds). */
+  readonly maxAge: string;
+  readonly maxAgeSeconds: number;
+  /** The names set in secret config `backupCredentials` (their values never enter the model). */
+  readonly credentials: readonly BackupCredentialName[];
+  /** known_hosts lines of an sftp repository's server. */
+  readonly sftpKnownHosts: readonly string[];
+}
+
 export interface SynapseOptions {
   readonly enableRegistration: boolean;
   readonly maxUploadSize: string;
@@ -110,6 +140,8 @@ export interface SynapseOptions {
   readonly turnUserLifetime: string;
   readonly turnAllowGuests: boolean;
   readonly maxEventDelayDuration: string;
+  /** `media_retention.remote_media_lifetime`: cached remote media unused this long is purged (bounds the disk). */
+  readonly remoteMediaLifetime: string;
 }
 
 export interface TurnOptions {
@@ -202,4 +234,5 @@ export interface OrgConfig {
   readonly secretRotation: SecretRotation;
   readonly overrides: Overrides;
   readonly adoption: Adoption;
+  readonly backup: BackupOptions;
 }

@@ -1,5 +1,5 @@
 import { SECRET_SPECS, SecretGroup, SecretName, neededSecrets } from "../facts/secrets";
-import { Adoption, Components, SecretRotation } from "./model";
+import { Adoption, BackupOptions, Components, SecretRotation } from "./model";
 import { SectionReader } from "./section-reader";
 
 /**
@@ -11,9 +11,9 @@ export function checkRotationOfAdopted(
   top: SectionReader,
   rotation: SecretRotation,
   adoption: Adoption,
-  components: Components,
+  parts: { readonly components: Components; readonly backup: BackupOptions },
 ): void {
-  const needed = neededSecrets({ components });
+  const needed = neededSecrets(parts);
   for (const group of Object.keys(rotation) as SecretGroup[]) {
     if (rotation[group] === "1") continue;
     const inGroup = needed.filter((name) => SECRET_SPECS[name].group === group);

@@ -102,6 +102,12 @@ export function parseSynapseOptions(top: SectionReader): SynapseOptions {
       "maxEventDelayDuration",
       section.string("maxEventDelayDuration", "24h"),
     ),
+    // Remote media is a cache others hold the originals of; unbounded, it fills the disk (MDAD#1512, #2467).
+    remoteMediaLifetime: duration(
+      section,
+      "remoteMediaLifetime",
+      section.string("remoteMediaLifetime", "90d"),
+    ),
   };
   section.rejectUnknownKeys();
   return synapse;

@@ -1,4 +1,5 @@
 import { parseAdoption } from "./adoption-config";
+import { parseBackup } from "./backup-config";
 import { OrgConfig } from "./model";
 import { ConfigError, Problem } from "./problems";
 import { KeyRecorder, SectionReader } from "./section-reader";
@@ -72,8 +73,9 @@ export function parseStackConfig(
   const jitsi = parseJitsiOptions(top, components);
   const secretRotation = parseSecretRotation(top);
   const overrides = parseOverrides(top);
-  const adoption = parseAdoption(top, serverName, components);
-  checkRotationOfAdopted(top, secretRotation, adoption, components);
+  const backup = parseBackup(top);
+  const adoption = parseAdoption(top, serverName, { components, backup });
+  checkRotationOfAdopted(top, secretRotation, adoption, { components, backup });
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");
@@ -105,6 +107,7 @@ export function parseStackConfig(
     secretRotation,
     overrides,
     adoption,
+    backup,
   };
   return { config: problems.length === 0 ? config : undefined, problems };
 }

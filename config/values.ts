@@ -90,6 +90,8 @@ const ZERO_DURATION: Readonly<Record<string, string>> = {
     "and Synapse then hands out no TURN servers at all (/voip/turnServer answers {}): calls behind NAT fail",
   maxEventDelayDuration:
     "and Synapse refuses to start ('max_event_delay_duration' must be a positive value if set)",
+  remoteMediaLifetime:
+    "and Synapse would purge cached remote media as soon as it is fetched (to keep it forever, leave media_retention out with overrides.synapse)",
 };
 
 /**

@@ -17,7 +17,8 @@ export type ImageName =
   | "jitsiProsody"
   | "jitsiJicofo"
   | "jitsiJvb"
-  | "ketesa";
+  | "ketesa"
+  | "backup";
 
 export type Images = Readonly<Record<ImageName, string>>;
 
@@ -38,6 +39,9 @@ export const DEFAULT_IMAGES: Images = {
   jitsiJicofo: "ghcr.io/jitsi/jicofo:stable-11146-2",
   jitsiJvb: "ghcr.io/jitsi/jvb:stable-11146-2",
   ketesa: "ghcr.io/etkecc/ketesa:v1.4.0",
+  // restic's official image at the version Debian 12 ships (docs/upstream/restic.md); the scheduler and the
+  // scripts are matrix-fleet's own (config-templates/backup/), run by the image's busybox sh.
+  backup: "restic/restic:0.14.0",
 };
 
 export const IMAGE_NAMES = Object.keys(DEFAULT_IMAGES) as ImageName[];

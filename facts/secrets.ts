@@ -39,6 +39,14 @@ export const SECRET_SPECS = {
     group: "jitsi",
   },
   jvb_auth_password: { length: 32, group: "jitsi" },
+  // The backup repository's password (restic encrypts every snapshot with a key it unlocks). A new value would not
+  // open the existing repository, so it has no rotation group: restic's `key add`/`key remove` rotate it, by hand.
+  backup_password: {
+    length: 48,
+    group: undefined,
+    alsoGivenTo:
+      "the operator: `pulumi stack output --show-secrets backupPassword` (without it the backups are unreadable)",
+  },
 } as const satisfies Record<string, { length: number; group: SecretGroup | undefined; alsoGivenTo?: string }>;
 
 export type SecretName = keyof typeof SECRET_SPECS;
@@ -47,6 +55,7 @@ export const SECRET_NAMES = Object.keys(SECRET_SPECS) as SecretName[];
 /** The secrets a stack needs: only those of enabled components. */
 export function neededSecrets(org: {
   readonly components: { readonly coturn: boolean; readonly matrixRtc: boolean; readonly jitsi: boolean };
+  readonly backup: { readonly enabled: boolean };
 }): SecretName[] {
   const c = org.components;
   const needed: SecretName[] = [
@@ -58,6 +67,7 @@ export function neededSecrets(org: {
   if (c.coturn) needed.push("turn_shared_secret");
   if (c.matrixRtc) needed.push("livekit_api_key", "livekit_api_secret");
   if (c.jitsi) needed.push("jicofo_auth_password", "jvb_auth_password");
+  if (org.backup.enabled) needed.push("backup_password");
   return needed;
 }
 

@@ -47,6 +47,15 @@ const before_ = {
   registrationSecret: "",
 };
 
+/** `value` merged into `existing` key by key (objects); anything else replaces it. */
+function mergedSetting(existing: unknown, value: unknown): unknown {
+  const isObject = (v: unknown): v is Doc => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(existing) || !isObject(value)) return value;
+  const merged: Doc = { ...existing };
+  for (const [key, inner] of Object.entries(value)) merged[key] = mergedSetting(existing[key], inner);
+  return merged;
+}
+
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
@@ -200,8 +209,10 @@ describe("adopting medex from its compose layout", () => {
       fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
     const stackFile = path.join(project, `Pulumi.${STACK}.yaml`);
     const stackDoc = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config: Doc };
+    // Merged key by key, as `pulumi config set --path` (the report's commands) merges: proxy.adoptHosts joins the
+    // stack's proxy section instead of replacing it.
     for (const [key, value] of Object.entries(report.stackConfig))
-      stackDoc.config[`matrix-fleet:${key}`] = value;
+      stackDoc.config[`matrix-fleet:${key}`] = mergedSetting(stackDoc.config[`matrix-fleet:${key}`], value);
     // Stands in for `pulumi config set --secret`: the stack file gets encrypted markers, the values go to render.
     const secretValues: Record<string, string> = Object.fromEntries(
       SECRET_NAMES.map((n) => [n, randomBytes(24).toString("hex")]),

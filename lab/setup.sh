@@ -79,12 +79,13 @@ logged() {
 step "Debian packages"
 # psycopg2 (Synapse's PostgreSQL driver) has no wheel: it builds against libpq (pg_config) with gcc and Python.h.
 # The Docker lab (lab/deploy) adds Debian's Docker engine with iptables, docker-compose (v1, for the Compose
-# deployment it adopts), debootstrap (the lab images' root filesystem) and dnsmasq (the lab's DNS). The lab browser
-# (lab/browser/) is Debian's chromium-headless-shell (the headless build of Debian's chromium source package, what
-# Playwright runs for headless), with NSS's certutil (libnss3-tools) to make it trust the lab CA; Playwright's own
-# browser download is never run (playwright-core has none).
+# deployment it adopts), debootstrap (the lab images' root filesystem), dnsmasq (the lab's DNS) and restic (0.14.0,
+# the pinned restic/restic image's version: its static binary goes into the lab's backup image, lab/images/restic).
+# The lab browser (lab/browser/) is Debian's chromium-headless-shell (the headless build of Debian's chromium source
+# package, what Playwright runs for headless), with NSS's certutil (libnss3-tools) to make it trust the lab CA;
+# Playwright's own browser download is never run (playwright-core has none).
 PACKAGES=(coturn nginx postgresql openssl iproute2 nftables procps curl libpq-dev gcc libc6-dev
-  docker.io iptables docker-compose debootstrap dnsmasq-base chromium-headless-shell libnss3-tools)
+  docker.io iptables docker-compose debootstrap dnsmasq-base restic chromium-headless-shell libnss3-tools)
 SERVICES=(coturn nginx postgresql docker containerd)
 # python3 is pyenv's on the project's machines (venv and headers built in); Debian's python3 needs two packages.
 if ! python3 -c 'import ensurepip, sys, venv; sys.exit(ensurepip.version() is None)' 2>/dev/null; then

@@ -1,4 +1,5 @@
 import { OrgConfig } from "../config/model";
+import { repositoryLabel } from "./backup-layout";
 import { dockerName, homeserverBaseUrl } from "./topology";
 
 /** What operators get from `pulumi stack output`: where each service answers, and how to create the first admin. */
@@ -30,4 +31,21 @@ export function firstAdminCommand(org: OrgConfig): string {
     `docker${target} exec -it ${dockerName(org.stack, "synapse")} register_new_matrix_user ` +
     `-c /config/homeserver.yaml --admin http://localhost:${org.ports.synapse}`
   );
+}
+
+/** The `backup` stack output: where backups go and the commands an operator needs (never the password itself). */
+export function backupOutputs(org: OrgConfig): Record<string, unknown> {
+  const backup = org.backup;
+  if (!backup.enabled) return { enabled: false };
+  return {
+    enabled: true,
+    repository: repositoryLabel(org),
+    schedule: backup.schedule.text,
+    retention: Object.fromEntries(Object.entries(backup.retention).filter(([, count]) => count > 0)),
+    maxAge: backup.maxAge,
+    passwordCommand: `pulumi stack output --stack ${org.stack} --show-secrets backupPassword`,
+    backupNow: `./fleet backup --stack ${org.stack}`,
+    status: `./fleet backup --stack ${org.stack} --status`,
+    restore: `./fleet restore --stack ${org.stack} [--snapshot <id>]`,
+  };
 }

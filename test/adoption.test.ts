@@ -176,10 +176,20 @@ describe("adoption config", () => {
   });
 });
 
+/**
+ * The volumes of the state stores: every volume but the backup's own (its work volume and a new repository, which
+ * a stack creates whether it adopts or not: a compose deployment has no matrix-fleet repository to take over).
+ */
+function stateVolumes(resources: Parameters<typeof resourcesOfType>[0]) {
+  return resourcesOfType(resources, "docker:index/volume:Volume").filter(
+    (v) => !/-backup-(work|repository)$/.test(v.name),
+  );
+}
+
 describe("adoption under the mock engine", () => {
   it("creates no stateful volume: adopted volumes are read, adopted directories bind-mounted, media stays in /data", async () => {
     const run = await runStack(adoptedOrg([]), { adoptedSecretValues: PROSODY_PASSWORDS });
-    const volumes = resourcesOfType(run.resources, "docker:index/volume:Volume");
+    const volumes = stateVolumes(run.resources);
     assert.deepEqual(
       volumes.map((v) => v.readId).sort(),
       ["chat_postgres-data", "chat_prosody"],
@@ -272,7 +282,7 @@ describe("adoption under the mock engine", () => {
 
   it("a first preview (outputs unknown) reads the same volumes and still creates none", async () => {
     const run = await runStack(adoptedOrg([]), { preview: true, adoptedSecretValues: PROSODY_PASSWORDS });
-    const volumes = resourcesOfType(run.resources, "docker:index/volume:Volume");
+    const volumes = stateVolumes(run.resources);
     assert.deepEqual(volumes.map((v) => v.readId).sort(), ["chat_postgres-data", "chat_prosody"]);
   });
 
@@ -380,7 +390,7 @@ describe("adoption under the mock engine", () => {
     const stores = (run: Awaited<ReturnType<typeof runStack>>) => {
       const containers = containersOf(run);
       return {
-        reads: resourcesOfType(run.resources, "docker:index/volume:Volume").map((v) => [v.name, v.readId]),
+        reads: stateVolumes(run.resources).map((v) => [v.name, v.readId]),
         mounts: ["postgres", "synapse", "jitsi-prosody", "jitsi-web"].map((service) =>
           unwrap(containers.get(`matrix-produktor-${service}`)!.mounts),
         ),

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseTurnserverConf, parseYaml } from "./parse-formats";
+import { BACKUP_CASES, UNUSUAL_BACKUP_CASES } from "./backup-configuration-cases";
+import type { BadCase, UnusualCase } from "./configuration-case";
 import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
 
 /**
@@ -10,29 +12,7 @@ import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from ".
  * be refused at (as written in the stack file), what the message says, what the fix says, and the stack file with
  * that fix applied (`fixed`, changes over the real stack file; `{}` when the fix is to remove what the case added).
  */
-export interface BadCase {
-  readonly name: string;
-  readonly stack: "produktor" | "pro-dukt" | "medex" | "moda1";
-  /** Changes deep-merged over the real stack file (a `null` removes a key)... */
-  readonly changes?: Record<string, unknown>;
-  /** ...or the whole stack file as text. */
-  readonly text?: string;
-  readonly key: string;
-  readonly message: RegExp;
-  readonly fix: RegExp;
-  readonly fixed: Record<string, unknown>;
-  /** false: the case has no form the Pulumi engine could hand the program (checked by render only). */
-  readonly engine?: false;
-}
-
-export interface UnusualCase {
-  readonly name: string;
-  readonly stack: "produktor" | "pro-dukt" | "medex" | "moda1";
-  readonly changes: Record<string, unknown>;
-  readonly text?: undefined;
-  /** What the rendered files must show, beyond rendering at all. */
-  readonly check?: (outDir: string, stack: string) => void;
-}
+export type { BadCase, UnusualCase };
 
 const PRODUKTOR_FORWARDS = [
   "tcp/80",
@@ -1332,6 +1312,7 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...OVERRIDE_CASES,
   ...ISSUE_CLASSES,
   ...HOSTILE_OVERRIDE_CASES,
+  ...BACKUP_CASES,
 ];
 
 const read = (outDir: string, stack: string, file: string) =>
@@ -1534,4 +1515,5 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
     check: (out, stack) => assert.match(read(out, stack, "summary.md"), /Federates with nobody/),
   },
   ...UNUSUAL_OVERRIDE_CASES,
+  ...UNUSUAL_BACKUP_CASES,
 ];

@@ -33,6 +33,7 @@ function mockSecrets(org: OrgConfig): SecretValues {
         postgres_password: undefined,
         jicofo_auth_password: "jitsi",
         jvb_auth_password: "jitsi",
+        backup_password: undefined,
       }[name];
       const rotation =
         spec === undefined ? undefined : org.secretRotation[spec as keyof OrgConfig["secretRotation"]];
@@ -54,10 +55,32 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "jitsi-jicofo",
     "jitsi-jvb",
     "jitsi-web",
+    "backup",
+    "backup-dump",
   ],
-  "pro-dukt": ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa"],
-  medex: ["postgres", "synapse", "element-web", "coturn", "livekit", "lk-jwt", "ketesa"],
-  moda1: ["postgres", "synapse", "element-web", "coturn"],
+  "pro-dukt": [
+    "postgres",
+    "synapse",
+    "element-web",
+    "coturn",
+    "livekit",
+    "lk-jwt",
+    "ketesa",
+    "backup",
+    "backup-dump",
+  ],
+  medex: [
+    "postgres",
+    "synapse",
+    "element-web",
+    "coturn",
+    "livekit",
+    "lk-jwt",
+    "ketesa",
+    "backup",
+    "backup-dump",
+  ],
+  moda1: ["postgres", "synapse", "element-web", "coturn", "backup", "backup-dump"],
 };
 
 /** Where each container finds its rendered file. */
@@ -86,6 +109,8 @@ describe("HomeserverStack under the mock engine", () => {
         "synapse-data",
         "synapse-media",
         ...(org.components.jitsi ? ["jitsi-prosody", "jitsi-transcripts"] : []),
+        "backup-work",
+        "backup-repository",
       ];
       assert.deepEqual(volumes, expectedVolumes.map((v) => `matrix-${stack}-${v}`).sort());
       const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
@@ -93,7 +118,8 @@ describe("HomeserverStack under the mock engine", () => {
       const images = run.resources
         .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
         .map((r) => unwrap(r.inputs.name));
-      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length);
+      // One image per container, but the backup's dump container runs the server's PostgreSQL image resource.
+      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length - 1);
       for (const image of images) assert.match(String(image), /:[\w.-]+$/, "pinned tag");
       const proxyHosts = run.resources.filter(
         (r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost",
@@ -213,10 +239,16 @@ describe("HomeserverStack under the mock engine", () => {
     assert.deepEqual(unwrap(synapse.uploads), { __pulumiUnknown: true });
   });
 
-  it("protects and retains every stateful volume", async () => {
+  it("protects and retains every stateful volume (the backup repository too; not the backup's work volume)", async () => {
     const run = await runStack(orgFor("produktor"));
-    const volumes = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
-    assert.equal(volumes.length, 5);
+    const all = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
+    // The work volume holds the status, the dump spool and restic's cache: the next run rebuilds them.
+    const work = all.filter((r) => unwrap(r.inputs.name) === "matrix-produktor-backup-work");
+    assert.equal(work.length, 1);
+    assert.notEqual(work[0]!.options.protect, true);
+    const volumes = all.filter((r) => !work.includes(r));
+    assert.equal(volumes.length, 6);
+    assert.ok(volumes.some((r) => unwrap(r.inputs.name) === "matrix-produktor-backup-repository"));
     for (const volume of volumes) {
       assert.equal(volume.options.protect, true, `${volume.name} protect`);
       assert.equal(volume.options.retainOnDelete, true, `${volume.name} retainOnDelete`);
@@ -359,6 +391,17 @@ describe("blast radius", () => {
         ]),
     );
     assert.deepEqual(Object.fromEntries(replaceWith), {
+      // The backup keeps Synapse's rendered homeserver.yaml in every snapshot (the secrets a restore without
+      // the Pulumi state needs), so it is replaced with Synapse's secrets; it holds no state of its own.
+      "produktor-backup-backup": [
+        "backup-password",
+        "form-secret",
+        "macaroon-secret-key",
+        "postgres-password",
+        "registration-shared-secret",
+        "turn-shared-secret",
+      ],
+      "produktor-backup-dump": ["postgres-password"],
       "produktor-coturn-coturn": ["turn-shared-secret"],
       "produktor-element-element-web": [],
       "produktor-jitsi-jicofo": ["jicofo-auth-password"],
@@ -393,8 +436,9 @@ describe("blast radius", () => {
     ]);
   });
 
-  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn, LiveKit and Jitsi prosody", async () => {
+  it("rotating the TURN secret touches exactly its consumers: Synapse, coturn, LiveKit, Jitsi prosody and the backup (homeserver.yaml)", async () => {
     assert.deepEqual(await changedContainers("produktor", { secretRotation: { turn: "2" } }), [
+      "backup",
       "coturn",
       "jitsi-prosody",
       "livekit",

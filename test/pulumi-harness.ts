@@ -49,10 +49,13 @@ export interface ProgramRun {
  * secret-wrapped, as the real provider marks them, so that secrecy can be followed to the containers. In preview
  * mode the mock returns no outputs, which leaves them unknown as in a real first preview.
  */
-export function runStack(
-  org: OrgConfig,
-  options: { preview?: boolean; adoptedSecretValues?: Record<string, string> } = {},
-): Promise<ProgramRun> {
+export interface RunOptions {
+  readonly preview?: boolean;
+  readonly adoptedSecretValues?: Record<string, string>;
+  readonly backupCredentialValues?: Record<string, string>;
+}
+
+export function runStack(org: OrgConfig, options: RunOptions = {}): Promise<ProgramRun> {
   // A run is a deterministic function of the config and options (the mock's values are), and its record is only
   // read: tests of one file that run the same stack share one run instead of evaluating it again.
   const key = JSON.stringify([org, options]);
@@ -66,10 +69,7 @@ export function runStack(
 
 const runs = new Map<string, Promise<ProgramRun>>();
 
-async function runStackOnce(
-  org: OrgConfig,
-  options: { preview?: boolean; adoptedSecretValues?: Record<string, string> },
-): Promise<ProgramRun> {
+async function runStackOnce(org: OrgConfig, options: RunOptions): Promise<ProgramRun> {
   // The Pulumi SDK records a stack trace for every resource it constructs (`Resource.callsites()`) and for every
   // promise it tracks (`debuggablePromise`, for leak reports), and formats each at once; with tsx's source maps
   // on, Node maps every frame too. That was most of a program run's time (CPU profile of components.test.ts). No
@@ -88,10 +88,7 @@ async function runStackOnce(
   }
 }
 
-async function runStackUnmapped(
-  org: OrgConfig,
-  options: { preview?: boolean; adoptedSecretValues?: Record<string, string> },
-): Promise<ProgramRun> {
+async function runStackUnmapped(org: OrgConfig, options: RunOptions): Promise<ProgramRun> {
   const preview = options.preview ?? false;
   const resources: RecordedResource[] = [];
   const registered = new Map<string, Record<string, unknown>>();
@@ -130,6 +127,7 @@ async function runStackUnmapped(
     {
       org,
       adoptedSecretValues: pulumi.secret(options.adoptedSecretValues ?? {}),
+      backupCredentialValues: pulumi.secret(options.backupCredentialValues ?? {}),
     },
     {
       transformations: [

@@ -1,4 +1,5 @@
 import { OrgConfig } from "../config/model";
+import type { BackupReader } from "./backup-status";
 import { homeserverBaseUrl } from "../model/topology";
 import { CheckFailure, fail } from "./failure";
 import { REAL_NETWORK, VerifyNetwork } from "./network";
@@ -25,6 +26,8 @@ export interface VerifyOptions {
   readonly timeoutMs?: number;
   /** The network the checks go through; a fake in the unit tests. */
   readonly network?: VerifyNetwork;
+  /** How the backup status is read (through the Docker host); a fake in the unit tests. */
+  readonly backupReader?: BackupReader;
 }
 
 export { CheckFailure, fail };

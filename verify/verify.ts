@@ -6,10 +6,12 @@
  * verify/: the checks, grouped by what a client meets first (client-checks.ts, federation-checks.ts,
  * turn-checks.ts, rtc-checks.ts) over a shared context (context.ts), bounded HTTP and TCP helpers (http.ts), a
  * small TURN client (turn-client.ts, stun-message.ts; the lab uses it too), and a MatrixRTC client's token request
- * and LiveKit join (matrix-rtc-join.ts, livekit-signal.ts). May import facts/, config/, model/,
+ * and LiveKit join (matrix-rtc-join.ts, livekit-signal.ts), the backups' age and last run through the Docker host
+ * (backup-checks.ts, backup-status.ts). May import facts/, config/, model/,
  * config-templates/ and checks/; never components/ or cli/.
  */
 import { OrgConfig } from "../config/model";
+import { backupChecks } from "./backup-checks";
 import { discoveryChecks, loginChecks } from "./client-checks";
 import { CheckResult, Outcome, VerifyOptions, newVerifyContext } from "./context";
 import { federationChecks } from "./federation-checks";
@@ -28,6 +30,7 @@ export async function verifyStack(org: OrgConfig, options: VerifyOptions = {}): 
   await turnChecks(ctx);
   await turnCertificateCheck(ctx);
   await rtcChecks(ctx);
+  await backupChecks(ctx, options.backupReader);
   return ctx.results;
 }
 

@@ -30,6 +30,15 @@ lab_up() {
   export LAB_CA_DIR
   local rootfs phase=$SECONDS
   rootfs=$(bash lab/images/rootfs.sh "$LAB_CACHE_ROOT/lab/lab-env.sh" "$LAB_CA_DIR/ca.pem")
+  # A site that loses its Docker host builds the images again on the new engine (engines.sh lose).
+  export LAB_ROOTFS="$rootfs"
+  # The mount namespace the engines run in (this shell's): the scenarios run under `ip netns exec`, which gives them
+  # a copy of it, and reach back into it for what the engines must see (a new engine, a filesystem mounted).
+  export LAB_MOUNT_NS="/proc/$$/ns/mnt"
+  # A PostgreSQL client of another major than the lab's server, for the backup fault of lab/scenarios/backups.ts
+  # (fetched here: the scenarios run in the hub namespace, which reaches no package registry).
+  LAB_PG_CLIENT=$(bash lab/deploy/pg-client.sh)
+  export LAB_PG_CLIENT
   mkdir -p "$LAB_DIR"
   : >"$LAB_DIR/pids"
   node --import tsx lab/deploy/hosts.ts >"$LAB_DIR/hosts"

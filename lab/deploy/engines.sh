@@ -7,6 +7,11 @@
 #                               the images are kept)
 #   engines.sh stop             removes every container, network and volume the engines hold, stops each dockerd by
 #                               its PID (TERM, then KILL after 30 s) and unmounts what it left behind
+#   engines.sh lose <org>       the site's Docker host is lost: its engine is stopped, its data root (images,
+#                               volumes, containers) deleted, and a fresh engine started with the lab images built
+#                               again from $LAB_ROOTFS (the restore drill, lab/scenarios/backups.ts). From inside a
+#                               namespace of `ip netns exec`, run it in the lab's own mount namespace:
+#                               nsenter --mount="$LAB_MOUNT_NS" bash engines.sh lose <org>
 set -euo pipefail
 STATE=/run/matrix-fleet-lab
 DATA="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab-docker"
@@ -89,8 +94,19 @@ case "${1:-}" in
       stop_one "$pidfile"
     done
     ;;
+  lose)
+    org="${2:?usage: engines.sh lose <org>}"
+    [ -n "${LAB_ROOTFS:-}" ] || {
+      echo "engines: LAB_ROOTFS is not set (lab/deploy/common.sh exports it)" >&2
+      exit 2
+    }
+    if [ -e "$STATE/docker-$org.pid" ]; then stop_one "$STATE/docker-$org.pid"; fi
+    rm -rf "${DATA:?}/$org"
+    start_one "$org"
+    DOCKER_HOST="unix://$STATE/docker-$org.sock" bash "$(dirname "${BASH_SOURCE[0]}")/../images/build.sh" "$LAB_ROOTFS" >/dev/null
+    ;;
   *)
-    echo "usage: engines.sh start <org>... | stop" >&2
+    echo "usage: engines.sh start <org>... | stop | lose <org>" >&2
     exit 2
     ;;
 esac

@@ -19,7 +19,9 @@ import { ProcessGroup, run, waitFor } from "../processes";
 import { LabTarget } from "../target";
 import { deployedSecrets, engineConfig } from "./deployed-secrets";
 import {
+  BACKUP_DRILL_STACK,
   CLIENT_NAMESPACE,
+  backupRepositoryDir,
   Site,
   docker,
   labCaDir,
@@ -112,6 +114,8 @@ export class LabFleet {
       ...Object.entries(labImages()).map(([key, image]): [string, string] => [`images.${key}`, image]),
     ];
     if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
+    if (stack === BACKUP_DRILL_STACK)
+      settings.push(["backup.repository", backupRepositoryDir(this.dir, stack)]);
     for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });
     await this.workspace.configSet(stack, "npmIdentity", npmIdentity, { secret: true, path: false });
     await this.workspace.configSet(stack, "npmSecret", NPM_SECRET, { secret: true, path: false });
@@ -123,10 +127,7 @@ export class LabFleet {
     return this.workspace.configSet(stack, key, value, { path: true });
   }
 
-  /**
-   * The real `pulumi up` (`refresh`: with --refresh); on success the site's front is rebuilt from what the program
-   * stored in NPM.
-   */
+  /** The real `pulumi up` (`refresh`: with --refresh); on success the site's front is rebuilt from NPM's hosts. */
   async up(stack: string, options: { refresh?: boolean } = {}): Promise<CommandResult> {
     this.renderedCache.clear();
     const result = await this.workspace.pulumi([
@@ -271,10 +272,7 @@ export class LabFleet {
     return text;
   }
 
-  /**
-   * Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too (for lab
-   * runs that deploy the same stack again from nothing).
-   */
+  /** Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too. */
   async removeCompletely(stack: string): Promise<void> {
     await this.workspace.pulumi(["state", "unprotect", "--all", "--stack", stack, "--yes"]);
     const destroyed = await this.workspace.pulumi([

@@ -2,9 +2,10 @@
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
  * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces; the real
- * browser's calls, browser-calls.ts), take medex
- * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), then
- * break and destroy the fleet (lifecycle). Run by lab/deploy/run.sh in the hub namespace.
+ * browser's calls, browser-calls.ts), take medex over from Docker Compose (lab/scenarios/cutover.ts: configured in
+ * the fleet, deployed only by its cut-over), run the restore drill and its faults (lab/scenarios/backups.ts:
+ * pro-dukt loses its Docker host and comes back from its backup), then break and destroy the fleet (lifecycle).
+ * Run by lab/deploy/run.sh in the hub namespace.
  */
 import * as path from "node:path";
 import { after, before } from "node:test";
@@ -14,6 +15,7 @@ import { sharedOfficeScenarios } from "../scenarios/shared-office";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { browserCallScenarios } from "../scenarios/browser-calls";
 import { cutoverScenarios } from "../scenarios/cutover";
+import { backupScenarios } from "../scenarios/backups";
 import { DEPLOYED_STACKS, deployScenarios, lifecycleScenarios } from "../scenarios/deploy";
 import { lazyTarget } from "../target";
 import { LabFleet } from "./fleet";
@@ -38,4 +40,5 @@ strictNetworkScenarios(current);
 sharedOfficeScenarios(current);
 browserCallScenarios(current);
 cutoverScenarios(current);
+backupScenarios(current);
 lifecycleScenarios();

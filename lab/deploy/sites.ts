@@ -24,6 +24,17 @@ export function stackDirOf(stack: string): string {
 }
 
 export const HUB_NAMESPACE = "mfd-hub";
+
+/** The organisation of the restore drill: it loses its Docker host (lab/scenarios/backups.ts). */
+export const BACKUP_DRILL_STACK = "pro-dukt";
+
+/**
+ * Where the drill's organisation keeps its backup repository: a directory of the lab fleet's own, outside its
+ * engine's data root (which the drill deletes), as an off-host target would be; the others keep the default volume.
+ */
+export function backupRepositoryDir(fleetDir: string, stack: string): string {
+  return path.join(fleetDir, "backup-repositories", stack);
+}
 export const CLIENT_NAMESPACE = "mfd-client";
 /** Where network.sh and engines.sh keep pid files, sockets and logs. */
 export const RUN_DIR = "/run/matrix-fleet-lab";
@@ -74,6 +85,17 @@ export function docker(
     if (optional) return undefined;
     throw error;
   }
+}
+
+/**
+ * The mount namespace the lab's engines run in (lab/deploy/common.sh exports it): the scenarios run under
+ * `ip netns exec`, in a copy of it, so a mount or a new engine they make goes there through nsenter.
+ */
+export function labMountNamespace(): string {
+  const ns = process.env.LAB_MOUNT_NS;
+  if (ns === undefined || ns === "")
+    throw new Error("LAB_MOUNT_NS is not set: run the lab through lab/deploy/run.sh");
+  return ns;
 }
 
 /** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */

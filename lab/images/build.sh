@@ -9,8 +9,12 @@ TAR="${1:?usage: build.sh <rootfs.tar>}"
 export DOCKER_BUILDKIT=0
 say() { echo "lab-images: $*" >&2; }
 DOUBLES="$HERE/../doubles"
-# The key of every image: the root filesystem's, this folder's and the contract doubles' content.
-KEY=$( (basename "$TAR"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12)
+# restic's static binary from Debian's package (lab/setup.sh installs it): the backup image's one program.
+RESTIC_BIN=$(command -v restic || true)
+[ -n "$RESTIC_BIN" ] || { say "ERROR: restic is not installed (lab/setup.sh installs it)"; exit 1; }
+# The key of every image: the root filesystem's, this folder's, the contract doubles' content and restic's binary.
+KEY=$( (basename "$TAR"; find "$HERE" "$DOUBLES" -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat
+  sha256sum "$RESTIC_BIN") | sha256sum | cut -c1-12)
 BASE="matrix-fleet-lab/base:$KEY"
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 started=$SECONDS
@@ -31,6 +35,7 @@ IMAGES=(
   "jitsiProsody|standin|jitsi-prosody-$KEY|ROLE=jitsi-prosody"
   "jitsiJicofo|standin|jitsi-jicofo-$KEY|ROLE=jitsi-jicofo"
   "jitsiJvb|standin|jitsi-jvb-$KEY|ROLE=jitsi-jvb"
+  "backup|restic|0.14.0-$KEY|"
 )
 json="{"
 built=0
@@ -45,6 +50,7 @@ for entry in "${IMAGES[@]}"; do
     cp -R "$HERE/$dir/." "$context/"
     # The lk-jwt-service double: bundled into one file for Node 18 (lab/doubles/bundle.sh).
     if [ "$dir" = lk-jwt ]; then bash "$DOUBLES/bundle.sh" lk-jwt-service-main.ts "$context/lk-jwt-service.js"; fi
+    if [ "$dir" = restic ]; then cp "$RESTIC_BIN" "$context/restic"; fi
     if ! docker build "${args[@]}" "$context" >"$log" 2>&1; then
       rm -rf "$context"
       tail -n 30 "$log" >&2

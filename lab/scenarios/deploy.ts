@@ -225,6 +225,8 @@ export function lifecycleScenarios(): void {
           .filter((v) => v.startsWith("matrix-moda1-"))
           .sort();
       assert.deepEqual(volumes(), [
+        "matrix-moda1-backup-repository",
+        "matrix-moda1-backup-work",
         "matrix-moda1-postgres-data",
         "matrix-moda1-synapse-data",
         "matrix-moda1-synapse-media",
@@ -257,7 +259,9 @@ export function lifecycleScenarios(): void {
       ]);
       assert.equal(destroyed.code, 0, LabFleet.failure(destroyed));
       assert.equal(containers(fleet, "moda1").size, 0, "destroy removed the containers");
+      // The backup's work volume (status, spool, cache) goes; the repository stays, like the state.
       assert.deepEqual(volumes(), [
+        "matrix-moda1-backup-repository",
         "matrix-moda1-postgres-data",
         "matrix-moda1-synapse-data",
         "matrix-moda1-synapse-media",

@@ -246,10 +246,11 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
       volumes.filter((v) => v.readId !== undefined).map((v) => v.readId),
       ["chat_postgres-data"],
     );
-    // The only volume created is prosody's: the running prosody kept no state on a mount (see the notes).
+    // The only state volume created is prosody's: the running prosody kept no state on a mount (see the notes).
+    // The backup's work volume and repository are new: a compose deployment has no matrix-fleet repository.
     assert.deepEqual(
       volumes.filter((v) => v.readId === undefined).map((v) => v.name),
-      ["produktor-jitsi-prosody-data"],
+      ["produktor-jitsi-prosody-data", "produktor-backup-work", "produktor-backup-repository"],
     );
     const containers = containersOf(run);
     const homeserver = parseYaml(

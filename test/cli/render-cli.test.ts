@@ -31,6 +31,14 @@ describe("render --stack all", () => {
       "proxy-hosts.json",
       "router-checklist.md",
       "summary.md",
+      // The backup container's environment and scripts, and the dump container's environment (on by default).
+      "backup/env",
+      "backup/dump.env",
+      "backup/common.sh",
+      "backup/scheduler.sh",
+      "backup/backup.sh",
+      "backup/dump-agent.sh",
+      "backup/restore.sh",
     ];
     const rtc = ["livekit/livekit.yaml", "lk-jwt/env", "ketesa/config.json"];
     const jitsi = ["jitsi/web.env", "jitsi/prosody.env", "jitsi/jicofo.env", "jitsi/jvb.env"];
@@ -55,14 +63,14 @@ describe("render --stack all", () => {
     assert.deepEqual(
       lines.filter((l) => l.startsWith("rendered ")).map((l) => l.replace(/ in (\/\S+|\d+\.\d s)$/, "")),
       [
-        "rendered medex: 12 files",
-        "rendered moda1: 9 files",
-        "rendered pro-dukt: 12 files",
-        "rendered produktor: 16 files",
-        "rendered 4 of 4 stacks, 49 files,",
+        "rendered medex: 19 files",
+        "rendered moda1: 16 files",
+        "rendered pro-dukt: 19 files",
+        "rendered produktor: 23 files",
+        "rendered 4 of 4 stacks, 77 files,",
       ],
     );
-    assert.match(result.stdout, /^rendered 4 of 4 stacks, 49 files, in \d+\.\d s$/m);
+    assert.match(result.stdout, /^rendered 4 of 4 stacks, 77 files, in \d+\.\d s$/m);
     assert.ok(!lines.some((l) => l.startsWith("  ")), "no line per file");
   });
 

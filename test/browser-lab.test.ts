@@ -131,6 +131,9 @@ describe("the causes named from what the browser reported", () => {
       ice: none,
     });
     assert.equal(elsewhere.name, "lk-jwt-not-routed");
+    // Element Call in the widget host: the host saw the join, the iframe's request was refused.
+    const widget = nameCause({ page: { state: "joined", step: "lobby" }, console: [preflight], ice: none });
+    assert.equal(widget.name, "lk-jwt-not-routed");
   });
 
   it("names TURN/TLS when no relay came of the turns: server, and not when one did", () => {

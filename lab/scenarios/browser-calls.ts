@@ -353,6 +353,26 @@ export function browserCallScenarios(current: () => LabFleet): void {
           );
         },
       );
+
+      it(
+        "fault: Element Call with /livekit/jwt/ not routed gets no token, and nobody hears it, naming the route",
+        { timeout: 180_000 },
+        async () => {
+          const call = await current().withoutLocation(STACK, "/livekit/jwt/", () =>
+            elementCall(browserLab(), current().target(), {
+              stack: STACK,
+              namespace: CLIENT_NAMESPACE,
+              listenerNamespace: CLIENT_NAMESPACE,
+              screenshot: path.join(SCREENSHOTS, "element-call-without-lk-jwt-route.png"),
+            }),
+          );
+          report("Element Call without the /livekit/jwt/ route", call);
+          const cause = nameCause(call);
+          console.log(`named cause: ${cause.message}`);
+          assert.equal(call.heard?.audible, undefined, "a call carried audio without lk-jwt-service's route");
+          assert.equal(cause.name, "lk-jwt-not-routed", cause.message);
+        },
+      );
     });
   });
 }

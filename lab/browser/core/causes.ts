@@ -33,7 +33,8 @@ export function nameCause(call: FailedCall, turnCertificate?: string): Cause {
       name: "well-known-cors",
       message: `the browser refuses the well-known file to web clients of other origins (Element Web, Element Call): ${wellKnown.replace(/^error: /, "")} Serve /.well-known/matrix/client with Access-Control-Allow-Origin: * (the server name's proxy host)`,
     };
-  const jwt = step === "lk-jwt-service" ? corsRefusal(call.console, "/livekit/jwt/") : undefined;
+  // Element Call asks lk-jwt-service after its lobby, whatever the host's page reports as its step.
+  const jwt = corsRefusal(call.console, "/livekit/jwt/");
   const fix = "Route /livekit/jwt/ on the RTC host to lk-jwt-service with the prefix stripped";
   if (jwt !== undefined && /preflight/.test(jwt))
     return {

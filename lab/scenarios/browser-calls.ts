@@ -364,6 +364,7 @@ export function browserCallScenarios(current: () => LabFleet): void {
               namespace: CLIENT_NAMESPACE,
               listenerNamespace: CLIENT_NAMESPACE,
               screenshot: path.join(SCREENSHOTS, "element-call-without-lk-jwt-route.png"),
+              joinWithinMs: 45_000,
             }),
           );
           report("Element Call without the /livekit/jwt/ route", call);

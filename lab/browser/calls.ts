@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CallOutcome, matrixRoomWithUsers, runCallClient } from "../audio-call";
 import { LabTarget } from "../target";
-import { BrowserLab, NetworkEntry, iceReport, waitUntil } from "./browser-lab";
+import { sleep } from "../processes";
+import { BrowserLab, NetworkEntry, OpenedPage, iceReport, waitUntil } from "./browser-lab";
 import { Egress, egressSince, markEgress } from "./egress";
 import type { IceReport } from "./core/ice-report";
 
@@ -38,6 +39,35 @@ export interface BrowserCallOptions {
   readonly joinWithinMs?: number;
   /** A screenshot of the joined call to this file. */
   readonly screenshot?: string;
+  /**
+   * The browser's console showing the failure a fault scenario expects: the wait for the join ends there rather than
+   * after `joinWithinMs` (Element Call stays in its joining state after a refused token request).
+   */
+  readonly failsWhen?: (console: readonly string[]) => boolean;
+}
+
+/** Waits for the page's own end state, or until the console shows the expected failure; bounded by `timeoutMs`. */
+async function settled(
+  opened: OpenedPage,
+  expression: string,
+  options: BrowserCallOptions,
+  timeoutMs: number,
+) {
+  const failsWhen = options.failsWhen;
+  if (failsWhen === undefined) return waitUntil(opened.page, expression, timeoutMs);
+  let ended = false;
+  const failureSeen = async () => {
+    for (let waited = 0; waited < timeoutMs && !ended; waited += 250) {
+      if (failsWhen(opened.console)) return false;
+      await sleep(250);
+    }
+    return false;
+  };
+  try {
+    return await Promise.race([waitUntil(opened.page, expression, timeoutMs), failureSeen()]);
+  } finally {
+    ended = true;
+  }
 }
 
 async function listen(
@@ -77,9 +107,10 @@ export async function mediaCall(
     room: roomId,
   });
   try {
-    await waitUntil(
-      opened.page,
+    await settled(
+      opened,
       "window.labCall && window.labCall.state !== 'running'",
+      options,
       options.joinWithinMs ?? 45_000,
     );
     const page = (await opened.page.evaluate("window.labCall")) as BrowserCall["page"];
@@ -137,7 +168,7 @@ export async function elementCall(
     const within = options.joinWithinMs ?? 90_000;
     const join = opened.page.frameLocator("iframe").getByRole("button", { name: "Join call" });
     await join.click({ timeout: within }).catch(() => undefined);
-    await waitUntil(opened.page, "window.labWidget && window.labWidget.state !== 'running'", within);
+    await settled(opened, "window.labWidget && window.labWidget.state !== 'running'", options, within);
     const page = (await opened.page.evaluate("window.labWidget")) as BrowserCall["page"];
     const setupMs = Date.now() - started;
     const heard =

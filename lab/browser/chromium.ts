@@ -73,6 +73,13 @@ export async function killBrowser(pid: number): Promise<void> {
   for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
 }
 
+/** A browser stopped by the test leaves the lab's pid file, so lab_down never kills whatever reuses its PID later. */
+function forgetPid(pidFile: string | undefined, pid: number): void {
+  if (pidFile === undefined || !fs.existsSync(pidFile)) return;
+  const lines = fs.readFileSync(pidFile, "utf8").split("\n");
+  fs.writeFileSync(pidFile, lines.filter((line) => line.split(" ")[0] !== String(pid)).join("\n"));
+}
+
 export async function launchLabBrowser(options: LabBrowserOptions): Promise<LabBrowser> {
   fs.rmSync(options.dir, { recursive: true, force: true });
   const profile = path.join(options.dir, "profile");
@@ -113,6 +120,7 @@ export async function launchLabBrowser(options: LabBrowserOptions): Promise<LabB
     close: async () => {
       await Promise.race([browser.close().catch(() => undefined), sleep(10_000)]);
       if (alive(pid)) await killBrowser(pid);
+      if (!alive(pid)) forgetPid(options.labPidFile, pid);
     },
   };
 }

@@ -38,6 +38,7 @@ export function markEgress(namespace: string): EgressMark {
   const table = TABLES[namespace];
   if (table === undefined) throw new Error(`${namespace} is not a lab client namespace`);
   nft(namespace, "reset", "counter", ...table, "elsewhere");
+  nft(namespace, "reset", "counter", ...table, "link_local");
   nft(namespace, "flush", "set", ...table, "elsewhere_to");
   return { namespace, dnsOffset: fs.existsSync(DNS_LOG) ? fs.statSync(DNS_LOG).size : 0 };
 }
@@ -47,16 +48,25 @@ export interface Egress {
   readonly packetsElsewhere: number;
   /** Where they went: "<address> <protocol number>" each. */
   readonly destinationsElsewhere: readonly string[];
+  /**
+   * Packets to link-local multicast (224.0.0.0/24), which no router forwards: Chromium's mDNS announcements of
+   * its WebRTC host candidates' names (lab/deploy/network.sh). Reported, not counted as leaving the lab.
+   */
+  readonly packetsLinkLocal: number;
   /** Names the namespace asked the lab DNS for since the mark (dnsmasq: "query[A] <name> from <address>"). */
   readonly namesAsked: readonly string[];
 }
 
-export function egressSince(mark: EgressMark): Egress {
-  const table = TABLES[mark.namespace]!;
-  const listed = JSON.parse(nft(mark.namespace, "-j", "list", "counter", ...table, "elsewhere")) as {
+function packets(namespace: string, counter: string): number {
+  const listed = JSON.parse(nft(namespace, "-j", "list", "counter", ...TABLES[namespace]!, counter)) as {
     nftables: Array<{ counter?: { packets: number } }>;
   };
-  const packetsElsewhere = listed.nftables.find((e) => e.counter !== undefined)?.counter?.packets ?? 0;
+  return listed.nftables.find((e) => e.counter !== undefined)?.counter?.packets ?? 0;
+}
+
+export function egressSince(mark: EgressMark): Egress {
+  const table = TABLES[mark.namespace]!;
+  const packetsElsewhere = packets(mark.namespace, "elsewhere");
   const set = JSON.parse(nft(mark.namespace, "-j", "list", "set", ...table, "elsewhere_to")) as {
     nftables: Array<{ set?: { elem?: Array<{ concat?: unknown[] } | unknown> } }>;
   };
@@ -68,6 +78,7 @@ export function egressSince(mark: EgressMark): Egress {
   return {
     packetsElsewhere,
     destinationsElsewhere,
+    packetsLinkLocal: packets(mark.namespace, "link_local"),
     namesAsked: namesAskedFrom(log, CLIENT_ADDRESSES[mark.namespace]!),
   };
 }

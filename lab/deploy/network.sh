@@ -47,7 +47,8 @@ down() {
 }
 
 # A client namespace behind the hub: <name> <hub-side link> <subnet number N of 198.19.N.0/24>. IPv4 only, as the
-# whole lab: a packet a client sends anywhere but the lab's addresses is counted (lab/browser/egress.ts).
+# whole lab: a packet a client sends anywhere but the lab's addresses is counted (lab/browser/egress.ts), apart
+# from link-local multicast, which stays on the client's own link.
 client_namespace() {
   local ns="$1" link="$2" n="$3"
   ip netns add "$ns"
@@ -132,17 +133,21 @@ NFT
   ip netns exec "$CLIENT" nft -f - <<'NFT'
 table inet client_firewall {
   counter elsewhere {}
+  counter link_local {}
   set elsewhere_to { type ipv4_addr . inet_proto; flags dynamic; size 256; }
   chain input {
     type filter hook input priority 0; policy drop;
     iif lo accept
     ct state established,related accept
   }
-  # Everything goes out (a phone's home router), and what is not for the lab (198.18.0.0/15) is counted.
+  # Everything goes out (a phone's home router), and what is not for the lab (198.18.0.0/15) is counted. Link-local
+  # multicast (224.0.0.0/24, which no router forwards: RFC 5771) is counted apart: Chromium announces the mDNS
+  # name of each WebRTC host candidate twice to 224.0.0.251 (services/network/mdns_responder.cc, RFC 6762 8.3).
   chain output {
     type filter hook output priority 0; policy accept;
     oif lo accept
-    ip daddr != 198.18.0.0/15 add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
+    ip daddr 224.0.0.0/24 counter name link_local
+    ip daddr != { 198.18.0.0/15, 224.0.0.0/24 } add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
   }
 }
 NFT
@@ -153,6 +158,7 @@ table inet strict_network {
   counter to_turn {}
   counter dropped {}
   counter elsewhere {}
+  counter link_local {}
   set elsewhere_to { type ipv4_addr . inet_proto; flags dynamic; size 256; }
   chain input {
     type filter hook input priority 0; policy drop;
@@ -162,7 +168,8 @@ table inet strict_network {
   chain output {
     type filter hook output priority 0; policy drop;
     oif lo accept
-    ip daddr != 198.18.0.0/15 add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
+    ip daddr 224.0.0.0/24 counter name link_local
+    ip daddr != { 198.18.0.0/15, 224.0.0.0/24 } add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
     tcp dport { 3478, 5349 } counter name to_turn
     udp dport 3478 counter name to_turn
     ct state established,related accept

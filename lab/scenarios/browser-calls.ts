@@ -18,7 +18,7 @@ import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { BrowserLab } from "../browser/browser-lab";
 import { BrowserCall, describePairs, elementCall, mediaCall } from "../browser/calls";
-import { nameCause } from "../browser/core/causes";
+import { corsRefusal, nameCause } from "../browser/core/causes";
 import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, docker, labCaDir } from "../deploy/sites";
 import { sleep } from "../processes";
@@ -33,7 +33,7 @@ function report(what: string, call: BrowserCall): void {
   console.log(
     `browser ${what}: page ${call.page.state} at ${call.page.step}${call.page.error ? ` (${call.page.error})` : ""}, ` +
       `set up in ${call.setupMs} ms, heard ${JSON.stringify(call.heard ?? {})}; ${describePairs(call.ice).join("; ") || "no selected pair"}; ` +
-      `ICE errors ${JSON.stringify(call.ice.errors)}; egress ${call.egress.packetsElsewhere} packets elsewhere ${JSON.stringify(call.egress.destinationsElsewhere)}, names ${JSON.stringify(call.egress.namesAsked)}`,
+      `ICE errors ${JSON.stringify(call.ice.errors)}; egress ${call.egress.packetsElsewhere} packets elsewhere ${JSON.stringify(call.egress.destinationsElsewhere)}, ${call.egress.packetsLinkLocal} link-local (mDNS), names ${JSON.stringify(call.egress.namesAsked)}`,
   );
 }
 
@@ -365,6 +365,8 @@ export function browserCallScenarios(current: () => LabFleet): void {
               listenerNamespace: CLIENT_NAMESPACE,
               screenshot: path.join(SCREENSHOTS, "element-call-without-lk-jwt-route.png"),
               joinWithinMs: 45_000,
+              // The iframe's refused preflight is the failure: Element Call then stays in its joining state.
+              failsWhen: (lines) => corsRefusal(lines, "/livekit/jwt/") !== undefined,
             }),
           );
           report("Element Call without the /livekit/jwt/ route", call);

@@ -20,7 +20,7 @@ export interface Cause {
 }
 
 /** Chromium's CORS refusal of a URL, from the console ("Access to fetch at '<url>' ... blocked by CORS policy"). */
-function corsRefusal(console: readonly string[], urlPart: string): string | undefined {
+export function corsRefusal(console: readonly string[], urlPart: string): string | undefined {
   return console.find((l) => l.includes("blocked by CORS policy") && l.includes(urlPart));
 }
 

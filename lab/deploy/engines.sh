@@ -74,11 +74,13 @@ stop_one() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
-  # Whatever a killed engine left mounted (container roots, its netns files, shm).
+  # Whatever a killed engine left mounted (container roots, its netns files, shm), and the data root itself:
+  # dockerd bind-mounts its data root onto itself (private propagation) and leaves it when it cannot unmount it,
+  # and a mounted data root cannot be deleted (`lose` failed so in CI: "Device or resource busy").
   local mount
-  for mount in $( (grep -o " $STATE/docker-${org}[^ ]*" /proc/mounts || true; grep -o " $DATA/$org/[^ ]*" /proc/mounts || true) | sort -r); do
-    umount -l "$mount" 2>/dev/null || true
-  done
+  awk -v state="$STATE/docker-$org" -v root="$DATA/$org" \
+    'index($2, state) == 1 || $2 == root || index($2, root "/") == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
   rm -rf "$STATE/docker-$org" "$STATE/docker-$org.sock" "$pidfile"
 }
 

@@ -373,6 +373,13 @@ export function browserCallScenarios(current: () => LabFleet): void {
           const cause = nameCause(call);
           console.log(`named cause: ${cause.message}`);
           assert.equal(call.heard?.audible, undefined, "a call carried audio without lk-jwt-service's route");
+          // Element Call sends io.element.join before it has a token: what must not happen is a token.
+          assert.ok(
+            !call.network.some(
+              (n) => n.method === "POST" && n.url.includes("/livekit/jwt/") && n.status === 200,
+            ),
+            "Element Call got a token from lk-jwt-service without its route",
+          );
           assert.equal(cause.name, "lk-jwt-not-routed", cause.message);
         },
       );

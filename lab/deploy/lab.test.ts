@@ -2,8 +2,8 @@
  * The Docker lab's scenarios, in one process because they share one deployed fleet: deploy it with the real
  * `pulumi up` (lab/scenarios/deploy.ts; pro-dukt with the previous release set, then upgraded by
  * lab/scenarios/upgrade.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
- * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces), raise the
- * monitoring's alerts with real faults (lab/scenarios/monitoring.ts), take medex
+ * the process lab runs; strict-network.ts and shared-office.ts, which need the Docker lab's namespaces; the real
+ * browser's calls, browser-calls.ts), raise the monitoring's alerts with real faults (lab/scenarios/monitoring.ts), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), move
  * moda1 to a new PostgreSQL major (postgres-major.ts), run the restore drill and its faults (lab/scenarios/backups.ts:
  * pro-dukt, upgraded by then, loses its Docker host and comes back from its backup), then break and destroy the
@@ -16,6 +16,7 @@ import { rtcBehindNatScenarios } from "../scenarios/rtc-behind-nat";
 import { sharedOfficeScenarios } from "../scenarios/shared-office";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { monitoringScenarios } from "../scenarios/monitoring";
+import { browserCallScenarios } from "../scenarios/browser-calls";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { delegatedLeaveScenarios } from "../scenarios/delegated-leave";
 import { configurePreviousRelease, upgradeScenarios } from "../scenarios/upgrade";
@@ -49,6 +50,7 @@ callScenarios(lazyTarget(() => current().target()));
 rtcBehindNatScenarios(current);
 strictNetworkScenarios(current);
 sharedOfficeScenarios(current);
+browserCallScenarios(current);
 delegatedLeaveScenarios(current);
 monitoringScenarios(current);
 cutoverScenarios(current);

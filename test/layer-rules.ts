@@ -10,6 +10,8 @@ export const LAYERS = ["facts", "config", "model", "config-templates", "checks",
 export const ROOT = ".";
 /** The lab's contract doubles: a folder of their own inside lab/ (see BESIDE). */
 export const DOUBLES = "lab/doubles";
+/** The lab browser's pure parts: a folder of their own inside lab/browser/ (see BESIDE). */
+export const BROWSER_CORE = "lab/browser/core";
 
 /**
  * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
@@ -18,7 +20,9 @@ export const DOUBLES = "lab/doubles";
  * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
  * and stands NPM's contract double (test/) in for Nginx Proxy Manager. lab/doubles/ is the one part of the lab the
  * unit suite may import: contract doubles of services that cannot run here, on Node's standard library alone (the
- * lab bundles them into the service's image), so they import nothing of the project.
+ * lab bundles them into the service's image), so they import nothing of the project. lab/browser/core/ is the lab
+ * browser's pure part (its command line, the fake microphone, the causes it names, its log reading), which the unit
+ * suite tests: it imports nothing of the project either.
  */
 export const BESIDE: Readonly<Record<string, readonly string[]>> = {
   adopt: ["facts", "config", "model", "config-templates", "checks"],
@@ -40,10 +44,12 @@ export const BESIDE: Readonly<Record<string, readonly string[]>> = {
     "tools",
     "test",
     DOUBLES,
+    BROWSER_CORE,
   ],
   [DOUBLES]: [],
+  [BROWSER_CORE]: [],
   bench: [...LAYERS, ROOT, "test", "tools"],
-  test: [...LAYERS, ROOT, "adopt", "verify", "agents", "cli", "tools", DOUBLES],
+  test: [...LAYERS, ROOT, "adopt", "verify", "agents", "cli", "tools", DOUBLES, BROWSER_CORE],
   tools: [],
 };
 
@@ -61,6 +67,7 @@ export const MAIN_FILES: Readonly<Record<string, string>> = {
   cli: "cli/args.ts",
   lab: "lab/run.sh",
   [DOUBLES]: "lab/doubles/lk-jwt-service.ts",
+  [BROWSER_CORE]: "lab/browser/core/switches.ts",
   bench: "bench/evaluate.ts",
   test: "test/helpers.ts",
   tools: "tools/actionlint.sh",

@@ -59,7 +59,11 @@ lab_up() {
 lab_down() {
   local status=$?
   if [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/pids" ]; then
-    while read -r pid name; do kill -9 "$pid" 2>/dev/null && echo "lab: stopped leftover $name ($pid)"; done <"$LAB_DIR/pids" || true
+    while read -r pid name; do
+      # A lab browser leads its own process group (Playwright starts it detached): its renderers and helpers go too.
+      case "$name" in chromium-*) kill -9 -- "-$pid" 2>/dev/null || true ;; esac
+      kill -9 "$pid" 2>/dev/null && echo "lab: stopped leftover $name ($pid)"
+    done <"$LAB_DIR/pids" || true
   fi
   bash lab/deploy/engines.sh stop || true
   bash lab/deploy/network.sh down || true

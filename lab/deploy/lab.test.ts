@@ -3,7 +3,8 @@
  * `pulumi up` (lab/scenarios/deploy.ts; pro-dukt with the previous release set, then upgraded by
  * lab/scenarios/upgrade.ts), run the call scenarios against it (lab/scenarios/calls.ts, the same ones
  * the process lab runs; strict-network.ts, shared-office.ts and the issue #29 scenarios, which need the Docker
- * lab's namespaces), raise the monitoring's alerts with real faults (lab/scenarios/monitoring.ts), take medex
+ * lab's namespaces; the real browser's calls, browser-calls.ts), raise the monitoring's alerts with real faults
+ * (lab/scenarios/monitoring.ts), take medex
  * over from Docker Compose (lab/scenarios/cutover.ts: configured in the fleet, deployed only by its cut-over), move
  * moda1 to a new PostgreSQL major (postgres-major.ts), run the restore drill and its faults (lab/scenarios/backups.ts:
  * pro-dukt, upgraded by then, loses its Docker host and comes back from its backup), then break and destroy the
@@ -21,6 +22,7 @@ import { callRightsScenarios } from "../scenarios/call-rights";
 import { signallingAndTlsScenarios } from "../scenarios/signalling-and-tls";
 import { strictNetworkScenarios } from "../scenarios/strict-network";
 import { monitoringScenarios } from "../scenarios/monitoring";
+import { browserCallScenarios } from "../scenarios/browser-calls";
 import { cutoverScenarios } from "../scenarios/cutover";
 import { delegatedLeaveScenarios } from "../scenarios/delegated-leave";
 import { configurePreviousRelease, upgradeScenarios } from "../scenarios/upgrade";
@@ -60,6 +62,7 @@ port443Scenarios(current);
 peerCallScenarios(current);
 callRightsScenarios(current);
 signallingAndTlsScenarios(current);
+browserCallScenarios(current);
 delegatedLeaveScenarios(current);
 monitoringScenarios(current);
 cutoverScenarios(current);

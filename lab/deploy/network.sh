@@ -54,10 +54,13 @@ down() {
   rm -rf "/etc/netns/$HUB" "/etc/netns/$CLIENT" "/etc/netns/$STRICT" "/etc/netns/$ONLY443" "/etc/netns/$LANPC"
 }
 
-# A client namespace behind the hub: <name> <hub-side link> <subnet number N of 198.19.N.0/24>.
+# A client namespace behind the hub: <name> <hub-side link> <subnet number N of 198.19.N.0/24>. IPv4 only, as the
+# whole lab: a packet a client sends anywhere but the lab's addresses is counted (lab/browser/egress.ts), apart
+# from link-local multicast, which stays on the client's own link.
 client_namespace() {
   local ns="$1" link="$2" n="$3"
   ip netns add "$ns"
+  ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$ns" link set lo up
   ip link add "$link" netns "$HUB" type veth peer name eth0 netns "$ns"
   ip -n "$HUB" addr add "198.19.$n.254/24" dev "$link"
@@ -75,6 +78,7 @@ up() {
   ip -n "$HUB" link set lo up
   ip netns exec "$HUB" sysctl -q -w net.ipv4.ip_forward=1
   ip -n "$HUB" addr add 198.18.0.53/32 dev lo
+  ip -n "$HUB" addr add 198.18.0.80/32 dev lo
   local dnat="" hairpin="" drop=""
   for site in "${SITES[@]}"; do
     local org="${site%%|*}" n="${site##*|}"
@@ -148,14 +152,23 @@ NFT
     ip netns exec "$ns" nft -f - <<'NFT'
 table inet client_firewall {
   counter to_turn_lan {}
+  counter elsewhere {}
+  counter link_local {}
+  set elsewhere_to { type ipv4_addr . inet_proto; flags dynamic; size 256; }
   chain input {
     type filter hook input priority 0; policy drop;
     iif lo accept
     ct state established,related accept
   }
+  # Everything goes out (a phone's home router), and what is not for the lab (198.18.0.0/15) is counted. Link-local
+  # multicast (224.0.0.0/24, which no router forwards: RFC 5771) is counted apart: Chromium announces the mDNS
+  # name of each WebRTC host candidate twice to 224.0.0.251 (services/network/mdns_responder.cc, RFC 6762 8.3).
   chain output {
     type filter hook output priority 0; policy accept;
     ip daddr 198.19.1.2 meta l4proto { tcp, udp } th dport 3478 counter name to_turn_lan
+    oif lo accept
+    ip daddr 224.0.0.0/24 counter name link_local
+    ip daddr != { 198.18.0.0/15, 224.0.0.0/24 } add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
   }
 }
 NFT
@@ -188,6 +201,9 @@ NFT
 table inet strict_network {
   counter to_turn {}
   counter dropped {}
+  counter elsewhere {}
+  counter link_local {}
+  set elsewhere_to { type ipv4_addr . inet_proto; flags dynamic; size 256; }
   chain input {
     type filter hook input priority 0; policy drop;
     iif lo accept
@@ -196,6 +212,8 @@ table inet strict_network {
   chain output {
     type filter hook output priority 0; policy drop;
     oif lo accept
+    ip daddr 224.0.0.0/24 counter name link_local
+    ip daddr != { 198.18.0.0/15, 224.0.0.0/24 } add @elsewhere_to { ip daddr . meta l4proto } counter name elsewhere
     tcp dport { 3478, 5349 } counter name to_turn
     udp dport 3478 counter name to_turn
     ct state established,related accept
@@ -206,8 +224,10 @@ table inet strict_network {
   }
 }
 NFT
+  : >"$STATE/dns.log"
   ip netns exec "$HUB" dnsmasq --no-resolv --no-hosts --addn-hosts="$hosts_file" --listen-address=198.18.0.53 \
-    --bind-interfaces --no-dhcp-interface=lo --pid-file="$STATE/dnsmasq.pid" --user=root --cache-size=0
+    --bind-interfaces --no-dhcp-interface=lo --pid-file="$STATE/dnsmasq.pid" --user=root --cache-size=0 \
+    --log-queries --log-facility="$STATE/dns.log"
 }
 
 # A PC on produktor's LAN (198.19.1.50): a namespace on the router's LAN bridge of site 1, its gateway the router.

@@ -390,12 +390,14 @@ export function callScenarios(lab: LabTarget): void {
     const outcome = await placeCall(lab, stack, roomName);
     assert.ok(
       outcome.audible !== undefined,
-      `no audio reached the other participant: ${outcome.error}; check LiveKit rtc.node_ip (it must be the address clients reach) and the UDP range`,
+      `no audio reached the other participant: ${outcome.error}; a failure before LiveKit names its step (well-known, login, rtc-transports, openid, lk-jwt-service); after it, check LiveKit rtc.node_ip (it must be the address clients reach) and the UDP range`,
     );
     return outcome.audible;
   }
 
-  describe("a MatrixRTC call on the real LiveKit, twice", () => {
+  // On the Docker lab each participant goes the user's whole way (login, OpenID, lk-jwt-service through the proxy:
+  // lab/audio-call.ts); the process lab runs no lk-jwt-service and mints the tokens with its key pair.
+  describe("a call on the real LiveKit, twice (MatrixRTC's way where lk-jwt-service runs)", () => {
     it("the first call carries audio between two participants", { timeout: 60_000 }, async () => {
       assert.ok((await audioCall("produktor", "call-one")) >= 20);
     });

@@ -411,6 +411,9 @@ async function verifyPasses(fleet: LabFleet): Promise<void> {
       path.join(__dirname, "..", "..", "cli", "verify.ts"),
       "--stack",
       STACK,
+      // The lab's stack file (its addresses, Docker host, TURN on 443), not this checkout's.
+      "--project-dir",
+      fleet.workspace.dir,
       "--expect-ip",
       fleet.site(STACK).wan,
     ],

@@ -9,13 +9,18 @@ import { loadProgramConfig } from "./components/program-config";
 import { formatUnjudged, unjudgedOverrides } from "./config-templates/unjudged-overrides";
 import { backupOutputs } from "./model/operator-outputs";
 
-const { org, adoptedSecretValues, backupCredentialValues, warnings } = loadProgramConfig();
+const { org, adoptedSecretValues, smtpPassword, backupCredentialValues, warnings } = loadProgramConfig();
 // Shown in every preview's and up's diagnostics: what reaches a deployed file without matrix-fleet's judgement.
 for (const line of unjudgedOverrides(org).map(formatUnjudged))
   pulumi.log.warn(`unjudged override, written as given and not checked: ${line}`);
 // Preflight's warnings (e.g. calls larger than the host carries): shown, never refused.
 for (const warning of warnings) pulumi.log.warn(formatWarning(warning).replace(/^warning: /, ""));
-const fleet = new HomeserverStack(org.stack, { org, adoptedSecretValues, backupCredentialValues });
+const fleet = new HomeserverStack(org.stack, {
+  org,
+  adoptedSecretValues,
+  smtpPassword,
+  backupCredentialValues,
+});
 
 export const urls = fleet.urls;
 export const routerChecklist = fleet.routerChecklist;
@@ -33,3 +38,15 @@ export const backup = backupOutputs(org);
 export const backupPassword = org.backup.enabled
   ? pulumi.secret(fleet.secrets.byName.backup_password)
   : undefined;
+/** The backup the last `pulumi up` took before it replaced Synapse or PostgreSQL with another image, or why it took none. */
+export const preUpgradeBackup = fleet.preUpgradeBackup && {
+  taken: fleet.preUpgradeBackup.taken,
+  snapshot: fleet.preUpgradeBackup.snapshot,
+  at: fleet.preUpgradeBackup.at,
+  reason: fleet.preUpgradeBackup.reason,
+};
+/** The database's schema version and the oldest Synapse schema that may run it again (the rollback window). */
+export const synapseSchema = {
+  version: fleet.upgradeGate.schemaVersion,
+  compatVersion: fleet.upgradeGate.schemaCompatVersion,
+};

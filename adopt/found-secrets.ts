@@ -61,6 +61,11 @@ export function findSecrets(deployment: RunningDeployment, notes: string[]): Fou
       ["jvb JVB_AUTH_PASSWORD", env.jitsiJvb?.JVB_AUTH_PASSWORD],
       ["prosody JVB_AUTH_PASSWORD", env.jitsiProsody?.JVB_AUTH_PASSWORD],
     ],
+    // A compose deployment has no matrix-fleet monitoring: these are generated on the first pulumi up.
+    livekit_metrics_password: [],
+    postgres_monitor_password: [],
+    probe_password: [],
+    alert_bot_password: [],
   };
   const found: FoundSecret[] = [];
   for (const name of SECRET_NAMES) {

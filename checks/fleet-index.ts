@@ -6,7 +6,9 @@ import {
   listenOnlyPeer,
   listensOnly,
   oneWayPeer,
+  peerUnreachable,
   portClash,
+  unreachablePeer,
   unknownPeer,
 } from "./fleet";
 import { PortClashIndex, indexPortClashes } from "./fleet-ports";
@@ -50,6 +52,7 @@ export function indexFleet(orgs: readonly OrgConfig[]): FleetIndex {
       return [
         ...federationFor(view, position),
         ...listenOnlyPeersFor(view, position),
+        ...unreachablePeersFor(view, position),
         ...portClashesFor(view, position),
         ...hostnameClashesFor(view, position),
       ];
@@ -111,6 +114,15 @@ function listenOnlyPeersFor(view: FleetView, self: number): FleetProblem[] {
       problems.push(listenOnlyPeer(lister, org, org.serverName));
   }
   return problems;
+}
+
+/** Peers behind this stack's WAN address its lk-jwt-service cannot reach (reported on this stack alone). */
+function unreachablePeersFor(view: FleetView, self: number): FleetProblem[] {
+  const org = view.orgs[self]!;
+  return org.federationPeers.flatMap((peer) => {
+    const other = servingStack(view, peer, self);
+    return other !== undefined && peerUnreachable(org, other) ? [unreachablePeer(org, other, peer)] : [];
+  });
 }
 
 /** With this stack first, every clash with another stack is reported on the other one, naming this one. */

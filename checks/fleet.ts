@@ -14,6 +14,7 @@ export function fleetProblems(orgs: readonly OrgConfig[]): FleetProblem[] {
   return [
     ...federationSymmetry(orgs),
     ...listenOnlyPeers(orgs),
+    ...unreachablePeers(orgs),
     ...sharedHostClashes(orgs),
     ...hostnameClashes(orgs),
   ];
@@ -75,6 +76,35 @@ export function listensOnly(org: OrgConfig, other: OrgConfig): boolean {
   return org.components.matrixRtc && !other.components.matrixRtc;
 }
 
+/**
+ * `org` runs MatrixRTC and federates with `peer` (stack `other`) behind the same WAN address and router, which its
+ * `network.lanAccess: none` says loops nothing back: `org`'s lk-jwt-service validates `peer`'s users at `peer`'s
+ * names, from a container on `org`'s Docker host, and those names resolve to the shared WAN address (field failures
+ * 7 and 11; lk-jwt-service#129). Reported on `org` alone: its calls, its router setting.
+ */
+export function unreachablePeer(org: OrgConfig, other: OrgConfig, peer: string): FleetProblem {
+  const names = [...new Set([peer, other.hosts.wellKnown, other.hosts.homeserver])].join(", ");
+  return involving(
+    problem(
+      org.stack,
+      "network.lanAccess",
+      `${peer} (stack ${other.stack}) shares the WAN address ${org.network.publicIp} with ${org.serverName}, and the router loops nothing back (network.lanAccess is none): ${org.serverName}'s lk-jwt-service validates ${peer}'s users at ${names} from its container on the Docker host ${org.network.lanIp ?? ""}, where those names resolve to ${org.network.publicIp}, the router's own address, so ${peer}'s users get no token for ${org.serverName}'s calls`,
+      `enable NAT loopback on the router and set network.lanAccess to loopback, or have the LAN's DNS answer ${peer}'s names (split DNS: its router-checklist.md lists them) and set network.lanAccess to splitDns; or give one of the two stacks a WAN address of its own`,
+    ),
+  );
+}
+
+/** Whether `org`'s lk-jwt-service cannot reach `other`'s names: a shared WAN address nothing loops back. */
+export function peerUnreachable(org: OrgConfig, other: OrgConfig): boolean {
+  return (
+    org.components.matrixRtc &&
+    org.stack !== other.stack &&
+    org.network.lanIp !== undefined &&
+    org.network.lanAccess === "none" &&
+    other.network.publicIp === org.network.publicIp
+  );
+}
+
 /** Port use `ub` of stack `b` overlaps `ua` of stack `a` (listed before it) on a host or address they share. */
 export function portClash(a: OrgConfig, ua: PortUse, b: OrgConfig, ub: PortUse): FleetProblem {
   const why =
@@ -128,6 +158,19 @@ function listenOnlyPeers(orgs: readonly OrgConfig[]): FleetProblem[] {
     for (const peer of org.federationPeers) {
       const other = byServerName.get(peer);
       if (other !== undefined && listensOnly(org, other)) problems.push(listenOnlyPeer(org, other, peer));
+    }
+  }
+  return problems;
+}
+
+function unreachablePeers(orgs: readonly OrgConfig[]): FleetProblem[] {
+  const byServerName = new Map(orgs.map((org) => [org.serverName, org]));
+  const problems: FleetProblem[] = [];
+  for (const org of orgs) {
+    for (const peer of org.federationPeers) {
+      const other = byServerName.get(peer);
+      if (other !== undefined && peerUnreachable(org, other))
+        problems.push(unreachablePeer(org, other, peer));
     }
   }
   return problems;

@@ -5,6 +5,7 @@ import { ConfLine } from "../config-templates/formats";
 import { StackPlan } from "../config-templates/plan";
 import { LIVEKIT_TURN_PROTOCOLS, LIVEKIT_TURN_SERVER_KEYS } from "../facts/livekit";
 import { coturnOption, turnServersOverridden } from "./livekit-network";
+import { TURN_443 } from "../model/turn-uris";
 
 /**
  * Each `rtc.turn_servers` entry as deployed must be this stack's coturn as coturn really listens: its TURN host,
@@ -78,13 +79,15 @@ function entryProblems(
   const portOption = protocol === "tls" ? "tls-listening-port" : "listening-port";
   // coturn listens on 3478 when listening-port is not written (examples/etc/turnserver.conf); TLS only when told.
   const port = coturnOption(coturn, portOption) ?? (protocol === "tls" ? undefined : "3478");
+  // 443 of the TURN host's second address (turn.port443Ip) is the router's forward to coturn, over TCP and TLS.
+  const on443 = server.port === TURN_443 && org.turn.port443Ip !== undefined && protocol !== "udp";
   if (port === undefined && protocol === "tls") {
     say(
       "turn.tls",
       "offers TURN over TLS, but coturn has no TLS listener (turn.tls is off)",
       "turn turn.tls on with a certificate for the TURN host, or drop the tls entry",
     );
-  } else if (String(server.port) !== port) {
+  } else if (String(server.port) !== port && !on443) {
     say(
       `overrides.coturn.${portOption}`,
       `offers ${protocol} on port ${String(server.port)}, but coturn's ${portOption} is ${port}: clients reach nothing there`,

@@ -173,6 +173,9 @@ export const COTURN_KEYS: Registry = {
   "permission-lifetime": key(COUNT),
   "no-software-attribute": key(FLAG),
   "log-file": key(TEXT),
+  // The exporter the stack's Prometheus scrapes (monitoring.coturnExporter, ports.coturnMetrics).
+  prometheus: key(FLAG, { checkedBy: { check: "checkMonitoring" } }),
+  "prometheus-port": key(PORT, { checkedBy: { check: "checkMonitoring", typeToo: true } }),
   "simple-log": key(FLAG),
   "new-log-timestamp": key(FLAG),
   "no-stdout-log": key(FLAG),

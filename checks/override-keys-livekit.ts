@@ -161,6 +161,15 @@ export const LIVEKIT_KEYS: Registry = {
   port: key(PORT, { checkedBy: { check: "checkOverriddenPorts" } }),
   bind_addresses: key(TEXTS, { judge: judgeBindAddresses }),
   prometheus_port: key(PORT, { judge: judgePrometheusPort }),
+  // The metrics the stack's Prometheus scrapes (ports.livekitMetrics), behind a generated password.
+  prometheus: key({
+    kind: "section",
+    keys: {
+      port: key(PORT, { checkedBy: { check: "checkMonitoring" } }),
+      username: key(TEXT),
+      password: key(TEXT, { judge: secretJudge }),
+    },
+  }),
   rtc: key({ kind: "section", keys: RTC }),
   keys: key({ kind: "map", value: TEXT }, { checkedBy: { check: "checkLkJwt" }, judge: secretJudge }),
   key_file: key(TEXT, {
@@ -180,6 +189,14 @@ export const LIVEKIT_KEYS: Registry = {
         kind: "list",
         item: { kind: "section", keys: { mime: key(TEXT), fmtp: key(TEXT) } },
       }),
+    },
+  }),
+  // LiveKit's webhook to lk-jwt-service 0.6.0 (checks/release-compat.ts judges the URL and the key).
+  webhook: key({
+    kind: "section",
+    keys: {
+      api_key: key(TEXT, { checkedBy: { check: "checkReleaseCompatibility" } }),
+      urls: key(TEXTS, { checkedBy: { check: "checkReleaseCompatibility" } }),
     },
   }),
   logging: key({

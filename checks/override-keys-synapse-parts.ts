@@ -42,6 +42,32 @@ export const mine = (type: ValueType, source: string, consequence: string, remov
   });
 
 export const SECRET_KEY = key(STRING, { judge: secretJudge });
+
+/**
+ * A room's power level content, the shape `default_power_level_content_override` takes per preset (the spec's
+ * `m.room.power_levels`: levels are integers; `users` and `events` map user IDs and event types to one).
+ */
+const LEVEL: ValueType = { kind: "integer" };
+export const POWER_LEVELS: ValueType = {
+  kind: "section",
+  keys: Object.fromEntries(
+    [
+      ["users", { kind: "map", value: LEVEL }],
+      ["events", { kind: "map", value: LEVEL }],
+      ...[
+        "users_default",
+        "events_default",
+        "state_default",
+        "ban",
+        "kick",
+        "redact",
+        "invite",
+        "historical",
+      ].map((name) => [name, LEVEL]),
+      ["notifications", { kind: "map", value: LEVEL }],
+    ].map(([name, type]) => [name as string, { type: type as ValueType, source: DOC }]),
+  ),
+};
 export const trueRefused = (message: string): Judge =>
   saying("refused when true", (value) => (value === true ? [{ message, fix: "drop the override" }] : []));
 

@@ -15,6 +15,7 @@ import {
   DURATION,
   LISTENER,
   LISTENER_DOC,
+  POWER_LEVELS,
   RATE,
   SECRET_KEY,
   STRING,
@@ -23,6 +24,7 @@ import {
   mine,
   trueRefused,
 } from "./override-keys-synapse-parts";
+import { SYNAPSE_ROOM_PRESETS } from "../facts/synapse";
 
 /**
  * The Synapse keys an override may set (homeserver.yaml), with their types as Synapse v1.157.1 reads them. Types
@@ -151,6 +153,25 @@ export const SYNAPSE_KEYS: Registry = {
     keys: {
       msc4143_enabled: key(BOOLEAN, { checkedBy: { check: "checkMatrixRtc" } }),
       msc4222_enabled: key(BOOLEAN, { checkedBy: { check: "checkMatrixRtc" } }),
+      // The release set's rules (checks/release-compat.ts, facts/compatibility.ts): which Synapse reads each.
+      msc3575_enabled: key(BOOLEAN, { checkedBy: { check: "checkReleaseCompatibility" } }),
+      msc4354_enabled: key(BOOLEAN, { checkedBy: { check: "checkReleaseCompatibility" } }),
+      msc3266_enabled: key(BOOLEAN, { checkedBy: { check: "checkReleaseCompatibility" } }),
+      msc3861: key(
+        { kind: "map", value: STRING },
+        { checkedBy: { check: "checkReleaseCompatibility", typeToo: true } },
+      ),
+    },
+  }),
+  // Synapse's pacing of its background updates (config_documentation.md `background_updates`).
+  background_updates: key({
+    kind: "section",
+    keys: {
+      background_update_duration_ms: key({ kind: "integer", min: 1 }),
+      sleep_enabled: key(BOOLEAN),
+      sleep_duration_ms: key({ kind: "integer", min: 0 }),
+      min_batch_size: key({ kind: "integer", min: 1 }),
+      default_batch_size: key({ kind: "integer", min: 1 }),
     },
   }),
   matrix_rtc: key({
@@ -170,6 +191,18 @@ export const SYNAPSE_KEYS: Registry = {
     "synapse.maxEventDelayDuration",
     "synapse.maxEventDelayDuration is judged as Synapse reads it",
     false,
+  ),
+  default_power_level_content_override: key(
+    {
+      kind: "section",
+      keys: Object.fromEntries(
+        SYNAPSE_ROOM_PRESETS.map((preset) => [
+          preset,
+          key({ kind: "either", types: [POWER_LEVELS, { kind: "null" }] }),
+        ]),
+      ),
+    },
+    { checkedBy: { check: "checkMembersJoinCalls" } },
   ),
   rc_message: key(RATE, { checkedBy: { check: "checkSynapseRateLimits" } }),
   rc_delayed_event_mgmt: key(RATE, { checkedBy: { check: "checkSynapseRateLimits" } }),

@@ -28,6 +28,7 @@ export function placeholderProblems(org: OrgConfig): Problem[] {
   const candidates: Array<[path: string, value: string | undefined, what: string]> = [
     ["network.publicIp", org.network.publicIp, "the WAN address clients reach"],
     ["network.lanIp", org.network.lanIp, "the Docker host's LAN address"],
+    ["turn.port443Ip", org.turn.port443Ip, "the second WAN address of TURN on 443"],
     ["docker.host", org.docker.host, "the Docker host to deploy to (ssh://user@host)"],
     ["proxy.npmUrl", org.proxy.npmUrl, "the Nginx Proxy Manager admin URL"],
     ["proxy.lanIp", org.proxy.lanIp, "the LAN address of the Nginx Proxy Manager host"],

@@ -6,18 +6,22 @@ import { checkImagesPinned, checkOverriddenPorts, checkPortClashes, checkRouterF
 import { checkLivekitCandidates, checkLivekitTurnPath } from "./livekit-network";
 import { checkLivekitTurnServers } from "./livekit-turn";
 import { checkLkJwt } from "./lk-jwt";
+import { checkMonitoring } from "./monitoring";
 import { checkOverrides } from "./overrides";
 import { checkPortsBesideProxy } from "./proxy-shared-host";
 import { checkLivekit, checkMatrixRtc } from "./matrix-rtc";
 import {
   checkAdoptHosts,
   checkDuplicateDomains,
+  checkLivekitSignalling,
   checkNpmSchema,
   checkProxyPaths,
   checkWellKnownCors,
 } from "./proxy";
 import { checkBodySize, checkFederationList, checkSynapseBasics, checkSynapseStarts } from "./synapse";
+import { checkReleaseCompatibility } from "./release-compat";
 import { checkSynapseRateLimits } from "./synapse-rates";
+import { checkMembersJoinCalls } from "./synapse-calls";
 import { checkTurn } from "./turn";
 import { checkCoturnTlsFiles } from "./turn-tls";
 
@@ -30,6 +34,7 @@ import { checkCoturnTlsFiles } from "./turn-tls";
 export function preflight(plan: StackPlan): Problem[] {
   return [
     ...checkImagesPinned(plan),
+    ...checkReleaseCompatibility(plan),
     ...checkPortClashes(plan),
     ...checkPortsBesideProxy(plan),
     ...checkOverriddenPorts(plan),
@@ -37,6 +42,7 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkSynapseBasics(plan),
     ...checkSynapseStarts(plan),
     ...checkSynapseRateLimits(plan),
+    ...checkMembersJoinCalls(plan),
     ...checkTurn(plan),
     ...checkTurnCapacity(plan),
     ...checkCoturnHardening(plan),
@@ -49,11 +55,13 @@ export function preflight(plan: StackPlan): Problem[] {
     ...checkLkJwt(plan),
     ...checkWellKnownCors(plan),
     ...checkProxyPaths(plan),
+    ...checkLivekitSignalling(plan),
     ...checkNpmSchema(plan),
     ...checkDuplicateDomains(plan),
     ...checkAdoptHosts(plan),
     ...checkFederationList(plan),
     ...checkBodySize(plan),
     ...checkOverrides(plan),
+    ...checkMonitoring(plan),
   ];
 }

@@ -1,6 +1,11 @@
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../config-templates/plan";
-import { proxiedDomains, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
+import {
+  LIVEKIT_SFU_PATH,
+  advancedLocation,
+  proxiedDomains,
+  wellKnownLocationsOf,
+} from "../config-templates/npm-proxy-hosts";
 import { validateProxyHostBody } from "../facts/npm-api-schema";
 
 /** Checks of the Nginx Proxy Manager hosts: CORS on the well-known files, Synapse and LiveKit paths, NPM's schema. */
@@ -119,4 +124,50 @@ export function checkDuplicateDomains({ org, proxyHosts }: StackPlan): Problem[]
         `give ${movable.join(" or ")} a hostname of its own`,
       );
     });
+}
+
+/**
+ * Field failure 6: LiveKit's signalling is a WebSocket, and the headers that let it through must be where a
+ * regenerated NPM config keeps them (NginxProxyManager#5699): in the RTC host's own `advanced_config`
+ * (npm-proxy-hosts.ts `livekitSfuLocation`), with the prefix stripped, never as a custom location that relies on the
+ * host's flag (two locations for one path: nginx refuses the file).
+ */
+export function checkLivekitSignalling({ org, proxyHosts }: StackPlan): Problem[] {
+  if (!org.components.matrixRtc) return [];
+  const host = proxyHosts.find((h) => h.domain_names.includes(org.hosts.rtc));
+  const say = (message: string) =>
+    problem(
+      org.stack,
+      "proxy",
+      `${org.hosts.rtc}${LIVEKIT_SFU_PATH} ${message}`,
+      "render the RTC host's LiveKit location as matrix-fleet writes it: in the host's advanced_config, with Upgrade, Connection, HTTP/1.1 and proxy_pass to LiveKit ending in /",
+    );
+  if (host === undefined) return [say("has no proxy host: no MatrixRTC client can reach LiveKit")];
+  if (host.locations.some((l) => l.path === LIVEKIT_SFU_PATH))
+    return [
+      say(
+        "is an NPM custom location, whose WebSocket headers depend on the host's flag, which NPM has been seen to drop when it regenerates the file",
+      ),
+    ];
+  const nginx = advancedLocation(host, LIVEKIT_SFU_PATH);
+  if (nginx === undefined)
+    return [say("is not in the host's advanced_config: LiveKit's signalling has no route")];
+  const missing = [
+    [/proxy_set_header\s+Upgrade\s+\$http_upgrade;/, "Upgrade"],
+    [/proxy_set_header\s+Connection\s+\S+;/, "Connection"],
+    [/proxy_http_version\s+1\.1;/, "HTTP/1.1"],
+    [
+      new RegExp(`proxy_pass\\s+http://[^\\s;]+:${org.ports.livekitHttp}/;`),
+      "a proxy_pass to LiveKit that strips the prefix",
+    ],
+  ]
+    .filter(([pattern]) => !(pattern as RegExp).test(nginx))
+    .map(([, what]) => what as string);
+  return missing.length === 0
+    ? []
+    : [
+        say(
+          `lacks ${missing.join(", ")}: the WebSocket upgrade never reaches LiveKit, and every call stops at signalling`,
+        ),
+      ];
 }

@@ -2,10 +2,12 @@ import { isPlainObject } from "../config/merge";
 import { Problem, problem } from "../config/problems";
 import { StackPlan } from "../config-templates/plan";
 import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_RATE_LIMIT_DEFAULTS, RateLimit } from "../facts/synapse";
+import { delayedEventLimit, lkJwtDelegatesLeave } from "../model/release";
 
 /**
  * Shared-IP offices (field failures 14 and 15): Element Call's key sharing and its delayed-event heartbeat need
- * the rate limits Element Call documents, and Synapse must see each client's own address behind the proxy, or every
+ * the rate limits Element Call documents (with delegated leave, lk-jwt-service's restarts for every call member of
+ * the organisation: model/release.ts), and Synapse must see each client's own address behind the proxy, or every
  * user behind it shares one bucket. Read from homeserver.yaml as deployed (overrides merged); upstream facts in
  * docs/upstream/synapse.md §8.
  */
@@ -25,16 +27,23 @@ export function checkSynapseRateLimits({ org, synapse }: StackPlan): Problem[] {
     );
   }
   if (!org.components.matrixRtc) return problems;
-  for (const name of Object.keys(ELEMENT_CALL_RATE_LIMITS) as Array<keyof typeof ELEMENT_CALL_RATE_LIMITS>) {
-    const needed = ELEMENT_CALL_RATE_LIMITS[name];
+  const needs = {
+    rc_message: { ...ELEMENT_CALL_RATE_LIMITS.rc_message, by: "Element Call needs" },
+    rc_delayed_event_mgmt: {
+      ...delayedEventLimit(org),
+      by: lkJwtDelegatesLeave(org) ? "delegated leave needs" : "Element Call needs",
+    },
+  };
+  for (const name of Object.keys(needs) as Array<keyof typeof needs>) {
+    const needed = needs[name];
     const deployed = effectiveRateLimit(hs, name);
     if (deployed.per_second >= needed.per_second && deployed.burst_count >= needed.burst_count) continue;
     problems.push(
       problem(
         org.stack,
         `overrides.synapse.${name}`,
-        `${name} is ${describe(deployed)}, below the ${describe(needed)} Element Call needs (${needed.why}): call members, most of all several behind one office IP, get 429 and drop out of calls`,
-        `drop the override; matrix-fleet renders ${name}: {per_second: ${needed.per_second}, burst_count: ${needed.burst_count}} with MatrixRTC (raise it further for large offices, never lower)`,
+        `${name} is ${describe(deployed)}, below the ${describe(needed)} ${needed.by} (${needed.why}): call members, most of all several behind one address, get 429 and drop out of calls`,
+        `drop the override; matrix-fleet renders ${name}: {per_second: ${needed.per_second}, burst_count: ${needed.burst_count}} with MatrixRTC (raise it further for more members, never lower)`,
       ),
     );
   }

@@ -63,7 +63,7 @@ export function checkTurn({ org, synapse, coturn, proxyHosts, jitsi }: StackPlan
       ),
     );
   }
-  if (jitsi !== undefined && jitsi.prosody.TURNS_PORT === "443") {
+  if (jitsi !== undefined && jitsi.prosody.TURNS_PORT === "443" && org.turn.port443Ip === undefined) {
     problems.push(
       problem(
         org.stack,
@@ -95,7 +95,9 @@ function turnUriProblems(org: OrgConfig, uris: readonly unknown[], vhosts: Reado
       );
       continue;
     }
-    if (parts.port === 443 || parts.port === 80 || parts.port === undefined) {
+    // 443 of turn.port443Ip is forwarded to coturn: allowed on the TURN host, which resolves to that address.
+    const on443 = parts.port === 443 && org.turn.port443Ip !== undefined && parts.host === org.hosts.turn;
+    if ((parts.port === 443 && !on443) || parts.port === 80 || parts.port === undefined) {
       // The key that produced the port: the TLS port for turns: URIs, the listener for turn: ones.
       const portKey = (uri as string).startsWith("turns:") ? "ports.turnTls" : "ports.turn";
       problems.push(

@@ -1,10 +1,8 @@
 import { execFile } from "node:child_process";
 import { isPlaceholder } from "../checks/placeholders";
 import { OrgConfig } from "../config/model";
-import { BACKUP_PATHS } from "../facts/backup";
-import { backupNames } from "../model/backup-layout";
+import { BackupRunRecord, backupNames, backupScriptArgs, parseBackupRun } from "../model/backup-layout";
 import { dockerName } from "../model/topology";
-import { BackupRunRecord } from "../verify/backup-status";
 
 /**
  * The backup's programmatic entry, on the Docker host a stack points at (`docker.host`, through the docker CLI as
@@ -61,13 +59,12 @@ export class BackupHost {
   /** A script of the backup in one of its containers (`env`: extra variables for this run only). */
   script(
     container: string,
-    script: string,
+    script: Parameters<typeof backupScriptArgs>[1],
     args: readonly string[],
     options: { env?: Readonly<Record<string, string>>; timeoutMs?: number } = {},
   ): Promise<ExecResult> {
-    const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
     return this.docker(
-      ["exec", ...env, container, "sh", `${BACKUP_PATHS.scripts}/${script}`, ...args],
+      backupScriptArgs(container, script, args, options.env),
       options.timeoutMs ?? 4 * 3600_000,
     );
   }
@@ -106,14 +103,12 @@ export async function takeBackup(
       `${host.names.container} is ${state?.status ?? "not there"} on ${org.docker.host}: run pulumi up --stack ${org.stack} first`,
     );
   const result = await host.script(host.names.container, "backup.sh", ["manual"], options);
-  const line = result.stdout.trim().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(line) as BackupRun;
-  } catch {
+  const run = parseBackupRun(result.stdout);
+  if (run === undefined)
     throw new BackupError(
       `the backup printed no result (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-5).join(" | ")}`,
     );
-  }
+  return run;
 }
 
 /** key=value lines (the scripts' answers) as a map; the first value of a key wins. */

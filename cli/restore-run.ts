@@ -9,7 +9,10 @@ import { RestoreFindings, judgeRestore } from "./restore-judgement";
  * read-only; it refuses, naming what it found and the flag or fix, before anything is changed. Then: Synapse
  * stopped, the snapshot's stores restored in place and checked against its SHA256SUMS, the database recreated
  * (UTF8, C locale, from template0) and the dump restored into it in one transaction, Synapse started and waited for
- * until healthy, its signing key compared with the snapshot's.
+ * until healthy, its signing key compared with the snapshot's. When Synapse's container runs another image than the
+ * stack's images.synapse (a rollback: the image set back before the restore, docs/upgrades.md), Synapse stays
+ * stopped: starting the newer Synapse would migrate the restored database forward again; `pulumi up` starts the
+ * configured image on it.
  */
 export interface RestoreOptions {
   /** A snapshot id (or its prefix); default: the newest of the stack. */
@@ -32,8 +35,10 @@ export interface RestoreReport {
   readonly notes: readonly string[];
   /** Seconds per step and in all. */
   readonly seconds: Readonly<Record<string, number>>;
-  /** The key ids Synapse serves after the restore. */
+  /** The key ids Synapse serves after the restore (none when it was left stopped). */
   readonly servedKeyIds: readonly string[];
+  /** Set when Synapse was left stopped: the image its container runs, and the one the stack config names. */
+  readonly synapseLeftStopped?: { readonly running: string; readonly configured: string };
 }
 
 interface Snapshot {
@@ -73,6 +78,11 @@ export async function restoreStack(org: OrgConfig, options: RestoreOptions = {})
     files: keyValues((await backupScript(["probe"])).stdout),
   }));
   const { notes, replace } = judgeRestore(org, snapshot.short_id, manifest, findings, options);
+  const leftStopped = await timed("image", () => otherImage(host));
+  if (leftStopped !== undefined)
+    notes.push(
+      `Synapse's container runs ${leftStopped.running}, the stack config names ${leftStopped.configured}: Synapse stays stopped after the restore, and pulumi up --stack ${org.stack} starts ${leftStopped.configured} on the restored database`,
+    );
   for (const note of notes) log(`restore ${org.stack}: ${note}`);
 
   await backupScript(["begin"]);
@@ -93,20 +103,61 @@ export async function restoreStack(org: OrgConfig, options: RestoreOptions = {})
       `database: ${database.users} users, ${database.rooms} rooms, ${database.events} events; ${database.encoding}`,
     );
     await backupScript(["end"]);
-    await timed("start Synapse", () => startSynapse(host));
-    const servedKeyIds = await timed("signing key", () => servedKeys(host));
-    if (manifest.signingKeyId && !servedKeyIds.includes(manifest.signingKeyId))
-      throw new BackupError(
-        `Synapse serves ${servedKeyIds.join(", ") || "no key"}, not the snapshot's ${manifest.signingKeyId}: check signing_key_path`,
-      );
+    const servedKeyIds = leftStopped === undefined ? await startWithKey(host, manifest, timed) : [];
     seconds.total = Math.round((Date.now() - started) / 100) / 10;
-    return { snapshot: snapshot.id, manifest, files: Number(fetched.files), notes, seconds, servedKeyIds };
+    const files = Number(fetched.files);
+    return {
+      snapshot: snapshot.id,
+      manifest,
+      files,
+      notes,
+      seconds,
+      servedKeyIds,
+      synapseLeftStopped: leftStopped,
+    };
   } catch (error) {
     await backupScript(["end"]).catch(() => undefined);
     // Synapse is started again whatever failed: on an untouched database it serves as before.
     await host.docker(["start", `matrix-${org.stack}-synapse`]).catch(() => undefined);
     throw error;
   }
+}
+
+/** Starts Synapse, waits until it is healthy, and checks that it serves the snapshot's signing key. */
+async function startWithKey(
+  host: BackupHost,
+  manifest: BackupManifest,
+  timed: <T>(step: string, run: () => Promise<T>) => Promise<T>,
+): Promise<string[]> {
+  await timed("start Synapse", () => startSynapse(host));
+  const servedKeyIds = await timed("signing key", () => servedKeys(host));
+  if (manifest.signingKeyId && !servedKeyIds.includes(manifest.signingKeyId))
+    throw new BackupError(
+      `Synapse serves ${servedKeyIds.join(", ") || "no key"}, not the snapshot's ${manifest.signingKeyId}: check signing_key_path`,
+    );
+  return servedKeyIds;
+}
+
+/**
+ * The image Synapse's container runs and the stack's images.synapse, when they differ (by image ID on the host; an
+ * image the host does not have differs): after a rollback set the older image, the container still runs the newer.
+ */
+async function otherImage(host: BackupHost): Promise<{ running: string; configured: string } | undefined> {
+  const configured = host.org.images.synapse;
+  const container = `matrix-${host.org.stack}-synapse`;
+  const running = await host.docker(["inspect", "--format", "{{.Image}}", container]);
+  const wanted = await host.docker(["image", "inspect", "--format", "{{.Id}}", configured]);
+  if (running.code === 0 && wanted.code === 0 && running.stdout.trim() === wanted.stdout.trim())
+    return undefined;
+  const tags = await host.docker([
+    "image",
+    "inspect",
+    "--format",
+    '{{join .RepoTags " "}}',
+    running.stdout.trim(),
+  ]);
+  const name = tags.code === 0 ? tags.stdout.trim().split(/\s+/)[0] : undefined;
+  return { running: name || running.stdout.trim() || "no image", configured };
 }
 
 async function requireContainers(host: BackupHost): Promise<void> {

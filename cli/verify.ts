@@ -3,6 +3,7 @@ import { ConfigError } from "../config/problems";
 import { parseStackConfig } from "../config/stack-config";
 import { PROJECT_DIR, readStackFile } from "../config/stack-files";
 import { formatResults, verifyStack } from "../verify/verify";
+import { targetOfStack } from "./verify-target-of";
 import { UsageError, parseArgs, runCli } from "./args";
 
 const USAGE = `usage: npm run verify -- --stack <name> [--json] [--expect-ip <address>] [--project-dir <dir>]
@@ -35,7 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (parsed.config === undefined) throw new ConfigError(parsed.problems);
   const name = process.env.MATRIX_FLEET_VERIFY_USER;
   const password = process.env.MATRIX_FLEET_VERIFY_PASSWORD;
-  const results = await verifyStack(parsed.config, {
+  const org = parsed.config;
+  const results = await verifyStack(targetOfStack(org), {
     user: name && password ? { name, password } : undefined,
     expectIp: values["expect-ip"],
     peerTokens: peerTokens(),

@@ -40,6 +40,8 @@ export class Backup extends pulumi.ComponentResource {
   readonly container: docker.Container;
   readonly dumpContainer: docker.Container;
   readonly repositoryVolume: docker.Volume | undefined;
+  /** Status, dump spool, cache: the call probe reads the status file from it (read-only). */
+  readonly workVolume: docker.Volume;
 
   constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("matrix-fleet:backup:Backup", name, {}, opts);
@@ -50,6 +52,7 @@ export class Backup extends pulumi.ComponentResource {
     // Status, the dump spool and restic's cache: rebuilt by the next run, so not protected.
     const work = new docker.Volume(`${name}-work`, { name: names.workVolume, labels }, child);
     const workMount = { type: "volume", source: work.name, target: BACKUP_PATHS.work };
+    this.workVolume = work;
 
     this.dumpContainer = dumpContainer(name, args, work.name, child);
     this.repositoryVolume =

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
 import { COTURN_PATHS } from "../facts/coturn";
-import { coturnTls } from "../model/coturn-tls";
+import { coturnHealthcheck, coturnTls } from "../model/coturn-tls";
 import { ServiceContext, pinnedImage, serviceDefaults } from "./shared";
 
 export interface CoturnArgs {
@@ -41,9 +41,10 @@ export class Coturn extends pulumi.ComponentResource {
         command: ["-c", COTURN_PATHS.config],
         uploads: documents.uploads([["coturn", COTURN_PATHS.config]]),
         volumes: tlsVolumes,
-        // A STUN binding request against the listener: proves coturn answers, not only that the process runs.
+        // A STUN binding against the listener, and with TLS a TLS handshake on the TLS port: coturn answers, and
+        // with the TLS it was asked for (it runs on without it when it cannot read its key).
         healthcheck: {
-          tests: ["CMD", "turnutils_stunclient", "-p", String(org.ports.turn), "127.0.0.1"],
+          tests: coturnHealthcheck(org),
           interval: "15s",
           timeout: "5s",
           retries: 3,

@@ -13,7 +13,10 @@ import { LkJwtService } from "./lk-jwt";
 import { ProxyHosts } from "./proxy-hosts";
 import { ServiceContext, StateStore } from "./shared";
 import { StackDocuments } from "./stack-documents";
-import { ContainerHealthGate, HEALTH_TIMEOUT_SECONDS } from "./container-health";
+import { ContainerHealthGate, healthGates } from "./container-health";
+import { SynapseUpgradeGate } from "./synapse-upgrade-gate";
+import { PreUpgradeBackup } from "./pre-upgrade-backup";
+import { Monitoring } from "./monitoring";
 import { AdoptedStoresCheck } from "./adopted-store-check";
 import { dockerName } from "../model/topology";
 import { Synapse } from "./synapse";
@@ -32,6 +35,8 @@ export interface HomeserverStackArgs {
   readonly org: OrgConfig;
   /** Existing secret values (secret config `adoptedSecrets`) for the names in `org.adoption.secrets`. */
   readonly adoptedSecretValues?: pulumi.Input<Readonly<Record<string, string>>>;
+  /** The SMTP password for the alerts' e-mail (secret config `monitoringSmtpPassword`), with an SMTP login. */
+  readonly smtpPassword?: pulumi.Input<string>;
   /** Values of secret config `backupCredentials` (an off-host backup repository's credentials). */
   readonly backupCredentialValues?: pulumi.Input<Readonly<Record<string, string>>>;
 }
@@ -49,13 +54,17 @@ export class HomeserverStack extends pulumi.ComponentResource {
   readonly lkJwt: LkJwtService | undefined;
   readonly jitsi: JitsiMeet | undefined;
   readonly ketesa: Ketesa | undefined;
+  readonly monitoring: Monitoring | undefined;
   readonly backup: Backup | undefined;
+  /** With backups on: the backup `up` takes before it replaces Synapse or PostgreSQL with another image. */
+  readonly preUpgradeBackup: PreUpgradeBackup | undefined;
   readonly proxyHosts: ProxyHosts;
   /** Every container and state store of the stack, for outputs and tests. */
   readonly containers: docker.Container[];
   readonly stores: StateStore[];
   /** One per container with a healthcheck: `pulumi up` returns once each is healthy. */
   readonly healthGates: ContainerHealthGate[];
+  readonly upgradeGate: SynapseUpgradeGate;
   readonly urls: Record<string, string>;
   readonly routerChecklist: string;
   readonly firstAdminCommand: string;
@@ -65,31 +74,18 @@ export class HomeserverStack extends pulumi.ComponentResource {
     const { org } = args;
     const c = org.components;
 
-    const { provider, network, adoptedStores } = dockerHost(name, org, this);
     this.secrets = new FleetSecrets(
       `${name}-secrets`,
       { org, adoptedValues: args.adoptedSecretValues },
       { parent: this },
     );
-    const context: ServiceContext = {
-      stack: org.stack,
-      provider,
-      network,
-      documents: new StackDocuments(org, {
-        values: this.secrets.byName,
-        generators: this.secrets.generators,
-      }),
-      // Nothing is read or created before the adopted stores were found on the Docker host.
-      childOptions: (parent) => ({
-        parent,
-        provider,
-        deleteBeforeReplace: true,
-        dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
-      }),
-    };
+    const context = serviceContext(name, org, this.secrets, this);
     const child = { parent: this };
 
-    this.synapse = new Synapse(`${name}-synapse`, { org, context }, child);
+    // PostgreSQL and Synapse wait for the backup before an upgrade, which runs in the backup's containers, made below.
+    let beforeStateful: (first: pulumi.Resource[]) => void = () => {};
+    const before = new Promise<pulumi.Resource[]>((resolve) => (beforeStateful = resolve));
+    this.synapse = new Synapse(`${name}-synapse`, { org, context, before }, child);
     this.elementWeb = c.elementWeb ? new ElementWeb(`${name}-element`, { org, context }, child) : undefined;
     this.coturn = c.coturn ? new Coturn(`${name}-coturn`, { org, context }, child) : undefined;
     this.livekit = c.matrixRtc ? new Livekit(`${name}-livekit`, { org, context }, child) : undefined;
@@ -98,6 +94,8 @@ export class HomeserverStack extends pulumi.ComponentResource {
     this.ketesa = c.ketesa ? new Ketesa(`${name}-ketesa`, { org, context }, child) : undefined;
     this.stores = [...this.synapse.stores, ...(this.jitsi ? Object.values(this.jitsi.stores) : [])];
     this.backup = org.backup.enabled ? this.backupOf(name, args, context) : undefined;
+    this.preUpgradeBackup = this.backup && this.preUpgradeBackupOf(name, org, this.backup);
+    beforeStateful(this.preUpgradeBackup === undefined ? [] : [this.preUpgradeBackup]);
     // The NPM credentials are no input: the NPM providers read them from the stack config when they run.
     this.proxyHosts = new ProxyHosts(
       `${name}-proxy-hosts`,
@@ -120,16 +118,12 @@ export class HomeserverStack extends pulumi.ComponentResource {
       ...(this.jitsi ? [this.jitsi.prosody, this.jitsi.jicofo, this.jitsi.jvb, this.jitsi.web] : []),
       ...(this.backup ? [this.backup.dumpContainer, this.backup.container] : []),
     ];
-    this.healthGates = healthGates(name, org, [
-      ["postgres", this.synapse.postgres],
-      ["synapse", this.synapse.container],
-      ["elementWeb", this.elementWeb?.container],
-      ["coturn", this.coturn?.container],
-      ["livekit", this.livekit?.container],
-      ["ketesa", this.ketesa?.container],
-      ["backupDump", this.backup?.dumpContainer],
-      ["backup", this.backup?.container],
-    ]);
+    const gates = gatesOf(name, org, this);
+    this.upgradeGate = gates.upgradeGate;
+    const monitored = c.monitoring ? this.monitoringOf(name, args, context, gates.ready) : undefined;
+    this.monitoring = monitored?.monitoring;
+    this.containers.push(...(monitored?.monitoring.containers ?? []));
+    this.healthGates = [...gates.healthGates, ...(monitored?.gates ?? [])];
     this.urls = publicUrls(org);
     this.routerChecklist = renderRouterChecklist(context.documents.template);
     this.firstAdminCommand = firstAdminCommand(org);
@@ -139,6 +133,37 @@ export class HomeserverStack extends pulumi.ComponentResource {
       firstAdminCommand: this.firstAdminCommand,
       proxyHosts: this.proxyHosts.definitions,
     });
+  }
+
+  /** The monitoring: its accounts are made in Synapse and PostgreSQL once both are healthy (their gates). */
+  private monitoringOf(
+    name: string,
+    args: HomeserverStackArgs,
+    context: ServiceContext,
+    ready: pulumi.Resource[],
+  ): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
+    const parts = {
+      org: args.org,
+      context,
+      synapse: this.synapse,
+      ready,
+      backupWork: this.backup?.workVolume,
+    };
+    return monitoring(name, parts, args, this);
+  }
+
+  /** The backup before an upgrade: after the new images and the backup's containers, in those containers. */
+  private preUpgradeBackupOf(name: string, org: OrgConfig, backup: Backup): PreUpgradeBackup {
+    return new PreUpgradeBackup(
+      `${name}-pre-upgrade-backup`,
+      {
+        org,
+        synapseImage: this.synapse.image,
+        postgresImage: this.synapse.postgresImage,
+        backupContainers: [backup.container, backup.dumpContainer],
+      },
+      { parent: this },
+    );
   }
 
   /** The backups: they read the stores of Synapse (and Jitsi) and dump with the server's own PostgreSQL image. */
@@ -176,23 +201,98 @@ function dockerHost(name: string, org: OrgConfig, parent: pulumi.Resource) {
   return { provider, network, adoptedStores };
 }
 
-/** A health gate for each container that has a healthcheck, with its service's time limit. */
-function healthGates(
+/**
+ * A health gate for each container that has a healthcheck, and after Synapse's the upgrade gate: `up` reports no
+ * success before Synapse's background updates (an upgrade's migrations) are done.
+ */
+function gatesOf(
   name: string,
   org: OrgConfig,
-  containers: ReadonlyArray<readonly [keyof typeof HEALTH_TIMEOUT_SECONDS, docker.Container | undefined]>,
-): ContainerHealthGate[] {
-  return containers.flatMap(([service, container]) =>
-    container === undefined
-      ? []
-      : [
-          new ContainerHealthGate(
-            `${name}-${service}-healthy`,
-            container,
-            org.docker.host,
-            HEALTH_TIMEOUT_SECONDS[service],
-            { parent: container },
-          ),
-        ],
+  stack: Pick<HomeserverStack, "synapse" | "elementWeb" | "coturn" | "livekit" | "ketesa" | "backup">,
+): { healthGates: ContainerHealthGate[]; upgradeGate: SynapseUpgradeGate; ready: pulumi.Resource[] } {
+  const gates = healthGates(name, org, [
+    ["postgres", stack.synapse.postgres],
+    ["synapse", stack.synapse.container],
+    ["elementWeb", stack.elementWeb?.container],
+    ["coturn", stack.coturn?.container],
+    ["livekit", stack.livekit?.container],
+    ["ketesa", stack.ketesa?.container],
+    ["backupDump", stack.backup?.dumpContainer],
+    ["backup", stack.backup?.container],
+  ]);
+  const upgradeGate = new SynapseUpgradeGate(
+    `${name}-synapse-background-updates`,
+    {
+      synapse: stack.synapse.container,
+      postgres: stack.synapse.postgres,
+      synapseImage: org.images.synapse,
+      dockerHost: org.docker.host,
+      database: org.adoption.database,
+      healthy: [gates.get("synapse")!, gates.get("postgres")!],
+    },
+    { parent: stack.synapse.container },
   );
+  const ready = [gates.get("postgres")!, gates.get("synapse")!];
+  return { healthGates: [...gates.values()], upgradeGate, ready };
+}
+
+/** What every service component receives: the Docker host, the stack's network, the documents and secrets. */
+function serviceContext(
+  name: string,
+  org: OrgConfig,
+  secrets: FleetSecrets,
+  parent: pulumi.Resource,
+): ServiceContext {
+  const { provider, network, adoptedStores } = dockerHost(name, org, parent);
+  return {
+    stack: org.stack,
+    provider,
+    network,
+    documents: new StackDocuments(org, { values: secrets.byName, generators: secrets.generators }),
+    // Nothing is read or created before the adopted stores were found on the Docker host.
+    childOptions: (child) => ({
+      parent: child,
+      provider,
+      deleteBeforeReplace: true,
+      dependsOn: adoptedStores === undefined ? [] : [adoptedStores],
+    }),
+  };
+}
+
+/** The organisation's own monitoring and the health gates of its containers. */
+function monitoring(
+  name: string,
+  parts: {
+    org: OrgConfig;
+    context: ServiceContext;
+    synapse: Synapse;
+    ready: pulumi.Resource[];
+    backupWork: docker.Volume | undefined;
+  },
+  args: HomeserverStackArgs,
+  parent: pulumi.Resource,
+): { monitoring: Monitoring; gates: ContainerHealthGate[] } {
+  const { org, synapse } = parts;
+  const m = new Monitoring(
+    `${name}-monitoring`,
+    {
+      org,
+      context: parts.context,
+      synapse: synapse.container,
+      postgres: synapse.postgres,
+      ready: parts.ready,
+      smtpPassword: args.smtpPassword,
+      backupWork: parts.backupWork,
+    },
+    { parent },
+  );
+  const gates = healthGates(name, org, [
+    ["prometheus", m.prometheus],
+    ["alertmanager", m.alertmanager],
+    ["nodeExporter", m.nodeExporter],
+    ["postgresExporter", m.postgresExporter],
+    ["callProbe", m.agents.callProbe],
+    ["alertBot", m.agents.alertBot],
+  ]);
+  return { monitoring: m, gates: [...gates.values()] };
 }

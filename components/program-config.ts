@@ -24,6 +24,8 @@ export interface ProgramConfig {
   readonly org: OrgConfig;
   /** Existing values of the adopted secrets, marked secret. */
   readonly adoptedSecretValues: pulumi.Output<Record<string, string>>;
+  /** The alerts' SMTP password (secret config `monitoringSmtpPassword`), when set. */
+  readonly smtpPassword: pulumi.Output<string> | undefined;
   /** Values of secret config `backupCredentials`, marked secret. */
   readonly backupCredentialValues: pulumi.Output<Record<string, string>>;
   /** Preflight's warnings (checks/warnings.ts): logged by the program, so preview and up show them. */
@@ -40,6 +42,9 @@ export function loadProgramConfig(): ProgramConfig {
   values.backupCredentials = adoptedSecretMarkers(values.backupCredentials);
   // The engine hands npmSecret decrypted; whether the file holds it encrypted is checked on the file below.
   if (typeof values.npmSecret === "string") values.npmSecret = { secure: "(decrypted by the Pulumi engine)" };
+  if (typeof values.monitoringSmtpPassword === "string")
+    values.monitoringSmtpPassword = { secure: "(decrypted by the Pulumi engine)" };
+  const smtpPassword = new pulumi.Config().getSecret("monitoringSmtpPassword");
   const missing = deploying ? missingNpmCredentials(stack) : [];
   try {
     // Preflight judges documents with placeholder secrets: no check depends on a generated value.
@@ -48,9 +53,11 @@ export function loadProgramConfig(): ProgramConfig {
       secrets: placeholderSecrets(),
       deploying,
     });
+    const file = ownStackFile(stack);
     const adoptionProblems = [
       ...ownStackFileReadings(stack),
-      ...clearTextProblems(stack, ownStackFile(stack)),
+      ...smtpPasswordProblems(stack, org, file, deploying && smtpPassword === undefined),
+      ...clearTextProblems(stack, file),
       ...adoptedSecretValueProblems(stack, org.adoption.secrets, adoptedValues),
     ];
     if (missing.length + adoptionProblems.length > 0)
@@ -58,6 +65,7 @@ export function loadProgramConfig(): ProgramConfig {
     return {
       org,
       adoptedSecretValues: pulumi.secret(adoptedValues),
+      smtpPassword,
       backupCredentialValues: pulumi.secret(credentialValues),
       warnings,
     };
@@ -68,6 +76,42 @@ export function loadProgramConfig(): ProgramConfig {
       );
     throw error;
   }
+}
+
+/**
+ * The alerts' SMTP password: needed at `pulumi up` when the e-mail delivery logs in, and never in clear text in the
+ * stack file.
+ */
+function smtpPasswordProblems(
+  stack: string,
+  org: OrgConfig,
+  file: Record<string, unknown>,
+  missing: boolean,
+): Problem[] {
+  const email = org.components.monitoring ? org.monitoring.alerts.email : undefined;
+  const fix = `pulumi config set --secret monitoringSmtpPassword --stack ${stack} (value on stdin)`;
+  return [
+    ...(missing && email?.username !== undefined
+      ? [
+          problem(
+            stack,
+            "monitoringSmtpPassword",
+            `is not set, and monitoring.alerts.email logs in to ${email.smarthost} as ${email.username}`,
+            `${fix}, or remove monitoring.alerts.email.username`,
+          ),
+        ]
+      : []),
+    ...(typeof file.monitoringSmtpPassword === "string"
+      ? [
+          problem(
+            stack,
+            "monitoringSmtpPassword",
+            `is in clear text in Pulumi.${stack}.yaml: the SMTP password would sit in a reviewed file`,
+            `remove it from the file, then set it with: ${fix}`,
+          ),
+        ]
+      : []),
+  ];
 }
 
 /** Secrets the stack file holds in clear text: the NPM password, adopted secrets, backup credentials. */

@@ -94,5 +94,12 @@ export function pinnedImage(
   image: string,
   opts: pulumi.CustomResourceOptions,
 ): docker.RemoteImage {
-  return new docker.RemoteImage(name, { name: image, keepLocally: true }, opts);
+  // Created before the old one is deleted (an image name is not unique, and kept locally the old image stays): with
+  // delete-before-replace, the engine would delete every container running the image as soon as the image changes,
+  // before their own turn, and so before the backup those containers wait for (pre-upgrade-backup.ts).
+  return new docker.RemoteImage(
+    name,
+    { name: image, keepLocally: true },
+    { ...opts, deleteBeforeReplace: false },
+  );
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { OrgConfig } from "../config/model";
 import * as path from "node:path";
 import { DATABASE, POSTGRES_DATA_DIR } from "../facts/postgres";
+import { PostgresMajorCheck } from "./postgres-major-check";
 import { SYNAPSE_PATHS, SYNAPSE_UID } from "../facts/synapse";
 import { synapseMounts } from "../model/topology";
 import { ServiceContext, StateStore, pinnedImage, serviceDefaults } from "./shared";
@@ -10,6 +11,11 @@ import { ServiceContext, StateStore, pinnedImage, serviceDefaults } from "./shar
 export interface SynapseArgs {
   readonly org: OrgConfig;
   readonly context: ServiceContext;
+  /**
+   * What must be done before PostgreSQL or Synapse is (re)created: the backup before an upgrade. A promise, because
+   * that backup runs in containers made after this component (the backup reads its stores and image).
+   */
+  readonly before?: Promise<pulumi.Resource[]>;
 }
 
 /**
@@ -22,6 +28,7 @@ export class Synapse extends pulumi.ComponentResource {
   readonly postgres: docker.Container;
   /** The server's PostgreSQL image: the backup's dump container runs the same one. */
   readonly postgresImage: docker.RemoteImage;
+  readonly image: docker.RemoteImage;
   readonly stores: StateStore[];
 
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,45 +43,24 @@ export class Synapse extends pulumi.ComponentResource {
       store: new StateStore(store, store === "synapseData" ? `${name}-data` : `${name}-media`, org, child),
     }));
     this.stores = [database, ...mounts.map((m) => m.store)];
-    const { user, name: dbname } = org.adoption.database;
 
     this.postgresImage = pinnedImage(`${name}-postgres-image`, org.images.postgres, child);
-    const postgresDocuments = context.documents.forContainer();
-    const password = postgresDocuments.value(
-      (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
-    );
-    this.postgres = new docker.Container(
-      `${name}-postgres`,
-      {
-        ...serviceDefaults(stack, "postgres", 1024),
-        image: this.postgresImage.imageId,
-        envs: [
-          // Used only when the image initialises an empty data directory; an adopted one keeps its own.
-          `POSTGRES_USER=${user}`,
-          `POSTGRES_DB=${dbname}`,
-          // Synapse requires C collation and ctype (docs/postgres.md); initdb applies them to POSTGRES_DB.
-          "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
-          pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
-        ],
-        mounts: [database.mount(POSTGRES_DATA_DIR)],
-        networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
-        healthcheck: {
-          tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],
-          interval: "10s",
-          timeout: "5s",
-          retries: 5,
-        },
-      },
-      { ...child, replaceWith: postgresDocuments.replaceWith() },
+    this.image = pinnedImage(`${name}-image`, org.images.synapse, child);
+    const before = args.before ?? Promise.resolve([]);
+    this.postgres = postgresContainer(
+      name,
+      org,
+      context,
+      { database, image: this.postgresImage, before },
+      child,
     );
 
-    const synapseImage = pinnedImage(`${name}-image`, org.images.synapse, child);
     const documents = context.documents.forContainer();
     this.container = new docker.Container(
       `${name}-synapse`,
       {
         ...serviceDefaults(stack, "synapse", 2048),
-        image: synapseImage.imageId,
+        image: this.image.imageId,
         entrypoints: [
           "/bin/sh",
           "-c",
@@ -100,7 +86,11 @@ export class Synapse extends pulumi.ComponentResource {
           startPeriod: "1m0s",
         },
       },
-      { ...child, dependsOn: [this.postgres], replaceWith: documents.replaceWith() },
+      {
+        ...child,
+        dependsOn: after(before, [this.postgres]),
+        replaceWith: documents.replaceWith(),
+      },
     );
     this.registerOutputs({ container: this.container.name, postgres: this.postgres.name });
   }
@@ -116,4 +106,62 @@ function synapseBootstrap(org: OrgConfig, mountTargets: readonly string[]): stri
   const keyDir = path.posix.dirname(org.adoption.signingKeyPath);
   const owned = [...new Set([...mountTargets, keyDir])];
   return [`mkdir -p ${keyDir}`, `chown ${uid} ${owned.join(" ")}`, "exec /start.py"].join(" && ");
+}
+
+/** PostgreSQL on the database store, never started on another major's data (PostgresMajorCheck). */
+function postgresContainer(
+  name: string,
+  org: OrgConfig,
+  context: ServiceContext,
+  {
+    database,
+    image,
+    before,
+  }: { database: StateStore; image: docker.RemoteImage; before: Promise<pulumi.Resource[]> },
+  child: pulumi.CustomResourceOptions,
+): docker.Container {
+  const { user, name: dbname } = org.adoption.database;
+  // Another major than the data's would never start: refused in preview, before anything is replaced.
+  const majorCheck = new PostgresMajorCheck(`${name}-postgres-major`, org, child);
+  const postgresDocuments = context.documents.forContainer();
+  const password = postgresDocuments.value(
+    (plan) => (plan.synapse.homeserver.database as { args: { password: string } }).args.password,
+  );
+  return new docker.Container(
+    `${name}-postgres`,
+    {
+      ...serviceDefaults(org.stack, "postgres", 1024),
+      image: image.imageId,
+      envs: [
+        // Used only when the image initialises an empty data directory; an adopted one keeps its own.
+        `POSTGRES_USER=${user}`,
+        `POSTGRES_DB=${dbname}`,
+        // Synapse requires C collation and ctype (docs/postgres.md); initdb applies them to POSTGRES_DB.
+        "POSTGRES_INITDB_ARGS=--encoding=UTF8 --lc-collate=C --lc-ctype=C",
+        pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`),
+      ],
+      mounts: [database.mount(POSTGRES_DATA_DIR)],
+      networksAdvanced: [{ name: context.network.name, aliases: [DATABASE.host] }],
+      healthcheck: {
+        tests: ["CMD-SHELL", `pg_isready -U ${user} -d ${dbname}`],
+        interval: "10s",
+        timeout: "5s",
+        retries: 5,
+      },
+    },
+    {
+      ...child,
+      dependsOn: after(before, [...((child.dependsOn as pulumi.Resource[] | undefined) ?? []), majorCheck]),
+      replaceWith: postgresDocuments.replaceWith(),
+    },
+  );
+}
+
+/** `dependsOn` of a stateful container: its own dependencies and what must be done first (`SynapseArgs.before`). */
+function after(
+  before: Promise<pulumi.Resource[]>,
+  own: pulumi.Resource[],
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  const all: Promise<pulumi.Resource[]> = before.then((first) => [...own, ...first]);
+  return all;
 }

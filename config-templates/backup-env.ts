@@ -1,7 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OrgConfig } from "../config/model";
-import { BACKUP_PATHS, ONE_TIME_KEYS_TABLE, RETENTION_KEYS } from "../facts/backup";
+import {
+  BACKUP_PATHS,
+  ONE_TIME_KEYS_TABLE,
+  PRE_UPGRADE_SNAPSHOTS_KEPT,
+  RETENTION_KEYS,
+} from "../facts/backup";
 import { DATABASE } from "../facts/postgres";
 import { SecretValues } from "../facts/secrets";
 import { backupMounts, backupPathOf, repositoryLabel, sftpDestination } from "../model/backup-layout";
@@ -43,6 +48,7 @@ export function backupDocuments(org: OrgConfig, secrets: SecretValues): BackupDo
       backup.schedule.kind === "daily" ? backup.schedule.hour * 3600 + backup.schedule.minute * 60 : 0,
     ),
     BACKUP_KEEP: keep,
+    BACKUP_PRE_UPGRADE_KEEP: String(PRE_UPGRADE_SNAPSHOTS_KEPT),
     BACKUP_SIGNING_KEY: backupPathOf(org, org.adoption.signingKeyPath),
     BACKUP_MEDIA_STORE: backupPathOf(org, org.adoption.mediaStorePath),
     BACKUP_CONFIG_DIR: BACKUP_PATHS.config,

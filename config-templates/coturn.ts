@@ -45,6 +45,10 @@ export function coturnDocument(org: OrgConfig, secrets: SecretValues): ConfLine[
     ["no-software-attribute"],
     ["log-file", "stdout"],
   );
+  // The pinned image is built with the exporter (coturn's docker/coturn/*/Dockerfile links libmicrohttpd); Debian
+  // 12's coturn 4.6.1, which the lab runs, is not: there monitoring.coturnExporter is false.
+  if (org.components.monitoring && org.monitoring.coturnExporter)
+    lines.push(["prometheus"], ["prometheus-port", org.ports.coturnMetrics]);
   return applyCoturnOverrides(
     applyCoturnOverrides(lines, org.overrides.coturn),
     org.overrides.unjudged.coturn,

@@ -3,6 +3,7 @@ import { OrgConfig, PortRange, Protocol } from "../config/model";
 import { PortUse, hostPortUses } from "../model/host-ports";
 import { ConfLine } from "./formats";
 import { JitsiEnv } from "./jitsi-env";
+import { TURN_443, turn443Target } from "../model/turn-uris";
 
 /**
  * The ports a stack really binds on its Docker host, read from the documents that would be deployed (overrides
@@ -116,8 +117,45 @@ export interface RequiredForward {
   readonly range: PortRange;
   /** LAN address the router forwards to. */
   readonly target: string;
+  /** The port on `target` when it differs from the WAN port (TURN on 443: coturn's TLS port). */
+  readonly targetPort?: number;
   readonly service: string;
   readonly why: string;
+}
+
+/**
+ * The forwards of `turn.port443Ip`, the TURN host's own WAN address (model/turn-uris.ts): its TCP 443 to coturn's
+ * TLS port (its listener without TLS), where coturn tells TLS from plain TURN, and coturn's listener and TLS port 1:1
+ * like the main address's, since the TURN name resolves there. The relay range stays on the main address: coturn
+ * announces relays on its external-ip. Empty without the second address.
+ */
+export function turn443Forwards(org: OrgConfig, ports: readonly DeployedPort[]): RequiredForward[] {
+  if (org.turn.port443Ip === undefined) return [];
+  const host = org.network.lanIp ?? org.network.publicIp;
+  const deployed = (key: string, protocol: Protocol) =>
+    ports.find((p) => p.key === key && p.protocol === protocol && p.unreadable === undefined)?.range.start;
+  const tls = deployed("ports.turnTls", "tcp");
+  const listener = deployed("ports.turn", "tcp");
+  const forwards: RequiredForward[] = [
+    {
+      protocol: "tcp",
+      range: { start: TURN_443, end: TURN_443 },
+      target: host,
+      targetPort: tls ?? listener ?? turn443Target(org),
+      service: "coturn",
+      why: "TURN over TLS and TCP on 443, for networks that pass nothing else",
+    },
+  ];
+  for (const [key, protocol, why] of [
+    ["ports.turn", "udp", "STUN/TURN over UDP (the TURN name resolves here)"],
+    ["ports.turn", "tcp", "TURN over TCP"],
+    ["ports.turnTls", "tcp", "TURN over TLS"],
+  ] as const) {
+    const port = deployed(key, protocol);
+    if (port !== undefined)
+      forwards.push({ protocol, range: { start: port, end: port }, target: host, service: "coturn", why });
+  }
+  return forwards;
 }
 
 /** Why the router forwards each deployed port that clients reach from the WAN, in the checklist's order. */

@@ -22,6 +22,13 @@ export const FILES = {
   backupDumpAgent: "backup/dump-agent.sh",
   backupRestore: "backup/restore.sh",
   proxyHosts: "proxy-hosts.json",
+  prometheus: "monitoring/prometheus.yml",
+  alertRules: "monitoring/alert-rules.yml",
+  alertmanager: "monitoring/alertmanager.yml",
+  callProbe: "monitoring/call-probe.json",
+  callProbeEnv: "monitoring/call-probe.env",
+  postgresExporter: "monitoring/postgres-exporter.env",
+  alertBot: "monitoring/alert-bot.env",
   routerChecklist: "router-checklist.md",
   summary: "summary.md",
 } as const;

@@ -9,6 +9,9 @@ import { renderSynapseHomeserver } from "./synapse-homeserver";
 import { renderSynapseLogConfig } from "./synapse-log-config";
 import { renderWellKnown } from "./well-known";
 import { StackPlan } from "./plan";
+import { renderAlertRules } from "./alert-rules";
+import { renderAlertmanagerConfig } from "./alertmanager-config";
+import { renderPrometheusConfig } from "./prometheus-config";
 import { FILES, FileId } from "./file-paths";
 
 export { FILES };
@@ -45,6 +48,15 @@ export function renderPlanFiles(plan: StackPlan): Partial<Record<FileId, string>
     files.backupRestore = scripts["restore.sh"];
   }
   files.proxyHosts = toJson(plan.proxyHosts);
+  if (plan.monitoring) {
+    files.prometheus = renderPrometheusConfig(plan.monitoring.prometheus);
+    files.alertRules = renderAlertRules(plan.monitoring.rules);
+    files.alertmanager = renderAlertmanagerConfig(plan.monitoring.alertmanager);
+    files.callProbe = toJson(plan.monitoring.probe);
+    files.callProbeEnv = toEnvFile(plan.monitoring.probeEnv);
+    files.postgresExporter = toEnvFile(plan.monitoring.postgresExporter);
+    if (plan.monitoring.alertBot) files.alertBot = toEnvFile(plan.monitoring.alertBot);
+  }
   files.routerChecklist = renderRouterChecklist(plan);
   files.summary = renderSummary(plan);
   return files;

@@ -2,6 +2,7 @@ import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { EnvFile } from "./formats";
 import { JITSI_XMPP } from "../facts/jitsi";
+import { TURN_443 } from "../model/turn-uris";
 
 export interface JitsiEnv {
   readonly web: EnvFile;
@@ -11,6 +12,12 @@ export interface JitsiEnv {
 }
 
 const flag = (value: boolean): string => (value ? "1" : "0");
+
+/** The addresses the videobridge offers: the WAN address, and the LAN one where LAN clients cannot reach the WAN. */
+export function jvbAdvertisedIps(org: OrgConfig): string[] {
+  const { publicIp, lanIp, lanAccess } = org.network;
+  return lanAccess === "splitDns" && lanIp !== undefined ? [publicIp, lanIp] : [publicIp];
+}
 
 /**
  * Environment for the four docker-jitsi-meet containers. Each container gets only variables its service reads
@@ -25,17 +32,7 @@ export function jitsiEnvDocuments(org: OrgConfig, secrets: SecretValues): JitsiE
     ENABLE_TRANSCRIPTIONS: flag(org.jitsi.enableTranscriptions),
   };
   const authType: Record<string, string> = org.jitsi.enableAuth ? { AUTH_TYPE: "internal" } : {};
-  const turn: Record<string, string> = org.components.coturn
-    ? {
-        // Prosody announces coturn to clients (XEP-0215) with credentials from the shared TURN secret.
-        TURN_CREDENTIALS: secrets.turn_shared_secret,
-        TURN_HOST: org.hosts.turn,
-        TURN_PORT: String(org.ports.turn),
-        TURN_TRANSPORT: "udp",
-        // TURNS_PORT defaults to 443 in the image, which is the reverse proxy's: always name coturn's port.
-        ...(org.turn.tls ? { TURNS_HOST: org.hosts.turn, TURNS_PORT: String(org.ports.turnTls) } : {}),
-      }
-    : {};
+  const turn = jitsiTurn(org, secrets);
   return {
     web: {
       TZ: org.jitsi.timezone,
@@ -85,10 +82,32 @@ export function jitsiEnvDocuments(org: OrgConfig, secrets: SecretValues): JitsiE
       XMPP_INTERNAL_MUC_DOMAIN: x.internalMucDomain,
       XMPP_SERVER: x.server,
       JVB_AUTH_PASSWORD: secrets.jvb_auth_password,
-      // The videobridge tells clients where to send media: the WAN address, on the forwarded port.
-      JVB_ADVERTISE_IPS: org.network.publicIp,
+      // The videobridge tells clients where to send media: the WAN address, on the forwarded port; with split DNS
+      // (no NAT loopback) also the Docker host's LAN address, the only one LAN clients reach. Each entry becomes a
+      // static mapping of the container's own address (docker-jitsi-meet jvb/rootfs/defaults/jvb.conf).
+      JVB_ADVERTISE_IPS: jvbAdvertisedIps(org).join(","),
       JVB_PORT: String(org.ports.jvb),
       COLIBRI_REST_ENABLED: "1",
     },
   };
+}
+
+/** Prosody announces coturn to clients (XEP-0215) with credentials from the shared TURN secret. */
+function jitsiTurn(org: OrgConfig, secrets: SecretValues): Record<string, string> {
+  return org.components.coturn
+    ? {
+        TURN_CREDENTIALS: secrets.turn_shared_secret,
+        TURN_HOST: org.hosts.turn,
+        TURN_PORT: String(org.ports.turn),
+        TURN_TRANSPORT: "udp",
+        // TURNS_PORT defaults to 443 in the image, which is the reverse proxy's: always name coturn's port, or 443
+        // of turn.port443Ip, whose forward reaches coturn (the one port networks that pass nothing else allow).
+        ...(org.turn.tls
+          ? {
+              TURNS_HOST: org.hosts.turn,
+              TURNS_PORT: String(org.turn.port443Ip === undefined ? org.ports.turnTls : TURN_443),
+            }
+          : {}),
+      }
+    : {};
 }

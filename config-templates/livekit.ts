@@ -2,7 +2,10 @@ import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS } from "../facts/livekit";
+import { lkJwtDelegatesLeave, lkJwtWebhookUrl } from "../model/release";
 import { toYaml } from "./formats";
+import { LIVEKIT_METRICS_USER } from "./prometheus-config";
+import { TURN_443 } from "../model/turn-uris";
 
 /**
  * LiveKit's `livekit.yaml` (keys from livekit-server v1.13.5 pkg/config/config.go and mediatransportutil's
@@ -35,6 +38,18 @@ export function livekitDocument(org: OrgConfig, secrets: SecretValues): Record<s
     // proxy owns, and its credentials are not coturn's.
     turn: { enabled: false },
   };
+  // lk-jwt-service 0.6.0 learns from these signed posts that a member's client is gone and sends its delayed leave
+  // at once (lk-jwt-service README "LiveKit SFU Wiring (Webhooks)"); api_key must be the key it verifies them with.
+  if (lkJwtDelegatesLeave(org))
+    doc.webhook = { api_key: secrets.livekit_api_key, urls: [lkJwtWebhookUrl(org)] };
+  // Metrics on a port of their own (`prometheus.port`; v1.13.5 logs `prometheus_port` as deprecated). On the host
+  // network they listen on every address LiveKit binds, so they ask for a password (pkg/service/server.go).
+  if (org.components.monitoring)
+    doc.prometheus = {
+      port: org.ports.livekitMetrics,
+      username: LIVEKIT_METRICS_USER,
+      password: secrets.livekit_metrics_password,
+    };
   return deepMerge(deepMerge(doc, org.overrides.livekit), org.overrides.unjudged.livekit);
 }
 
@@ -57,10 +72,16 @@ export function livekitTurnServers(org: OrgConfig, secrets: SecretValues): Array
     secret: secrets.turn_shared_secret,
     ttl: LIVEKIT_TURN_CREDENTIAL_TTL_SECONDS,
   });
+  const on443 =
+    org.turn.port443Ip === undefined
+      ? []
+      : [entry(TURN_443, "tcp"), ...(org.turn.tls ? [entry(TURN_443, "tls")] : [])];
   return [
     entry(org.ports.turn, "udp"),
     entry(org.ports.turn, "tcp"),
     ...(org.turn.tls ? [entry(org.ports.turnTls, "tls")] : []),
+    // turn.port443Ip: the TURN host's second address forwards TCP 443 to coturn (model/turn-uris.ts).
+    ...on443,
   ];
 }
 

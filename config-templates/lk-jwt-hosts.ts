@@ -1,4 +1,5 @@
 import { OrgConfig } from "../config/model";
+import { lkJwtDelegatesLeave } from "../model/release";
 import { EnvFile } from "./formats";
 import { NpmProxyHost, proxiedDomains } from "./npm-proxy-hosts";
 
@@ -38,6 +39,13 @@ export function lkJwtOwnNames(
   const livekit = hostOf(lkJwt.LIVEKIT_URL, true);
   if (livekit !== undefined)
     names.push({ name: livekit, why: "room creation: LiveKit's RoomService below LIVEKIT_URL" });
+  // 0.6.0 restarts and sends delegated leave events on the Client-Server API that the server name's
+  // /.well-known/matrix/client names (helper.go resolveCsApiUrl; the well-known itself is the server name's).
+  if (lkJwtDelegatesLeave(org))
+    names.push({
+      name: org.hosts.homeserver,
+      why: "delegated leave: the Client-Server API's delayed events",
+    });
   // One entry per name (DNS names are case-insensitive), with every reason it is contacted for.
   const byName = new Map<string, OwnName>();
   for (const { name, why } of names) {

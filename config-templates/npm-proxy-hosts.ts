@@ -39,13 +39,45 @@ export interface NpmProxyHost {
   readonly locations: NpmLocation[];
 }
 
-/** Long-lived WebSocket to LiveKit: element-call docs/self_hosting.md uses 120 s and no buffering. */
-const LIVEKIT_SFU_NGINX = [
-  "proxy_read_timeout 120s;",
-  "proxy_send_timeout 120s;",
-  "proxy_buffering off;",
-  "proxy_set_header Accept-Encoding gzip;",
-].join("\n");
+/** The prefix LiveKit's signalling is proxied under (lk-jwt-service's LIVEKIT_URL ends in it, model/topology.ts). */
+export const LIVEKIT_SFU_PATH = "/livekit/sfu/";
+
+/**
+ * LiveKit's signalling WebSocket, as a location of the host's own `advanced_config` rather than an NPM custom
+ * location with the host's "Websockets Support" flag: NPM has been seen to regenerate a host's file without the flag's
+ * Upgrade headers although its database holds the flag (NginxProxyManager#5699), while `advanced_config` is pasted
+ * verbatim into every regenerated file (backend/templates/proxy_host.conf @ v2.15.1). The headers are those NPM's
+ * `_location.conf` writes; `proxy_http_version` here cannot clash with the flag's (a custom location carrying it
+ * would, in the same block, when the flag is on: nginx refuses a duplicate). Prefix stripped by the `/` after the
+ * port; 120 s and no buffering for the long-lived socket (element-call docs/self_hosting.md).
+ */
+export function livekitSfuLocation(org: OrgConfig): string {
+  return [
+    `location ${LIVEKIT_SFU_PATH} {`,
+    "    proxy_set_header Host $host;",
+    "    proxy_set_header X-Forwarded-Scheme $scheme;",
+    "    proxy_set_header X-Forwarded-Proto $scheme;",
+    "    proxy_set_header X-Forwarded-For $remote_addr;",
+    "    proxy_set_header X-Real-IP $remote_addr;",
+    "    proxy_set_header Upgrade $http_upgrade;",
+    "    proxy_set_header Connection $http_connection;",
+    "    proxy_http_version 1.1;",
+    "    proxy_read_timeout 120s;",
+    "    proxy_send_timeout 120s;",
+    "    proxy_buffering off;",
+    "    proxy_set_header Accept-Encoding gzip;",
+    `    proxy_pass http://${org.proxy.forwardHost}:${org.ports.livekitHttp}/;`,
+    "}",
+  ].join("\n");
+}
+
+/** A location of a host's `advanced_config` by its path (exact or prefix), with its nginx text; undefined if none. */
+export function advancedLocation(host: NpmProxyHost, path: string): string | undefined {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return new RegExp(`location\\s+(?:\\^~\\s+|=\\s+)?${escaped}\\s*\\{([^}]*)\\}`).exec(
+    host.advanced_config,
+  )?.[1];
+}
 
 /**
  * An exact-match location that answers with a JSON document and the CORS header web clients need. Its own
@@ -153,14 +185,13 @@ export function proxyHostDocuments(org: OrgConfig): NpmProxyHost[] {
   if (c.elementWeb) hosts.push(host(org.hosts.element, org.ports.elementWeb));
 
   if (c.matrixRtc) {
-    // One host, two prefixes, each stripped (the trailing `/` in forward_path), as element-call documents.
+    // One host, two prefixes, each stripped, as element-call documents: lk-jwt-service's as a custom location
+    // (the trailing `/` in forward_path), LiveKit's in the host's own text with its WebSocket headers pinned.
     hosts.push(
       host(org.hosts.rtc, org.ports.lkJwt, {
         websocket: true,
-        locations: [
-          location("/livekit/jwt/", org.ports.lkJwt, "/"),
-          location("/livekit/sfu/", org.ports.livekitHttp, "/", LIVEKIT_SFU_NGINX),
-        ],
+        advanced: [livekitSfuLocation(org)],
+        locations: [location("/livekit/jwt/", org.ports.lkJwt, "/")],
       }),
     );
   }

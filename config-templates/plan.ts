@@ -8,18 +8,31 @@ import { livekitDocument } from "./livekit";
 import { lkJwtEnvDocument } from "./lk-jwt-env";
 import { HostEntry, lkJwtHostEntries } from "./lk-jwt-hosts";
 import { NpmProxyHost, proxyHostDocuments } from "./npm-proxy-hosts";
-import { DeployedPort, RequiredForward, deployedPorts, requiredForwards } from "./deployed-ports";
+import {
+  DeployedPort,
+  RequiredForward,
+  deployedPorts,
+  requiredForwards,
+  turn443Forwards,
+} from "./deployed-ports";
 import { prosodyEntrypoint } from "./jitsi-prosody";
 import { synapseHomeserverDocument } from "./synapse-homeserver";
 import { synapseLogConfigDocument } from "./synapse-log-config";
 import { wellKnownClientDocument, wellKnownServerDocument } from "./well-known";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
+import { alertBotEnvDocument } from "./alert-bot-env";
+import { alertRulesDocument } from "./alert-rules";
+import { alertmanagerConfigDocument } from "./alertmanager-config";
+import { CallProbeConfig, callProbeDocument, callProbeEnvDocument, callProbeHostEntries } from "./call-probe";
+import { postgresExporterEnvDocument } from "./postgres-exporter-env";
+import { prometheusConfigDocument } from "./prometheus-config";
 
 /**
  * config-templates/: the files a stack deploys. One builder per rendered file (synapse-homeserver.ts,
  * synapse-log-config.ts, well-known.ts, coturn.ts, livekit.ts, lk-jwt-env.ts, lk-jwt-hosts.ts (container host entries), element-web.ts, jitsi-env.ts,
- * ketesa.ts, npm-proxy-hosts.ts, router-checklist.ts, summary.ts) makes a document from the config and the
+ * ketesa.ts, npm-proxy-hosts.ts, router-checklist.ts, summary.ts; the monitoring's prometheus-config.ts,
+ * alert-rules.ts, alertmanager-config.ts, call-probe.ts, postgres-exporter-env.ts and alert-bot-env.ts) makes a document from the config and the
  * secret values; `StackPlan` (this file) gathers them; formats.ts serialises them and files.ts names the files
  * `render` writes and the components upload. Pure and deterministic. May import facts/, config/ and model/.
  */
@@ -50,13 +63,47 @@ export interface StackPlan {
   /** The prosody container's entrypoint (resets jicofo's and jvb's accounts at each start), with Jitsi. */
   readonly jitsiProsodyEntrypoint: string[] | undefined;
   readonly proxyHosts: NpmProxyHost[];
+  /** The stack's own monitoring (components.monitoring). */
+  readonly monitoring: MonitoringPlan | undefined;
   /** The backup containers' environments (restic, the dump's libpq), unless backup.enabled is false. */
   readonly backup: BackupDocuments | undefined;
   /** The ports the documents bind on the Docker host (overrides included), and the forwards they need. */
   readonly ports: DeployedPort[];
   readonly routerForwards: RequiredForward[];
+  /** The forwards of the TURN host's second WAN address (`turn.port443Ip`); empty without it. */
+  readonly turn443Forwards: RequiredForward[];
   /** The secret values the documents were built with (placeholders or real), to find where each one is used. */
   readonly secrets: SecretValues;
+}
+
+/** Prometheus' config and rules, Alertmanager's config, the call probe's config and host entries, the bot's env. */
+export interface MonitoringPlan {
+  readonly prometheus: Record<string, unknown>;
+  readonly rules: Record<string, unknown>;
+  readonly alertmanager: Record<string, unknown>;
+  readonly probe: CallProbeConfig;
+  readonly probeEnv: EnvFile;
+  readonly probeHosts: HostEntry[];
+  readonly postgresExporter: EnvFile;
+  /** With Matrix delivery (monitoring.alerts.matrix). */
+  readonly alertBot: EnvFile | undefined;
+}
+
+function monitoringPlan(
+  org: OrgConfig,
+  secrets: SecretValues,
+  documents: { readonly lkJwtHosts: HostEntry[] | undefined; readonly proxyHosts: NpmProxyHost[] },
+): MonitoringPlan {
+  return {
+    prometheus: prometheusConfigDocument(org, secrets),
+    rules: alertRulesDocument(org),
+    alertmanager: alertmanagerConfigDocument(org),
+    probe: callProbeDocument(org, documents),
+    probeEnv: callProbeEnvDocument(secrets),
+    postgresExporter: postgresExporterEnvDocument(org, secrets),
+    probeHosts: callProbeHostEntries(org, documents.proxyHosts),
+    alertBot: org.monitoring.alerts.matrix ? alertBotEnvDocument(org, secrets) : undefined,
+  };
 }
 
 export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan {
@@ -69,6 +116,7 @@ export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan
   const jitsi = c.jitsi ? jitsiEnvDocuments(org, secrets) : undefined;
   const proxyHosts = proxyHostDocuments(org);
   const ports = deployedPorts(org, { homeserver, coturn, livekit, jitsi });
+  const lkJwtHosts = lkJwt && lkJwtHostEntries(org, wellKnownServer, lkJwt, proxyHosts);
   return {
     org,
     synapse: { homeserver, logConfig: synapseLogConfigDocument() },
@@ -76,12 +124,13 @@ export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan
     coturn,
     livekit,
     lkJwt,
-    lkJwtHosts: lkJwt && lkJwtHostEntries(org, wellKnownServer, lkJwt, proxyHosts),
+    lkJwtHosts,
     elementWeb: c.elementWeb ? elementWebDocument(org) : undefined,
     jitsi,
     ketesa: c.ketesa ? ketesaDocument(org) : undefined,
     jitsiProsodyEntrypoint: c.jitsi ? prosodyEntrypoint() : undefined,
     proxyHosts,
+    monitoring: c.monitoring ? monitoringPlan(org, secrets, { lkJwtHosts, proxyHosts }) : undefined,
     backup: backupDocuments(org, secrets),
     ports,
     routerForwards: requiredForwards(org, ports, [
@@ -91,6 +140,7 @@ export function buildStackPlan(org: OrgConfig, secrets: SecretValues): StackPlan
       ...(jitsi !== undefined ? ["Jitsi"] : []),
       ...(c.ketesa ? ["admin UI"] : []),
     ]),
+    turn443Forwards: turn443Forwards(org, ports),
     secrets,
   };
 }

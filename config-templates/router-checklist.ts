@@ -1,13 +1,16 @@
 import { isPlainObject } from "../config/merge";
 import { formatRange } from "../config/ports";
 import { StackPlan } from "./plan";
+import { lanAccessSection } from "./lan-access";
 
 /** `router-checklist.md`: the forwards the deployed documents need (`plan.routerForwards`, overrides included). */
 export function renderRouterChecklist({
   org,
   routerForwards,
+  turn443Forwards,
   livekit,
   coturn: coturnLines,
+  proxyHosts,
 }: StackPlan): string {
   const rows = routerForwards.map(
     (f) =>
@@ -33,14 +36,34 @@ export function renderRouterChecklist({
     "|---|---|---|---|---|",
     ...rows,
     "",
+    ...turn443Section(org, turn443Forwards),
     ...(coturn
       ? [
-          `DNS: ${org.hosts.turn} must resolve to ${org.network.publicIp} directly (an A record, not the proxy): TURN is not HTTP.`,
+          `DNS: ${org.hosts.turn} must resolve to ${org.turn.port443Ip ?? org.network.publicIp} directly (an A record, not the proxy): TURN is not HTTP.`,
           "",
         ]
       : []),
     ...turnToLivekitNote(org, livekit, coturnLines, routerForwards),
+    ...lanAccessSection(org, proxyHosts, routerForwards, coturnLines !== undefined),
   ].join("\n");
+}
+
+/** The second WAN address of TURN on 443 (`turn.port443Ip`) and its forwards: 443 translated, the rest 1:1. */
+function turn443Section(org: StackPlan["org"], forwards: StackPlan["turn443Forwards"]): string[] {
+  if (org.turn.port443Ip === undefined || forwards.length === 0) return [];
+  return [
+    `## TURN on 443: the second WAN address ${org.turn.port443Ip}`,
+    "",
+    `Networks that pass nothing but TCP 443 (hospital and corporate guest Wi-Fi) reach coturn only on 443, which ${org.network.publicIp} gives to the proxy. The second address gives it to coturn: forward these of ${org.turn.port443Ip}.`,
+    "",
+    "| protocol | WAN port | forward to | service | why |",
+    "|---|---|---|---|---|",
+    ...forwards.map(
+      (f) =>
+        `| ${f.protocol.toUpperCase()} | ${formatRange(f.range)} | ${f.target}:${f.targetPort ?? formatRange(f.range)} | ${f.service} | ${f.why} |`,
+    ),
+    "",
+  ];
 }
 
 /**

@@ -37,6 +37,11 @@ export function secretUses(plan: StackPlan): SecretUse[] {
     [FILES.jitsiJicofo, "Jitsi jicofo", plan.jitsi?.jicofo],
     [FILES.jitsiJvb, "Jitsi videobridge", plan.jitsi?.jvb],
     [FILES.proxyHosts, "Nginx Proxy Manager", plan.proxyHosts],
+    [FILES.prometheus, "Prometheus", plan.monitoring?.prometheus],
+    [FILES.alertmanager, "Alertmanager", plan.monitoring?.alertmanager],
+    [FILES.callProbeEnv, "call probe", plan.monitoring?.probeEnv],
+    [FILES.postgresExporter, "postgres-exporter", plan.monitoring?.postgresExporter],
+    [FILES.alertBot, "alert bot", plan.monitoring?.alertBot],
     [FILES.backupEnv, "backup (restic)", plan.backup?.env],
     [FILES.backupDumpEnv, "backup dump (pg_dump)", plan.backup?.dumpEnv],
   ];

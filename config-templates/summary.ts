@@ -8,6 +8,7 @@ import { backupSummarySection } from "./backup-summary";
 import { callCapacity, callCapacityLines } from "./call-capacity";
 import { coturnCertificateSection } from "./coturn-renewal";
 import { HostEntry } from "./lk-jwt-hosts";
+import { monitoringSection } from "./monitoring-summary";
 import { StackPlan } from "./plan";
 import { SecretUse, secretUses } from "./secret-uses";
 import { turnCapacity } from "./turn-capacity";
@@ -38,6 +39,7 @@ export function renderSummary(plan: StackPlan): string {
     "",
     `Server name \`${org.serverName}\`, public IP ${org.network.publicIp}${org.network.lanIp ? ` (Docker host ${org.network.lanIp} behind NAT)` : ""}, Docker host \`${org.docker.host}\`.`,
     "",
+    ...callsReach(org),
     ...servicesSection(plan),
     ...hostnamesSection(plan),
     ...ownNamesSection(org, plan.lkJwtHosts),
@@ -52,12 +54,33 @@ export function renderSummary(plan: StackPlan): string {
     ...jitsiSection(plan),
     ...capacitySection(plan),
     ...coturnCertificateSection(plan),
+    ...monitoringSection(plan),
     ...stateSection(org),
     ...backupSummarySection(plan),
     ...secretsSection(plan),
     ...unjudgedSection(org),
   ];
   return lines.join("\n");
+}
+
+/** Who can reach calls from where (issue #29): the site's LAN, and networks that pass only TCP 443. */
+function callsReach(org: OrgConfig): string[] {
+  const lan = {
+    loopback: "through the router's NAT loopback",
+    splitDns: "through split DNS on the LAN (router-checklist.md lists the answers)",
+    none: "not at all (network.lanAccess none)",
+  } as const;
+  const lines = [
+    ...(org.network.lanAccess === undefined
+      ? []
+      : [`People on the site's LAN reach the services ${lan[org.network.lanAccess]}.`]),
+    ...(org.turn.port443Ip === undefined
+      ? []
+      : [
+          `TURN also answers on TCP 443 of ${org.turn.port443Ip}, the TURN name's address, for networks that pass nothing else.`,
+        ]),
+  ];
+  return lines.length === 0 ? [] : [...lines, ""];
 }
 
 /** What reaches a deployed file without matrix-fleet's judgement, for the reviewer; nothing when there is none. */

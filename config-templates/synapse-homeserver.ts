@@ -2,10 +2,22 @@ import { deepMerge } from "../config/merge";
 import { OrgConfig } from "../config/model";
 import { SecretValues } from "../facts/secrets";
 import { DATABASE } from "../facts/postgres";
-import { ELEMENT_CALL_RATE_LIMITS, SYNAPSE_PATHS, URL_PREVIEW_DENIED_RANGES } from "../facts/synapse";
+import {
+  CREATOR_POWER_ROOM_VERSIONS,
+  ELEMENT_CALL_RATE_LIMITS,
+  SYNAPSE_DEFAULT_EVENT_POWER_LEVELS,
+  synapseDefaultRoomVersion,
+  SYNAPSE_PATHS,
+  SYNAPSE_ROOM_PRESETS,
+  URL_PREVIEW_DENIED_RANGES,
+} from "../facts/synapse";
+import { CALL_MEMBER_EVENT_TYPE } from "../facts/element-call";
 import { homeserverBaseUrl, livekitServiceUrl, signingKeyPath } from "../model/topology";
+import { delayedEventLimit } from "../model/release";
+import { imageVersion } from "../facts/versions";
 import { toYaml } from "./formats";
 import { turnUris } from "../model/turn-uris";
+import { MONITORING_CONTAINER_PORTS } from "../facts/monitoring";
 
 /**
  * Synapse `homeserver.yaml` as a document (checked by preflight) and as text.
@@ -32,6 +44,11 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
         // `federation` also serves `openid`, which lk-jwt-service needs to validate MatrixRTC users.
         resources: [{ names: ["client", "federation"], compress: false }],
       },
+      // The stack's Prometheus scrapes a listener of its own (docs/metrics-howto.md: `type: metrics`), on a port
+      // the container does not publish: metrics never go through the proxy.
+      ...(org.components.monitoring
+        ? [{ port: MONITORING_CONTAINER_PORTS.synapseMetrics, type: "metrics", bind_addresses: ["0.0.0.0"] }]
+        : []),
     ],
     database: {
       name: "psycopg2",
@@ -81,12 +98,45 @@ export function synapseHomeserverDocument(org: OrgConfig, secrets: SecretValues)
 
   if (org.components.matrixRtc) Object.assign(doc, matrixRtcSettings(org));
 
-  return deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse);
+  return withMembersJoiningCalls(
+    org,
+    deepMerge(deepMerge(doc, org.overrides.synapse), org.overrides.unjudged.synapse),
+  );
+}
+
+/**
+ * After the overrides, so that the tombstone level follows the room version they may choose; an override of the
+ * levels themselves is left alone (preflight judges it).
+ */
+function withMembersJoiningCalls(org: OrgConfig, merged: Record<string, unknown>): Record<string, unknown> {
+  const key = "default_power_level_content_override";
+  if (org.components.matrixRtc && !(key in org.overrides.synapse) && !(key in org.overrides.unjudged.synapse))
+    merged[key] = membersJoinCalls(
+      merged.default_room_version ?? synapseDefaultRoomVersion(imageVersion(org.images.synapse)),
+    );
+  return merged;
+}
+
+/**
+ * New rooms in which members may join calls (field failure 29): for each preset, Synapse's own `events` levels
+ * (facts/synapse.ts: the override replaces the map, it does not add to it) with the call membership at 0, the
+ * level of `users_default`. Element Web sets the same in rooms it creates with group calls on; rooms made by other
+ * clients, bots or the admin API get it only from here. An `events` map a client sends at creation still wins.
+ */
+function membersJoinCalls(roomVersion: unknown): Record<string, unknown> {
+  const creatorPower = CREATOR_POWER_ROOM_VERSIONS.includes(String(roomVersion));
+  const events = {
+    ...SYNAPSE_DEFAULT_EVENT_POWER_LEVELS,
+    ...(creatorPower ? { "m.room.tombstone": 150 } : {}),
+    [CALL_MEMBER_EVENT_TYPE]: 0,
+  };
+  return Object.fromEntries(SYNAPSE_ROOM_PRESETS.map((preset) => [preset, { events }]));
 }
 
 /** What MatrixRTC (Element Call) needs of Synapse (element-call docs/self_hosting.md; docs/upstream/synapse.md §8). */
 function matrixRtcSettings(org: OrgConfig): Record<string, unknown> {
-  const { rc_message, rc_delayed_event_mgmt } = ELEMENT_CALL_RATE_LIMITS;
+  const { rc_message } = ELEMENT_CALL_RATE_LIMITS;
+  const delayed = delayedEventLimit(org);
   return {
     experimental_features: {
       // MSC4143: clients ask Synapse for the RTC transports. Never without a non-empty matrix_rtc.transports.
@@ -96,13 +146,11 @@ function matrixRtcSettings(org: OrgConfig): Record<string, unknown> {
     },
     matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: livekitServiceUrl(org) }] },
     max_event_delay_duration: org.synapse.maxEventDelayDuration,
-    // Element Call's documented minimums: E2EE key sharing comes in bursts, and every call member restarts its
-    // delayed leave event every 5 s (shared by everyone behind one office IP when the restart is unauthenticated).
+    // Element Call's documented minimum for E2EE key sharing, which comes in bursts; and the delayed-event limit for
+    // every call member's heartbeat: Element Call's minimum, or with delegated leave the restarts lk-jwt-service
+    // makes for all of the organisation's call members from its one address (model/release.ts).
     rc_message: { per_second: rc_message.per_second, burst_count: rc_message.burst_count },
-    rc_delayed_event_mgmt: {
-      per_second: rc_delayed_event_mgmt.per_second,
-      burst_count: rc_delayed_event_mgmt.burst_count,
-    },
+    rc_delayed_event_mgmt: { per_second: delayed.per_second, burst_count: delayed.burst_count },
   };
 }
 

@@ -51,14 +51,22 @@ export function blockOf(address: string, blocks: readonly AddressBlock[]): Addre
 }
 
 /** `network.publicIp`: a dotted IPv4 address the internet can reach. */
-export function publicIpv4(section: SectionReader, key: string, value: string): string {
+export function publicIpv4(
+  section: SectionReader,
+  key: string,
+  value: string,
+  use: { readonly who: string; readonly fix: string } = {
+    who: "coturn (external-ip), LiveKit (node_ip) and Jitsi (JVB_ADVERTISE_IPS) would announce it to them",
+    fix: "set it to the router's WAN address; the Docker host's address behind the router goes into network.lanIp",
+  },
+): string {
   if (!ipv4(section, key, value)) return value;
   const block = blockOf(value, NOT_PUBLIC_BLOCKS);
   if (block !== undefined) {
     section.report(
       key,
-      `'${value}' is a ${block.what} address, which clients on the internet cannot reach; coturn (external-ip), LiveKit (node_ip) and Jitsi (JVB_ADVERTISE_IPS) would announce it to them`,
-      "set it to the router's WAN address; the Docker host's address behind the router goes into network.lanIp",
+      `'${value}' is a ${block.what} address, which clients on the internet cannot reach; ${use.who}`,
+      use.fix,
     );
   }
   return value;

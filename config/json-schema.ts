@@ -108,7 +108,9 @@ function leafSchema(spec: KeySpec): JsonSchema {
   const fallback = spec.default === undefined ? {} : { default: spec.default };
   switch (spec.kind) {
     case "string":
-      return { type: ["string", "number"], ...fallback };
+      return spec.values === undefined
+        ? { type: ["string", "number"], ...fallback }
+        : { enum: [...spec.values], ...fallback };
     case "boolean":
       return { anyOf: [{ type: "boolean" }, { enum: ["true", "false"] }], ...fallback };
     case "integer":

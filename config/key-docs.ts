@@ -7,6 +7,7 @@
  *
  * Keys are config paths (`network.publicIp`); `section.*` covers every key of a section not named on its own.
  */
+import { MONITORING_KEY_DOCS } from "./monitoring-key-docs";
 
 export interface KeyDoc {
   readonly meaning: string;
@@ -45,9 +46,12 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   adoptedSecrets: "Secrets taken over from a running deployment instead of generated.",
   capacity:
     "The Docker host's size and the largest call expected: summary.md predicts the call capacity from them, and preflight warns when the expected call does not fit ([call capacity](capacity.md)). Neither changes what is deployed.",
+  monitoring:
+    "The organisation's own Prometheus, Alertmanager, exporters, call probe and alert room, with `components.monitoring` ([monitoring and alerts](monitoring.md)).",
 };
 
 export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
+  ...MONITORING_KEY_DOCS,
   organisation: {
     meaning: "display name; Element Web's brand unless `element.brand` says otherwise",
     derivedDefault: "the stack name",
@@ -96,6 +100,12 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   "network.routerForwards": {
     meaning:
       "what the router forwards today, e.g. `udp/49160-49200`; preflight compares it with what the stack needs",
+  },
+  "network.lanAccess": {
+    type: "`loopback`, `splitDns` or `none`",
+    meaning:
+      "how people on the site's LAN reach the services: the router loops back, the LAN's DNS answers LAN addresses, or nobody calls from that LAN ([calls](calls.md#people-on-the-sites-own-lan-networklanaccess))",
+    derivedDefault: "none; required with `network.lanIp`",
   },
 
   "ports.turn": { meaning: "coturn STUN/TURN, UDP and TCP (forwarded)" },
@@ -178,6 +188,10 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   },
   "turn.userQuota": { meaning: "relays one TURN credential may hold at once (`user-quota`)" },
   "turn.totalQuota": { meaning: "relays the whole server grants (`total-quota`)" },
+  "turn.port443Ip": {
+    meaning:
+      "a second WAN address whose TCP 443 the router forwards to coturn's TLS port: TURN for networks that pass only 443 ([calls](calls.md#networks-that-pass-only-tcp-443-turnport443ip))",
+  },
 
   "element.brand": { meaning: "Element Web's brand", derivedDefault: "`organisation`" },
   "element.disableGuests": { meaning: "Element Web's `disable_guests`" },

@@ -2,8 +2,9 @@ import type { ImageName, Images } from "../facts/images";
 import type { SecretGroup, SecretName } from "../facts/secrets";
 import type { StateStoreId } from "../facts/state-stores";
 import type { BackupCredentialName, RetentionKey } from "../facts/backup";
+import type { AlertDelivery, AlertEmail, AlertName, MonitoringOptions } from "./monitoring-model";
 
-export type { ImageName, Images, StateStoreId };
+export type { AlertDelivery, AlertEmail, AlertName, ImageName, Images, MonitoringOptions, StateStoreId };
 
 /**
  * The typed model of one organisation's stack. `stack-config.ts` builds it from `Pulumi.<stack>.yaml`
@@ -44,13 +45,27 @@ export interface Components {
   readonly matrixRtc: boolean;
   readonly jitsi: boolean;
   readonly ketesa: boolean;
+  /** Prometheus, Alertmanager, the exporters, the call probe and the alert bot (issue #27). */
+  readonly monitoring: boolean;
 }
+
+/**
+ * How people on the site's own LAN reach the services, whose public names resolve to the router's WAN address:
+ * `loopback`, the router sends LAN traffic for its WAN address back in (NAT loopback / hairpin NAT); `splitDns`, the
+ * LAN's DNS answers the public names with LAN addresses (router-checklist.md lists them); `none`, neither, so nobody
+ * on that LAN can use them.
+ */
+export type LanAccess = "loopback" | "splitDns" | "none";
+
+export const LAN_ACCESS_VALUES: readonly LanAccess[] = ["loopback", "splitDns", "none"];
 
 export interface NetworkConfig {
   /** The WAN address clients reach. coturn `external-ip` and LiveKit `rtc.node_ip` both use it. */
   readonly publicIp: string;
   /** The Docker host's LAN address behind the router (NAT), if any: coturn maps `public/private` with it. */
   readonly lanIp: string | undefined;
+  /** Behind a router (`lanIp` set): how LAN clients reach the public names; undefined without a router. */
+  readonly lanAccess: LanAccess | undefined;
   /** What the operator says the router forwards today; preflight compares it with what the stack needs. */
   readonly routerForwards: readonly PortSpec[];
 }
@@ -73,6 +88,13 @@ export interface PortPlan {
   readonly ketesa: number;
   readonly lkJwt: number;
   readonly jitsiWeb: number;
+  /** LiveKit's metrics endpoint (host network, Basic auth); never forwarded by the router. */
+  readonly livekitMetrics: number;
+  /** coturn's Prometheus exporter (host network); never forwarded by the router. */
+  readonly coturnMetrics: number;
+  /** Prometheus and Alertmanager, published on the Docker host's loopback only (reach them over SSH). */
+  readonly prometheus: number;
+  readonly alertmanager: number;
 }
 
 export type CertificateChoice = { readonly kind: "existing"; readonly id: number } | { readonly kind: "new" };
@@ -151,6 +173,12 @@ export interface TurnOptions {
   readonly keyFile: string;
   readonly userQuota: number;
   readonly totalQuota: number;
+  /**
+   * A second WAN address for TURN on 443 (networks that pass nothing but TCP 443): the TURN name resolves to it, and
+   * the router forwards its TCP 443 to coturn's TLS port (its listener without TLS) and its TURN ports 1:1, while
+   * the main address keeps 443 for the proxy. Undefined: no TURN on 443.
+   */
+  readonly port443Ip: string | undefined;
 }
 
 export interface ElementOptions {
@@ -242,6 +270,7 @@ export interface OrgConfig {
   readonly turn: TurnOptions;
   readonly element: ElementOptions;
   readonly jitsi: JitsiOptions;
+  readonly monitoring: MonitoringOptions;
   readonly secretRotation: SecretRotation;
   readonly overrides: Overrides;
   readonly adoption: Adoption;

@@ -53,4 +53,9 @@ export const DEFAULT_PORTS: PortPlan = {
   ketesa: 8081,
   lkJwt: 8082,
   jitsiWeb: 8083,
+  // LiveKit's own default (config-sample.yaml), coturn's (--prometheus-port), Prometheus' and Alertmanager's.
+  livekitMetrics: 6789,
+  coturnMetrics: 9641,
+  prometheus: 9090,
+  alertmanager: 9093,
 };

@@ -10,6 +10,8 @@ export interface KeySpec {
   readonly default?: unknown;
   readonly minimum?: number;
   readonly maximum?: number;
+  /** The only values a `oneOf` key takes. */
+  readonly values?: readonly string[];
 }
 
 /** Every key a parse asked for, by config path (`network.publicIp`), in the order they were read. */
@@ -133,6 +135,24 @@ export class SectionReader {
     if (value === "false") return false;
     this.report(key, `must be true or false, got ${describe(value)}`, `set it to true or false`);
     return fallback;
+  }
+
+  /**
+   * One of a fixed set of words, without a default: `undefined` when the stack file does not say (the caller decides
+   * whether it must), or when it says something else (reported, naming the words it takes).
+   */
+  oneOf<T extends string>(key: string, values: readonly T[]): T | undefined {
+    const value = this.raw(key);
+    this.note(key, { kind: "string", values });
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "string" && (values as readonly string[]).includes(value.trim()))
+      return value.trim() as T;
+    this.report(
+      key,
+      `must be one of ${values.join(", ")}, got ${describe(value)}`,
+      `set it to one of: ${values.join(", ")}`,
+    );
+    return undefined;
   }
 
   /** A boolean without a default: `undefined` when the stack file does not say (the caller decides if it must). */

@@ -50,6 +50,7 @@ export function parseComponents(top: SectionReader): Components {
     matrixRtc: section.boolean("matrixRtc", true),
     jitsi: section.boolean("jitsi", false),
     ketesa: section.boolean("ketesa", true),
+    monitoring: section.boolean("monitoring", true),
   };
   section.rejectUnknownKeys();
   return components;
@@ -70,6 +71,10 @@ export function parsePorts(top: SectionReader): PortPlan {
     ketesa: section.port("ketesa", DEFAULT_PORTS.ketesa),
     lkJwt: section.port("lkJwt", DEFAULT_PORTS.lkJwt),
     jitsiWeb: section.port("jitsiWeb", DEFAULT_PORTS.jitsiWeb),
+    livekitMetrics: section.port("livekitMetrics", DEFAULT_PORTS.livekitMetrics),
+    coturnMetrics: section.port("coturnMetrics", DEFAULT_PORTS.coturnMetrics),
+    prometheus: section.port("prometheus", DEFAULT_PORTS.prometheus),
+    alertmanager: section.port("alertmanager", DEFAULT_PORTS.alertmanager),
   };
   section.rejectUnknownKeys();
   return ports;
@@ -134,6 +139,7 @@ export function parseSecretRotation(top: SectionReader): SecretRotation {
     livekit: section.string("livekit", "1"),
     synapse: section.string("synapse", "1"),
     jitsi: section.string("jitsi", "1"),
+    monitoring: section.string("monitoring", "1"),
   };
   section.rejectUnknownKeys();
   return rotation;

@@ -1,6 +1,8 @@
 import {
   Components,
   DockerTarget,
+  LAN_ACCESS_VALUES,
+  LanAccess,
   ElementOptions,
   Hostnames,
   JitsiOptions,
@@ -34,8 +36,34 @@ export function parseNetwork(top: SectionReader): NetworkConfig {
     );
   }
   const routerForwards = portSpecs(section, "routerForwards");
+  const lanAccess = parseLanAccess(section, lanIp);
   section.rejectUnknownKeys();
-  return { publicIp, lanIp, routerForwards };
+  return { publicIp, lanIp, lanAccess, routerForwards };
+}
+
+/**
+ * Behind a router, how people on the site's LAN reach the public names is a fact of the site the stack cannot
+ * guess, and every LAN user's calls depend on it (field failure 11): so it must be written down, like
+ * jitsi.enableAuth. Without a router (no lanIp) there is nothing to say.
+ */
+function parseLanAccess(section: SectionReader, lanIp: string | undefined): LanAccess | undefined {
+  const lanAccess = section.oneOf("lanAccess", LAN_ACCESS_VALUES);
+  if (lanIp === undefined && section.has("lanAccess")) {
+    section.report(
+      "lanAccess",
+      "is set, but network.lanIp is not: without a router in front of the Docker host there is no LAN behind a WAN address to reach",
+      "remove network.lanAccess, or set network.lanIp to the Docker host's address behind the router",
+    );
+    return undefined;
+  }
+  if (lanIp !== undefined && !section.has("lanAccess")) {
+    section.report(
+      "lanAccess",
+      "is not set: behind a router, people on the site's own LAN resolve the public names to the WAN address, and whether they reach anything there depends on the router; calls fail for exactly the people next to the server when it does not loop back",
+      `say how LAN clients reach the services: loopback (the router has NAT loopback for every forward), splitDns (the LAN's DNS answers the names router-checklist.md lists with LAN addresses) or none (nobody uses them from that LAN), e.g. pulumi config set --path network.lanAccess splitDns --stack ${section.stackName}`,
+    );
+  }
+  return lanAccess;
 }
 
 export function parseDocker(top: SectionReader): DockerTarget {
@@ -82,12 +110,19 @@ export function parseProxy(top: SectionReader, network: NetworkConfig, serverNam
   return proxy;
 }
 
-export function parseSynapseOptions(top: SectionReader): SynapseOptions {
+export function parseSynapseOptions(top: SectionReader, components: Components): SynapseOptions {
   const section = top.section("synapse");
   const enableRegistration = section.boolean("enableRegistration", false);
   const maxUploadSize = size(section, "maxUploadSize", section.string("maxUploadSize", "50M"));
   const urlPreviews = section.boolean("urlPreviews", false);
-  const enableMetrics = section.boolean("enableMetrics", false);
+  // The stack's own Prometheus scrapes Synapse's metrics listener, so metrics are on with the monitoring.
+  const enableMetrics = section.boolean("enableMetrics", components.monitoring);
+  if (components.monitoring && !enableMetrics)
+    section.report(
+      "enableMetrics",
+      "is false, but the monitoring (components.monitoring) scrapes Synapse's metrics: Synapse would show as down and none of its alerts could fire",
+      "remove synapse.enableMetrics (it follows components.monitoring), or turn the monitoring off with components.monitoring: false",
+    );
   const adminContact = section.string("adminContact", undefined);
   const synapse = {
     enableRegistration,
@@ -113,7 +148,12 @@ export function parseSynapseOptions(top: SectionReader): SynapseOptions {
   return synapse;
 }
 
-export function parseTurnOptions(top: SectionReader, hosts: Hostnames): TurnOptions {
+export function parseTurnOptions(
+  top: SectionReader,
+  hosts: Hostnames,
+  network: NetworkConfig,
+  components: Components,
+): TurnOptions {
   const section = top.section("turn");
   const file = (key: string, fallback: string): string => {
     const value = section.string(key, fallback);
@@ -125,6 +165,7 @@ export function parseTurnOptions(top: SectionReader, hosts: Hostnames): TurnOpti
     keyFile: file("keyFile", `/etc/matrix-fleet/tls/${hosts.turn}/privkey.pem`),
     userQuota: section.integer("userQuota", 12, 1, 100000),
     totalQuota: section.integer("totalQuota", 1200, 1, 1000000),
+    port443Ip: port443Ip(section, network, components),
   };
   if (turn.userQuota > turn.totalQuota) {
     section.report(
@@ -135,6 +176,41 @@ export function parseTurnOptions(top: SectionReader, hosts: Hostnames): TurnOpti
   }
   section.rejectUnknownKeys();
   return turn;
+}
+
+/**
+ * `turn.port443Ip`: the second WAN address of TURN on 443. 443 of the main address belongs to the proxy, so the path
+ * needs an address of its own, and a router in front of the Docker host to forward its TCP 443 to coturn
+ * (docs/calls.md).
+ */
+function port443Ip(
+  section: SectionReader,
+  network: NetworkConfig,
+  components: Components,
+): string | undefined {
+  const raw = section.string("port443Ip", undefined);
+  if (raw === undefined) return undefined;
+  const address = publicIpv4(section, "port443Ip", raw, {
+    who: "the TURN name would resolve to it, for clients on networks that pass nothing but TCP 443",
+    fix: "set it to a second WAN address of the site's router, whose TCP 443 it can forward to the Docker host",
+  });
+  const say = (message: string, fix: string) => section.report("port443Ip", message, fix);
+  if (address === network.publicIp)
+    say(
+      `is network.publicIp ${address}, whose TCP 443 the router forwards to Nginx Proxy Manager: one address cannot send 443 to both the proxy and coturn`,
+      "set it to a second WAN address of the site (one the router can forward TCP 443 of to the Docker host), or remove turn.port443Ip",
+    );
+  else if (network.lanIp === undefined)
+    say(
+      "is set, but network.lanIp is not: TURN on 443 is a router forward of the second address's TCP 443 to coturn's TLS port, and without a router in front of the Docker host there is none",
+      "put the Docker host behind a router that holds both WAN addresses (set network.lanIp), or remove turn.port443Ip",
+    );
+  if (!components.coturn)
+    say(
+      "is set, but coturn is off (components.coturn): nothing would answer TURN on 443",
+      "turn components.coturn on, or remove turn.port443Ip",
+    );
+  return address;
 }
 
 export function parseElementOptions(top: SectionReader, organisation: string): ElementOptions {

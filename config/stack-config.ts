@@ -24,6 +24,7 @@ import {
   parseTurnOptions,
 } from "./service-sections";
 import { foreignKeyProblems, projectConfig } from "./namespaces";
+import { parseMonitoring } from "./monitoring-section";
 import { checkRotationOfAdopted } from "./secret-rotation";
 import { serverName as serverNameValue } from "./values";
 
@@ -31,7 +32,7 @@ import { serverName as serverNameValue } from "./values";
  * config/: the stack config. `Pulumi.<stack>.yaml` is read (stack-files.ts, namespaces.ts) and turned into the
  * typed model `OrgConfig` (model.ts) with every default filled: one reader per section (sections.ts,
  * service-sections.ts), the value kinds (values.ts, addresses.ts, service-values.ts, ports.ts), the adoption
- * settings (adoption-config.ts), over a reader that collects every mistake as a `Problem` naming stack, key and fix
+ * settings (adoption-config.ts), the monitoring (monitoring-section.ts), over a reader that collects every mistake as a `Problem` naming stack, key and fix
  * (section-reader.ts, problems.ts) instead of stopping at the first. This file puts the sections together. Pure.
  * May import facts/ only.
  */
@@ -67,11 +68,12 @@ export function parseStackConfig(
   const images = parseImages(top);
   const docker = parseDocker(top);
   const proxy = parseProxy(top, network, serverName);
-  const synapse = parseSynapseOptions(top);
-  const turn = parseTurnOptions(top, hosts);
+  const synapse = parseSynapseOptions(top, components);
+  const turn = parseTurnOptions(top, hosts, network, components);
   checkWanPorts(top, components, ports, turn);
   const element = parseElementOptions(top, organisation);
   const jitsi = parseJitsiOptions(top, components);
+  const monitoring = parseMonitoring(top, components, serverName);
   const secretRotation = parseSecretRotation(top);
   const overrides = parseOverrides(top);
   const backup = parseBackup(top);
@@ -81,6 +83,13 @@ export function parseStackConfig(
 
   // Secrets read by the Pulumi program itself (pulumi config set --secret): known here, never kept in the model.
   top.raw("npmIdentity");
+  if (typeof top.raw("monitoringSmtpPassword") === "string") {
+    top.report(
+      "monitoringSmtpPassword",
+      `is in clear text in Pulumi.${stack}.yaml: the SMTP password would sit in a reviewed file`,
+      `remove it from the file, then set it with: pulumi config set --secret monitoringSmtpPassword --stack ${stack} (value on stdin)`,
+    );
+  }
   if (typeof top.raw("npmSecret") === "string") {
     top.report(
       "npmSecret",
@@ -106,6 +115,7 @@ export function parseStackConfig(
     turn,
     element,
     jitsi,
+    monitoring,
     secretRotation,
     overrides,
     adoption,

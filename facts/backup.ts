@@ -42,6 +42,16 @@ export const BACKUP_DEFAULTS = {
   maxAge: "26h",
 } as const;
 
+/**
+ * restic tags of a stack's snapshots (backup.sh, restore.sh): the scheduled and manual ones, which the retention
+ * above thins out, and those `pulumi up` takes before it replaces Synapse or PostgreSQL with another image. Those
+ * are tagged apart so that the daily retention never forgets the way back from an upgrade (restic's `--keep-daily`
+ * keeps only the last snapshot of a day); the last PRE_UPGRADE_SNAPSHOTS_KEPT of them stay.
+ */
+export const SNAPSHOT_TAGS = { regular: "matrix-fleet", preUpgrade: "matrix-fleet-pre-upgrade" } as const;
+/** Three upgrades back: the way back from the last upgrade, and from the two before it. */
+export const PRE_UPGRADE_SNAPSHOTS_KEPT = 3;
+
 export type RetentionKey = keyof typeof BACKUP_DEFAULTS.retention;
 export const RETENTION_KEYS = Object.keys(BACKUP_DEFAULTS.retention) as RetentionKey[];
 

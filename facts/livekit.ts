@@ -42,7 +42,8 @@ export const LIVEKIT_KNOWN_KEYS: Readonly<Record<string, readonly string[] | und
   port: [],
   bind_addresses: [],
   prometheus_port: [],
-  prometheus: undefined,
+  // PrometheusConfig (pkg/config/config.go): the stack writes it for its monitoring.
+  prometheus: ["port", "username", "password"],
   debug_handler: undefined,
   rtc: [
     // mediatransportutil rtcconfig.RTCConfig

@@ -1,5 +1,5 @@
 /** Rotation groups: bumping `secretRotation.<group>` regenerates every secret of the group. */
-export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi";
+export type SecretGroup = "turn" | "livekit" | "synapse" | "jitsi" | "monitoring";
 
 /**
  * Every secret a stack can use. One secret is generated once (a `@pulumi/random` resource) and handed to every
@@ -39,6 +39,23 @@ export const SECRET_SPECS = {
     group: "jitsi",
   },
   jvb_auth_password: { length: 32, group: "jitsi" },
+  // Monitoring (issue #27). LiveKit's metrics endpoint sits on the host network: Basic auth keeps it closed even
+  // where the Docker host holds the public address itself.
+  livekit_metrics_password: { length: 40, group: "monitoring" },
+  // postgres-exporter's own role (pg_monitor only): rotatable, its provider sets the password with ALTER ROLE.
+  postgres_monitor_password: { length: 40, group: "monitoring" },
+  // The call probe's and the alert bot's Matrix accounts (no admin rights); a new value is set in Synapse by
+  // components/monitoring-accounts-provider.ts.
+  probe_password: {
+    length: 40,
+    group: "monitoring",
+    alsoGivenTo: "the call probe's Matrix account (registered by components/monitoring-accounts-provider.ts)",
+  },
+  alert_bot_password: {
+    length: 40,
+    group: "monitoring",
+    alsoGivenTo: "the alert bot's Matrix account (registered by components/monitoring-accounts-provider.ts)",
+  },
   // The backup repository's password (restic encrypts every snapshot with a key it unlocks). A new value would not
   // open the existing repository, so it has no rotation group: restic's `key add`/`key remove` rotate it, by hand.
   backup_password: {
@@ -54,7 +71,12 @@ export const SECRET_NAMES = Object.keys(SECRET_SPECS) as SecretName[];
 
 /** The secrets a stack needs: only those of enabled components. */
 export function neededSecrets(org: {
-  readonly components: { readonly coturn: boolean; readonly matrixRtc: boolean; readonly jitsi: boolean };
+  readonly components: {
+    readonly coturn: boolean;
+    readonly matrixRtc: boolean;
+    readonly jitsi: boolean;
+    readonly monitoring: boolean;
+  };
   readonly backup: { readonly enabled: boolean };
 }): SecretName[] {
   const c = org.components;
@@ -67,6 +89,10 @@ export function neededSecrets(org: {
   if (c.coturn) needed.push("turn_shared_secret");
   if (c.matrixRtc) needed.push("livekit_api_key", "livekit_api_secret");
   if (c.jitsi) needed.push("jicofo_auth_password", "jvb_auth_password");
+  if (c.monitoring) {
+    needed.push("postgres_monitor_password", "probe_password", "alert_bot_password");
+    if (c.matrixRtc) needed.push("livekit_metrics_password");
+  }
   if (org.backup.enabled) needed.push("backup_password");
   return needed;
 }

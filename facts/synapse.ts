@@ -1,3 +1,5 @@
+import { Version, atLeast } from "./versions";
+
 /**
  * Synapse as the pinned image runs it: where it keeps its config and state inside the container, and the user it
  * runs as. Renderers, the config parser (adopted paths must stay inside the mounted state) and the component all
@@ -82,3 +84,38 @@ export const ELEMENT_CALL_RATE_LIMITS = {
     why: "the call heartbeat: each member restarts its delayed leave event every 5 s",
   },
 } as const satisfies Record<keyof typeof SYNAPSE_RATE_LIMIT_DEFAULTS, RateLimit & { why: string }>;
+
+/**
+ * Room power levels (issue #29, field failure 29). Synapse v1.157.1 builds a new room's `m.room.power_levels` in
+ * `synapse/handlers/room.py` (`_send_events_for_new_room`): `events` below, `events_default` 0, `state_default` 50,
+ * `users_default` 0; then `power_level_content.update(...)` with the preset's own override, then with
+ * `default_power_level_content_override[<preset>]` from homeserver.yaml, then with the request's
+ * `power_level_content_override`. Each `update` is shallow: an `events` map there replaces this whole map
+ * (config_documentation.md says so too), so an override that adds one event type must repeat these.
+ */
+export const SYNAPSE_ROOM_PRESETS = ["private_chat", "trusted_private_chat", "public_chat"] as const;
+
+/** `events` of a new room's power levels; `m.room.tombstone` is 150 in room versions with MSC4289 creator power. */
+export const SYNAPSE_DEFAULT_EVENT_POWER_LEVELS: Readonly<Record<string, number>> = {
+  "m.room.name": 50,
+  "m.room.power_levels": 100,
+  "m.room.history_visibility": 100,
+  "m.room.canonical_alias": 50,
+  "m.room.avatar": 50,
+  "m.room.tombstone": 100,
+  "m.room.server_acl": 100,
+  "m.room.encryption": 100,
+};
+
+/** Room versions with MSC4289 creator power (`KNOWN_ROOM_VERSIONS` of v1.157.1 and v1.163.2). */
+export const CREATOR_POWER_ROOM_VERSIONS: readonly string[] = ["12", "org.matrix.hydra.11"];
+
+/**
+ * The room version Synapse gives a new room when homeserver.yaml names none (`DEFAULT_ROOM_VERSION`,
+ * synapse/config/server.py): "10" in v1.157.1, "12" in v1.163.2 (read in both PyPI wheels). The releases between
+ * were not read and count as "10": that errs only towards a tombstone level of 100 in a v12 room (room admins may
+ * upgrade it), never towards 150 in a v10 room (which no one but a level above 100 could upgrade).
+ */
+export function synapseDefaultRoomVersion(synapse: Version | undefined): string {
+  return synapse !== undefined && atLeast(synapse, "1.163.2") ? "12" : "10";
+}

@@ -62,6 +62,10 @@ export class LabEnvironment {
           "FAIL MatrixRTC token via /get_token and a LiveKit join",
           "FAIL MatrixRTC token via /sfu/get and a LiveKit join",
           "FAIL Jitsi web",
+          // A peer's user asks our lk-jwt-service (issue #29), which the process lab does not run.
+          "FAIL MatrixRTC token for a pro-dukt.de user from our lk-jwt-service",
+          // One address per organisation, no router: LiveKit's metrics port answers where clients connect.
+          "FAIL metrics ports closed from outside",
         ],
       },
     };

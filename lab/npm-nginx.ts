@@ -3,7 +3,7 @@
  * (backend/templates/proxy_host.conf and _location.conf): one `server` per proxy host, its `advanced_config`
  * pasted into the server block, one `location` per custom location proxying to
  * `forward_scheme://forward_host:forward_port` + `forward_path` with the location's own `advanced_config`, the
- * WebSocket upgrade headers when `allow_websocket_upgrade` is on, and a default `location /` to the host's
+ * WebSocket upgrade headers when `allow_websocket_upgrade` is on (server level and each location), and a default `location /` to the host's
  * forward target unless a custom location claims `/`. TLS uses the lab CA's certificate for the organisation.
  */
 import { NpmLocation, NpmProxyHost } from "../config-templates/npm-proxy-hosts";
@@ -65,6 +65,8 @@ export function serverBlock(host: NpmProxyHost, tls: TlsFiles): string {
     `server_name ${host.domain_names.join(" ")};`,
     `ssl_certificate ${tls.certFile};`,
     `ssl_certificate_key ${tls.keyFile};`,
+    // proxy_host.conf: the flag's headers at server level too (inherited by locations without headers of their own).
+    ...(host.allow_websocket_upgrade ? WEBSOCKET : []),
     host.advanced_config,
     ...locations,
   ].join("\n");

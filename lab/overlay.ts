@@ -135,7 +135,8 @@ export function overlayCoturn(text: string, lab: LabStackPaths): string {
       const replace = replaced.get(option);
       return replace === undefined ? line : `${option}=${replace(rest.join("="))}`;
     })
-    .filter((line) => line !== "");
+    // Debian's coturn 4.6.1 is built without the Prometheus exporter (it would only warn about the lines).
+    .filter((line) => line !== "" && !/^prometheus(-port)?(=|$)/.test(line));
   lines.push(
     `listening-ip=${lab.address}`,
     `relay-ip=${lab.address}`,
@@ -164,6 +165,10 @@ export function overlayProxyHosts(text: string, lab: LabStackPaths): NpmProxyHos
   return hosts.map((host) => ({
     ...host,
     forward_host: lab.address,
+    // Locations of the host's own text (LiveKit's signalling) proxy to the same upstream.
+    advanced_config: host.advanced_config
+      .split(`http://${host.forward_host}:`)
+      .join(`http://${lab.address}:`),
     locations: host.locations.map((location) => ({ ...location, forward_host: lab.address })),
   }));
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the call lab runs, idempotently, and caches the slow parts outside the clone (a fresh CI clone on a
 # machine that ran the lab before reuses them), in ${MATRIX_FLEET_CACHE:-$HOME/.cache/matrix-fleet}/lab:
-#   1. Debian packages: coturn, nginx, PostgreSQL, openssl, iproute2, nftables, libpq-dev and what building
+#   1. Debian packages: coturn, nginx, PostgreSQL, openssl, iproute2, nftables, chromium-headless-shell, libpq-dev and what building
 #      psycopg2 needs. Their packaged services are neither started nor enabled: the lab runs its own instances.
 #   2. A Python venv with a pinned matrix-synapse[postgres] (.cache/synapse-venv-<version>).
 #   3. livekit-server built from its Go module through a generated wrapper module (.cache/bin/livekit-server-<v>).
-#   4. .cache/lab-env.sh: the paths the lab uses (SYNAPSE_PYTHON, LIVEKIT_SERVER, TURNSERVER, NGINX, PG_BIN, OPENSSL).
+#   4. .cache/lab-env.sh: the paths the lab uses (SYNAPSE_PYTHON, LIVEKIT_SERVER, TURNSERVER, NGINX, PG_BIN, OPENSSL,
+#      CHROMIUM).
 # Prints every step with what it installs and how long it took. Cold: minutes (the LiveKit build); warm: seconds.
 # Versions default to the pinned images in facts/images.ts, so the lab proves what gets deployed; override them with
 # SYNAPSE_VERSION=1.163.2 / LIVEKIT_VERSION=v1.13.5. LiveKit from v1.13.6 on replaces pion modules with LiveKit
@@ -25,7 +26,7 @@ fail() {
   exit 1
 }
 
-# The pinned image tag of a component, from facts/images.ts (e.g. "matrixdotorg/synapse:v1.157.1" -> 1.157.1).
+# The pinned image tag of a component, from facts/images.ts' release set ("matrixdotorg/synapse:v1.163.2" -> 1.163.2).
 image_version() {
   local v
   v=$(sed -nE "s#.*\"$1:v?([0-9][0-9A-Za-z.+-]*)\".*#\1#p" "$ROOT/facts/images.ts" | head -n 1)
@@ -33,6 +34,8 @@ image_version() {
   echo "$v"
 }
 SYNAPSE_VERSION="${SYNAPSE_VERSION:-$(image_version matrixdotorg/synapse)}"
+# The previous release set's Synapse (facts/images.ts PREVIOUS_RELEASE): the Docker lab deploys it and upgrades it.
+PREVIOUS_SYNAPSE_VERSION=$(sed -nE '/PREVIOUS_RELEASE/,/^};/s#.*"matrixdotorg/synapse:v?([0-9][0-9A-Za-z.+-]*)".*#\1#p' "$ROOT/facts/images.ts" | head -n 1)
 LIVEKIT_VERSION="${LIVEKIT_VERSION:-v$(image_version livekit/livekit-server)}"
 SYNAPSE_VERSION="${SYNAPSE_VERSION#v}"
 [[ "$LIVEKIT_VERSION" == v* ]] || LIVEKIT_VERSION="v$LIVEKIT_VERSION"
@@ -80,8 +83,11 @@ step "Debian packages"
 # The Docker lab (lab/deploy) adds Debian's Docker engine with iptables, docker-compose (v1, for the Compose
 # deployment it adopts), debootstrap (the lab images' root filesystem), dnsmasq (the lab's DNS) and restic (0.14.0,
 # the pinned restic/restic image's version: its static binary goes into the lab's backup image, lab/images/restic).
+# The lab browser (lab/browser/) is Debian's chromium-headless-shell (the headless build of Debian's chromium source
+# package, what Playwright runs for headless), with NSS's certutil (libnss3-tools) to make it trust the lab CA;
+# Playwright's own browser download is never run (playwright-core has none).
 PACKAGES=(coturn nginx postgresql openssl iproute2 nftables procps curl libpq-dev gcc libc6-dev
-  docker.io iptables docker-compose debootstrap dnsmasq-base restic)
+  docker.io iptables docker-compose debootstrap dnsmasq-base restic chromium-headless-shell libnss3-tools)
 SERVICES=(coturn nginx postgresql docker containerd)
 # python3 is pyenv's on the project's machines (venv and headers built in); Debian's python3 needs two packages.
 if ! python3 -c 'import ensurepip, sys, venv; sys.exit(ensurepip.version() is None)' 2>/dev/null; then
@@ -145,6 +151,10 @@ done
 TURNSERVER=$(command -v turnserver) || fail "turnserver not found"
 NGINX=$(command -v nginx) || fail "nginx not found"
 OPENSSL=$(command -v openssl) || fail "openssl not found"
+# The browser itself, not Debian's /usr/bin wrapper script (lab/browser/chromium.ts says why).
+CHROMIUM=/usr/lib/chromium/chromium-headless-shell
+[ -x "$CHROMIUM" ] || fail "no $CHROMIUM (Debian's chromium-headless-shell package)"
+command -v certutil >/dev/null || fail "certutil not found (libnss3-tools)"
 step_done "$apt_note"
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -257,6 +267,7 @@ step "lab-env.sh"
 cat >"$CACHE/lab-env.sh.tmp" <<ENV
 # Written by lab/setup.sh: the programs the call lab runs.
 export LAB_SYNAPSE_VERSION="$SYNAPSE_VERSION"
+export LAB_PREVIOUS_SYNAPSE_VERSION="$PREVIOUS_SYNAPSE_VERSION"
 export SYNAPSE_PYTHON="$VENV/bin/python"
 export LAB_LIVEKIT_VERSION="$LIVEKIT_VERSION"
 export LIVEKIT_SERVER="$LIVEKIT_BIN"
@@ -265,6 +276,7 @@ export TURNUTILS_UCLIENT="$(command -v turnutils_uclient || true)"
 export NGINX="$NGINX"
 export PG_BIN="$PG_BIN"
 export OPENSSL="$OPENSSL"
+export CHROMIUM="$CHROMIUM"
 ENV
 mv -f "$CACHE/lab-env.sh.tmp" "$CACHE/lab-env.sh"
 step_done "wrote $CACHE/lab-env.sh"

@@ -36,13 +36,58 @@ export function backupPathOf(org: OrgConfig, synapsePath: string): string {
 }
 
 /** The Docker names of the backup's containers and volumes. */
-export function backupNames(org: OrgConfig) {
+export function backupNames(org: Pick<OrgConfig, "stack">) {
   return {
     container: dockerName(org.stack, "backup"),
     dumpContainer: dockerName(org.stack, "backup-dump"),
     workVolume: dockerName(org.stack, "backup-work"),
     repositoryVolume: dockerName(org.stack, "backup-repository"),
   };
+}
+
+/** One run as backup.sh records it (config-templates/backup/backup.sh, `finish`): its last line of stdout. */
+export interface BackupRunRecord {
+  readonly at: string;
+  readonly epoch: number;
+  readonly trigger: "manual" | "scheduled" | "pre-upgrade";
+  readonly outcome: "success" | "skipped" | "failure";
+  readonly seconds: number;
+  readonly snapshot?: string;
+  readonly dataAdded?: number;
+  readonly totalBytes?: number;
+  readonly files?: number;
+  readonly dumpBytes?: number;
+  readonly signingKeyId?: string;
+  readonly error?: string;
+  readonly reason?: string;
+  /** A pre-upgrade run: the Synapse image that made the data, and the upgrade that followed (in words). */
+  readonly synapseImage?: string;
+  readonly upgrade?: string;
+}
+
+/**
+ * The `docker exec` arguments that run one of the backup's scripts in its container, with `env` set for this run
+ * only. The one way every caller runs them: `./fleet backup` and `restore`, and `pulumi up` before an upgrade.
+ */
+export function backupScriptArgs(
+  container: string,
+  script: "backup.sh" | "restore.sh" | "dump-agent.sh",
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): string[] {
+  const vars = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
+  return ["exec", ...vars, container, "sh", `${BACKUP_PATHS.scripts}/${script}`, ...args];
+}
+
+/** backup.sh's answer: the JSON record on its last line of stdout, or undefined when there is none. */
+export function parseBackupRun(stdout: string): BackupRunRecord | undefined {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  try {
+    const run = JSON.parse(line) as BackupRunRecord;
+    return typeof run === "object" && run !== null && typeof run.outcome === "string" ? run : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where the repository is, in words safe to print (never a credential: those come from secret config). */

@@ -44,3 +44,25 @@ export function coturnTls(org: OrgConfig): CoturnTls {
     key: inside(keyIn, org.turn.keyFile),
   };
 }
+
+/** The sentence coturn's healthcheck prints when its TLS listener fails, which `pulumi up`'s health gate shows. */
+export const COTURN_TLS_UNHEALTHY =
+  "coturn's TLS listener completes no TLS handshake: it started without TLS because it cannot read turn.certFile or turn.keyFile as uid 65534 (nobody), or they are no matching certificate and key (its log says 'cannot start TLS and DTLS listeners' or 'TLS: ERROR')";
+
+/**
+ * coturn's healthcheck (field failure 20): a STUN binding on its listener and, with `turn.tls`, a TLS handshake on its
+ * TLS port. coturn keeps running on plain UDP/TCP when it cannot read its key (docs/upstream/coturn.md), so the
+ * binding alone stays green without TLS. The handshake is turnutils_uclient's (coturn's own test client, in the
+ * image): `-t -S` is TLS over TCP, `-y` spares it a peer; it prints "client session connected with cipher" once the
+ * handshake is done (src/apps/uclient/startuclient.c `tls_connect`, 4.6.1 and 4.17.0 alike), then gives up its
+ * allocation without credentials; `timeout` bounds it. Read over the image's /bin/sh.
+ */
+export function coturnHealthcheck(org: OrgConfig): string[] {
+  const stun = `turnutils_stunclient -p ${org.ports.turn} 127.0.0.1`;
+  if (!org.turn.tls) return ["CMD", ...stun.split(" ")];
+  const tls = `timeout 4 turnutils_uclient -t -S -y -p ${org.ports.turnTls} 127.0.0.1 2>&1 | grep -q 'session connected with cipher'`;
+  return [
+    "CMD-SHELL",
+    `${stun} >/dev/null || { echo "coturn's STUN listener on ${org.ports.turn} does not answer"; exit 1; }; ${tls} || { echo "${COTURN_TLS_UNHEALTHY.replace(/"/g, '\\"')}"; exit 1; }`,
+  ];
+}

@@ -40,6 +40,32 @@ export function hostPortUses(org: OrgConfig): PortUse[] {
   if (c.elementWeb)
     uses.push({ protocol: "tcp", range: one(p.elementWeb), key: "ports.elementWeb", what: "Element Web" });
   if (c.ketesa) uses.push({ protocol: "tcp", range: one(p.ketesa), key: "ports.ketesa", what: "Ketesa" });
+  if (c.monitoring) {
+    // Host-network metrics ports, and Prometheus and Alertmanager published on the host's loopback.
+    if (c.matrixRtc)
+      uses.push({
+        protocol: "tcp",
+        range: one(p.livekitMetrics),
+        key: "ports.livekitMetrics",
+        what: "LiveKit metrics",
+      });
+    if (c.coturn && org.monitoring.coturnExporter)
+      uses.push({
+        protocol: "tcp",
+        range: one(p.coturnMetrics),
+        key: "ports.coturnMetrics",
+        what: "coturn exporter",
+      });
+    uses.push(
+      { protocol: "tcp", range: one(p.prometheus), key: "ports.prometheus", what: "Prometheus (loopback)" },
+      {
+        protocol: "tcp",
+        range: one(p.alertmanager),
+        key: "ports.alertmanager",
+        what: "Alertmanager (loopback)",
+      },
+    );
+  }
   return uses;
 }
 

@@ -37,16 +37,16 @@ export function synapseMounts(
 }
 
 /** The public URL Element clients use for the homeserver. */
-export function homeserverBaseUrl(org: OrgConfig): string {
+export function homeserverBaseUrl(org: Pick<OrgConfig, "hosts">): string {
   return `https://${org.hosts.homeserver}`;
 }
 
 /** lk-jwt-service behind the reverse proxy, as MatrixRTC clients are told in `rtc_foci` and MSC4143 transports. */
-export function livekitServiceUrl(org: OrgConfig): string {
+export function livekitServiceUrl(org: Pick<OrgConfig, "hosts">): string {
   return `https://${org.hosts.rtc}/livekit/jwt`;
 }
 
 /** LiveKit's public WebSocket URL: lk-jwt-service hands it to clients, so it must be reachable from outside. */
-export function livekitPublicUrl(org: OrgConfig): string {
+export function livekitPublicUrl(org: Pick<OrgConfig, "hosts">): string {
   return `wss://${org.hosts.rtc}/livekit/sfu`;
 }

@@ -177,12 +177,12 @@ describe("adoption config", () => {
 });
 
 /**
- * The volumes of the state stores: every volume but the backup's own (its work volume and a new repository, which
+ * The volumes of the state stores: every volume but the backup's own and the monitoring's (metrics, silences) (its work volume and a new repository, which
  * a stack creates whether it adopts or not: a compose deployment has no matrix-fleet repository to take over).
  */
 function stateVolumes(resources: Parameters<typeof resourcesOfType>[0]) {
   return resourcesOfType(resources, "docker:index/volume:Volume").filter(
-    (v) => !/-backup-(work|repository)$/.test(v.name),
+    (v) => !/-backup-(work|repository)$/.test(v.name) && !/-monitoring-/.test(v.name),
   );
 }
 
@@ -253,13 +253,21 @@ describe("adoption under the mock engine", () => {
     assert.match(inputs.stores[1]!.missing, /\n {4}fix: set adopt\.volumes\.synapseData to the directory/);
     // Every service resource waits for it, directly or through what it depends on (explicitly or by its parent).
     const byName = new Map(run.resources.map((r) => [r.name, r]));
-    const waits = (name: string, seen = new Set<string>()): boolean => {
+    // A stateful container's dependsOn is a promise (it waits for the backup before an upgrade, made after it): the
+    // SDK hands it on as an Output.
+    const resolved = (value: unknown): Promise<unknown> =>
+      pulumi.Output.isInstance(value)
+        ? new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => resolve(v)))
+        : Promise.resolve(value);
+    const waits = async (name: string, seen = new Set<string>()): Promise<boolean> => {
       if (name === "produktor-adopted-stores") return true;
       if (seen.has(name)) return false;
       seen.add(name);
       const options = byName.get(name)?.options ?? {};
-      const deps = [...((options.dependsOn ?? []) as pulumi.Resource[])];
-      return deps.some((d) => waits((d as unknown as { __name: string }).__name, seen));
+      const raw = await resolved(options.dependsOn);
+      const deps = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) as pulumi.Resource[];
+      for (const d of deps) if (await waits((d as unknown as { __name: string }).__name, seen)) return true;
+      return false;
     };
     const services = run.resources.filter(
       (r) =>
@@ -269,7 +277,7 @@ describe("adoption under the mock engine", () => {
     );
     assert.ok(services.length > 10);
     for (const r of services)
-      assert.ok(waits(r.name), `${r.name} does not wait for the adopted stores' check`);
+      assert.ok(await waits(r.name), `${r.name} does not wait for the adopted stores' check`);
   });
 
   it("a stack that adopts nothing looks for nothing", async () => {

@@ -6,6 +6,7 @@ import { BACKUP_CASES, UNUSUAL_BACKUP_CASES } from "./backup-configuration-cases
 import { CAPACITY_CASES, UNUSUAL_CAPACITY_CASES } from "./capacity-configuration-cases";
 import type { BadCase, UnusualCase } from "./configuration-case";
 import { HOSTILE_OVERRIDE_CASES, ISSUE_CLASSES, UNUSUAL_OVERRIDE_CASES } from "./override-cases";
+import { CALLS_CASES, CALLS_UNUSUAL } from "./bad-configuration-cases-calls";
 
 /**
  * The configuration catalogue of issue #16: every key of config/sections.ts and service-sections.ts asked "how can
@@ -222,7 +223,7 @@ const NAME_CASES: BadCase[] = [
     changes: { components: { livekit: true } },
     key: k("components.livekit"),
     message: /is not a setting matrix-fleet knows/,
-    fix: /remove it \(known here: elementWeb, coturn, matrixRtc, jitsi, ketesa\)/,
+    fix: /remove it \(known here: elementWeb, coturn, matrixRtc, jitsi, ketesa, monitoring\)/,
     fixed: {},
   },
   {
@@ -294,7 +295,7 @@ const NETWORK_CASES: BadCase[] = [
     message:
       /is the public IP 203\.0\.113\.20; coturn would announce external-ip=203\.0\.113\.20\/203\.0\.113\.20/,
     fix: /remove network\.lanIp when the Docker host holds the public address itself/,
-    fixed: { network: { lanIp: null } },
+    fixed: { network: { lanIp: null, lanAccess: null } },
   },
   {
     name: "a loopback LAN IP",
@@ -1261,11 +1262,27 @@ const OVERRIDE_CASES: BadCase[] = [
   {
     name: "an override removing rc_delayed_event_mgmt (Synapse's default burst of 5 drops office call members)",
     stack: "produktor",
-    changes: { overrides: { synapse: { rc_delayed_event_mgmt: null } } },
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+      overrides: { synapse: { rc_delayed_event_mgmt: null } },
+    },
     key: k("overrides.synapse.rc_delayed_event_mgmt"),
     message:
-      /rc_delayed_event_mgmt is 1\/s with a burst of 5, below the 1\/s with a burst of 20 Element Call needs \(the call heartbeat.*\): call members, most of all several behind one office IP, get 429/,
+      /rc_delayed_event_mgmt is 1\/s with a burst of 5, below the 1\/s with a burst of 20 Element Call needs \(the call heartbeat.*\): call members, most of all several behind one address, get 429/,
     fix: /rc_delayed_event_mgmt: \{per_second: 1, burst_count: 20\}/,
+    fixed: { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } },
+  },
+  {
+    // Delegated leave (lk-jwt-service 0.6.0): every member's restart comes from lk-jwt-service's one address, without
+    // a token, so Synapse limits them in one bucket (synapse/handlers/delayed_events.py _mgmt_ratelimit; lk-jwt-service
+    // helper.go ExecuteDelayedEventAction sends no Authorization). 80 members each restarted every 8 s: 10/s.
+    name: "release set: Element Call's rc_delayed_event_mgmt of 1/s with lk-jwt-service 0.6.0, which restarts every member's leave from one address",
+    stack: "produktor",
+    changes: { overrides: { synapse: { rc_delayed_event_mgmt: { per_second: 1, burst_count: 20 } } } },
+    key: k("overrides.synapse.rc_delayed_event_mgmt"),
+    message:
+      /rc_delayed_event_mgmt is 1\/s with a burst of 20, below the 15\/s with a burst of 120 delegated leave needs \(lk-jwt-service 0\.6\.0 restarts the delayed leave event of each of 80 concurrent call members every 8 s without a token, all from its one address\)/,
+    fix: /rc_delayed_event_mgmt: \{per_second: 15, burst_count: 120\} with MatrixRTC/,
     fixed: {},
   },
   {
@@ -1302,6 +1319,342 @@ const OVERRIDE_CASES: BadCase[] = [
   },
 ];
 
+/**
+ * The release set's compatibility rules (checks/release-compat.ts, issue #26): each a stack that overrides one image
+ * (or key) to a version known not to work with the others, refused naming both versions and the fix; `fixed` is the
+ * passing case. The facts behind each are in facts/compatibility.ts.
+ */
+const SYN = (version: string) => ({ images: { synapse: `matrixdotorg/synapse:v${version}` } });
+const DIGEST = "a".repeat(64);
+const RELEASE_CASES: BadCase[] = [
+  {
+    name: "release set: a Synapse pinned by digest alone (no version for the rules to read)",
+    stack: "produktor",
+    changes: { images: { synapse: `matrixdotorg/synapse@sha256:${DIGEST}` } },
+    key: k("images.synapse"),
+    message: /the version of 'matrixdotorg\/synapse@sha256:a+' cannot be read from its tag/,
+    fix: /repo:v1\.2\.3@sha256:<digest>/,
+    fixed: { images: { synapse: `matrixdotorg/synapse:v1.163.2@sha256:${DIGEST}` } },
+  },
+  {
+    name: "release set: Synapse before native sliding sync (Element X)",
+    stack: "moda1",
+    changes: SYN("1.113.0"),
+    key: k("images.synapse"),
+    message:
+      /Synapse 1\.113\.0 \(matrixdotorg\/synapse:v1\.113\.0\) is older than 1\.114\.0, from which native simplified sliding sync.*Element X refuses a server without it/,
+    fix: /set images\.synapse to Synapse 1\.114\.0 or newer; the release set pins matrixdotorg\/synapse:v1\.163\.2/,
+    fixed: SYN("1.114.0"),
+  },
+  {
+    name: "release set: sliding sync turned off by override (Element X)",
+    stack: "moda1",
+    changes: { overrides: { synapse: { experimental_features: { msc3575_enabled: false } } } },
+    key: k("overrides.synapse.experimental_features.msc3575_enabled"),
+    message: /turns off simplified sliding sync \(MSC4186\): Element X/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "release set: MatrixRTC on a Synapse without matrix_rtc.transports",
+    stack: "produktor",
+    changes: SYN("1.139.0"),
+    key: k("images.synapse"),
+    message:
+      /Synapse 1\.139\.0 .* older than 1\.140\.0, from which matrix_rtc\.transports .*Element X finds no MatrixRTC transport/,
+    fix: /Synapse 1\.140\.0 or newer/,
+    fixed: SYN("1.156.0"),
+  },
+  {
+    name: "release set: MatrixRTC on a Synapse that limits delayed-event restarts per office address",
+    stack: "pro-dukt",
+    changes: SYN("1.155.0"),
+    key: k("images.synapse"),
+    message: /Synapse 1\.155\.0 .* older than 1\.156\.0, .*dropped with 429/,
+    fix: /Synapse 1\.156\.0 or newer/,
+    fixed: SYN("1.156.0"),
+  },
+  {
+    name: "release set: lk-jwt-service 0.6.0 with a Synapse that wants a token on delayed-event restarts",
+    stack: "produktor",
+    changes: SYN("1.142.0"),
+    key: k("images.synapse"),
+    message:
+      /lk-jwt-service 0\.6\.0 \(ghcr\.io\/element-hq\/lk-jwt-service:0\.6\.0\) restarts and sends .* without an access token, which Synapse 1\.142\.0 .* refuses: only from Synapse 1\.143\.0 on/,
+    fix: /Synapse 1\.143\.0 or newer/,
+    fixed: SYN("1.157.1"),
+  },
+  {
+    name: "release set: sticky events (matrix_2_0 mode) with an lk-jwt-service without /get_token",
+    stack: "produktor",
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.3.2" },
+      overrides: { synapse: { experimental_features: { msc4354_enabled: true } } },
+    },
+    key: k("overrides.synapse.experimental_features.msc4354_enabled"),
+    message:
+      /Element Call offers its matrix_2_0 mode, whose token comes from \/get_token, which lk-jwt-service 0\.3\.2 .* does not serve/,
+    fix: /lk-jwt-service 0\.4\.0 or newer/,
+    fixed: { overrides: { synapse: { experimental_features: { msc4354_enabled: true } } } },
+  },
+  {
+    name: "release set: sticky events on a Synapse that does not read them",
+    stack: "moda1",
+    changes: {
+      ...SYN("1.147.0"),
+      overrides: { synapse: { experimental_features: { msc4354_enabled: true } } },
+    },
+    key: k("overrides.synapse.experimental_features.msc4354_enabled"),
+    message: /Synapse 1\.147\.0 .* does not read it: only from 1\.148\.0 on/,
+    fix: /Synapse 1\.148\.0 or newer.*or drop the override/,
+    fixed: { overrides: { synapse: { experimental_features: { msc4354_enabled: true } } } },
+  },
+  {
+    name: "release set: experimental msc3861 on a Synapse that refuses it",
+    stack: "moda1",
+    changes: { overrides: { synapse: { experimental_features: { msc3861: { enabled: true } } } } },
+    key: k("overrides.synapse.experimental_features.msc3861"),
+    message:
+      /Synapse 1\.163\.2 .* refuses to start: "experimental_features\.msc3861 was removed.*\(removed in 1\.157\.0\)/,
+    fix: /matrix_authentication_service/,
+    fixed: {},
+  },
+  {
+    name: "release set: msc3266_enabled on a Synapse that serves room summaries stably",
+    stack: "pro-dukt",
+    changes: { overrides: { synapse: { experimental_features: { msc3266_enabled: true } } } },
+    key: k("overrides.synapse.experimental_features.msc3266_enabled"),
+    message: /ignores it: room summaries \(MSC3266\).*\(removed in 1\.153\.0\)/,
+    fix: /drop the key/,
+    fixed: {},
+  },
+  {
+    name: "release set: a PostgreSQL major the pinned Synapse refuses",
+    stack: "moda1",
+    changes: { images: { postgres: "postgres:13.16-alpine" } },
+    key: k("images.postgres"),
+    message:
+      /Synapse 1\.163\.2 .* refuses PostgreSQL 13\.16\.0 \(postgres:13\.16-alpine\): from Synapse 1\.143\.0 on, PostgreSQL must be 14 or newer/,
+    fix: /major of 14 or newer.*dump and restore in docs\/upgrades\.md/,
+    fixed: { images: { postgres: "postgres:14.19-alpine" } },
+  },
+  {
+    name: "release set: a LiveKit that never answers Element Call's join",
+    stack: "produktor",
+    changes: { images: { livekit: "livekit/livekit-server:v1.9.9" } },
+    key: k("images.livekit"),
+    message:
+      /LiveKit 1\.9\.9 .* older than 1\.10\.0, from which livekit-client 2\.18\.1 and newer .*Element Call cannot join calls/,
+    fix: /LiveKit 1\.10\.0 or newer; the release set pins livekit\/livekit-server:v1\.13\.5/,
+    fixed: { images: { livekit: "livekit/livekit-server:v1.10.0" } },
+  },
+  {
+    name: "release set: LiveKit's webhook posted to an lk-jwt-service without /sfu_webhook",
+    stack: "produktor",
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+      overrides: { livekit: { webhook: { urls: ["http://127.0.0.1:8082/sfu_webhook"] } } },
+    },
+    key: k("overrides.livekit.webhook.urls"),
+    message:
+      /LiveKit would post its participant events to http:\/\/127\.0\.0\.1:8082\/sfu_webhook, which lk-jwt-service 0\.5\.0 .* does not serve/,
+    fix: /drop the override, or set images\.lkJwt to lk-jwt-service 0\.6\.0 or newer/,
+    fixed: { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } },
+  },
+  {
+    name: "release set: LiveKit's webhook overridden away from lk-jwt-service 0.6.0",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { webhook: { urls: ["https://hooks.pro-dukt.de/livekit"] } } } },
+    key: k("overrides.livekit.webhook.urls"),
+    message:
+      /does not include http:\/\/127\.0\.0\.1:8082\/sfu_webhook: lk-jwt-service 0\.6\.0 .* never learns that a member's client is gone/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+  {
+    name: "release set: LiveKit's webhook signed with a key lk-jwt-service does not verify",
+    stack: "produktor",
+    changes: { overrides: { livekit: { webhook: { api_key: "another-key" } } } },
+    key: k("overrides.livekit.webhook.api_key"),
+    message: /is not LiveKit's API key that lk-jwt-service verifies the webhook with/,
+    fix: /drop the override/,
+    fixed: {},
+  },
+];
+
+/** The monitoring (issue #27): its durations, where alerts go, and what keeps metrics off the proxy. */
+const MONITORING_CASES: BadCase[] = [
+  {
+    name: "a scrape interval without a unit (Prometheus reads none)",
+    stack: "pro-dukt",
+    changes: { monitoring: { scrapeInterval: "30" } },
+    key: k("monitoring.scrapeInterval"),
+    message: /'30' is not a Prometheus duration/,
+    fix: /write a number with a unit \(ms, s, m, h, d, w, y\), e\.g\. 30s/,
+    fixed: { monitoring: { scrapeInterval: "30s" } },
+  },
+  {
+    name: "a probe interval of zero",
+    stack: "medex",
+    changes: { monitoring: { probe: { interval: "0s" } } },
+    key: k("monitoring.probe.interval"),
+    message: /'0s' is zero/,
+    fix: /use a positive duration, e\.g\. 5m \(the default\)/,
+    fixed: {},
+  },
+  {
+    name: "a pending time for an alert that does not exist (a typo)",
+    stack: "produktor",
+    changes: { monitoring: { alertFor: { ServiceDwn: "5m" } } },
+    key: k("monitoring.alertFor.ServiceDwn"),
+    message: /is not a setting matrix-fleet knows/,
+    fix: /did you mean 'monitoring\.alertFor\.ServiceDown'\?/,
+    fixed: { monitoring: { alertFor: { ServiceDown: "5m" } } },
+  },
+  {
+    name: "an alert room invitee of another server (the room is not federated)",
+    stack: "produktor",
+    changes: { monitoring: { alerts: { invite: ["@ops:pro-dukt.de"] } } },
+    key: k("monitoring.alerts.invite"),
+    message: /'@ops:pro-dukt\.de' is a user of pro-dukt\.de, but the alert room is not federated/,
+    fix: /invite users of produktor\.io only/,
+    fixed: { monitoring: { alerts: { invite: ["@ops:produktor.io"] } } },
+  },
+  {
+    name: "an alert room invitee that is no user ID",
+    stack: "moda1",
+    changes: { monitoring: { alerts: { invite: ["ops"] } } },
+    key: k("monitoring.alerts.invite"),
+    message: /'ops' is no Matrix user ID/,
+    fix: /@localpart:server\.name/,
+    fixed: { monitoring: { alerts: { invite: ["@ops:moda1.uk"] } } },
+  },
+  {
+    name: "an alert room alias with a colon",
+    stack: "moda1",
+    changes: { monitoring: { alerts: { matrixRoom: "#alerts:moda1.uk" } } },
+    key: k("monitoring.alerts.matrixRoom"),
+    message: /is no room alias localpart/,
+    fix: /the part between # and : of the alias/,
+    fixed: { monitoring: { alerts: { matrixRoom: "alerts" } } },
+  },
+  {
+    name: "alerts delivered nowhere (no Matrix room, no e-mail)",
+    stack: "medex",
+    changes: { monitoring: { alerts: { matrix: false } } },
+    key: k("monitoring.alerts.matrix"),
+    message: /alerts would fire with nobody told/,
+    fix: /set monitoring\.alerts\.email \(to, from, smarthost\)/,
+    fixed: {
+      monitoring: {
+        alerts: {
+          matrix: false,
+          email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de:587" },
+        },
+      },
+    },
+  },
+  {
+    name: "e-mail delivery without its SMTP server",
+    stack: "medex",
+    changes: { monitoring: { alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de" } } } },
+    key: k("monitoring.alerts.email.smarthost"),
+    message: /is required and not set/,
+    fix: /monitoring\.alerts\.email\.smarthost/,
+    fixed: {
+      monitoring: {
+        alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de:587" } },
+      },
+    },
+  },
+  {
+    name: "an SMTP server without a port",
+    stack: "medex",
+    changes: {
+      monitoring: {
+        alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de" } },
+      },
+    },
+    key: k("monitoring.alerts.email.smarthost"),
+    message: /'mail\.medex\.de' is not host:port/,
+    fix: /mail\.example\.org:587/,
+    fixed: {
+      monitoring: {
+        alerts: { email: { to: "ops@medex.de", from: "alerts@medex.de", smarthost: "mail.medex.de:587" } },
+      },
+    },
+  },
+  {
+    name: "Synapse's metrics off while the monitoring scrapes them",
+    stack: "pro-dukt",
+    changes: { synapse: { enableMetrics: false } },
+    key: k("synapse.enableMetrics"),
+    message: /is false, but the monitoring \(components\.monitoring\) scrapes Synapse's metrics/,
+    fix: /remove synapse\.enableMetrics/,
+    fixed: {},
+  },
+  {
+    name: "coturn's exporter asked for without coturn",
+    stack: "moda1",
+    changes: { components: { coturn: false }, monitoring: { coturnExporter: true } },
+    key: k("monitoring.coturnExporter"),
+    message: /is true, but coturn is off/,
+    fix: /remove monitoring\.coturnExporter/,
+    fixed: { components: { coturn: false } },
+  },
+  {
+    name: "LiveKit's metrics moved by an override, away from where Prometheus scrapes",
+    stack: "pro-dukt",
+    changes: { overrides: { livekit: { prometheus: { port: 6790 } } } },
+    key: k("overrides.livekit.prometheus"),
+    message: /LiveKit serves its metrics on 6790, but the stack's Prometheus scrapes 6789/,
+    fix: /set ports.livekitMetrics instead/,
+    fixed: {},
+  },
+  {
+    name: "coturn's exporter switched off by an override while Prometheus scrapes it",
+    stack: "pro-dukt",
+    changes: { overrides: { coturn: { prometheus: false } } },
+    key: k("overrides.coturn.prometheus"),
+    message: /coturn's exporter is switched off by an override/,
+    fix: /monitoring.coturnExporter: false/,
+    fixed: {},
+  },
+  {
+    name: "Synapse's metrics served on the proxied listener",
+    stack: "medex",
+    changes: {
+      overrides: {
+        synapse: {
+          listeners: [
+            {
+              port: 8008,
+              type: "http",
+              x_forwarded: true,
+              resources: [{ names: ["client", "federation", "metrics"] }],
+            },
+            { port: 9000, type: "metrics" },
+          ],
+        },
+      },
+    },
+    key: k("overrides.synapse.listeners"),
+    message: /serves Synapse's metrics: anyone could read them/,
+    fix: /drop the 'metrics' resource from that listener/,
+    fixed: {},
+  },
+  {
+    name: "the SMTP password in clear text",
+    stack: "medex",
+    changes: { monitoringSmtpPassword: "hunter2hunter2" },
+    key: k("monitoringSmtpPassword"),
+    message: /is in clear text in Pulumi\.medex\.yaml: the SMTP password would sit in a reviewed file/,
+    fix: /pulumi config set --secret monitoringSmtpPassword --stack medex/,
+    fixed: {},
+    engine: false,
+  },
+];
+
 export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...FILE_CASES,
   ...NAME_CASES,
@@ -1313,6 +1666,9 @@ export const BAD_CONFIGURATIONS: readonly BadCase[] = [
   ...OVERRIDE_CASES,
   ...ISSUE_CLASSES,
   ...HOSTILE_OVERRIDE_CASES,
+  ...RELEASE_CASES,
+  ...MONITORING_CASES,
+  ...CALLS_CASES,
   ...BACKUP_CASES,
   ...CAPACITY_CASES,
 ];
@@ -1323,6 +1679,63 @@ const read = (outDir: string, stack: string, file: string) =>
 /** Configurations that look odd but are valid: each must render, and some must render in a particular way. */
 export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
   {
+    name: "release set: the previous release set (Synapse 1.157.1, lk-jwt-service 0.5.0) renders without LiveKit's webhook",
+    stack: "produktor",
+    changes: {
+      images: { synapse: "matrixdotorg/synapse:v1.157.1", lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+    },
+    check: (out, stack) => {
+      assert.doesNotMatch(read(out, stack, "livekit/livekit.yaml"), /webhook/);
+    },
+  },
+  {
+    name: "release set: the release set renders LiveKit's webhook to lk-jwt-service's /sfu_webhook, signed with its key",
+    stack: "pro-dukt",
+    changes: {},
+    check: (out, stack) => {
+      const livekit = parseYaml(read(out, stack, "livekit/livekit.yaml"));
+      const webhook = livekit.webhook as { api_key: string; urls: string[] };
+      assert.deepEqual(webhook.urls, ["http://127.0.0.1:8082/sfu_webhook"]);
+      assert.deepEqual(Object.keys(livekit.keys as object), [webhook.api_key]);
+      assert.match(read(out, stack, "lk-jwt/env"), new RegExp(`^LIVEKIT_KEY=${webhook.api_key}$`, "m"));
+    },
+  },
+  {
+    name: "release set: Element Call's rc_delayed_event_mgmt (1/s, burst 20) with lk-jwt-service 0.5.0, which delegates no leave",
+    stack: "produktor",
+    changes: {
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+      overrides: { synapse: { rc_delayed_event_mgmt: { per_second: 1, burst_count: 20 } } },
+    },
+    check: (out, stack) => {
+      const hs = parseYaml(read(out, stack, "synapse/homeserver.yaml"));
+      assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    },
+  },
+  {
+    name: "release set: an old Synapse on a stack without MatrixRTC (no lk-jwt-service, no transports needed)",
+    stack: "moda1",
+    changes: { images: { synapse: "matrixdotorg/synapse:v1.142.0", postgres: "postgres:13.16-alpine" } },
+  },
+  {
+    name: "release set: msc3266_enabled on a Synapse that still reads it",
+    stack: "moda1",
+    changes: {
+      ...SYN("1.152.0"),
+      overrides: { synapse: { experimental_features: { msc3266_enabled: true } } },
+    },
+  },
+  {
+    name: "release set: a newer lk-jwt-service and Synapse than the release set, each with a version in its tag",
+    stack: "produktor",
+    changes: {
+      images: {
+        synapse: "registry.internal:5000/matrix/synapse:v1.170.0-custom",
+        lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.7.1",
+      },
+    },
+  },
+  {
     name: "hostnames in capitals are DNS names: rendered in lower case",
     stack: "moda1",
     changes: { hosts: { element: "Element.Server.Moda1.UK" } },
@@ -1331,7 +1744,7 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
   {
     name: "a Docker host that holds the public IP itself (no lanIp)",
     stack: "pro-dukt",
-    changes: { network: { lanIp: null } },
+    changes: { network: { lanIp: null, lanAccess: null } },
     check: (out, stack) =>
       assert.match(read(out, stack, "coturn/turnserver.conf"), /^external-ip=203\.0\.113\.20$/m),
   },
@@ -1517,6 +1930,7 @@ export const UNUSUAL_CONFIGURATIONS: readonly UnusualCase[] = [
     check: (out, stack) => assert.match(read(out, stack, "summary.md"), /Federates with nobody/),
   },
   ...UNUSUAL_OVERRIDE_CASES,
+  ...CALLS_UNUSUAL,
   ...UNUSUAL_BACKUP_CASES,
   ...UNUSUAL_CAPACITY_CASES,
 ];

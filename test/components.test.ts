@@ -33,6 +33,10 @@ function mockSecrets(org: OrgConfig): SecretValues {
         postgres_password: undefined,
         jicofo_auth_password: "jitsi",
         jvb_auth_password: "jitsi",
+        livekit_metrics_password: "monitoring",
+        postgres_monitor_password: "monitoring",
+        probe_password: "monitoring",
+        alert_bot_password: "monitoring",
         backup_password: undefined,
       }[name];
       const rotation =
@@ -41,6 +45,17 @@ function mockSecrets(org: OrgConfig): SecretValues {
     }),
   ) as SecretValues;
 }
+
+/** The monitoring's containers (components.monitoring, on by default). */
+const BACKUP = ["backup", "backup-dump"];
+const MONITORING = [
+  "prometheus",
+  "alertmanager",
+  "node-exporter",
+  "postgres-exporter",
+  "call-probe",
+  "alert-bot",
+];
 
 const EXPECTED_CONTAINERS: Record<string, string[]> = {
   produktor: [
@@ -55,6 +70,7 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "jitsi-jicofo",
     "jitsi-jvb",
     "jitsi-web",
+    ...MONITORING,
     "backup",
     "backup-dump",
   ],
@@ -66,8 +82,8 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "livekit",
     "lk-jwt",
     "ketesa",
-    "backup",
-    "backup-dump",
+    ...MONITORING,
+    ...BACKUP,
   ],
   medex: [
     "postgres",
@@ -77,10 +93,10 @@ const EXPECTED_CONTAINERS: Record<string, string[]> = {
     "livekit",
     "lk-jwt",
     "ketesa",
-    "backup",
-    "backup-dump",
+    ...MONITORING,
+    ...BACKUP,
   ],
-  moda1: ["postgres", "synapse", "element-web", "coturn", "backup", "backup-dump"],
+  moda1: ["postgres", "synapse", "element-web", "coturn", ...MONITORING, ...BACKUP],
 };
 
 /** Where each container finds its rendered file. */
@@ -91,6 +107,10 @@ const UPLOADS: Array<[service: string, file: FileId, path: string]> = [
   ["coturn", "coturn", "/etc/coturn/turnserver.conf"],
   ["livekit", "livekit", "/etc/livekit.yaml"],
   ["ketesa", "ketesa", "/var/public/config.json"],
+  ["prometheus", "prometheus", "/etc/prometheus/prometheus.yml"],
+  ["prometheus", "alertRules", "/etc/prometheus/rules/matrix-fleet.yml"],
+  ["alertmanager", "alertmanager", "/etc/alertmanager/alertmanager.yml"],
+  ["call-probe", "callProbe", "/etc/matrix-fleet/call-probe.json"],
 ];
 
 describe("HomeserverStack under the mock engine", () => {
@@ -109,6 +129,9 @@ describe("HomeserverStack under the mock engine", () => {
         "synapse-data",
         "synapse-media",
         ...(org.components.jitsi ? ["jitsi-prosody", "jitsi-transcripts"] : []),
+        "prometheus-data",
+        "alertmanager-data",
+        "textfile-metrics",
         "backup-work",
         "backup-repository",
       ];
@@ -118,8 +141,9 @@ describe("HomeserverStack under the mock engine", () => {
       const images = run.resources
         .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
         .map((r) => unwrap(r.inputs.name));
-      // One image per container, but the backup's dump container runs the server's PostgreSQL image resource.
-      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length - 1);
+      // The call probe and the alert bot run in one Node image; the backup's dump container runs the server's
+      // PostgreSQL image resource.
+      assert.equal(images.length, EXPECTED_CONTAINERS[stack]!.length - 2);
       for (const image of images) assert.match(String(image), /:[\w.-]+$/, "pinned tag");
       const proxyHosts = run.resources.filter(
         (r) => r.type === "pulumi-nodejs:dynamic/matrix-fleet:NpmProxyHost",
@@ -157,11 +181,19 @@ describe("HomeserverStack under the mock engine", () => {
         assert.deepEqual(envOf(lkJwt), parseEnvFile(rendered.lkJwt!));
         compared++;
       }
+      for (const [service, file] of [
+        ["alert-bot", "alertBot"],
+        ["call-probe", "callProbeEnv"],
+        ["postgres-exporter", "postgresExporter"],
+      ] as const) {
+        assert.deepEqual(envOf(containers.get(`matrix-${stack}-${service}`)!), parseEnvFile(rendered[file]!));
+        compared++;
+      }
       assert.ok(compared >= 3);
     });
   }
 
-  it("gives lk-jwt-service host entries for its own public names at proxy.lanIp, and no other container any", async () => {
+  it("gives lk-jwt-service host entries for its own public names at proxy.lanIp, the call probe every proxied name and the TURN host on the LAN, no other container any", async () => {
     const org = orgFor("produktor", { proxy: { lanIp: "192.0.2.77" } });
     const containers = containersOf(await runStack(org));
     const hostsOf = (name: string) => unwrap(containers.get(name)!.hosts) as unknown;
@@ -170,8 +202,26 @@ describe("HomeserverStack under the mock engine", () => {
       { host: "chat.produktor.io", ip: "192.0.2.77" },
       { host: "matrix-rtc.produktor.io", ip: "192.0.2.77" },
     ]);
+    assert.deepEqual(hostsOf("matrix-produktor-call-probe"), [
+      ...["admin", "chat", "element", "matrix-rtc", "meet"].map((h) => ({
+        host: `${h}.produktor.io`,
+        ip: "192.0.2.77",
+      })),
+      { host: "produktor.io", ip: "192.0.2.77" },
+      // coturn on the host network, at the Docker host's LAN address (network.lanIp).
+      { host: "turn.produktor.io", ip: "192.0.2.10" },
+    ]);
+    const withEntries = new Set(["matrix-produktor-lk-jwt", "matrix-produktor-call-probe"]);
     for (const [name, container] of containers)
-      if (name !== "matrix-produktor-lk-jwt") assert.equal(unwrap(container.hosts), undefined, name);
+      if (!withEntries.has(name)) assert.equal(unwrap(container.hosts), undefined, name);
+    const direct = containersOf(
+      await runStack(orgFor("produktor", { monitoring: { probe: { viaLan: false } } })),
+    );
+    assert.equal(
+      unwrap(direct.get("matrix-produktor-call-probe")!.hosts),
+      undefined,
+      "viaLan false: DNS only",
+    );
   });
 
   it("hands one TURN secret to Synapse, coturn and Jitsi, and one LiveKit key pair to LiveKit and lk-jwt", async () => {
@@ -239,6 +289,41 @@ describe("HomeserverStack under the mock engine", () => {
     assert.deepEqual(unwrap(synapse.uploads), { __pulumiUnknown: true });
   });
 
+  it("the call probe reads the backup's status file from the backup's work volume, read-only, and only that", async () => {
+    const containers = containersOf(await runStack(orgFor("moda1")));
+    assert.deepEqual(unwrap(containers.get("matrix-moda1-call-probe")!.mounts), [
+      { type: "volume", source: "matrix-moda1-backup-work", target: "/work", readOnly: true },
+    ]);
+    const withoutBackups = containersOf(await runStack(orgFor("moda1", { backup: { enabled: false } })));
+    assert.equal(unwrap(withoutBackups.get("matrix-moda1-call-probe")!.mounts), undefined);
+  });
+
+  it("node-exporter reads the host's filesystems through a read-only bind, with upstream's mount-point filter", async () => {
+    const exporter = containersOf(await runStack(orgFor("moda1"))).get("matrix-moda1-node-exporter")!;
+    const command = unwrap(exporter.command) as string[];
+    const flag = command.find((c) => c.startsWith("--collector.filesystem.mount-points-exclude="))!;
+    const filter = new RegExp(flag.slice(flag.indexOf("=") + 1));
+    // Kept: the host's root and a disk mounted under /run (Debian's build excludes /run, /mnt, /media).
+    for (const kept of ["/", "/run/backups", "/mnt/data", "/srv"]) assert.ok(!filter.test(kept), kept);
+    // Left out: pseudo filesystems and what Docker mounts into the exporter's own container.
+    for (const left of [
+      "/proc",
+      "/sys/fs/cgroup",
+      "/etc/hosts",
+      "/etc/resolv.conf",
+      "/textfile",
+      "/var/lib/docker/x",
+    ])
+      assert.ok(filter.test(left), left);
+    assert.ok(command.includes("--path.rootfs=/host"));
+    assert.deepEqual(unwrap(exporter.mounts), [
+      { type: "bind", source: "/", target: "/host", readOnly: true },
+      { type: "volume", source: "matrix-moda1-textfile-metrics", target: "/textfile", readOnly: true },
+    ]);
+    assert.equal(unwrap(exporter.pidMode), undefined, "its own PID namespace");
+    assert.equal(unwrap(exporter.ports), undefined, "nothing published");
+  });
+
   it("protects and retains every stateful volume (the backup repository too; not the backup's work volume)", async () => {
     const run = await runStack(orgFor("produktor"));
     const all = run.resources.filter((r) => r.type === "docker:index/volume:Volume");
@@ -247,10 +332,12 @@ describe("HomeserverStack under the mock engine", () => {
     assert.equal(work.length, 1);
     assert.notEqual(work[0]!.options.protect, true);
     const volumes = all.filter((r) => !work.includes(r));
-    assert.equal(volumes.length, 6);
+    assert.equal(volumes.length, 9);
     assert.ok(volumes.some((r) => unwrap(r.inputs.name) === "matrix-produktor-backup-repository"));
     for (const volume of volumes) {
-      assert.equal(volume.options.protect, true, `${volume.name} protect`);
+      // Metrics and silences: kept on the host when the monitoring goes, but no user data to protect.
+      const monitoring = /prometheus-data|alertmanager-data|textfile-metrics/.test(volume.name);
+      assert.equal(volume.options.protect, monitoring ? undefined : true, `${volume.name} protect`);
       assert.equal(volume.options.retainOnDelete, true, `${volume.name} retainOnDelete`);
     }
     const containers = run.resources.filter((r) => r.type === "docker:index/container:Container");
@@ -346,7 +433,9 @@ describe("HomeserverStack under the mock engine", () => {
 
   it("NPM: no resource input carries the NPM credentials (the providers read them from the stack config)", async () => {
     const run = await runStack(orgFor("produktor"));
-    const npmResources = run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    const npmResources = run.resources.filter((r) =>
+      r.type.startsWith("pulumi-nodejs:dynamic/matrix-fleet:Npm"),
+    );
     assert.ok(npmResources.length > 0);
     for (const resource of npmResources) {
       const keys = Object.keys(resource.inputs).filter((k) => k !== "__provider");
@@ -410,9 +499,20 @@ describe("blast radius", () => {
       "produktor-jitsi-web": [],
       "produktor-ketesa-ketesa": [],
       // LiveKit mints its clients' TURN credentials from coturn's secret (rtc.turn_servers).
-      "produktor-livekit-livekit": ["livekit-api-key", "livekit-api-secret", "turn-shared-secret"],
+      "produktor-livekit-livekit": [
+        "livekit-api-key",
+        "livekit-api-secret",
+        "livekit-metrics-password",
+        "turn-shared-secret",
+      ],
       "produktor-lk-jwt-lk-jwt": ["livekit-api-key", "livekit-api-secret"],
       "produktor-synapse-postgres": ["postgres-password"],
+      "produktor-monitoring-prometheus": ["livekit-metrics-password"],
+      "produktor-monitoring-alertmanager": [],
+      "produktor-monitoring-node-exporter": [],
+      "produktor-monitoring-postgres-exporter": ["postgres-monitor-password"],
+      "produktor-monitoring-call-probe": ["probe-password"],
+      "produktor-monitoring-alert-bot": ["alert-bot-password"],
       "produktor-synapse-synapse": [
         "form-secret",
         "macaroon-secret-key",

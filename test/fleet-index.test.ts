@@ -35,6 +35,10 @@ function fleetWithOneClashOfEach() {
       elementWeb: 8180,
       ketesa: 8181,
       lkJwt: 8182,
+      livekitMetrics: 6790,
+      coturnMetrics: 9642,
+      prometheus: 9190,
+      alertmanager: 9193,
     },
   });
   // org0600 and org0601 federate with each other, and org0601 runs no MatrixRTC: its users only listen in org0600's calls.
@@ -175,7 +179,12 @@ function randomFleet(next: () => number, size: number): OrgConfig[] {
     const v: Record<string, unknown> = { ...values };
     if (next() < 0.3) v.docker = { host: `ssh://deploy@shared${Math.floor(next() * 3)}` };
     if (next() < 0.3)
-      v.network = { ...(v.network as object), publicIp: `198.51.100.${Math.floor(next() * 3)}` };
+      v.network = {
+        ...(v.network as object),
+        publicIp: `198.51.100.${Math.floor(next() * 3)}`,
+        // A router that loops nothing back: peers behind the same address are out of lk-jwt-service's reach.
+        lanAccess: next() < 0.5 ? "none" : "splitDns",
+      };
     if (next() < 0.3)
       v.ports = {
         turnRelay: `${49100 + Math.floor(next() * 100)}-${49250 + Math.floor(next() * 100)}`,
@@ -238,6 +247,7 @@ describe("the fleet index", () => {
     const next = random(11);
     let seen = 0;
     let listenOnly = 0;
+    let unreachable = 0;
     for (let round = 0; round < 20; round++) {
       const orgs = randomFleet(next, 10 + Math.floor(next() * 30));
       const index = indexFleet(orgs);
@@ -247,9 +257,14 @@ describe("the fleet index", () => {
         assert.deepEqual(index.problemsFor(org.stack), definition, `round ${round}, ${org.stack}`);
         seen += definition.length;
         listenOnly += definition.filter((p) => p.message.includes("has no MatrixRTC of its own")).length;
+        unreachable += definition.filter((p) => p.message.includes("the router loops nothing back")).length;
       }
     }
     assert.ok(seen > 100, `the random fleets have problems to find (${seen})`);
     assert.ok(listenOnly > 10, `the random fleets have listen-only peers to find (${listenOnly})`);
+    assert.ok(
+      unreachable > 0,
+      `the random fleets have peers behind a shared address to find (${unreachable})`,
+    );
   });
 });

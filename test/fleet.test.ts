@@ -201,3 +201,56 @@ describe("pulumi up refuses placeholders; preview does not", () => {
     assert.equal(problems.length, 0, describeProblems(problems));
   });
 });
+
+describe("peers behind the same WAN address (issue #29, field failures 7 and 11)", () => {
+  // pro-dukt behind produktor's router: same WAN address, its own LAN address, ports moved so nothing clashes.
+  const shared = (lanAccess: string) =>
+    orgFor("pro-dukt", {
+      network: { publicIp: "203.0.113.10", lanAccess },
+      ports: { turn: 3479, turnRelay: "49210-49250", livekitTcp: 7882, livekitUdp: "50210-50300" },
+    });
+  const produktor = (lanAccess: string) => orgFor("produktor", { network: { lanAccess } });
+
+  it("a router that loops nothing back: the stack whose lk-jwt-service checks the peer's users is told, once", () => {
+    const problems = fleetProblems([produktor("none"), shared("none"), orgFor("medex"), orgFor("moda1")]);
+    const unreachable = problems.filter((p) => p.key.endsWith("network.lanAccess"));
+    assert.deepEqual(
+      unreachable.map((p) => `${p.stack}: ${p.message.split(":")[0]}`),
+      [
+        "produktor: pro-dukt.de (stack pro-dukt) shares the WAN address 203.0.113.10 with produktor.io, and the router loops nothing back (network.lanAccess is none)",
+        "pro-dukt: produktor.io (stack produktor) shares the WAN address 203.0.113.10 with pro-dukt.de, and the router loops nothing back (network.lanAccess is none)",
+      ],
+      describeProblems(problems),
+    );
+    assert.match(
+      unreachable[0]!.message,
+      /validates pro-dukt\.de's users at pro-dukt\.de, chat\.pro-dukt\.de from its container on the Docker host 192\.0\.2\.10/,
+    );
+    assert.deepEqual(unreachable[0]!.involves, ["produktor"], "its own router setting: reported on it alone");
+  });
+
+  it("a router with NAT loopback, or split DNS on the LAN: nothing to say", () => {
+    for (const access of ["loopback", "splitDns"]) {
+      const problems = fleetProblems([produktor(access), shared(access), orgFor("medex"), orgFor("moda1")]);
+      assert.deepEqual(
+        problems.filter((p) => p.key.endsWith("network.lanAccess")),
+        [],
+        access,
+      );
+    }
+  });
+
+  it("different WAN addresses, or a peer without MatrixRTC of ours to check it for: nothing to say", () => {
+    const apart = fleetProblems([produktor("none"), orgFor("pro-dukt", { network: { lanAccess: "none" } })]);
+    assert.deepEqual(
+      apart.filter((p) => p.key.endsWith("network.lanAccess")),
+      [],
+    );
+    const noRtc = orgFor("produktor", { network: { lanAccess: "none" }, components: { matrixRtc: false } });
+    const problems = fleetProblems([noRtc, shared("splitDns")]);
+    assert.deepEqual(
+      problems.filter((p) => p.key.endsWith("network.lanAccess")),
+      [],
+    );
+  });
+});

@@ -290,6 +290,7 @@ function sourceText(root: string): string {
       "lab",
       "lab/deploy",
       "lab/demo",
+      "lab/scenarios",
       "bench",
       "tools/engine",
       "verify",

@@ -14,6 +14,8 @@ export const DOUBLES = "lab/doubles";
 export const LOAD = "lab/load";
 /** The folders inside lab/ that are folders of their own. */
 export const LAB_FOLDERS: readonly string[] = [DOUBLES, LOAD];
+/** The lab browser's pure parts: a folder of their own inside lab/browser/ (see BESIDE). */
+export const BROWSER_CORE = "lab/browser/core";
 
 /**
  * Folders beside the layers: what each may import besides itself. None of them is imported by a layer. The
@@ -22,12 +24,17 @@ export const LAB_FOLDERS: readonly string[] = [DOUBLES, LOAD];
  * tests, the engine benchmark and the Docker lab use it. The Docker lab (lab/deploy/) deploys with the real engine
  * and stands NPM's contract double (test/) in for Nginx Proxy Manager. lab/doubles/ is the one part of the lab the
  * unit suite may import: contract doubles of services that cannot run here, on Node's standard library alone (the
- * lab bundles them into the service's image), so they import nothing of the project. lab/load/ is the other: the
- * load generator's driver and the capacity benchmark's measurement math, which the unit suite tests.
+ * lab bundles them into the service's image), so they import nothing of the project. lab/browser/core/ is the lab
+ * browser's pure part (its command line, the fake microphone, the causes it names, its log reading), which the unit
+ * suite tests: it imports nothing of the project either. lab/load/ is another: the load generator's driver and the
+ * capacity benchmark's measurement math, which the unit suite tests.
  */
 export const BESIDE: Readonly<Record<string, readonly string[]>> = {
   adopt: ["facts", "config", "model", "config-templates", "checks"],
   verify: ["facts", "config", "model", "config-templates", "checks"],
+  // The programs inside the monitoring's containers (the call probe runs verify's checks); components/ bundles
+  // them by path (components/agent-bundle.ts), never by import.
+  agents: ["facts", "config", "model", "config-templates", "checks", "verify"],
   cli: ["facts", "config", "model", "config-templates", "checks", "adopt", "verify", "tools"],
   lab: [
     "facts",
@@ -37,16 +44,19 @@ export const BESIDE: Readonly<Record<string, readonly string[]>> = {
     "checks",
     "adopt",
     "verify",
+    "agents",
     "cli",
     "tools",
     "test",
     DOUBLES,
+    BROWSER_CORE,
     LOAD,
   ],
   [DOUBLES]: [],
+  [BROWSER_CORE]: [],
   [LOAD]: ["facts", "config", "model", "config-templates", "checks", "lab"],
   bench: [...LAYERS, ROOT, "test", "tools"],
-  test: [...LAYERS, ROOT, "adopt", "verify", "cli", "tools", DOUBLES, LOAD],
+  test: [...LAYERS, ROOT, "adopt", "verify", "agents", "cli", "tools", DOUBLES, BROWSER_CORE, LOAD],
   tools: [],
 };
 
@@ -60,9 +70,11 @@ export const MAIN_FILES: Readonly<Record<string, string>> = {
   components: "components/homeserver-stack.ts",
   adopt: "adopt/adoption-report.ts",
   verify: "verify/verify.ts",
+  agents: "agents/call-probe.ts",
   cli: "cli/args.ts",
   lab: "lab/run.sh",
   [DOUBLES]: "lab/doubles/lk-jwt-service.ts",
+  [BROWSER_CORE]: "lab/browser/core/switches.ts",
   [LOAD]: "lab/load/ramp.ts",
   bench: "bench/evaluate.ts",
   test: "test/helpers.ts",

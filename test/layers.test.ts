@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { PROJECT_DIR } from "../config/stack-files";
-import { BESIDE, DOUBLES, LAB_FOLDERS, LAYERS, MAIN_FILES, ROOT } from "./layer-rules";
+import { BESIDE, BROWSER_CORE, DOUBLES, LAB_FOLDERS, LAYERS, MAIN_FILES, ROOT } from "./layer-rules";
 
 const SKIP = new Set(["node_modules", ".git", ".cache", ".lab", "out", "bin", "docs"]);
 
@@ -43,6 +43,7 @@ function importsOf(file: string): string[] {
 function folderOf(file: string): string {
   const parts = file.split(path.sep);
   if (parts.length === 1) return ROOT;
+  if (parts.slice(0, 3).join("/") === BROWSER_CORE && parts.length > 3) return BROWSER_CORE;
   const inner = parts.slice(0, 2).join("/");
   return LAB_FOLDERS.includes(inner) && parts.length > 2 ? inner : parts[0]!;
 }

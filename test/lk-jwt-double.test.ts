@@ -369,41 +369,48 @@ describe("lk-jwt-service double: tokens and rooms", () => {
     }
   });
 
-  it("a failed OpenID lookup: 401 on /get_token, 500 M_LOOKUP_FAILED on /sfu/get; a claimed user that is not the token's, 401", async () => {
-    const unauthorised = { errcode: "M_UNAUTHORIZED", error: "The request could not be authorised." };
-    const lookupFailed = { errcode: "M_LOOKUP_FAILED", error: "Failed to look up user info from homeserver" };
-    await withDouble({}, async (double) => {
-      const unknown = await post(
-        double,
-        "/get_token",
-        currentBody("wrong-token", "produktor.test", "@alice:produktor.test"),
-      );
-      assert.deepEqual([unknown.status, unknown.json], [401, unauthorised]);
-      const legacy = await post(double, "/sfu/get", {
-        room: "!r:produktor.test",
-        openid_token: openid("wrong-token", "produktor.test"),
+  for (const version of ["0.5.0", "0.6.0"] as const)
+    it(`${version}: a failed OpenID lookup: 401 on /get_token, ${version === "0.5.0" ? "500 M_LOOKUP_FAILED" : "401 (handler.go verifyOpenIDToken at a375b13)"} on /sfu/get; a claimed user that is not the token's, 401`, async () => {
+      const unauthorised = { errcode: "M_UNAUTHORIZED", error: "The request could not be authorised." };
+      const lookupFailed = {
+        errcode: "M_LOOKUP_FAILED",
+        error: "Failed to look up user info from homeserver",
+      };
+      await withDouble({ LAB_LK_JWT_DOUBLE_VERSION: version }, async (double) => {
+        const unknown = await post(
+          double,
+          "/get_token",
+          currentBody("wrong-token", "produktor.test", "@alice:produktor.test"),
+        );
+        assert.deepEqual([unknown.status, unknown.json], [401, unauthorised]);
+        const legacy = await post(double, "/sfu/get", {
+          room: "!r:produktor.test",
+          openid_token: openid("wrong-token", "produktor.test"),
+        });
+        assert.deepEqual(
+          [legacy.status, legacy.json],
+          version === "0.5.0" ? [500, lookupFailed] : [401, unauthorised],
+        );
+        const claimed = await post(
+          double,
+          "/get_token",
+          currentBody("alice-token", "produktor.test", "@mallory:produktor.test"),
+        );
+        assert.deepEqual([claimed.status, claimed.json], [401, unauthorised]);
+        // The token's server name must be the user's: a pro-dukt user cannot pass as produktor.test.
+        const foreign = await post(
+          double,
+          "/get_token",
+          currentBody("mallory-token", "produktor.test", "@mallory:pro-dukt.test"),
+        );
+        assert.deepEqual([foreign.status, foreign.json], [401, unauthorised]);
       });
-      assert.deepEqual([legacy.status, legacy.json], [500, lookupFailed]);
-      const claimed = await post(
-        double,
-        "/get_token",
-        currentBody("alice-token", "produktor.test", "@mallory:produktor.test"),
-      );
-      assert.deepEqual([claimed.status, claimed.json], [401, unauthorised]);
-      // The token's server name must be the user's: a pro-dukt user cannot pass as produktor.test.
-      const foreign = await post(
-        double,
-        "/get_token",
-        currentBody("mallory-token", "produktor.test", "@mallory:pro-dukt.test"),
-      );
-      assert.deepEqual([foreign.status, foreign.json], [401, unauthorised]);
     });
-  });
 
   it("behind a router without hairpin NAT (its own names unreachable), every token request fails", async () => {
     const noHairpin = (host: string, port: number) => (host === "127.0.0.1" ? { host, port } : undefined);
     await withDouble(
-      {},
+      { LAB_LK_JWT_DOUBLE_VERSION: "0.5.0" },
       async (double, log) => {
         const current = await post(
           double,

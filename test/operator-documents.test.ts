@@ -182,8 +182,15 @@ describe("summary.md and router-checklist.md agree with the rendered files", () 
     assert.doesNotMatch(files.get("summary.md")!, /livekit_api|jicofo_auth|jvb_auth|LiveKit: media|## Jitsi/);
   });
 
-  it("no stack names a consumer no rendered file has (LiveKit's webhook.api_key)", () => {
-    for (const stack of STACKS) assert.doesNotMatch(rendered(stack).get("summary.md")!, /webhook/, stack);
+  it("names LiveKit's webhook.api_key as a consumer exactly when livekit.yaml has the webhook (lk-jwt-service 0.6.0)", () => {
+    for (const stack of STACKS) {
+      const files = rendered(stack);
+      const hasWebhook = /^webhook:/m.test(files.get("livekit/livekit.yaml") ?? "");
+      assert.equal(/LiveKit `webhook\.api_key`/.test(files.get("summary.md")!), hasWebhook, stack);
+    }
+    const previous = rendered("produktor", { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } });
+    assert.doesNotMatch(previous.get("livekit/livekit.yaml")!, /webhook/);
+    assert.doesNotMatch(previous.get("summary.md")!, /webhook/);
   });
 
   it("demands the router's loopback only when coturn's external-ip lacks the private part", () => {
@@ -195,7 +202,10 @@ describe("summary.md and router-checklist.md agree with the rendered files", () 
   });
 
   it("follows a Docker host that holds the public IP itself (no TURN note)", () => {
-    assertAgree(rendered("pro-dukt", { network: { lanIp: null } }), "pro-dukt without lanIp");
+    assertAgree(
+      rendered("pro-dukt", { network: { lanIp: null, lanAccess: null } }),
+      "pro-dukt without lanIp",
+    );
   });
 
   it("follows an override that changes what coturn grants", () => {

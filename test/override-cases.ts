@@ -537,12 +537,12 @@ export const HOSTILE_OVERRIDE_CASES: readonly Case[] = [
   {
     name: "hostile: an unknown experimental flag (refused until judged or marked unjudged)",
     stack: "medex",
-    changes: synapse({ experimental_features: { msc3266_enabled: true } }),
-    key: k("overrides.synapse.experimental_features.msc3266_enabled"),
+    changes: synapse({ experimental_features: { msc4306_enabled: true } }),
+    key: k("overrides.synapse.experimental_features.msc4306_enabled"),
     message:
-      /'msc3266_enabled' is not a key matrix-fleet judges in Synapse's homeserver\.yaml under experimental_features/,
-    fix: /write it under overrides\.unjudged\.synapse\.experimental_features\.msc3266_enabled instead/,
-    fixed: { overrides: { unjudged: { synapse: { experimental_features: { msc3266_enabled: true } } } } },
+      /'msc4306_enabled' is not a key matrix-fleet judges in Synapse's homeserver\.yaml under experimental_features/,
+    fix: /write it under overrides\.unjudged\.synapse\.experimental_features\.msc4306_enabled instead/,
+    fixed: { overrides: { unjudged: { synapse: { experimental_features: { msc4306_enabled: true } } } } },
   },
   {
     name: "hostile: a typo in a Synapse key (did you mean)",
@@ -911,7 +911,7 @@ export const HOSTILE_OVERRIDE_CASES: readonly Case[] = [
     changes: { images: { synapse: "matrixdotorg/synapse:LATEST" } },
     key: k("images.synapse"),
     message: /the tag 'LATEST' names none/,
-    fix: /matrixdotorg\/synapse:v1\.157\.1/,
+    fix: /matrixdotorg\/synapse:v1\.163\.2/,
     fixed: {},
   },
   {
@@ -996,14 +996,14 @@ export const UNUSUAL_OVERRIDE_CASES: readonly Unusual[] = [
   {
     name: "#28 valid: an unjudged Synapse flag is written as given and listed in summary.md",
     stack: "medex",
-    changes: { overrides: { unjudged: { synapse: { experimental_features: { msc3266_enabled: true } } } } },
+    changes: { overrides: { unjudged: { synapse: { experimental_features: { msc4306_enabled: true } } } } },
     check: (out, stack) => {
-      if (!/msc3266_enabled: true/.test(rendered(out, stack, "synapse/homeserver.yaml")))
+      if (!/msc4306_enabled: true/.test(rendered(out, stack, "synapse/homeserver.yaml")))
         throw new Error("the unjudged flag is not in homeserver.yaml");
       if (
         !rendered(out, stack, "summary.md").includes("## Unjudged overrides") ||
         !rendered(out, stack, "summary.md").includes(
-          "`overrides.unjudged.synapse.experimental_features.msc3266_enabled = true`",
+          "`overrides.unjudged.synapse.experimental_features.msc4306_enabled = true`",
         )
       )
         throw new Error("summary.md does not list the unjudged override");

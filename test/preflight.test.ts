@@ -176,7 +176,10 @@ describe("preflight catches each known failure mode", () => {
     const problems = problemsWith("produktor", {
       overrides: {
         synapse: {
-          listeners: [{ port: 8008, type: "http", x_forwarded: true, resources: [{ names: ["client"] }] }],
+          listeners: [
+            { port: 8008, type: "http", x_forwarded: true, resources: [{ names: ["client"] }] },
+            { port: 9000, type: "metrics" },
+          ],
         },
       },
     });
@@ -386,10 +389,57 @@ describe("preflight catches each known failure mode", () => {
   });
 
   it("a LiveKit location that keeps its prefix", () => {
-    const broken = withLocation("/livekit/sfu/", { forward_path: "" });
+    const broken = withLocation("/livekit/jwt/", { forward_path: "" });
     const problems = preflight(broken);
     assert.equal(problems.length, 1, describeProblems(problems));
-    assert.match(problems[0]!.message, /\/livekit\/sfu\/ does not strip its prefix/);
+    assert.match(problems[0]!.message, /\/livekit\/jwt\/ does not strip its prefix/);
+  });
+
+  /** produktor's plan with the RTC host's advanced_config rewritten. */
+  function withRtcAdvanced(edit: (text: string) => string): StackPlan {
+    const plan = planFor("produktor");
+    return {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) =>
+        h.domain_names[0] === "matrix-rtc.produktor.io"
+          ? { ...h, advanced_config: edit(h.advanced_config) }
+          : h,
+      ),
+    };
+  }
+
+  for (const [dropped, named] of [
+    ["proxy_set_header Upgrade $http_upgrade;", "Upgrade"],
+    ["proxy_set_header Connection $http_connection;", "Connection"],
+    ["proxy_http_version 1.1;", "HTTP/1.1"],
+  ] as const) {
+    it(`LiveKit's signalling location without ${named} (field failure 6)`, () => {
+      const problems = preflight(withRtcAdvanced((text) => text.replace(dropped, "")));
+      assert.equal(problems.length, 1, describeProblems(problems));
+      assert.match(problems[0]!.message, new RegExp(`/livekit/sfu/ lacks ${named.replace("/", "\\/")}`));
+    });
+  }
+
+  it("LiveKit's signalling location that keeps its prefix", () => {
+    const problems = preflight(withRtcAdvanced((text) => text.replace(":7880/;", ":7880;")));
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(problems[0]!.message, /lacks a proxy_pass to LiveKit that strips the prefix/);
+  });
+
+  it("LiveKit's signalling as an NPM custom location, whose headers hang on the host's flag", () => {
+    const plan = withRtcAdvanced(() => "");
+    const rtc = plan.proxyHosts.find((h) => h.domain_names[0] === "matrix-rtc.produktor.io")!;
+    const custom = { ...rtc.locations[0]!, path: "/livekit/sfu/", forward_port: 7880 };
+    const moved = {
+      ...plan,
+      proxyHosts: plan.proxyHosts.map((h) => (h === rtc ? { ...h, locations: [...h.locations, custom] } : h)),
+    };
+    const problems = preflight(moved);
+    assert.equal(problems.length, 1, describeProblems(problems));
+    assert.match(
+      problems[0]!.message,
+      /is an NPM custom location, whose WebSocket headers depend on the host's flag/,
+    );
   });
 
   it("a proxy host NPM's schema would refuse", () => {
@@ -524,6 +574,92 @@ describe("preflight judges the rendered documents, not the keys behind them", ()
       problemsWith("moda1", { overrides: { coturn: { "denied-peer-ip": false } } }),
       "overrides.coturn.denied-peer-ip",
       /SSRF/,
+    );
+  });
+});
+
+describe("preflight keeps the monitoring's metrics off the proxy and where Prometheus scrapes them (issue #27)", () => {
+  const proxied = { port: 8008, type: "http", x_forwarded: true };
+
+  it("Synapse's metrics on the proxied listener: refused, with or without the monitoring", () => {
+    for (const monitoring of [true, false]) {
+      const problems = problemsWith("pro-dukt", {
+        components: { monitoring },
+        overrides: {
+          synapse: {
+            listeners: [
+              { ...proxied, resources: [{ names: ["client", "federation", "metrics"] }] },
+              { port: 9000, type: "metrics" },
+            ],
+          },
+        },
+      });
+      expectOne(problems, "overrides.synapse.listeners", /serves Synapse's metrics: anyone could read them/);
+    }
+  });
+
+  it("an override of Synapse's listeners without the metrics listener, or enable_metrics off", () => {
+    expectOne(
+      problemsWith("pro-dukt", {
+        overrides: {
+          synapse: { listeners: [{ ...proxied, resources: [{ names: ["client", "federation"] }] }] },
+        },
+      }),
+      "overrides.synapse.listeners",
+      /no Synapse listener serves metrics on 9000, where the stack's Prometheus scrapes them/,
+    );
+    expectOne(
+      problemsWith("pro-dukt", { overrides: { synapse: { enable_metrics: false } } }),
+      "overrides.synapse.enable_metrics",
+      /is what matrix-fleet writes from synapse\.enableMetrics \(true\); the override makes it false/,
+    );
+    // Without the monitoring, neither is needed.
+    const off = problemsWith("pro-dukt", {
+      components: { monitoring: false },
+      overrides: {
+        synapse: { listeners: [{ ...proxied, resources: [{ names: ["client", "federation"] }] }] },
+      },
+    });
+    assert.deepEqual(describeProblems(off), "");
+  });
+
+  it("LiveKit's metrics on another port or without their password", () => {
+    expectOne(
+      problemsWith("pro-dukt", { overrides: { livekit: { prometheus: { port: 6790 } } } }),
+      "overrides.livekit.prometheus",
+      /LiveKit serves its metrics on 6790, but the stack's Prometheus scrapes 6789/,
+    );
+    expectOne(
+      problemsWith("pro-dukt", { overrides: { livekit: { prometheus: { password: null } } } }),
+      "overrides.livekit.prometheus.password",
+      /is removed: matrix-fleet generates it/,
+    );
+  });
+
+  it("coturn's exporter switched off or moved by an override while Prometheus scrapes it", () => {
+    expectOne(
+      problemsWith("moda1", { overrides: { coturn: { prometheus: false } } }),
+      "overrides.coturn.prometheus",
+      /switched off by an override/,
+    );
+    expectOne(
+      problemsWith("moda1", { overrides: { coturn: { "prometheus-port": 9700 } } }),
+      "overrides.coturn.prometheus",
+      /listens on 9700, but the stack's Prometheus scrapes 9641/,
+    );
+    // Debian's coturn 4.6.1 has no exporter: monitoring.coturnExporter false renders none and scrapes none.
+    const plan = planFor("moda1", { monitoring: { coturnExporter: false } });
+    assert.ok(!plan.coturn!.some(([option]) => option.startsWith("prometheus")));
+    assert.equal(describeProblems(preflight(plan)), "");
+  });
+
+  it("a monitoring port on another service's port is a clash", () => {
+    const problems = problemsWith("pro-dukt", { ports: { prometheus: 7880 } });
+    assert.ok(
+      problems.some((p) =>
+        /Prometheus \(loopback\).*LiveKit signalling|LiveKit signalling.*Prometheus/.test(p.message),
+      ),
+      describeProblems(problems),
     );
   });
 });

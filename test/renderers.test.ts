@@ -8,7 +8,7 @@ import { StackPlan } from "../config-templates/plan";
 import { placeholderSecrets } from "../facts/secrets";
 import { STACKS, fakeSecrets, planFor } from "./helpers";
 import { parseEnvFile, parseTurnserverConf, parseYaml } from "./parse-formats";
-import { NpmProxyHost, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
+import { NpmProxyHost, advancedLocation, wellKnownLocationsOf } from "../config-templates/npm-proxy-hosts";
 import { turnRestCredentials } from "../verify/turn-client";
 
 const secrets = fakeSecrets();
@@ -41,7 +41,8 @@ describe("Synapse homeserver.yaml", () => {
     });
     assert.equal(hs.max_event_delay_duration, "24h");
     assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
-    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    // lk-jwt-service 0.6.0 restarts 80 members' leave events from one address: 80 / 8 s x 1.5 = 15/s, burst 120.
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 15, burst_count: 120 });
   });
 
   it("leaves MatrixRTC keys out where LiveKit is not deployed (moda1)", () => {
@@ -137,13 +138,22 @@ describe("Synapse for shared-IP offices (field failures 14, 15)", () => {
     // element-call v0.24.0 docs/self_hosting.md: rc_message 0.5/30, rc_delayed_event_mgmt 1/20; both are
     // RatelimitSettings sections {per_second, burst_count} in synapse 1.157.1 config/ratelimiting.py.
     assert.deepEqual(hs.rc_message, { per_second: 0.5, burst_count: 30 });
-    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 15, burst_count: 120 });
     // config/server.py parse_listener_def: x_forwarded defaults to false for TCP listeners.
     const listeners = hs.listeners as Array<Record<string, unknown>>;
     assert.deepEqual(
-      listeners.map((l) => [l.port, l.x_forwarded]),
+      listeners.filter((l) => l.type === "http").map((l) => [l.port, l.x_forwarded]),
       [[8008, true]],
     );
+  });
+
+  it("renders Element Call's own rc_delayed_event_mgmt where lk-jwt-service delegates no leave (0.5.0)", () => {
+    // Each member restarts its own leave event, per user with its token (Synapse 1.156.0 and later): Element Call's
+    // documented 1/s, burst 20 (element-call v0.24.0 docs/self_hosting.md).
+    const hs = parseYaml(
+      filesOf("pro-dukt", { images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" } }).homeserver!,
+    );
+    assert.deepEqual(hs.rc_delayed_event_mgmt, { per_second: 1, burst_count: 20 });
   });
 
   it("renders no MatrixRTC rate limits where there is no MatrixRTC, and keeps x_forwarded", () => {
@@ -254,7 +264,7 @@ describe("LiveKit and lk-jwt-service", () => {
       for (const [first, last] of DOCKER_POOLS)
         assert.ok(ipv4(address) < ipv4(first) || ipv4(address) > ipv4(last), `${address} outside ${first}`);
     }
-    const onPublic = parseYaml(filesOf("pro-dukt", { network: { lanIp: null } }).livekit!);
+    const onPublic = parseYaml(filesOf("pro-dukt", { network: { lanIp: null, lanAccess: null } }).livekit!);
     assert.deepEqual((onPublic.rtc as Record<string, unknown>).ips, { includes: ["203.0.113.20/32"] });
   });
 
@@ -297,13 +307,24 @@ describe("LiveKit and lk-jwt-service", () => {
       hosts: { wellKnown: "www.pro-dukt.de", homeserver: "pro-dukt.de" },
       proxy: { lanIp: "192.0.2.99" },
     });
+    // The homeserver host (here the server name) is also where lk-jwt-service 0.6.0 restarts delegated leave events.
     assert.deepEqual(
       delegated.lkJwtHosts!.map(({ name, ip, why }) => [name, ip, why.split(";").length]),
       [
-        ["pro-dukt.de", "192.0.2.99", 2],
+        ["pro-dukt.de", "192.0.2.99", 3],
         ["www.pro-dukt.de", "192.0.2.99", 1],
         ["matrix-rtc.pro-dukt.de", "192.0.2.99", 1],
       ],
+    );
+    const previous = planFor("pro-dukt", {
+      hosts: { wellKnown: "www.pro-dukt.de", homeserver: "pro-dukt.de" },
+      proxy: { lanIp: "192.0.2.99" },
+      images: { lkJwt: "ghcr.io/element-hq/lk-jwt-service:0.5.0" },
+    });
+    assert.deepEqual(
+      previous.lkJwtHosts!.map(({ why }) => why.includes("delegated leave")),
+      [false, false, false],
+      "lk-jwt-service 0.5.0 delegates nothing",
     );
     // An LIVEKIT_URL override naming a host the proxy does not serve gets no entry (preflight refuses it anyway).
     const internal = planFor("medex", { overrides: { lkJwt: { LIVEKIT_URL: "ws://livekit:7880" } } });
@@ -361,7 +382,9 @@ describe("Element Web, Jitsi, Ketesa", () => {
     assert.equal(prosody.TURN_PORT, "3478");
     assert.equal(prosody.TURNS_PORT, "5349", "the image's default TURNS_PORT 443 collides with the proxy");
     const jvb = parseEnvFile(files.jitsiJvb!);
-    assert.equal(jvb.JVB_ADVERTISE_IPS, "203.0.113.10");
+    // produktor's LAN resolves our names with split DNS (network.lanAccess): LAN clients get the Docker host's LAN
+    // address too, each a static mapping of the container's own (docker-jitsi-meet jvb/rootfs/defaults/jvb.conf).
+    assert.equal(jvb.JVB_ADVERTISE_IPS, "203.0.113.10,192.0.2.10");
     assert.equal(jvb.JVB_PORT, "10000");
     assert.equal(jvb.JVB_AUTH_PASSWORD, secrets.jvb_auth_password);
     assert.equal(parseEnvFile(files.jitsiJicofo!).JICOFO_AUTH_PASSWORD, secrets.jicofo_auth_password);
@@ -416,12 +439,25 @@ describe("Nginx Proxy Manager proxy hosts", () => {
     const host = byDomain("produktor", "matrix-rtc.produktor.io");
     assert.equal(host.allow_websocket_upgrade, true);
     const jwt = host.locations.find((l) => l.path === "/livekit/jwt/")!;
-    const sfu = host.locations.find((l) => l.path === "/livekit/sfu/")!;
     assert.equal(jwt.forward_port, 8082);
     assert.equal(jwt.forward_path, "/");
-    assert.equal(sfu.forward_port, 7880);
-    assert.equal(sfu.forward_path, "/");
-    assert.match(sfu.advanced_config, /proxy_read_timeout 120s;/);
+    // LiveKit's location is in the host's own text (NginxProxyManager#5699 regenerates files without the flag's
+    // headers): NPM pastes advanced_config verbatim (backend/templates/proxy_host.conf @ v2.15.1).
+    assert.deepEqual(
+      host.locations.map((l) => l.path),
+      ["/livekit/jwt/"],
+    );
+    const sfu = advancedLocation(host, "/livekit/sfu/")!;
+    assert.ok(sfu, host.advanced_config);
+    for (const line of [
+      "proxy_set_header Upgrade $http_upgrade;",
+      "proxy_set_header Connection $http_connection;",
+      "proxy_http_version 1.1;",
+      "proxy_set_header X-Forwarded-For $remote_addr;",
+      "proxy_read_timeout 120s;",
+      "proxy_pass http://192.0.2.10:7880/;",
+    ])
+      assert.ok(sfu.includes(line), `${line} in ${sfu}`);
   });
 
   it("lets the Jitsi host upgrade to WebSocket (the web container proxies XMPP over WebSocket to prosody), and only the hosts that need it", () => {

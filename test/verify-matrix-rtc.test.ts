@@ -11,7 +11,7 @@ import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { configFromEnv, startLkJwtDouble } from "../lab/doubles/lk-jwt-service";
 import { CheckFailure } from "../verify/context";
-import { JoinTarget, TokenEndpoint, tokenAndJoin } from "../verify/matrix-rtc-join";
+import { JoinTarget, TokenEndpoint, guestTokenAndJoin, tokenAndJoin } from "../verify/matrix-rtc-join";
 import { servedCertificate } from "../verify/tls-certificate";
 import { FakeHomeserver, startFakeHomeserver } from "./fake-homeserver";
 import { FakeLivekit, startFakeLivekit } from "./fake-livekit";
@@ -20,6 +20,8 @@ import { TestPki, makeTestPki } from "./test-pki";
 const KEY = "APIverifytest";
 const SECRET = "verify-test-secret-".padEnd(40, "v");
 const NAMES = ["produktor.test", "chat.produktor.test"];
+/** A federation peer's names, served by the same fake homeserver (its own server name and delegation). */
+const PEER_NAMES = ["pro-dukt.test", "chat.pro-dukt.test"];
 const ENDPOINTS: TokenEndpoint[] = ["get_token", "sfu/get"];
 
 let pki: TestPki;
@@ -27,23 +29,28 @@ let homeserver: FakeHomeserver;
 let livekit: FakeLivekit;
 
 before(async () => {
-  pki = makeTestPki(NAMES);
+  pki = makeTestPki([...NAMES, ...PEER_NAMES]);
   homeserver = await startFakeHomeserver(pki);
   livekit = await startFakeLivekit(KEY, SECRET);
   homeserver.wellKnown.set("produktor.test", { "m.server": "chat.produktor.test:443" });
   homeserver.tokens.set("alice-token", "@alice:produktor.test");
+  homeserver.wellKnown.set("pro-dukt.test", { "m.server": "chat.pro-dukt.test:443" });
+  homeserver.tokens.set("bob-token", "@bob:pro-dukt.test");
 });
 after(async () => {
   await homeserver.close();
   await livekit.close();
 });
 
-/** Our names reach the fake homeserver, as through the host entries; `hairpin: false` is a router that drops them. */
-function connectTo(hairpin: boolean) {
+/**
+ * Our names reach the fake homeserver, as through the host entries; `hairpin: false` is a router that drops them.
+ * The peer's names reach it too, unless `peer` is false: a peer behind our own WAN address nothing loops back.
+ */
+function connectTo(hairpin: boolean, peer = true) {
   return (host: string, port: number) =>
     host === "127.0.0.1"
       ? { host, port }
-      : hairpin && NAMES.includes(host) && port === 443
+      : ((hairpin && NAMES.includes(host)) || (peer && PEER_NAMES.includes(host))) && port === 443
         ? { host: "127.0.0.1", port: homeserver.port }
         : undefined;
 }
@@ -185,6 +192,78 @@ describe("verify: a MatrixRTC client's token and join", () => {
   });
 });
 
+describe("verify: a peer's user in our call (field failure 7)", () => {
+  const bob = {
+    serverName: "pro-dukt.test",
+    userId: "@bob:pro-dukt.test",
+    openidToken: {
+      access_token: "bob-token",
+      token_type: "Bearer",
+      matrix_server_name: "pro-dukt.test",
+      expires_in: 3600,
+    },
+    names: PEER_NAMES,
+  };
+
+  async function guestJoins(peerReachable: boolean): Promise<string> {
+    const double = await startLkJwtDouble(
+      configFromEnv({
+        LIVEKIT_URL: livekit.url,
+        LIVEKIT_KEY: KEY,
+        LIVEKIT_SECRET: SECRET,
+        LIVEKIT_FULL_ACCESS_HOMESERVERS: "produktor.test",
+        LIVEKIT_JWT_BIND: "127.0.0.1:0",
+      }),
+      {
+        connectTo: connectTo(true, peerReachable),
+        ca: pki.ca,
+        srv: async () => [],
+        log: () => {},
+        timeoutMs: 2000,
+      },
+    );
+    try {
+      return await guestTokenAndJoin(
+        {
+          serviceUrl: double.url,
+          expectedLivekitUrl: livekit.url,
+          serverName: "produktor.test",
+          userId: "@alice:produktor.test",
+          openidToken: {
+            access_token: "alice-token",
+            token_type: "Bearer",
+            matrix_server_name: "produktor.test",
+            expires_in: 3600,
+          },
+          ownNames: NAMES,
+          proxyLanIp: "192.0.2.20",
+          timeoutMs: 5000,
+        },
+        bob,
+      );
+    } finally {
+      await double.close();
+    }
+  }
+
+  it("passes when lk-jwt-service validates the peer's user at the peer's homeserver, and the guest joins our room", async () => {
+    const joinsBefore = livekit.joins.length;
+    const detail = await guestJoins(true);
+    assert.match(
+      detail,
+      /^@bob:pro-dukt\.test got a token from our lk-jwt-service \(validated at pro-dukt\.test, chat\.pro-dukt\.test\) and joined room \S+$/,
+    );
+    assert.equal(livekit.joins.length, joinsBefore + 1, "LiveKit saw the guest's join");
+  });
+
+  it("names the peer's names when lk-jwt-service cannot reach them, while our own users get tokens", async () => {
+    const failure = await failureOf(guestJoins(false));
+    assert.match(failure, /401 M_UNAUTHORIZED for @bob:pro-dukt\.test while our own user got a token/);
+    assert.match(failure, /fix: lk-jwt-service must reach pro-dukt\.test, chat\.pro-dukt\.test/);
+    assert.match(failure, /network\.lanAccess loopback/);
+  });
+});
+
 describe("verify: the certificate a TLS listener serves", () => {
   it("reads its validity and DNS names without trusting it (the same test PKI, a real TLS server)", async () => {
     const server = tls.createServer({ cert: pki.cert, key: pki.key }, (socket) => socket.end());
@@ -192,7 +271,7 @@ describe("verify: the certificate a TLS listener serves", () => {
     try {
       const { port } = server.address() as AddressInfo;
       const cert = await servedCertificate("127.0.0.1", port, "chat.produktor.test", 5000);
-      assert.deepEqual(cert.dnsNames, NAMES);
+      assert.deepEqual(cert.dnsNames, [...NAMES, ...PEER_NAMES]);
       // makeTestPki issues for two days (openssl x509 -days 2).
       const lifetimeDays = (cert.validTo.getTime() - cert.validFrom.getTime()) / 86_400_000;
       assert.ok(Math.abs(lifetimeDays - 2) < 0.01, `${lifetimeDays} days`);

@@ -5,134 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { OrgConfig } from "../config/model";
-import { AllocationResult, JsonAnswer, VerifyNetwork } from "../verify/network";
-import { TurnServer } from "../verify/turn-client";
-import { ServedCertificate } from "../verify/tls-certificate";
-import { fail } from "../verify/context";
-import { CheckResult, verifyStack } from "../verify/verify";
+import { DAY, FakeNetwork, probeRun, result, targetOf, verify } from "./fake-verify-network";
+import { verifyStack } from "../verify/verify";
 import { parseTurnUri } from "../verify/turn-checks";
 import { orgFor } from "./helpers";
-
-const DAY = 86_400_000;
-
-type Route = (init: RequestInit | undefined) => { status: number; body?: unknown };
-
-/** A network where every URL, host and TURN server answers as a healthy produktor-shaped deployment would. */
-class FakeNetwork implements VerifyNetwork {
-  readonly routes = new Map<string, Route>();
-  readonly addresses = new Map<string, string>();
-  readonly allocations: TurnServer[] = [];
-  /** coturn: which host:port answers TURN, and the relay address it reports. */
-  turnListeners = new Set<string>();
-  relayAddress: string;
-
-  constructor(readonly org: OrgConfig) {
-    const ip = org.network.publicIp;
-    for (const host of [org.hosts.turn, org.hosts.homeserver, org.hosts.rtc, org.serverName])
-      this.addresses.set(host, ip);
-    this.relayAddress = ip;
-    this.certificate = { ...this.certificate, dnsNames: [org.hosts.turn] };
-    this.turnListeners = new Set([`${ip}:${org.ports.turn}`, `${ip}:${org.ports.turnTls}`]);
-    const hs = `https://${org.hosts.homeserver}`;
-    const target = `${org.hosts.homeserver}:443`;
-    const user = `@verify:${org.serverName}`;
-    this.route(`https://${org.serverName}/.well-known/matrix/server`, {
-      status: 200,
-      body: { "m.server": target },
-    });
-    this.route(`https://${target}/_matrix/key/v2/server`, {
-      status: 200,
-      body: { server_name: org.serverName },
-    });
-    this.route(`https://${target}/_matrix/federation/v1/version`, {
-      status: 200,
-      body: { server: { name: "Synapse", version: "1.157.1" } },
-    });
-    this.route(`${hs}/_matrix/client/v3/login`, { status: 200, body: { user_id: user, access_token: "t" } });
-    this.route(`${hs}/_matrix/client/v3/voip/turnServer`, {
-      status: 200,
-      body: {
-        username: "1:@verify",
-        password: "p",
-        uris: [
-          `turn:${org.hosts.turn}:${org.ports.turn}?transport=udp`,
-          `turn:${org.hosts.turn}:${org.ports.turn}?transport=tcp`,
-          ...(org.turn.tls ? [`turns:${org.hosts.turn}:${org.ports.turnTls}?transport=tcp`] : []),
-        ],
-        ttl: 3600,
-      },
-    });
-    this.route(`${hs}/_matrix/client/v3/user/${encodeURIComponent(user)}/openid/request_token`, {
-      status: 200,
-      body: { access_token: "openid-token", matrix_server_name: org.serverName },
-    });
-    this.route(`https://${target}/_matrix/federation/v1/openid/userinfo?access_token=openid-token`, {
-      status: 200,
-      body: { sub: user },
-    });
-  }
-
-  route(url: string, answer: { status: number; body?: unknown } | Route): void {
-    this.routes.set(url, typeof answer === "function" ? answer : () => answer);
-  }
-
-  async getJson(url: string, _timeoutMs: number, init?: RequestInit): Promise<JsonAnswer> {
-    const route = this.routes.get(url);
-    if (route === undefined)
-      return { status: 404, headers: new Headers(), body: { errcode: "M_UNRECOGNIZED" } };
-    const { status, body } = route(init);
-    return { status, headers: new Headers({ "access-control-allow-origin": "*" }), body };
-  }
-
-  async status(url: string): Promise<number> {
-    return (await this.getJson(url, 0)).status;
-  }
-
-  async resolve4(host: string): Promise<string> {
-    const address = this.addresses.get(host);
-    if (address === undefined) throw new Error(`${host}: ENOTFOUND`);
-    return address;
-  }
-
-  async tcpConnects(): Promise<void> {}
-
-  /** lk-jwt-service: works unless told otherwise (its own answers are tested in verify-matrix-rtc.test.ts). */
-  lkJwtAnswers = true;
-  async tokenAndJoin(endpoint: string): Promise<string> {
-    if (!this.lkJwtAnswers)
-      fail(`/${endpoint} answered HTTP 500: {"errcode":"M_UNKNOWN"}`, "lk-jwt-service's own reading of it");
-    return `joined via /${endpoint}`;
-  }
-
-  /** coturn's TLS certificate: a 90-day one, issued 10 days ago, for the TURN host. */
-  certificate: ServedCertificate = {
-    validFrom: new Date(Date.now() - 10 * DAY),
-    validTo: new Date(Date.now() + 80 * DAY),
-    dnsNames: [],
-  };
-  async servedCertificate(host: string, port: number): Promise<ServedCertificate> {
-    if (!this.turnListeners.has(`${host}:${port}`)) throw new Error(`connect ECONNREFUSED ${host}:${port}`);
-    return this.certificate;
-  }
-
-  async allocate(server: TurnServer): Promise<AllocationResult> {
-    this.allocations.push(server);
-    if (!this.turnListeners.has(`${server.host}:${server.port}`))
-      throw new Error(`no TURN answer from ${server.host}:${server.port}/${server.transport} in 8000 ms`);
-    return { relay: { address: this.relayAddress, port: 49170 } };
-  }
-}
-
-async function verify(org: OrgConfig, network: FakeNetwork, peerTokens?: Record<string, string>) {
-  return verifyStack(org, { user: { name: "verify", password: "x" }, network, peerTokens, timeoutMs: 50 });
-}
-
-function result(results: readonly CheckResult[], name: string): CheckResult {
-  const found = results.find((r) => r.name === name);
-  assert.ok(found, `a check '${name}' in ${results.map((r) => r.name).join(", ")}`);
-  return found;
-}
 
 describe("verify reads the certificate coturn serves on its TLS port (field failure 21)", () => {
   const org = orgFor("produktor");
@@ -388,5 +264,204 @@ describe("verify names the real cause of a federation or MatrixRTC failure", () 
     const results = await verify(moda1, new FakeNetwork(moda1));
     assert.equal(result(results, "federation API of moda1.uk").outcome, "skip");
     assert.ok(!results.some((r) => r.name.startsWith("OpenID")));
+  });
+});
+
+describe("verify checks the homeserver as Element X meets it (issue #26)", () => {
+  const org = orgFor("produktor");
+  const hs = `https://${org.hosts.homeserver}`;
+  const sync = `${hs}/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0`;
+  const clientWellKnown = `https://${org.hosts.wellKnown}/.well-known/matrix/client`;
+  const healthy = (extra: Record<string, unknown> = {}) => {
+    const network = new FakeNetwork(org);
+    network.route(clientWellKnown, {
+      status: 200,
+      body: {
+        "m.homeserver": { base_url: hs },
+        "org.matrix.msc4143.rtc_foci": [
+          { type: "livekit", livekit_service_url: `https://${org.hosts.rtc}/livekit/jwt` },
+        ],
+        ...extra,
+      },
+    });
+    // Synapse answers a sliding sync body it can parse (a list needs ranges, required_state, timeline_limit).
+    network.route(sync, (init) => {
+      const body = JSON.parse(String(init?.body)) as { lists?: Record<string, Record<string, unknown>> };
+      const list = Object.values(body.lists ?? {})[0];
+      const valid =
+        list !== undefined && ["ranges", "required_state", "timeline_limit"].every((k) => k in list);
+      const authorised = new Headers(init?.headers).get("authorization") === "Bearer t";
+      if (!authorised) return { status: 401, body: { errcode: "M_MISSING_TOKEN" } };
+      return valid ? { status: 200, body: { pos: "0", lists: { all: { count: 0 } } } } : { status: 400 };
+    });
+    return network;
+  };
+
+  it("passes a password login and one sliding sync request, and a client well-known without a proxy key", async () => {
+    const results = await verify(org, healthy());
+    assert.equal(result(results, "test user login").outcome, "pass");
+    assert.equal(
+      result(results, "Element X sliding sync").outcome,
+      "pass",
+      result(results, "Element X sliding sync").detail,
+    );
+    assert.equal(result(results, "well-known client").outcome, "pass");
+  });
+
+  it("fails a homeserver without sliding sync (404), naming the route and the Synapse flag", async () => {
+    const network = healthy();
+    network.routes.delete(sync);
+    const check = result(await verify(org, network), "Element X sliding sync");
+    assert.equal(check.outcome, "fail");
+    assert.match(check.detail, /HTTP 404/);
+    assert.match(check.fix ?? "", /simplified_msc3575.*msc3575_enabled/);
+  });
+
+  it("fails a client well-known that still names the sliding-sync proxy", async () => {
+    const network = healthy({ "org.matrix.msc3575.proxy": { url: "https://slidingsync.produktor.io" } });
+    const check = result(await verify(org, network), "well-known client");
+    assert.equal(check.outcome, "fail");
+    assert.match(check.detail, /org\.matrix\.msc3575\.proxy is still published/);
+  });
+
+  it("skips the sliding sync request without a test user", async () => {
+    const results = await verifyStack(targetOf(org), { network: healthy(), timeoutMs: 50 });
+    assert.equal(result(results, "Element X sliding sync").outcome, "skip");
+  });
+});
+
+describe("verify reads every proxy host's certificate (issue #27)", () => {
+  const org = orgFor("produktor");
+
+  it("passes each host's own certificate and records when it ends", async () => {
+    const network = new FakeNetwork(org);
+    const run = await probeRun(org, network);
+    for (const host of targetOf(org).proxiedHosts) {
+      const r = result(run.results, `TLS certificate of ${host}`);
+      assert.equal(r.outcome, "pass", r.detail);
+      assert.match(r.detail, /^valid until \d{4}-\d{2}-\d{2} \((79|80) days left\)$/);
+    }
+    const seen = run.certificates.map((c) => `${c.host}:${c.port}`).sort();
+    assert.deepEqual(
+      seen,
+      [...targetOf(org).proxiedHosts.map((h) => `${h}:443`), "turn.produktor.io:5349"].sort(),
+    );
+  });
+
+  it("fails an expired certificate and one for another name, naming the host", async () => {
+    const network = new FakeNetwork(org);
+    network.proxyCertificates.set("element.produktor.io", {
+      validFrom: new Date(Date.now() - 100 * DAY),
+      validTo: new Date(Date.now() - DAY),
+      dnsNames: ["element.produktor.io"],
+    });
+    network.proxyCertificates.set("chat.produktor.io", {
+      validFrom: new Date(Date.now() - DAY),
+      validTo: new Date(Date.now() + 89 * DAY),
+      dnsNames: ["npm.example.org"],
+    });
+    const results = await verify(org, network);
+    const expired = result(results, "TLS certificate of element.produktor.io");
+    assert.equal(expired.outcome, "fail");
+    assert.match(expired.detail, /serves a certificate that expired on/);
+    assert.match(expired.fix!, /Renew Now/);
+    const other = result(results, "TLS certificate of chat.produktor.io");
+    assert.match(other.detail, /presents a certificate for npm\.example\.org: clients refuse it/);
+    assert.equal(result(results, "TLS certificate of meet.produktor.io").outcome, "pass");
+  });
+});
+
+describe("verify checks from outside that no metrics endpoint answers (issue #27)", () => {
+  const org = orgFor("produktor");
+
+  it("passes when the ports are closed and Synapse's metrics are not proxied", async () => {
+    const network = new FakeNetwork(org);
+    const results = await verify(org, network);
+    assert.equal(result(results, "Synapse metrics not served through the proxy").outcome, "pass");
+    const ports = result(results, "metrics ports closed from outside");
+    assert.equal(ports.outcome, "pass", ports.detail);
+    assert.equal(ports.detail, "9090, 9093, 6789, 9641 on 203.0.113.10: no connection");
+  });
+
+  it("fails naming each port that answers, and Synapse's metrics through the proxy", async () => {
+    const network = new FakeNetwork(org);
+    network.closedPorts = new Set([9090, 9093]);
+    network.route("https://chat.produktor.io/_synapse/metrics", { status: 200 });
+    const results = await verify(org, network);
+    const ports = result(results, "metrics ports closed from outside");
+    assert.equal(ports.outcome, "fail");
+    assert.match(
+      ports.detail,
+      /6789 \(LiveKit's metrics, ports\.livekitMetrics\), .*9641 \(coturn's exporter/,
+    );
+    assert.match(
+      result(results, "Synapse metrics not served through the proxy").detail,
+      /HTTP 200: anyone can read/,
+    );
+  });
+
+  it("with TURN on 443, checks the second WAN address too, and names a port open there", async () => {
+    const on443 = orgFor("produktor", { turn: { tls: true, port443Ip: "203.0.113.11" } });
+    const network = new FakeNetwork(on443);
+    network.addresses.set(on443.hosts.turn, "203.0.113.11");
+    const closed = result(await verify(on443, network), "metrics ports closed from outside");
+    assert.equal(closed.detail, "9090, 9093, 6789, 9641 on 203.0.113.10 and 203.0.113.11: no connection");
+    assert.ok(network.connections.includes("203.0.113.11:6789"));
+    // The router forwards everything of the second address, not just 443 and TURN's ports.
+    const open = new FakeNetwork(on443);
+    open.tcpConnects = async (host: string, port: number) => {
+      if (host !== "203.0.113.11" && open.closedPorts.has(port))
+        throw new Error(`connect ECONNREFUSED ${host}:${port}`);
+    };
+    const exposed = result(await verify(on443, open), "metrics ports closed from outside");
+    assert.equal(exposed.outcome, "fail");
+    assert.match(exposed.detail, /^203\.0\.113\.11:9090 \(Prometheus, ports\.prometheus\), /);
+    assert.doesNotMatch(exposed.detail, /203\.0\.113\.10:/);
+  });
+
+  it("are skipped by the call probe and without the monitoring", async () => {
+    const network = new FakeNetwork(org);
+    const run = await probeRun(org, network);
+    assert.ok(!run.results.some((r) => /metrics/.test(r.name)));
+    const off = orgFor("produktor", { components: { monitoring: false } });
+    const results = await verify(off, new FakeNetwork(off));
+    assert.ok(!results.some((r) => /metrics/.test(r.name)));
+  });
+});
+
+describe("the call probe's run is bounded (issue #27)", () => {
+  const org = orgFor("produktor");
+
+  it("allocates once (UDP), asks one token and joins once, shares no room and logs its session out", async () => {
+    const network = new FakeNetwork(org);
+    const joins: string[] = [];
+    network.tokenAndJoin = async (endpoint: string) => {
+      joins.push(endpoint);
+      return `joined via /${endpoint}`;
+    };
+    const run = await probeRun(org, network);
+    assert.deepEqual(
+      network.allocations.map((s) => `${s.transport} ${s.port}`),
+      ["udp 3478"],
+    );
+    assert.deepEqual(joins, ["get_token"]);
+    assert.ok(!run.results.some((r) => r.name.startsWith("federation both ways")));
+    assert.ok(!run.results.some((r) => r.name.includes("/sfu/get")));
+    assert.equal(network.requests.at(-1), "POST https://chat.produktor.io/_matrix/client/v3/logout");
+    // No room a run would leave behind, and no peer's token to ask with (issue #29's checks are verify's alone).
+    assert.ok(!network.requests.some((r) => r.endsWith("/createRoom")), network.requests.join("\n"));
+    assert.ok(!run.results.some((r) => r.name === "members may join calls in new rooms"));
+    assert.deepEqual(network.guests, []);
+    for (const name of ["TURN allocation over UDP", "MatrixRTC token via /get_token and a LiveKit join"])
+      assert.equal(result(run.results, name).outcome, "pass", name);
+  });
+
+  it("from the LAN: skips the TURN host's DNS check and reaches LiveKit's ICE/TCP port at the LAN address", async () => {
+    const network = new FakeNetwork(org);
+    const run = await probeRun(org, network, { lanAddresses: { "203.0.113.10": "192.0.2.10" } });
+    assert.equal(result(run.results, "TURN host resolves to the public IP").outcome, "skip");
+    const ice = result(run.results, "LiveKit ICE/TCP port");
+    assert.equal(ice.detail, "203.0.113.10:7881 accepts connections (reached at 192.0.2.10 on the LAN)");
+    assert.ok(network.connections.includes("192.0.2.10:7881"));
   });
 });

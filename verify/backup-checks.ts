@@ -8,7 +8,12 @@ import { VerifyContext, fail } from "./context";
  * `backup.maxAge`. A backup container younger than that with no backup yet has had no chance to make one (a new
  * stack's database is empty: nothing to back up).
  */
-export function judgeBackups(org: OrgConfig, seen: BackupObservation, nowEpoch: number): string {
+/** What the backups are judged against (an OrgConfig, or verify's target). */
+export type BackupJudged = Pick<OrgConfig, "stack"> & {
+  readonly backup: Pick<OrgConfig["backup"], "maxAge" | "maxAgeSeconds" | "schedule">;
+};
+
+export function judgeBackups(org: BackupJudged, seen: BackupObservation, nowEpoch: number): string {
   const { status } = seen;
   const maxAge = org.backup.maxAgeSeconds;
   const ago = (epoch: number) => formatAge(nowEpoch - epoch);
@@ -51,16 +56,20 @@ export function formatBytes(bytes: number): string {
 }
 
 /** verify's backup check: read through the Docker host (skipped while docker.host is still a placeholder). */
-export async function backupChecks(
-  ctx: VerifyContext,
-  read: BackupReader = readBackupObservation,
-): Promise<void> {
+export async function backupChecks(ctx: VerifyContext, reader?: BackupReader): Promise<void> {
   const { org } = ctx;
   if (!org.backup.enabled) {
     await ctx.check("backups", async () => "", "backup.enabled is false: matrix-fleet backs up nothing here");
     return;
   }
-  if (isPlaceholder(org.docker.host)) {
+  // The call probe reads the status file it was given, never through the Docker host.
+  if (ctx.probe && reader === undefined) {
+    await ctx.check("backups", async () => "", "the call probe was given no backup status file");
+    return;
+  }
+  const read = reader ?? readBackupObservation;
+  // The call probe reads the status from the backup's work volume, mounted read-only: no Docker host involved.
+  if (!ctx.probe && isPlaceholder(org.docker.host)) {
     await ctx.check(
       "backups",
       async () => "",

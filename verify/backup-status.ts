@@ -1,29 +1,14 @@
 import { execFile } from "node:child_process";
 import { OrgConfig } from "../config/model";
 import { BACKUP_STATUS_FILE } from "../facts/backup";
-import { backupNames } from "../model/backup-layout";
+import { BackupRunRecord, backupNames } from "../model/backup-layout";
 
 /**
  * The backup's status as the backup container writes it, and how it is read from outside: through the stack's
  * Docker host (the docker CLI, as `pulumi up` reaches it). Used by verify, `./fleet backup` and `./fleet restore`.
  */
 
-/** One run as backup.sh records it (config-templates/backup/backup.sh, `finish`). */
-export interface BackupRunRecord {
-  readonly at: string;
-  readonly epoch: number;
-  readonly trigger: string;
-  readonly outcome: "success" | "skipped" | "failure";
-  readonly seconds: number;
-  readonly snapshot?: string;
-  readonly dataAdded?: number;
-  readonly totalBytes?: number;
-  readonly files?: number;
-  readonly dumpBytes?: number;
-  readonly signingKeyId?: string;
-  readonly error?: string;
-  readonly reason?: string;
-}
+export type { BackupRunRecord } from "../model/backup-layout";
 
 /** status.json on the backup's work volume: what verify, `./fleet backup --status` and monitoring read. */
 export interface BackupStatus {
@@ -35,6 +20,8 @@ export interface BackupStatus {
   readonly lastRun: BackupRunRecord | null;
   readonly lastSuccess: BackupRunRecord | null;
   readonly lastFailure: BackupRunRecord | null;
+  /** The last snapshot `pulumi up` took before it replaced Synapse or PostgreSQL (absent: none yet). */
+  readonly lastPreUpgrade?: BackupRunRecord | null;
 }
 
 /** What the Docker host says about the backup: its status file (absent before the first run) and its start. */
@@ -44,10 +31,16 @@ export interface BackupObservation {
   readonly startedEpoch: number;
 }
 
-export type BackupReader = (org: OrgConfig) => Promise<BackupObservation>;
+/** What reading a stack's backup status needs: its name (the container's) and its Docker host. */
+export interface BackupHost {
+  readonly stack: string;
+  readonly docker: Pick<OrgConfig["docker"], "host">;
+}
+
+export type BackupReader = (org: BackupHost) => Promise<BackupObservation>;
 
 /** Runs the docker CLI against the stack's Docker host; rejects naming the command and Docker's answer. */
-export function dockerOnHost(org: OrgConfig, args: readonly string[], timeoutMs = 30_000): Promise<string> {
+export function dockerOnHost(org: BackupHost, args: readonly string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "docker",

@@ -41,6 +41,14 @@ export async function discoveryChecks(ctx: VerifyContext): Promise<void> {
         `m.homeserver.base_url is ${JSON.stringify(base)}, expected ${hs}`,
         "publish the homeserver's public URL",
       );
+    // Element X reads this file on the server name; a sliding-sync proxy left in it sends Element X to the
+    // archived proxy instead of Synapse's native sliding sync (element-x-android#4500, element-x-ios#3897).
+    const proxy = body["org.matrix.msc3575.proxy"];
+    if (proxy !== undefined)
+      fail(
+        `org.matrix.msc3575.proxy is still published (${JSON.stringify(proxy)})`,
+        "remove the sliding-sync proxy key: Synapse serves sliding sync itself (since 1.114.0) and Element X must use it",
+      );
     if (org.components.matrixRtc) {
       const foci = body["org.matrix.msc4143.rtc_foci"] as Array<{ livekit_service_url?: string }> | undefined;
       if (!foci?.some((f) => f.livekit_service_url === livekitServiceUrl(org))) {
@@ -93,6 +101,7 @@ export async function loginChecks(ctx: VerifyContext): Promise<void> {
       ? "no test user (set MATRIX_FLEET_VERIFY_USER and MATRIX_FLEET_VERIFY_PASSWORD)"
       : undefined,
   );
+  await slidingSyncCheck(ctx);
 
   if (org.components.matrixRtc) {
     await check(
@@ -115,4 +124,48 @@ export async function loginChecks(ctx: VerifyContext): Promise<void> {
       ctx.session === undefined ? "needs the test user" : undefined,
     );
   }
+}
+
+/**
+ * What Element X does after its password login: one simplified sliding sync request (MSC4186) on the homeserver's
+ * public URL. Element X refuses a server that does not answer it ("This server doesn't support sliding sync").
+ */
+async function slidingSyncCheck(ctx: VerifyContext): Promise<void> {
+  const { timeoutMs, hs, check, net } = ctx;
+  await check(
+    "Element X sliding sync",
+    async () => {
+      const url = `${hs}/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0`;
+      const { status, body } = await net.getJson(
+        url,
+        timeoutMs,
+        authed(ctx, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          // synapse/types/rest/client SlidingSyncBody: a list needs ranges, required_state and timeline_limit.
+          body: JSON.stringify({
+            lists: { all: { ranges: [[0, 9]], required_state: [["m.room.name", ""]], timeline_limit: 1 } },
+          }),
+        }),
+      );
+      const pos = (body as { pos?: unknown } | undefined)?.pos;
+      if (status !== 200 || typeof pos !== "string")
+        fail(
+          `${url} answered HTTP ${status}${typeof pos === "string" ? "" : " without a pos"}`,
+          "route /_matrix/client/unstable/org.matrix.simplified_msc3575 to Synapse and leave experimental_features.msc3575_enabled at its default (true)",
+        );
+      const lists = (body as { lists?: { all?: { count?: number } } }).lists;
+      return `pos ${pos}, ${lists?.all?.count ?? 0} room(s) in the list`;
+    },
+    ctx.session === undefined ? "needs the test user" : undefined,
+  );
+}
+
+/** Logs the test user's session out again (the call probe's runs must not pile up devices); never a check. */
+export async function endSession(ctx: VerifyContext): Promise<void> {
+  if (ctx.session === undefined) return;
+  await ctx.net
+    .getJson(`${ctx.hs}/_matrix/client/v3/logout`, ctx.timeoutMs, authed(ctx, { method: "POST", body: "{}" }))
+    .catch(() => undefined);
+  ctx.session = undefined;
 }

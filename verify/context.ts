@@ -1,4 +1,4 @@
-import { OrgConfig } from "../config/model";
+import { VerifyTarget } from "../config-templates/verify-target";
 import type { BackupReader } from "./backup-status";
 import { homeserverBaseUrl } from "../model/topology";
 import { CheckFailure, fail } from "./failure";
@@ -26,8 +26,26 @@ export interface VerifyOptions {
   readonly timeoutMs?: number;
   /** The network the checks go through; a fake in the unit tests. */
   readonly network?: VerifyNetwork;
+  /**
+   * `full` (the default): every check, as an operator runs `npm run verify` from outside. `probe`: the call probe's
+   * bounded run on a schedule (agents/call-probe.ts): one TURN allocation (UDP), one token and one LiveKit join
+   * (`/get_token`), no rooms shared over federation, no outside-only checks, and the session logged out at the end.
+   */
+  readonly profile?: "full" | "probe";
+  /**
+   * Where a WAN address is reached from where the checks run, when that is the LAN behind the router (the call
+   * probe on the Docker host: `monitoring.probe.viaLan`). Its host entries point the public names at the LAN too.
+   */
+  readonly lanAddresses?: Readonly<Record<string, string>>;
   /** How the backup status is read (through the Docker host); a fake in the unit tests. */
   readonly backupReader?: BackupReader;
+}
+
+/** A TLS certificate a check read: its host, port and end of validity (the probe exports these as metrics). */
+export interface CertificateSeen {
+  readonly host: string;
+  readonly port: number;
+  readonly notAfter: Date;
 }
 
 export { CheckFailure, fail };
@@ -39,7 +57,7 @@ export interface Session {
 
 /** What every group of checks shares: the stack, the options, the results so far and the test user's session. */
 export interface VerifyContext {
-  readonly org: OrgConfig;
+  readonly org: VerifyTarget;
   readonly options: VerifyOptions;
   readonly timeoutMs: number;
   /** The address clients must reach for TURN and media. */
@@ -48,6 +66,11 @@ export interface VerifyContext {
   readonly hs: string;
   readonly net: VerifyNetwork;
   readonly results: CheckResult[];
+  /** Every certificate the checks read, expired or not. */
+  readonly certificates: CertificateSeen[];
+  readonly probe: boolean;
+  /** The address to connect to for a WAN address (itself, unless `lanAddresses` maps it). */
+  readonly reach: (address: string) => string;
   /** Set by the test-user login; checks that need it are skipped without it. */
   session: Session | undefined;
   /** Runs one check (or records it as skipped) and records its result; never throws. */
@@ -56,7 +79,7 @@ export interface VerifyContext {
   readonly failed: (name: string) => boolean;
 }
 
-export function newVerifyContext(org: OrgConfig, options: VerifyOptions): VerifyContext {
+export function newVerifyContext(org: VerifyTarget, options: VerifyOptions): VerifyContext {
   const results: CheckResult[] = [];
   const check = async (name: string, run: () => Promise<string>, skip?: string): Promise<void> => {
     const started = Date.now();
@@ -87,6 +110,9 @@ export function newVerifyContext(org: OrgConfig, options: VerifyOptions): Verify
     hs: homeserverBaseUrl(org),
     net: options.network ?? REAL_NETWORK,
     results,
+    certificates: [],
+    probe: options.profile === "probe",
+    reach: (address) => options.lanAddresses?.[address] ?? address,
     session: undefined,
     check,
     failed: (name) => results.some((r) => r.name === name && r.outcome === "fail"),

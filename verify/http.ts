@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import * as https from "node:https";
 import * as net from "node:net";
 
 /** Bounded network primitives for the checks: every request and connection gives up after `timeoutMs`. */
@@ -52,5 +54,55 @@ export function tcpConnects(host: string, port: number, timeoutMs: number): Prom
       clearTimeout(timer);
       reject(error);
     });
+  });
+}
+
+/** What a server answered a WebSocket upgrade request: its status (101 when it switched) and the start of its body. */
+export interface UpgradeAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** The `Server` header, when there is one (nginx names itself on its own error pages). */
+  readonly server?: string;
+}
+
+/**
+ * A WebSocket upgrade request (RFC 6455 §4.1) to an https:// URL, without a token: the status and up to 2 KB of the
+ * body that came back, or the 101. Bounded by `timeoutMs`; the socket is closed either way.
+ */
+export function webSocketUpgrade(url: string, timeoutMs: number): Promise<UpgradeAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, {
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+      },
+      timeout: timeoutMs,
+    });
+    request.on("upgrade", (response, socket) => {
+      socket.destroy();
+      resolve({ status: response.statusCode ?? 101, body: "" });
+    });
+    request.on("response", (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        if (body.length < 2048) body += chunk;
+      });
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          body: body.slice(0, 2048),
+          server: response.headers.server === undefined ? undefined : String(response.headers.server),
+        }),
+      );
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`${url}: no answer within ${timeoutMs} ms`)));
+    request.on("error", (error: NodeJS.ErrnoException) =>
+      reject(new Error(`${url}: ${error.code ?? error.message}`, { cause: error })),
+    );
+    request.end();
   });
 }

@@ -135,3 +135,72 @@ function roomOf(jwt: string): string | undefined {
     return undefined;
   }
 }
+
+/** A peer server's user in our calls: their OpenID token, and the names lk-jwt-service must reach to check it. */
+export interface Guest {
+  readonly serverName: string;
+  readonly userId: string;
+  readonly openidToken: unknown;
+  /** The peer's server name and its delegated federation host: where lk-jwt-service validates the token. */
+  readonly names: readonly string[];
+}
+
+/**
+ * A peer's user joining one of our users' calls (field failure 7): our user's token creates the LiveKit room, then
+ * the guest asks our lk-jwt-service for a token for the same Matrix room, which it gives only after validating the
+ * guest's OpenID token at the guest's own homeserver, from its container; then the guest joins with it.
+ */
+export async function guestTokenAndJoin(target: JoinTarget, guest: Guest): Promise<string> {
+  const nonce = randomBytes(6).toString("hex");
+  const room = `!matrix-fleet-verify-${nonce}:${target.serverName}`;
+  const request = (userId: string, openidToken: unknown) =>
+    getJson(`${target.serviceUrl}/get_token`, target.timeoutMs, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        room_id: room,
+        slot_id: "m.call#ROOM",
+        openid_token: openidToken,
+        member: {
+          id: `verify-${nonce}-${userId}`,
+          claimed_user_id: userId,
+          claimed_device_id: "MATRIXFLEETVERIFY",
+        },
+      }),
+    });
+  const url = `${target.serviceUrl}/get_token`;
+  const own = await request(target.userId, target.openidToken).catch((error: Error) =>
+    fail(
+      error.message,
+      `our own users get no token either: see 'MatrixRTC token via /get_token and a LiveKit join'`,
+    ),
+  );
+  diagnoseTokenAnswer(url, own.status, own.body, target);
+  const peerNames = `${guest.names.join(", ")} (${guest.serverName}'s well-known and federation API)`;
+  const reach = `lk-jwt-service must reach ${peerNames} from its container on our Docker host: with ${guest.serverName} behind the same WAN address, the router must loop it back (network.lanAccess loopback) or the LAN's DNS answer those names (splitDns)`;
+  const answer = await request(guest.userId, guest.openidToken).catch((error: Error) =>
+    fail(
+      `${error.message}, while our own user got a token at once: lk-jwt-service is still waiting on ${guest.serverName}`,
+      reach,
+    ),
+  );
+  const body = (typeof answer.body === "object" && answer.body !== null ? answer.body : {}) as Record<
+    string,
+    unknown
+  >;
+  if (answer.status === 401 && body.errcode === "M_UNAUTHORIZED")
+    fail(
+      `${url} answered 401 M_UNAUTHORIZED for ${guest.userId} while our own user got a token: lk-jwt-service could not validate ${guest.serverName}'s OpenID token`,
+      `${reach}; and ${guest.serverName}'s Synapse must serve the openid (or federation) listener resource`,
+    );
+  const { url: livekitUrl, jwt } = diagnoseTokenAnswer(url, answer.status, answer.body, target);
+  const outcome = await joinLivekitRoom(livekitUrl, jwt, target.timeoutMs).catch((error: Error) =>
+    fail(`joining ${livekitUrl} failed: ${error.message}`, "see 'LiveKit WebSocket answers'"),
+  );
+  if (outcome.kind !== "joined")
+    fail(
+      `${guest.userId}'s token was refused by LiveKit (HTTP ${outcome.status} ${outcome.body})`,
+      "the room our user's token created must exist: check LIVEKIT_FULL_ACCESS_HOMESERVERS",
+    );
+  return `${guest.userId} got a token from our lk-jwt-service (validated at ${guest.names.join(", ")}) and joined room ${outcome.room}`;
+}

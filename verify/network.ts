@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
-import { fetchBounded, getJson, tcpConnects } from "./http";
-import { JoinTarget, TokenEndpoint, tokenAndJoin } from "./matrix-rtc-join";
+import { UpgradeAnswer, fetchBounded, getJson, tcpConnects, webSocketUpgrade } from "./http";
+import { Guest, JoinTarget, TokenEndpoint, guestTokenAndJoin, tokenAndJoin } from "./matrix-rtc-join";
 import { ServedCertificate, servedCertificate } from "./tls-certificate";
 import { TurnServer, TurnSession } from "./turn-client";
 
@@ -27,6 +27,8 @@ export interface VerifyNetwork {
   status(url: string, timeoutMs: number): Promise<number>;
   resolve4(host: string): Promise<string>;
   tcpConnects(host: string, port: number, timeoutMs: number): Promise<void>;
+  /** A token-less WebSocket upgrade request to an https:// URL (http.ts). */
+  webSocketUpgrade(url: string, timeoutMs: number): Promise<UpgradeAnswer>;
   /** Opens a TURN session to `server`, allocates a UDP relay with the credentials and releases it again. */
   allocate(
     server: TurnServer,
@@ -43,6 +45,8 @@ export interface VerifyNetwork {
   ): Promise<ServedCertificate>;
   /** A MatrixRTC client's token request and LiveKit join (matrix-rtc-join.ts, tested on its own). */
   tokenAndJoin(endpoint: TokenEndpoint, target: JoinTarget): Promise<string>;
+  /** A peer's user asking our lk-jwt-service for a token in our user's call, and joining with it. */
+  guestTokenAndJoin(target: JoinTarget, guest: Guest): Promise<string>;
 }
 
 export const REAL_NETWORK: VerifyNetwork = {
@@ -50,8 +54,10 @@ export const REAL_NETWORK: VerifyNetwork = {
   status: async (url, timeoutMs) => (await fetchBounded(url, timeoutMs)).status,
   resolve4: async (host) => (await lookup(host, { family: 4 })).address,
   tcpConnects,
+  webSocketUpgrade,
   servedCertificate,
   tokenAndJoin,
+  guestTokenAndJoin,
   allocate: async (server, username, password, timeoutMs) => {
     const session = await TurnSession.open(server, timeoutMs);
     try {

@@ -1,9 +1,8 @@
-import { buildStackPlan } from "../config-templates/plan";
-import { placeholderSecrets } from "../facts/secrets";
 import { livekitPublicUrl, livekitServiceUrl } from "../model/topology";
 import { CheckFailure, VerifyContext, authed, fail } from "./context";
 import { federationTarget } from "./federation-checks";
 import { JoinTarget } from "./matrix-rtc-join";
+import { livekitWebSocketCheck } from "./livekit-websocket";
 
 const OPENID_CHECK = "OpenID userinfo (what lk-jwt-service asks Synapse)";
 
@@ -14,26 +13,19 @@ const OPENID_CHECK = "OpenID userinfo (what lk-jwt-service asks Synapse)";
 export async function rtcChecks(ctx: VerifyContext): Promise<void> {
   const { org, timeoutMs, expectIp, check, net } = ctx;
   if (org.components.matrixRtc) {
-    await check("LiveKit WebSocket answers", async () => {
-      const url = `${livekitPublicUrl(org).replace("wss://", "https://")}/`;
-      const status = await net.status(url, timeoutMs);
-      if (status !== 200)
-        fail(
-          `${url} answered HTTP ${status}`,
-          "route /livekit/sfu/ to LiveKit with the prefix stripped and WebSocket upgrade",
-        );
-      return `${url} → HTTP 200`;
-    });
+    await livekitWebSocketCheck(ctx);
     await check("LiveKit ICE/TCP port", async () => {
+      const address = ctx.reach(expectIp);
       await net
-        .tcpConnects(expectIp, org.ports.livekitTcp, timeoutMs)
+        .tcpConnects(address, org.ports.livekitTcp, timeoutMs)
         .catch((error: Error) =>
           fail(
             error.message,
             `forward tcp/${org.ports.livekitTcp} to the Docker host: clients behind UDP-blocking firewalls need it`,
           ),
         );
-      return `${expectIp}:${org.ports.livekitTcp} accepts connections`;
+      const via = address === expectIp ? "" : ` (reached at ${address} on the LAN)`;
+      return `${expectIp}:${org.ports.livekitTcp} accepts connections${via}`;
     });
     await openIdCheck(ctx);
     await check("lk-jwt-service health", async () => {
@@ -47,7 +39,8 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
       return `${url} → HTTP 200`;
     });
     await ownNamesCheck(ctx);
-    for (const endpoint of ["get_token", "sfu/get"] as const) {
+    // The probe's bounded load: one token and one join per run, through the endpoint current Element Call uses.
+    for (const endpoint of ctx.probe ? (["get_token"] as const) : (["get_token", "sfu/get"] as const)) {
       await check(
         `MatrixRTC token via /${endpoint} and a LiveKit join`,
         async () => tokenOrOpenIdCause(ctx, () => joinTarget(ctx).then((t) => net.tokenAndJoin(endpoint, t))),
@@ -69,11 +62,11 @@ export async function rtcChecks(ctx: VerifyContext): Promise<void> {
 
 /** The names lk-jwt-service reaches for our users, as its host entries list them (config-templates/lk-jwt-hosts.ts). */
 function ownNames(ctx: VerifyContext): string[] {
-  return (buildStackPlan(ctx.org, placeholderSecrets()).lkJwtHosts ?? []).map((entry) => entry.name);
+  return [...ctx.org.lkJwtOwnNames];
 }
 
 /** A fresh OpenID token of the test user, and what the join check needs to know of the stack. */
-async function joinTarget(ctx: VerifyContext): Promise<JoinTarget> {
+export async function joinTarget(ctx: VerifyContext): Promise<JoinTarget> {
   const { org, timeoutMs } = ctx;
   const openid = await requestOpenIdToken(ctx);
   if (openid.status !== 200)

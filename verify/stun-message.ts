@@ -3,13 +3,23 @@ import { createHmac } from "node:crypto";
 /** STUN messages (RFC 8489) with the TURN attributes (RFC 8656) the TURN client uses: encoding and decoding. */
 
 export const MAGIC_COOKIE = 0x2112a442;
-export const METHOD = { binding: 0x001, allocate: 0x003, refresh: 0x004, createPermission: 0x008 } as const;
+export const METHOD = {
+  binding: 0x001,
+  allocate: 0x003,
+  refresh: 0x004,
+  send: 0x006,
+  data: 0x007,
+  createPermission: 0x008,
+} as const;
+/** The indication class (RFC 8489 §5): Send and Data indications carry relayed data. */
+export const INDICATION = 1;
 export const ATTR = {
   username: 0x0006,
   messageIntegrity: 0x0008,
   errorCode: 0x0009,
   lifetime: 0x000d,
   xorPeerAddress: 0x0012,
+  data: 0x0013,
   realm: 0x0014,
   nonce: 0x0015,
   xorRelayedAddress: 0x0016,
@@ -98,4 +108,13 @@ export function encodeXorAddress(address: string, port: number): Buffer {
   const raw = address.split(".").reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
   value.writeUInt32BE((raw ^ MAGIC_COOKIE) >>> 0, 4);
   return value;
+}
+
+/** A message's method and class bits, undone from its type field (RFC 8489 §5). */
+export function methodAndClass(message: Buffer): { method: number; klass: number } {
+  const type = message.readUInt16BE(0);
+  return {
+    method: (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2),
+    klass: ((type >> 4) & 1) | ((type >> 7) & 2),
+  };
 }

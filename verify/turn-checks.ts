@@ -1,5 +1,6 @@
 import { VerifyContext, authed, fail } from "./context";
 import { TurnTransport } from "./turn-client";
+import { TURN_443, turn443Target } from "../model/turn-uris";
 
 /** What `/voip/turnServer` hands a client (Synapse's synapse/rest/client/voip.py). */
 interface TurnCredentials {
@@ -33,15 +34,24 @@ export function parseTurnUri(uri: string): TurnUri | undefined {
 export async function turnChecks(ctx: VerifyContext): Promise<void> {
   const { org, expectIp, hs, check, net, timeoutMs } = ctx;
   if (!org.components.coturn) return;
-  await check("TURN host resolves to the public IP", async () => {
-    const address = await net.resolve4(org.hosts.turn);
-    if (address !== expectIp)
-      fail(
-        `${org.hosts.turn} resolves to ${address}, not ${expectIp}`,
-        "point the TURN host's A record at the public IP, not at the reverse proxy",
-      );
-    return `${org.hosts.turn} → ${address}`;
-  });
+  const viaLan = ctx.reach(expectIp) !== expectIp;
+  // With TURN on 443 the TURN name resolves to its second WAN address (turn.port443Ip), whose 443 is coturn's.
+  const turnAddress = org.turn.port443Ip ?? expectIp;
+  await check(
+    "TURN host resolves to the public IP",
+    async () => {
+      const address = await net.resolve4(org.hosts.turn);
+      if (address !== turnAddress)
+        fail(
+          `${org.hosts.turn} resolves to ${address}, not ${turnAddress}`,
+          org.turn.port443Ip === undefined
+            ? "point the TURN host's A record at the public IP, not at the reverse proxy"
+            : `point the TURN host's A record at turn.port443Ip ${org.turn.port443Ip}, the address whose TCP 443 the router forwards to coturn`,
+        );
+      return `${org.hosts.turn} → ${address}`;
+    },
+    viaLan ? `run from the LAN, which reaches ${org.hosts.turn} at the Docker host's own address` : undefined,
+  );
 
   let turn: TurnCredentials | undefined;
   await check(
@@ -62,11 +72,14 @@ export async function turnChecks(ctx: VerifyContext): Promise<void> {
   );
 
   const uris = (turn?.uris ?? []).map((uri) => parseTurnUri(uri) ?? uri);
-  const expected: TurnTransport[] = ["udp", "tcp", ...(org.turn.tls ? (["tls"] as const) : [])];
-  const handedOut = uris.flatMap((u) => (typeof u === "string" ? [] : [u.transport]));
+  // The probe's bounded load: one allocation per run, over UDP (what most clients use).
+  const expected: TurnTransport[] = ctx.probe
+    ? ["udp"]
+    : ["udp", "tcp", ...(org.turn.tls ? (["tls"] as const) : [])];
+  const handedOut = ctx.probe ? [] : uris.flatMap((u) => (typeof u === "string" ? [] : [u.transport]));
   for (const transport of [...new Set([...expected, ...handedOut])]) {
     const mine = uris.filter((u) => typeof u !== "string" && u.transport === transport) as TurnUri[];
-    const checks = mine.length === 0 ? [undefined] : mine;
+    const checks = mine.length === 0 ? [undefined] : ctx.probe ? mine.slice(0, 1) : mine;
     for (const [index, uri] of checks.entries()) {
       const name = `TURN allocation over ${transport.toUpperCase()}${index === 0 ? "" : ` (${uri!.uri})`}`;
       await check(
@@ -100,7 +113,9 @@ async function allocateVia(ctx: VerifyContext, uri: TurnUri, turn: TurnCredentia
     uri.transport === "tls" ? ["ports.turnTls", org.ports.turnTls] : ["ports.turn", org.ports.turn];
   const stale =
     "turn_uris in the deployed homeserver.yaml are not what the stack renders: render and deploy it again";
-  if (uri.port === 443 || uri.port === 80)
+  // 443 of turn.port443Ip is coturn's (the router forwards it); 443 of any other address is the proxy's.
+  const on443 = uri.port === TURN_443 && org.turn.port443Ip !== undefined && uri.host === org.hosts.turn;
+  if ((uri.port === 443 && !on443) || uri.port === 80)
     fail(
       `Synapse hands out ${uri.uri}: port ${uri.port} belongs to the reverse proxy (the router forwards tcp/${uri.port} to Nginx Proxy Manager), which cannot carry TURN`,
       `coturn listens on ${coturnPort} (${portKey}); ${stale}`,
@@ -112,9 +127,11 @@ async function allocateVia(ctx: VerifyContext, uri: TurnUri, turn: TurnCredentia
     .catch((error: Error) =>
       fail(
         `no TURN answer at ${uri.uri} (${address}:${uri.port}): ${error.message}`,
-        uri.port !== coturnPort
-          ? `Synapse names port ${uri.port}, but coturn listens on ${coturnPort} (${portKey}); ${stale}`
-          : `forward ${uri.transport === "udp" ? "udp" : "tcp"}/${uri.port} to the Docker host and check that coturn runs`,
+        on443
+          ? `forward tcp/443 of ${org.turn.port443Ip} to coturn's ${org.turn.tls ? "TLS port" : "listener"} ${turn443Target(org)} on the Docker host (router-checklist.md, "TURN on 443"), and check that coturn runs`
+          : uri.port !== coturnPort
+            ? `Synapse names port ${uri.port}, but coturn listens on ${coturnPort} (${portKey}); ${stale}`
+            : `forward ${uri.transport === "udp" ? "udp" : "tcp"}/${uri.port} to the Docker host and check that coturn runs`,
       ),
     );
   if (result.relay === undefined) {

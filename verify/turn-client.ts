@@ -9,12 +9,14 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import {
   ATTR,
+  INDICATION,
   MAGIC_COOKIE,
   METHOD,
   StunResponse,
   decode,
   encode,
   encodeXorAddress,
+  methodAndClass,
   xorAddress,
 } from "./stun-message";
 
@@ -102,8 +104,19 @@ export class TurnSession {
     });
   }
 
+  /** Data a peer sent to our relay (Data indications, RFC 8656 §11.4), with the peer's address as coturn gives it. */
+  onData: ((peer: { address: string; port: number }, data: Buffer) => void) | undefined;
+
   private dispatch(message: Buffer): void {
     if (message.length < 20 || message.readUInt32BE(4) !== MAGIC_COOKIE) return;
+    const { method, klass } = methodAndClass(message);
+    if (method === METHOD.data && klass === INDICATION) {
+      const { attributes } = decode(message);
+      const peer = attributes.get(ATTR.xorPeerAddress);
+      const data = attributes.get(ATTR.data);
+      if (peer !== undefined && data !== undefined) this.onData?.(xorAddress(peer), data);
+      return;
+    }
     const id = message.subarray(8, 20).toString("hex");
     this.pending.get(id)?.(decode(message));
   }
@@ -192,6 +205,17 @@ export class TurnSession {
     return response.klass === "success"
       ? { ok: true }
       : { ok: false, errorCode: response.errorCode, errorReason: response.errorReason };
+  }
+
+  /** Sends `data` through the relay to `peer` (a Send indication, RFC 8656 §11.3): it needs a permission first. */
+  sendTo(peer: { address: string; port: number }, data: Buffer): void {
+    if (this.credentials === undefined) throw new Error("allocate first");
+    this.send(
+      encode(METHOD.send, INDICATION, randomBytes(12), [
+        [ATTR.xorPeerAddress, encodeXorAddress(peer.address, peer.port)],
+        [ATTR.data, data],
+      ]),
+    );
   }
 
   /**

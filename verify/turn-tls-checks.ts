@@ -17,7 +17,10 @@ export async function turnCertificateCheck(ctx: VerifyContext, now = new Date())
   const host = org.hosts.turn;
   await ctx.check(`coturn's TLS certificate on ${org.ports.turnTls}`, async () => {
     const address = await net.resolve4(host);
-    const cert = await net.servedCertificate(address, org.ports.turnTls, host, timeoutMs);
+    const cert = await net
+      .servedCertificate(address, org.ports.turnTls, host, timeoutMs)
+      .catch((error: NodeJS.ErrnoException) => fail(...noCertificate(ctx, address, error)));
+    ctx.certificates.push({ host, port: org.ports.turnTls, notAfter: cert.validTo });
     const hook = `copy the renewed files for ${host} to turn.certFile/turn.keyFile and send coturn SIGUSR2 (the deploy hook in summary.md), or docker restart matrix-${org.stack}-coturn`;
     const until = cert.validTo.toISOString().slice(0, 10);
     if (!cert.dnsNames.includes(host))
@@ -36,4 +39,40 @@ export async function turnCertificateCheck(ctx: VerifyContext, now = new Date())
       );
     return `for ${host}, valid until ${until} (${days} days left)`;
   });
+}
+
+/**
+ * Why no certificate came back, as far as it can be told from outside (field failure 20). coturn keeps running on
+ * plain TCP and UDP when it cannot read its certificate or key (docs/upstream/coturn.md): then its listener answers
+ * and nothing listens on the TLS port. A listener that takes the connection but fails the handshake holds a
+ * certificate and key OpenSSL refused. No answer at all is the router's or a firewall's.
+ */
+function noCertificate(
+  ctx: VerifyContext,
+  address: string,
+  error: NodeJS.ErrnoException,
+): [message: string, fix: string] {
+  const { org } = ctx;
+  const where = `${address}:${org.ports.turnTls}`;
+  const logs = `docker logs matrix-${org.stack}-coturn 2>&1 | grep -E 'cannot (find|start)|TLS: ERROR'`;
+  const plainAnswers = ctx.results.some((r) => r.name === "TURN allocation over TCP" && r.outcome === "pass");
+  if (error.code === "ECONNREFUSED")
+    return plainAnswers
+      ? [
+          `nothing listens on ${where} while coturn answers TURN over TCP on ${org.ports.turn}: coturn started without its TLS listener, which it does when it cannot read its key or certificate (uid 65534 reads them)`,
+          `make turn.keyFile and turn.certFile readable by uid 65534 on the Docker host (the deploy hook in summary.md installs the key 0640 with group 65534), then docker restart matrix-${org.stack}-coturn (SIGUSR2 cannot open a listener that never started); ${logs}`,
+        ]
+      : [
+          `no TLS listener on ${where} (connection refused)`,
+          `with turn.tls, coturn listens on ${org.ports.turnTls} once it can read its certificate and key: check that coturn runs and ${logs}`,
+        ];
+  if (/timed out/.test(error.message))
+    return [
+      `no answer from ${where}: ${error.message}`,
+      `forward tcp/${org.ports.turnTls} to the Docker host (router-checklist.md)`,
+    ];
+  return [
+    `coturn's TLS listener on ${where} takes the connection but fails the handshake (${error.code ?? error.message}): it holds a certificate and key OpenSSL refused (not a pair, or not PEM)`,
+    `point turn.certFile and turn.keyFile at the full chain and private key of one certificate for ${org.hosts.turn}, then docker restart matrix-${org.stack}-coturn; ${logs}`,
+  ];
 }

@@ -1,15 +1,27 @@
 #!/bin/sh
-# matrix-fleet backups: one backup of the stack, now. Run by the scheduler and by `./fleet backup` (docker exec).
-#   backup.sh [manual|scheduled]
+# matrix-fleet backups: one backup of the stack, now. Run by the scheduler, by `./fleet backup` (docker exec) and by
+# `pulumi up` before it replaces Synapse or PostgreSQL with another image (components/pre-upgrade-backup.ts).
+#   backup.sh [manual|scheduled|pre-upgrade]
 # The database is dumped first (by the dump container, the server's own PostgreSQL image; pg_dump's directory
 # format, one file per table, so restic stores unchanged tables once), then the dump, the
 # signing key, the local media and thumbnails, Synapse's config and the Jitsi stores go into one restic snapshot
 # with a manifest (sha256 of every file, no secret). Then the retention policy. One JSON line on stdout says what
 # happened; the status file (status.json on the work volume) keeps the last success and the last failure.
+# A pre-upgrade snapshot is tagged apart (matrix-fleet-pre-upgrade): the daily retention never forgets it, its own
+# keeps the last BACKUP_PRE_UPGRADE_KEEP; its run names the Synapse image that made the data (BACKUP_SYNAPSE_IMAGE)
+# and the upgrade (BACKUP_UPGRADE), and the status file keeps the last one (lastPreUpgrade: ./fleet rollback reads it).
 # Exit 0: a snapshot was made, or there was nothing to back up yet; 1: the backup failed (the message says why).
 set -u
 . "$(dirname "$0")/common.sh"
 trigger=${1:-manual}
+case $trigger in
+  manual | scheduled) TAG=matrix-fleet KEEP=$BACKUP_KEEP ;;
+  pre-upgrade) TAG=matrix-fleet-pre-upgrade KEEP="--keep-last ${BACKUP_PRE_UPGRADE_KEEP:-3}" ;;
+  *)
+    echo "usage: backup.sh [manual|scheduled|pre-upgrade]" >&2
+    exit 2
+    ;;
+esac
 LABEL=${BACKUP_REPOSITORY_LABEL:-$RESTIC_REPOSITORY}
 mkdir -p "$STATUS_DIR" "$SNAPSHOT_DIR" "$DUMP_DIR"
 started=$(now)
@@ -19,19 +31,23 @@ finish() {
   outcome=$1
   detail=$2
   at=$(now)
-  run="{\"at\":\"$(iso "$at")\",\"epoch\":$at,\"trigger\":\"$trigger\",\"outcome\":\"$outcome\",\"seconds\":$((at - started)),$detail}"
+  upgrade=""
+  [ "$trigger" != pre-upgrade ] ||
+    upgrade="\"synapseImage\":$(json "${BACKUP_SYNAPSE_IMAGE:-}"),\"upgrade\":$(json "${BACKUP_UPGRADE:-}"),"
+  run="{\"at\":\"$(iso "$at")\",\"epoch\":$at,\"trigger\":\"$trigger\",\"outcome\":\"$outcome\",\"seconds\":$((at - started)),$upgrade$detail}"
   printf '%s\n' "$run" | write_atomically "$STATUS_DIR/last-run.json"
   # A run that made a snapshot is a success for the snapshot's age even when its retention failed afterwards.
   case $outcome:$detail in
     success:* | failure:*'"snapshot":'*) printf '%s\n' "$run" | write_atomically "$STATUS_DIR/last-success.json" ;;
   esac
   [ "$outcome" != failure ] || printf '%s\n' "$run" | write_atomically "$STATUS_DIR/last-failure.json"
+  [ "$trigger:$outcome" != pre-upgrade:success ] || printf '%s\n' "$run" | write_atomically "$STATUS_DIR/last-pre-upgrade.json"
   part() { if [ -s "$STATUS_DIR/$1.json" ]; then cat "$STATUS_DIR/$1.json"; else printf 'null'; fi; }
   {
     printf '{"format":1,"stack":%s,"serverName":%s,"schedule":%s,"repository":%s,' \
       "$(json "$BACKUP_STACK")" "$(json "$BACKUP_SERVER_NAME")" "$(json "$BACKUP_SCHEDULE")" "$(json "$LABEL")"
-    printf '"lastRun":%s,"lastSuccess":%s,"lastFailure":%s}\n' \
-      "$(part last-run)" "$(part last-success)" "$(part last-failure)"
+    printf '"lastRun":%s,"lastSuccess":%s,"lastFailure":%s,"lastPreUpgrade":%s}\n' \
+      "$(part last-run)" "$(part last-success)" "$(part last-failure)" "$(part last-pre-upgrade)"
   } | write_atomically "$WORK/status.json"
   printf '%s\n' "$run"
   rm -rf "$DUMP_DIR/synapse.dump" "$SNAPSHOT_DIR/synapse.dump"
@@ -146,7 +162,7 @@ init_repository
   fail "there is no signing key at $BACKUP_SIGNING_KEY (Synapse's signing_key_path, mounted from its data store): a snapshot without it cannot bring the server back with its own identity"
 write_manifest
 log "restic backup of $(wc -l <"$SNAPSHOT_DIR/files") files to $LABEL"
-restic backup --json --host "$BACKUP_STACK" --tag matrix-fleet --files-from-verbatim "$SNAPSHOT_DIR/paths" \
+restic backup --json --host "$BACKUP_STACK" --tag "$TAG" --files-from-verbatim "$SNAPSHOT_DIR/paths" \
   >"$WORK/restic.out" 2>"$WORK/restic.err" || fail "restic backup failed: $(explain "$WORK/restic.err")"
 summary=$(grep '"message_type":"summary"' "$WORK/restic.out" | tail -n 1)
 field() { printf '%s' "$summary" | sed -n "s/.*\"$1\":\"\{0,1\}\([0-9a-f.]*\).*/\1/p"; }
@@ -154,7 +170,7 @@ snapshot=$(field snapshot_id)
 [ -n "$snapshot" ] || fail "restic backup printed no snapshot id: $(tail_of "$WORK/restic.err" 2)"
 made="\"snapshot\":\"$snapshot\",\"dataAdded\":$(field data_added),\"totalBytes\":$(field total_bytes_processed),\"files\":$(field total_files_processed),\"dumpBytes\":$(result bytes),\"signingKeyId\":$(json "$key_id")"
 # shellcheck disable=SC2086
-if ! restic forget --host "$BACKUP_STACK" --tag matrix-fleet $BACKUP_KEEP --prune >"$WORK/forget.out" 2>"$WORK/restic.err"; then
+if ! restic forget --host "$BACKUP_STACK" --tag "$TAG" $KEEP --prune >"$WORK/forget.out" 2>"$WORK/restic.err"; then
   log "retention failed: $(tail_of "$WORK/restic.err" 3)"
   finish failure "$made,\"error\":$(json "snapshot $snapshot was made, but the retention policy failed (the repository keeps growing): $(explain "$WORK/restic.err")")"
 fi

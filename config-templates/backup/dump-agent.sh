@@ -29,9 +29,23 @@ contents() {
   echo "$tables$counts"
 }
 
+# The server's version, asked again for a while (BACKUP_DB_WAIT seconds, 90 by default) while PostgreSQL cannot be
+# reached yet: on a new Docker host `pulumi up` starts the backup's containers before PostgreSQL (the backup before
+# an upgrade runs in them), and the scheduler's first run must find a server that is still starting, not fail.
+server_version() {
+  waited=0
+  while ! sql -c 'SHOW server_version_num' 2>"$WORK/probe.err"; do
+    grep -q -i -e "could not connect" -e "could not translate host name" -e "connection refused" \
+      -e "starting up" -e "shutting down" -e "server closed the connection" "$WORK/probe.err" || return 1
+    [ "$waited" -lt "${BACKUP_DB_WAIT:-90}" ] || return 1
+    sleep 2
+    waited=$((waited + 2))
+  done
+}
+
 probe() {
   client=$(client_major)
-  if ! server=$(sql -c 'SHOW server_version_num' 2>"$WORK/probe.err"); then
+  if ! server=$(server_version); then
     echo "status=failed"
     echo "message=cannot reach PostgreSQL at ${PGHOST:-?}:${PGPORT:-5432} as ${PGUSER:-?}: $(tail_of "$WORK/probe.err" 2)"
     return 1

@@ -30,7 +30,8 @@ run_restic() {
 count_files() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 
 case "${1:-}" in
-  snapshots) run_restic snapshots --json --host "$BACKUP_STACK" --tag matrix-fleet ;;
+  # The regular snapshots and those taken before an upgrade (restic: several --tag, any of them).
+  snapshots) run_restic snapshots --json --host "$BACKUP_STACK" --tag matrix-fleet --tag matrix-fleet-pre-upgrade ;;
   manifest) run_restic dump "${2:?snapshot}" "$SNAPSHOT_DIR/manifest.json" ;;
   probe)
     echo "signing_key=$(awk 'NR == 1 { print $1 ":" $2 }' "$BACKUP_SIGNING_KEY" 2>/dev/null)"

@@ -24,6 +24,8 @@ export interface DemoAccess {
   readonly adminUser: string;
   readonly adminPassword: string;
   readonly dockerHost: string;
+  /** The Docker host's own namespace: the monitoring answers on its loopback only. */
+  readonly siteNamespace: string;
 }
 
 export function tryCommands(access: DemoAccess): TryCommand[] {
@@ -48,6 +50,16 @@ export function tryCommands(access: DemoAccess): TryCommand[] {
       what: "the organisation's containers on its Docker engine",
       command: `docker -H ${access.dockerHost} ps --format '{{.Names}}  {{.Status}}'`,
       expect: /matrix-demo-synapse/,
+    },
+    {
+      what: "Prometheus, on the Docker host's loopback only: is every target up (1)?",
+      command: `ip netns exec ${access.siteNamespace} curl --fail -sS 'http://127.0.0.1:9090/api/v1/query?query=up'`,
+      expect: /"status":"success"/,
+    },
+    {
+      what: "Alertmanager, on the Docker host's loopback only: the alerts it holds now",
+      command: `ip netns exec ${access.siteNamespace} curl --fail -sS http://127.0.0.1:9093/api/v2/alerts`,
+      expect: /^\[/,
     },
   ];
 }

@@ -30,6 +30,10 @@ lab_up() {
   export LAB_CA_DIR
   local rootfs phase=$SECONDS
   rootfs=$(bash lab/images/rootfs.sh "$LAB_CACHE_ROOT/lab/lab-env.sh" "$LAB_CA_DIR/ca.pem")
+  local monitoring
+  monitoring=$(bash lab/images/monitoring-files.sh)
+  # engines.sh lose builds the images again, monitoring's too.
+  export LAB_MONITORING_FILES="$monitoring"
   # A site that loses its Docker host builds the images again on the new engine (engines.sh lose).
   export LAB_ROOTFS="$rootfs"
   # The mount namespace the engines run in (this shell's): the scenarios run under `ip netns exec`, which gives them
@@ -46,7 +50,7 @@ lab_up() {
   bash lab/deploy/engines.sh start "$@" >/dev/null
   local stack
   for stack in "$@"; do
-    LAB_IMAGES=$(DOCKER_HOST="unix:///run/matrix-fleet-lab/docker-$stack.sock" bash lab/images/build.sh "$rootfs")
+    LAB_IMAGES=$(DOCKER_HOST="unix:///run/matrix-fleet-lab/docker-$stack.sock" bash lab/images/build.sh "$rootfs" "$monitoring")
   done
   export LAB_IMAGES
   echo "lab: network, $# engine(s) and their images ready in $((SECONDS - phase)) s"
@@ -55,7 +59,11 @@ lab_up() {
 lab_down() {
   local status=$?
   if [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/pids" ]; then
-    while read -r pid name; do kill -9 "$pid" 2>/dev/null && echo "lab: stopped leftover $name ($pid)"; done <"$LAB_DIR/pids" || true
+    while read -r pid name; do
+      # A lab browser leads its own process group (Playwright starts it detached): its renderers and helpers go too.
+      case "$name" in chromium-*) kill -9 -- "-$pid" 2>/dev/null || true ;; esac
+      kill -9 "$pid" 2>/dev/null && echo "lab: stopped leftover $name ($pid)"
+    done <"$LAB_DIR/pids" || true
   fi
   bash lab/deploy/engines.sh stop || true
   bash lab/deploy/network.sh down || true

@@ -98,14 +98,14 @@ case "${1:-}" in
     ;;
   lose)
     org="${2:?usage: engines.sh lose <org>}"
-    [ -n "${LAB_ROOTFS:-}" ] || {
-      echo "engines: LAB_ROOTFS is not set (lab/deploy/common.sh exports it)" >&2
+    [ -n "${LAB_ROOTFS:-}" ] && [ -n "${LAB_MONITORING_FILES:-}" ] || {
+      echo "engines: LAB_ROOTFS or LAB_MONITORING_FILES is not set (lab/deploy/common.sh exports them)" >&2
       exit 2
     }
     if [ -e "$STATE/docker-$org.pid" ]; then stop_one "$STATE/docker-$org.pid"; fi
     rm -rf "${DATA:?}/$org"
     start_one "$org"
-    DOCKER_HOST="unix://$STATE/docker-$org.sock" bash "$(dirname "${BASH_SOURCE[0]}")/../images/build.sh" "$LAB_ROOTFS" >/dev/null
+    DOCKER_HOST="unix://$STATE/docker-$org.sock" bash "$(dirname "${BASH_SOURCE[0]}")/../images/build.sh" "$LAB_ROOTFS" "${LAB_MONITORING_FILES:?}" >/dev/null
     ;;
   *)
     echo "usage: engines.sh start <org>... | stop | lose <org>" >&2

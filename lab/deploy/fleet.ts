@@ -18,15 +18,16 @@ import { nginxConf, serverBlock } from "../npm-nginx";
 import { ProcessGroup, run, waitFor } from "../processes";
 import { LabTarget } from "../target";
 import { deployedSecrets, engineConfig } from "./deployed-secrets";
+import { labSettings } from "./lab-settings";
 import {
   BACKUP_DRILL_STACK,
   CLIENT_NAMESPACE,
+  VERIFY_FAILS_HERE,
   backupRepositoryDir,
   Site,
   docker,
   labCaDir,
   labCertificate,
-  labImages,
   site,
   stackDirOf,
 } from "./sites";
@@ -97,23 +98,7 @@ export class LabFleet {
     const npmIdentity = org.proxy.letsencryptEmail;
     const npm = await startNpmDouble(npmIdentity, NPM_SECRET);
     this.sites.set(stack, { ...target, serverName: org.serverName, hostnames, npm, npmIdentity, tls });
-    const settings: Array<[string, string]> = [
-      ["docker.host", target.dockerHost],
-      ["network.publicIp", target.wan],
-      ["network.lanIp", target.dockerLan],
-      ["proxy.npmUrl", npm.url],
-      ["proxy.lanIp", target.proxyLan],
-      // Synapse refuses to reach special-purpose ranges by default; the lab's internet is one (RFC 2544).
-      ["overrides.synapse.ip_range_whitelist[0]", "198.18.0.0/15"],
-      // Every lab client reaches Synapse from a few addresses: the scenarios must not depend on the number or
-      // order of their logins (Synapse's default answered 429 on the sixth).
-      ...["address", "account", "failed_attempts"].flatMap((bucket): Array<[string, string]> => [
-        [`overrides.synapse.rc_login.${bucket}.per_second`, "1000"],
-        [`overrides.synapse.rc_login.${bucket}.burst_count`, "1000"],
-      ]),
-      ...Object.entries(labImages()).map(([key, image]): [string, string] => [`images.${key}`, image]),
-    ];
-    if (org.turn.tls) settings.push(["turn.certFile", tls.cert], ["turn.keyFile", tls.key]);
+    const settings = labSettings(org, target, npm.url, tls);
     if (stack === BACKUP_DRILL_STACK)
       settings.push(["backup.repository", backupRepositoryDir(this.dir, stack)]);
     for (const [key, value] of settings) await this.workspace.configSet(stack, key, value, { path: true });
@@ -240,11 +225,7 @@ export class LabFleet {
         };
       },
       rendered: (stack, file) => this.rendered(stack, file),
-      // medex is not deployed here; Jitsi web is a stand-in (lab/images/standin): it answers on its port (so the
-      // proxy route reaches it) but serves no Jitsi page. lk-jwt-service is its contract double (lab/doubles/).
-      verifyFailsHere: {
-        produktor: ["FAIL federation peer medex-pflegedienst.de", "FAIL Jitsi web"],
-      },
+      verifyFailsHere: VERIFY_FAILS_HERE,
     };
   }
 
@@ -275,13 +256,8 @@ export class LabFleet {
   /** Takes a stack off its engine completely: unprotect, `pulumi destroy`, then the retained volumes too. */
   async removeCompletely(stack: string): Promise<void> {
     await this.workspace.pulumi(["state", "unprotect", "--all", "--stack", stack, "--yes"]);
-    const destroyed = await this.workspace.pulumi([
-      "destroy",
-      "--stack",
-      stack,
-      "--yes",
-      "--non-interactive",
-    ]);
+    const destroy = ["destroy", "--stack", stack, "--yes", "--non-interactive"];
+    const destroyed = await this.workspace.pulumi(destroy);
     if (destroyed.code !== 0) throw new Error(`destroy of ${stack} failed:\n${LabFleet.failure(destroyed)}`);
     const volumes = docker(this.site(stack), ["volume", "ls", "-q", "--filter", `name=matrix-${stack}-`])
       .split("\n")

@@ -23,6 +23,23 @@ export function stackDirOf(stack: string): string {
   return stack === "demo" ? path.join(__dirname, "..", "demo") : PROJECT_DIR;
 }
 
+/**
+ * What `verify` must report as FAIL against the Docker lab (LabTarget.verifyFailsHere): medex is not deployed by
+ * `pulumi up` until its cut-over, Jitsi web is a stand-in (lab/images/standin: it answers on its port, so the proxy
+ * route reaches it, but serves no Jitsi page; lk-jwt-service is its contract double, lab/doubles/), and the lab's routers forward every
+ * port but 80/443 to the Docker host, so LiveKit's metrics port answers from outside (asking for its password):
+ * exactly what verify's exposure check is for. pro-dukt runs LiveKit and the monitoring too (and its second WAN
+ * address for TURN on 443 forwards every port as well); its federation peer medex is not deployed either.
+ */
+export const VERIFY_FAILS_HERE: Readonly<Record<string, readonly string[]>> = {
+  produktor: [
+    "FAIL federation peer medex-pflegedienst.de",
+    "FAIL Jitsi web",
+    "FAIL metrics ports closed from outside",
+  ],
+  "pro-dukt": ["FAIL federation peer medex-pflegedienst.de", "FAIL metrics ports closed from outside"],
+};
+
 export const HUB_NAMESPACE = "mfd-hub";
 
 /** The organisation of the restore drill: it loses its Docker host (lab/scenarios/backups.ts). */
@@ -36,6 +53,18 @@ export function backupRepositoryDir(fleetDir: string, stack: string): string {
   return path.join(fleetDir, "backup-repositories", stack);
 }
 export const CLIENT_NAMESPACE = "mfd-client";
+/** A PC on produktor's LAN (198.19.1.50, network.sh): its hosts file is its LAN's DNS, which scenarios write. */
+export const LAN_PC_NAMESPACE = "mfd-lan";
+export const LAN_PC_SITE = "produktor";
+/** A network that lets out nothing but TCP 443 and DNS (hospital guest Wi-Fi). */
+export const ONLY_443_NAMESPACE = "mfd-443";
+
+/**
+ * The lab stacks given TURN on 443 (turn.port443Ip, with TLS): their TURN name resolves to the site's second WAN
+ * address, whose TCP 443 network.sh forwards to coturn's TLS port. pro-dukt, so that produktor's TURN checks and
+ * calls keep their TURN name on the main address.
+ */
+export const TURN_443_STACKS: readonly string[] = ["pro-dukt"];
 /** Where network.sh and engines.sh keep pid files, sockets and logs. */
 export const RUN_DIR = "/run/matrix-fleet-lab";
 
@@ -44,6 +73,8 @@ export interface Site {
   readonly namespace: string;
   /** The router's WAN address: `network.publicIp`; clients and peers reach the site here. */
   readonly wan: string;
+  /** The router's second WAN address (`turn.port443Ip` where a stack uses it): TCP 443 to coturn. */
+  readonly turnWan: string;
   /** The Docker host on the site's LAN: `network.lanIp` (and `proxy.forwardHost`). */
   readonly dockerLan: string;
   /** The proxy host (the NPM-shaped nginx front): `proxy.lanIp`; the router forwards 80/443 to it. */
@@ -59,6 +90,7 @@ export function site(stack: string): Site {
     stack,
     namespace: `mfd-${stack}`,
     wan: `198.18.${n}.1`,
+    turnWan: `198.18.${n}.2`,
     dockerLan: `198.19.${n}.2`,
     proxyLan: `198.19.${n}.3`,
     dockerHost: `unix://${RUN_DIR}/docker-${stack}.sock`,
@@ -98,12 +130,29 @@ export function labMountNamespace(): string {
   return ns;
 }
 
-/** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
-export function labImages(): Record<string, string> {
+/** Every image lab/images/build.sh printed (LAB_IMAGES, JSON): the release set's by key, the extra ones as kind:key. */
+function builtImages(): Record<string, string> {
   const raw = process.env.LAB_IMAGES;
   if (raw === undefined || raw === "")
     throw new Error("LAB_IMAGES is not set: run the lab through lab/deploy/run.sh");
   return JSON.parse(raw) as Record<string, string>;
+}
+
+/** The lab images for each `images.*` key, as lab/images/build.sh printed them (LAB_IMAGES, JSON). */
+export function labImages(): Record<string, string> {
+  return Object.fromEntries(Object.entries(builtImages()).filter(([key]) => !key.includes(":")));
+}
+
+/**
+ * Lab images beside the release set's, by `images.*` key: `previous` (facts/images.ts PREVIOUS_RELEASE) and
+ * `major` (the next PostgreSQL major), `broken` (a Synapse that never becomes healthy).
+ */
+export function labExtraImages(kind: "previous" | "major" | "broken"): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(builtImages())
+      .filter(([key]) => key.startsWith(`${kind}:`))
+      .map(([key, image]) => [key.slice(kind.length + 1), image]),
+  );
 }
 
 /** The lab CA (lab/images/ca.sh): the lab images trust it; the fronts' certificates are signed with it. */

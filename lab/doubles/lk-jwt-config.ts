@@ -13,6 +13,13 @@ export interface LkJwtConfig {
   readonly fullAccessHomeservers: readonly string[];
   /** Go's listen address, e.g. `:8080` or `127.0.0.1:0`. */
   readonly bind: string;
+  /**
+   * The upstream version the double plays (LAB_LK_JWT_DOUBLE_VERSION, baked into the lab image; default 0.6.0):
+   * 0.6.0 delegates delayed leave events and answers 401 on /sfu/get for a failed OpenID lookup, 0.5.0 does neither.
+   */
+  readonly version: "0.5.0" | "0.6.0";
+  /** 0.6.0: LIVEKIT_CS_API_URL_OVERRIDES, comma-separated `server_name=url`. */
+  readonly csApiOverrides: string;
 }
 
 /** A configuration lk-jwt-service refuses at start-up (`log.Fatal`: the process exits 1 with this message). */
@@ -74,5 +81,7 @@ export function configFromEnv(env: Env): LkJwtConfig {
       .split(/[,\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/)
       .filter((entry) => entry !== ""),
     bind: bindVar !== "" ? bindVar : `:${portVar !== "" ? portVar : "8080"}`,
+    version: env.LAB_LK_JWT_DOUBLE_VERSION === "0.5.0" ? "0.5.0" : "0.6.0",
+    csApiOverrides: env.LIVEKIT_CS_API_URL_OVERRIDES ?? "",
   };
 }

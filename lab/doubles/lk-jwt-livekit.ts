@@ -10,6 +10,7 @@ import { Outbound, request } from "./lk-jwt-outbound";
 /** The video grant of a token, in LiveKit's JSON field names (false/empty fields are omitted, as Go does). */
 export interface VideoGrant {
   readonly roomCreate?: boolean;
+  readonly roomAdmin?: boolean;
   readonly roomJoin?: boolean;
   readonly room?: string;
   readonly canPublish?: boolean;

@@ -1,5 +1,6 @@
 /**
- * The request bodies of lk-jwt-service v0.5.0 decoded as its Go code decodes them (`encoding/json` with
+ * The request bodies of lk-jwt-service v0.5.0 and 0.6.0 (requests.go at a375b13: delay_id, delay_timeout and
+ * delay_cs_api_url on both token bodies, and /delegate_delayed_leave's body) decoded as its Go code decodes them (`encoding/json` with
  * `DisallowUnknownFields`, the first JSON value only) and validated in its order, with its error bodies
  * (docs/upstream/lk-jwt-service.md, "v0.5.0 request handling" §2). Node's standard library only.
  */
@@ -29,6 +30,9 @@ export interface SfuRequest {
     readonly claimed_user_id: string;
     readonly claimed_device_id: string;
   };
+  /** 0.6.0: a delayed leave event to delegate (both or neither). */
+  readonly delay_id: string;
+  readonly delay_timeout: number;
 }
 
 /** The legacy `/sfu/get` body. */
@@ -37,6 +41,14 @@ export interface LegacySfuRequest {
   readonly room: string;
   readonly openid_token: OpenIdToken;
   readonly device_id: string;
+  /** 0.6.0 only (0.5.0's struct has no such fields, so a body carrying them is not a legacy body there). */
+  readonly delay_id: string;
+  readonly delay_timeout: number;
+}
+
+/** `POST /delegate_delayed_leave` (0.6.0): the current body with every delay field required. */
+export interface DelegateRequest extends Omit<SfuRequest, "kind"> {
+  readonly kind: "delegate";
 }
 
 type FieldType = "string" | "int" | Schema;
@@ -56,12 +68,14 @@ const CURRENT: Schema = {
   slot_id: "string",
   openid_token: OPENID,
   member: MEMBER,
-  // Accepted (so a body carrying them is not "unknown fields") and ignored at v0.5.0.
+  // Accepted (so a body carrying them is not "unknown fields") and ignored at v0.5.0; used from 0.6.0 on.
   delay_id: "string",
   delay_timeout: "int",
   delay_cs_api_url: "string",
 };
 const LEGACY: Schema = { room: "string", openid_token: OPENID, device_id: "string" };
+const DELAY: Schema = { delay_id: "string", delay_timeout: "int", delay_cs_api_url: "string" };
+const LEGACY_0_6: Schema = { ...LEGACY, ...DELAY };
 
 export const NOT_JSON: MatrixError = { status: 400, errcode: "M_NOT_JSON", error: "Error reading request" };
 const MALFORMED: MatrixError = {
@@ -74,30 +88,59 @@ const MALFORMED: MatrixError = {
 const badJson = (error: string): MatrixError => ({ status: 400, errcode: "M_BAD_JSON", error });
 
 /** `POST /get_token`: decode (any failure is M_NOT_JSON), then `SFURequest.Validate`. */
-export function decodeCurrentRequest(body: string): SfuRequest | MatrixError {
+export function decodeCurrentRequest(body: string, delegates = false): SfuRequest | MatrixError {
   const decoded = decodeGo(body, CURRENT);
   if (decoded === undefined) return NOT_JSON;
-  return validateCurrent(decoded);
+  return validateCurrent(decoded, delegates);
 }
 
 /**
  * `POST /sfu/get` (`mapSFURequest`): the legacy shape first, then the current one; the first that decodes wins and
  * its validation is final.
  */
-export function decodeEitherRequest(body: string): SfuRequest | LegacySfuRequest | MatrixError {
-  const legacy = decodeGo(body, LEGACY);
+export function decodeEitherRequest(
+  body: string,
+  delegates = false,
+): SfuRequest | LegacySfuRequest | MatrixError {
+  const legacy = decodeGo(body, delegates ? LEGACY_0_6 : LEGACY);
   if (legacy !== undefined) {
-    const request: LegacySfuRequest = { kind: "legacy", ...(legacy as Omit<LegacySfuRequest, "kind">) };
+    const request: LegacySfuRequest = {
+      ...(legacy as Omit<LegacySfuRequest, "kind">),
+      kind: "legacy",
+      delay_id: typeof legacy.delay_id === "string" ? legacy.delay_id : "",
+      delay_timeout: typeof legacy.delay_timeout === "number" ? legacy.delay_timeout : 0,
+    };
     if (request.room === "") return badJson("Missing room parameter");
     if (request.openid_token.access_token === "" || request.openid_token.matrix_server_name === "")
       return badJson("Missing OpenID token parameters");
-    return request;
+    return delegates ? (validateDelay(request, false) ?? request) : request;
   }
   const current = decodeGo(body, CURRENT);
-  return current === undefined ? MALFORMED : validateCurrent(current);
+  return current === undefined ? MALFORMED : validateCurrent(current, delegates);
 }
 
-function validateCurrent(decoded: Record<string, unknown>): SfuRequest | MatrixError {
+/** `POST /delegate_delayed_leave` (0.6.0): `DelegateDelayedLeaveRequest.Validate`. */
+export function decodeDelegateRequest(body: string): DelegateRequest | MatrixError {
+  const decoded = decodeGo(body, CURRENT);
+  if (decoded === undefined) return NOT_JSON;
+  const current = validateCurrent(decoded, false);
+  if ("status" in current) return current;
+  return validateDelay(current, true) ?? { ...current, kind: "delegate" };
+}
+
+/** Both delay fields or neither (required: both); 0.6.0's message for either. */
+function validateDelay(
+  request: { delay_id: string; delay_timeout: number },
+  required: boolean,
+): MatrixError | undefined {
+  const all = request.delay_id !== "" && request.delay_timeout > 0;
+  const any = request.delay_id !== "" || request.delay_timeout > 0;
+  return all || (!any && !required)
+    ? undefined
+    : badJson("The request body is missing `delay_id` or `delay_timeout`");
+}
+
+function validateCurrent(decoded: Record<string, unknown>, delegates = false): SfuRequest | MatrixError {
   const request: SfuRequest = { kind: "current", ...(decoded as Omit<SfuRequest, "kind">) };
   if (request.room_id === "" || request.slot_id === "")
     return badJson("The request body is missing `room_id` or `slot_id`");
@@ -106,7 +149,7 @@ function validateCurrent(decoded: Record<string, unknown>): SfuRequest | MatrixE
     return badJson("The request body `member` is missing a `id`, `claimed_user_id` or `claimed_device_id`");
   if (token.access_token === "" || token.matrix_server_name === "")
     return badJson("The request body `openid_token` is missing a `access_token` or `matrix_server_name`");
-  return request;
+  return delegates ? (validateDelay(request, false) ?? request) : request;
 }
 
 /**

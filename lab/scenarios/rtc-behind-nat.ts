@@ -59,14 +59,14 @@ function check(lines: string[], name: string): string {
   return [line, ...detail].join("\n");
 }
 
-interface ContainerSpec {
+export interface ContainerSpec {
   readonly image: string;
   readonly env: string[];
   readonly extraHosts: string[];
   readonly network: string;
 }
 
-function deployedSpec(fleet: LabFleet): ContainerSpec {
+export function deployedSpec(fleet: LabFleet): ContainerSpec {
   const [inspected] = JSON.parse(docker(fleet.site(STACK), ["inspect", CONTAINER])) as Array<{
     Config: { Image: string; Env: string[] };
     HostConfig: { ExtraHosts: string[] | null };
@@ -81,7 +81,7 @@ function deployedSpec(fleet: LabFleet): ContainerSpec {
 }
 
 /** Runs `check` with a variant of the deployed lk-jwt-service in its place (same published port 8082). */
-async function withVariant<T>(
+export async function withVariant<T>(
   fleet: LabFleet,
   change: (spec: ContainerSpec) => ContainerSpec,
   check: () => Promise<T>,

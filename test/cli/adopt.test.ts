@@ -213,8 +213,11 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
     assert.match(url?.reason ?? "", /known failure/);
     assert.match(find("livekit.yaml", "rtc.use_external_ip")?.reason ?? "", /known failure/);
     assert.equal(find("images", "images.synapse")?.theirs, "matrixdotorg/synapse:v1.140.0");
-    // The adopted secrets are the same on both sides, so no secret path is a difference.
-    for (const d of report.differences) {
+    // The adopted secrets are the same on both sides, so no secret path is a difference; what is new is the
+    // monitoring's metrics password, which compose never had (generated at the first up).
+    for (const d of report.differences.filter(
+      (d) => !(d.kind === "added" && d.path === "prometheus.password"),
+    )) {
       assert.ok(
         !/secret|password|^keys\./.test(d.path),
         `secret setting listed as a difference: ${d.file} ${d.path}`,
@@ -247,10 +250,18 @@ describe("npm run adopt on a compose deployment modelled on produktor's", () => 
       ["chat_postgres-data"],
     );
     // The only state volume created is prosody's: the running prosody kept no state on a mount (see the notes).
-    // The backup's work volume and repository are new: a compose deployment has no matrix-fleet repository.
+    // The backup's work volume and repository are new (a compose deployment has no matrix-fleet repository), and so
+    // are the monitoring's own (metrics, silences).
     assert.deepEqual(
       volumes.filter((v) => v.readId === undefined).map((v) => v.name),
-      ["produktor-jitsi-prosody-data", "produktor-backup-work", "produktor-backup-repository"],
+      [
+        "produktor-jitsi-prosody-data",
+        "produktor-backup-work",
+        "produktor-backup-repository",
+        "produktor-monitoring-prometheus-data",
+        "produktor-monitoring-alertmanager-data",
+        "produktor-monitoring-textfile-metrics",
+      ],
     );
     const containers = containersOf(run);
     const homeserver = parseYaml(

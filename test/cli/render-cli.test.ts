@@ -31,6 +31,14 @@ describe("render --stack all", () => {
       "proxy-hosts.json",
       "router-checklist.md",
       "summary.md",
+      // components.monitoring, on by default.
+      "monitoring/prometheus.yml",
+      "monitoring/alert-rules.yml",
+      "monitoring/alertmanager.yml",
+      "monitoring/call-probe.json",
+      "monitoring/call-probe.env",
+      "monitoring/postgres-exporter.env",
+      "monitoring/alert-bot.env",
       // The backup container's environment and scripts, and the dump container's environment (on by default).
       "backup/env",
       "backup/dump.env",
@@ -63,14 +71,14 @@ describe("render --stack all", () => {
     assert.deepEqual(
       lines.filter((l) => l.startsWith("rendered ")).map((l) => l.replace(/ in (\/\S+|\d+\.\d s)$/, "")),
       [
-        "rendered medex: 19 files",
-        "rendered moda1: 16 files",
-        "rendered pro-dukt: 19 files",
-        "rendered produktor: 23 files",
-        "rendered 4 of 4 stacks, 77 files,",
+        "rendered medex: 26 files",
+        "rendered moda1: 23 files",
+        "rendered pro-dukt: 26 files",
+        "rendered produktor: 30 files",
+        "rendered 4 of 4 stacks, 105 files,",
       ],
     );
-    assert.match(result.stdout, /^rendered 4 of 4 stacks, 77 files, in \d+\.\d s$/m);
+    assert.match(result.stdout, /^rendered 4 of 4 stacks, 105 files, in \d+\.\d s$/m);
     assert.ok(!lines.some((l) => l.startsWith("  ")), "no line per file");
   });
 
@@ -157,7 +165,7 @@ describe("render with overrides marked unjudged (issue #28)", () => {
     const moda1 = path.join(project, "Pulumi.moda1.yaml");
     fs.writeFileSync(
       moda1,
-      `${fs.readFileSync(moda1, "utf8")}  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc3266_enabled: true\n      coturn:\n        no-rfc5780: true\n`,
+      `${fs.readFileSync(moda1, "utf8")}  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc4306_enabled: true\n      coturn:\n        no-rfc5780: true\n`,
     );
     for (const stack of ["moda1", "all"]) {
       const out = path.join(workDir, `unjudged-${stack}`);
@@ -165,7 +173,7 @@ describe("render with overrides marked unjudged (issue #28)", () => {
       assert.equal(result.status, 0, result.stderr);
       assert.match(
         result.stdout,
-        /moda1: 2 unjudged overrides, written as given and not checked by matrix-fleet:\n {4}overrides\.unjudged\.synapse\.experimental_features\.msc3266_enabled = true\n {4}overrides\.unjudged\.coturn\.no-rfc5780 = true/,
+        /moda1: 2 unjudged overrides, written as given and not checked by matrix-fleet:\n {4}overrides\.unjudged\.synapse\.experimental_features\.msc4306_enabled = true\n {4}overrides\.unjudged\.coturn\.no-rfc5780 = true/,
       );
       assert.doesNotMatch(result.stdout, /produktor: \d+ unjudged/, "only stacks that have some");
       assert.match(

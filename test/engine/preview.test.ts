@@ -137,7 +137,7 @@ describe("./fleet preview with a fleet problem another stack file causes", () =>
 describe("./fleet preview with overrides marked unjudged (issue #28)", () => {
   it("passes and warns about each one, as render lists them", async () => {
     const original = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.moda1.yaml"), "utf8");
-    const marked = `${original.trimEnd()}\n  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc3266_enabled: true\n`;
+    const marked = `${original.trimEnd()}\n  matrix-fleet:overrides:\n    unjudged:\n      synapse:\n        experimental_features:\n          msc4306_enabled: true\n`;
     const copy = copyProject({ "Pulumi.moda1.yaml": marked });
     try {
       const run = spawnSync(
@@ -148,7 +148,7 @@ describe("./fleet preview with overrides marked unjudged (issue #28)", () => {
       assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
       assert.match(
         run.stdout,
-        /warning: unjudged override, written as given and not checked: overrides\.unjudged\.synapse\.experimental_features\.msc3266_enabled = true/,
+        /warning: unjudged override, written as given and not checked: overrides\.unjudged\.synapse\.experimental_features\.msc4306_enabled = true/,
       );
     } finally {
       copy.dispose();

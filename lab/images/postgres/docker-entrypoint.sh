@@ -23,6 +23,9 @@ if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   # shellcheck disable=SC2086
   initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") $POSTGRES_INITDB_ARGS
   echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
+  # The official image builds its server with the socket in /var/run/postgresql (docs/upstream/images.md); Debian's
+  # 15 has it there too, PostgreSQL 17's server binaries of the lab (npm) in /tmp, where 15's clients never look.
+  echo "unix_socket_directories = '/var/run/postgresql'" >>"$PGDATA/postgresql.conf"
   printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >>"$PGDATA/pg_hba.conf"
   pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
   if [ "$POSTGRES_DB" != postgres ]; then

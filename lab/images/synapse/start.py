@@ -6,6 +6,9 @@ import os
 import sys
 
 def main() -> None:
+    if os.environ.get("LAB_SYNAPSE_FAULT"):
+        # The lab's broken Synapse (lab/images/build.sh "broken:synapse"): it never becomes healthy.
+        sys.exit("synapse: lab fault " + os.environ["LAB_SYNAPSE_FAULT"] + ": this Synapse exits at every start")
     mode = sys.argv[1] if len(sys.argv) > 1 else "run"
     if mode != "run":
         sys.exit(f"lab synapse image: only run mode is implemented, not {mode!r}")

@@ -7,6 +7,7 @@
  *
  * Keys are config paths (`network.publicIp`); `section.*` covers every key of a section not named on its own.
  */
+import { CAPACITY_KEY_DOCS } from "./capacity-key-docs";
 import { MONITORING_KEY_DOCS } from "./monitoring-key-docs";
 
 export interface KeyDoc {
@@ -280,14 +281,7 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
       "an off-host target's credential (S3 keys and region, a REST URL with its password, an sftp private key); secret only",
   },
 
-  "capacity.hostCores": {
-    meaning:
-      "CPU cores of the Docker host LiveKit runs on; undeclared until the operator fills it in (summary.md then predicts nothing)",
-  },
-  "capacity.expectedParticipants": {
-    meaning:
-      "the largest call the organisation expects (participants in one call); preflight warns, never refuses, when the host does not carry it",
-  },
+  ...CAPACITY_KEY_DOCS,
 
   "adoptedSecrets.*": {
     meaning:

@@ -167,34 +167,21 @@ export class SectionReader {
   }
 
   integer(key: string, fallback: number, min: number, max: number): number {
+    return this.optionalInteger(key, min, max, fallback) ?? fallback;
+  }
+
+  /** A whole number; without a fallback, `undefined` when the stack file does not say. */
+  optionalInteger(key: string, min: number, max: number, fallback?: number): number | undefined {
     const value = this.raw(key);
-    this.note(key, { kind: "integer", default: fallback, minimum: min, maximum: max });
+    const withDefault = fallback === undefined ? {} : { default: fallback };
+    this.note(key, { kind: "integer", ...withDefault, minimum: min, maximum: max });
     if (value === undefined || value === null) return fallback;
     const parsed = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
     if (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= max)
       return parsed;
-    this.report(
-      key,
-      `must be a whole number from ${min} to ${max}, got ${describe(value)}`,
-      `set a number in range`,
-    );
+    const fix = fallback === undefined ? "set a number in range, or remove the key" : "set a number in range";
+    this.report(key, `must be a whole number from ${min} to ${max}, got ${describe(value)}`, fix);
     return fallback;
-  }
-
-  /** A whole number without a default: `undefined` when the stack file does not say. */
-  optionalInteger(key: string, min: number, max: number): number | undefined {
-    const value = this.raw(key);
-    this.note(key, { kind: "integer", minimum: min, maximum: max });
-    if (value === undefined || value === null) return undefined;
-    const parsed = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
-    if (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= max)
-      return parsed;
-    this.report(
-      key,
-      `must be a whole number from ${min} to ${max}, got ${describe(value)}`,
-      `set a number in range, or remove the key`,
-    );
-    return undefined;
   }
 
   port(key: string, fallback: number): number {

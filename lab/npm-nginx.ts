@@ -79,7 +79,10 @@ export function nginxConf(dir: string, servers: readonly string[]): string {
     `pid ${dir}/nginx.pid;`,
     `error_log ${dir}/error.log info;`,
     "worker_processes 1;",
-    "events { worker_connections 256; }",
+    // A call holds two connections per member (its signalling WebSocket, in and out) for as long as it lasts: at
+    // 256 the capacity benchmark's calls stopped at 126 members (nginx: "worker_connections are not enough").
+    "worker_rlimit_nofile 8192;",
+    "events { worker_connections 4096; }",
     "http {",
     `    access_log ${dir}/access.log;`,
     `    client_body_temp_path ${dir}/tmp-body;`,

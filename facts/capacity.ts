@@ -14,10 +14,14 @@ export const MEASURED_CALL_CAPACITY = {
   livekit: "v1.13.5",
   speakers: 3,
   joinsPerSecond: 10,
-  /** Participants per CPU core LiveKit may use (the ramp's capacity divided by its container's CPU limit). */
-  participantsPerCore: 0,
-  measured: "not yet",
-  machine: "the project's 2-core lab machine",
+  /**
+   * Participants per CPU core LiveKit may use (the ramp's capacity divided by its container's CPU limit): the
+   * smaller of the two ramps (0.25 cores: 100, 400 per core; 0.5 cores: 220, 440 per core).
+   */
+  participantsPerCore: 400,
+  measured: "2026-12-07",
+  machine:
+    "the project's 2-core lab machine (LiveKit held to 0.25 and 0.5 cores by its container's CPU quota)",
 } as const;
 
 /**

@@ -195,6 +195,15 @@ describe("the ramp", () => {
       /^LiveKit's CPU: LiveKit 0\.97 of its 1\.00-core limit/,
     );
     assert.match(bottleneck({ ...failed, server: server({ throttledPercent: 60 }) }), /^LiveKit's CPU/);
+    // The lab's first half-core ramp: 126 of 130 in, no packet lost, LiveKit throttled (the proxy's connections).
+    const shut = {
+      ...failed,
+      figures: { ...failed.figures, joined: 126, participants: 130, lossPercent: 0 },
+    };
+    assert.match(
+      bottleneck({ ...shut, server: server({ throttledPercent: 46 }) }),
+      /^the join path, not LiveKit's media: 126 of 130 joined/,
+    );
     assert.match(
       bottleneck({ ...failed, server: server({ machineBusyCores: 1.95 }) }),
       /^the machine's CPU, not LiveKit's limit/,

@@ -122,6 +122,10 @@ export function bottleneck(step: Step): string {
     ` rest of the machine ${fixed(Math.max(0, others), 2)} of ${server.machineCores} cores, load ${fixed(server.loadAverage, 2)}`;
   if (server.mediaRange > 0 && server.mediaPorts >= server.mediaRange)
     return `LiveKit's UDP media range: all ${server.mediaRange} ports held (${cores})`;
+  // Members who never got in while the others heard every packet: the path in (Synapse, lk-jwt-service, the proxy's
+  // connections) gave out before LiveKit's media did, whatever its CPU.
+  if (figures.joined < figures.participants && figures.lossPercent < CRITERIA.maxLossPercent)
+    return `the join path, not LiveKit's media: ${figures.joined} of ${figures.participants} joined (${cores}): ${step.verdict.reasons.join("; ")}`;
   if (server.livekitCores >= 0.9 * server.livekitLimitCores || server.throttledPercent >= 25)
     return `LiveKit's CPU: ${cores}`;
   if (server.machineBusyCores >= 0.9 * server.machineCores)

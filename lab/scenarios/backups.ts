@@ -174,7 +174,7 @@ export function backupScenarios(current: () => LabFleet): void {
           restore: (Date.now() - restoreStarted) / 1000,
         };
         console.log(
-          `drill restore (exit ${restored.status}, RTO ${JSON.stringify(drill.rto)}):\n${restored.stdout}${restored.stderr}`,
+          `drill restore (exit ${restored.status}, RTO ${JSON.stringify(drill.rto)}; the up's slowest: ${LabFleet.slowest(up)}):\n${restored.stdout}${restored.stderr}`,
         );
         // 0: verify passed; 3: restored, verify failed (the lab does not run everything verify checks).
         assert.ok(restored.status === 0 || restored.status === 3, `restore failed (exit ${restored.status})`);

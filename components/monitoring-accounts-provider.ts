@@ -30,6 +30,13 @@ export interface AccountsInputs {
   readonly database: { readonly user: string; readonly name: string };
   readonly monitorRole: string;
   readonly monitorPassword: string;
+  /**
+   * The IDs of the Synapse and PostgreSQL containers the accounts were made in. A new container may hold a database
+   * without them: PostgreSQL's roles live in its cluster, not in a database's dump, so a cluster made again (a lost
+   * Docker host restored from its backup, a new major restored from a dump) has no exporter role, and a fresh
+   * Synapse on an empty database no accounts. Either container replaced, the accounts are made again.
+   */
+  readonly containerIds: { readonly synapse: string; readonly postgres: string };
 }
 
 /** What the state keeps: no password, only a digest of each, so a changed one is seen by `diff`. */
@@ -37,6 +44,7 @@ export interface AccountsOutputs {
   readonly users: readonly string[];
   readonly monitorRole: string;
   readonly digests: Readonly<Record<string, string>>;
+  readonly containerIds: { readonly synapse: string; readonly postgres: string };
 }
 
 function dockerWithInput(host: string, args: readonly string[], input: string): Promise<string> {
@@ -69,6 +77,7 @@ function outputsOf(inputs: AccountsInputs): AccountsOutputs {
       ...inputs.matrixAccounts.map((a) => [a.user, digest(a.password)]),
       [inputs.monitorRole, digest(inputs.monitorPassword)],
     ]),
+    containerIds: { synapse: inputs.containerIds.synapse, postgres: inputs.containerIds.postgres },
   };
 }
 
@@ -197,7 +206,9 @@ export class MonitoringAccountsProvider implements pulumi.dynamic.ResourceProvid
     const changes =
       next.monitorRole !== olds.monitorRole ||
       next.users.join(",") !== (olds.users ?? []).join(",") ||
-      !same(next.digests, olds.digests);
+      !same(next.digests, olds.digests) ||
+      next.containerIds.synapse !== olds.containerIds?.synapse ||
+      next.containerIds.postgres !== olds.containerIds?.postgres;
     return { changes };
   }
 

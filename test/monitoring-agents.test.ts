@@ -365,9 +365,10 @@ describe("the monitoring accounts' provider", () => {
     database: { user: "synapse", name: "synapse" },
     monitorRole: "matrix_fleet_monitor",
     monitorPassword: "c".repeat(40),
+    containerIds: { synapse: "5a1", postgres: "90a" },
   };
 
-  it("sees a change only when a password or an account changes", async () => {
+  it("sees a change only when a password, an account or a container changes", async () => {
     const provider = new MonitoringAccountsProvider();
     const digests = (password: string) => createHash("sha256").update(password).digest("hex");
     // As the engine hands outputs back: keys in its own (sorted) order.
@@ -379,8 +380,18 @@ describe("the monitoring accounts' provider", () => {
       },
       monitorRole: "matrix_fleet_monitor",
       users: ["matrix-fleet-probe", "matrix-fleet-alerts"],
+      containerIds: { postgres: "90a", synapse: "5a1" },
     };
     assert.deepEqual(await provider.diff("id", stored, inputs), { changes: false });
+    // A new PostgreSQL (restored onto a new Docker host, or a new major from a dump) has no exporter role; a new
+    // Synapse may run on an empty database: the accounts are made again.
+    const newPostgres = { ...inputs, containerIds: { ...inputs.containerIds, postgres: "b0b" } };
+    assert.deepEqual(await provider.diff("id", stored, newPostgres), { changes: true });
+    const newSynapse = { ...inputs, containerIds: { ...inputs.containerIds, synapse: "c0c" } };
+    assert.deepEqual(await provider.diff("id", stored, newSynapse), { changes: true });
+    // State written before the containers were recorded: made once more (idempotent), then recorded.
+    const older = { ...stored, containerIds: undefined };
+    assert.deepEqual(await provider.diff("id", older as never, inputs), { changes: true });
     const rotated = { ...inputs, monitorPassword: "d".repeat(40) };
     assert.deepEqual(await provider.diff("id", stored, rotated), { changes: true });
     const fewer = { ...inputs, matrixAccounts: inputs.matrixAccounts.slice(0, 1) };

@@ -7,14 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { AlertBot } from "../agents/alert-bot";
 import { WebhookAlert } from "../agents/alert-messages";
 import { CallProbe } from "../agents/call-probe";
 import { MatrixRoom } from "../agents/matrix-room";
-import { MonitoringAccountsProvider } from "../components/monitoring-accounts-provider";
 import { buildStackPlan } from "../config-templates/plan";
 import { PROJECT_DIR } from "../config/stack-files";
 import { placeholderSecrets } from "../facts/secrets";
@@ -348,53 +346,5 @@ describe("the alert bot posts Alertmanager's alerts into the organisation's room
     );
     assert.throws(() => bot.receive("{"));
     bot.stop();
-  });
-});
-
-describe("the monitoring accounts' provider", () => {
-  const inputs = {
-    dockerHost: "unix:///var/run/docker.sock",
-    synapseContainer: "matrix-produktor-synapse",
-    synapsePort: 8008,
-    serverName: "produktor.io",
-    matrixAccounts: [
-      { user: "matrix-fleet-probe", password: "a".repeat(40) },
-      { user: "matrix-fleet-alerts", password: "b".repeat(40) },
-    ],
-    postgresContainer: "matrix-produktor-postgres",
-    database: { user: "synapse", name: "synapse" },
-    monitorRole: "matrix_fleet_monitor",
-    monitorPassword: "c".repeat(40),
-    containerIds: { synapse: "5a1", postgres: "90a" },
-  };
-
-  it("sees a change only when a password, an account or a container changes", async () => {
-    const provider = new MonitoringAccountsProvider();
-    const digests = (password: string) => createHash("sha256").update(password).digest("hex");
-    // As the engine hands outputs back: keys in its own (sorted) order.
-    const stored = {
-      digests: {
-        matrix_fleet_monitor: digests("c".repeat(40)),
-        "matrix-fleet-alerts": digests("b".repeat(40)),
-        "matrix-fleet-probe": digests("a".repeat(40)),
-      },
-      monitorRole: "matrix_fleet_monitor",
-      users: ["matrix-fleet-probe", "matrix-fleet-alerts"],
-      containerIds: { postgres: "90a", synapse: "5a1" },
-    };
-    assert.deepEqual(await provider.diff("id", stored, inputs), { changes: false });
-    // A new PostgreSQL (restored onto a new Docker host, or a new major from a dump) has no exporter role; a new
-    // Synapse may run on an empty database: the accounts are made again.
-    const newPostgres = { ...inputs, containerIds: { ...inputs.containerIds, postgres: "b0b" } };
-    assert.deepEqual(await provider.diff("id", stored, newPostgres), { changes: true });
-    const newSynapse = { ...inputs, containerIds: { ...inputs.containerIds, synapse: "c0c" } };
-    assert.deepEqual(await provider.diff("id", stored, newSynapse), { changes: true });
-    // State written before the containers were recorded: made once more (idempotent), then recorded.
-    const older = { ...stored, containerIds: undefined };
-    assert.deepEqual(await provider.diff("id", older as never, inputs), { changes: true });
-    const rotated = { ...inputs, monitorPassword: "d".repeat(40) };
-    assert.deepEqual(await provider.diff("id", stored, rotated), { changes: true });
-    const fewer = { ...inputs, matrixAccounts: inputs.matrixAccounts.slice(0, 1) };
-    assert.deepEqual(await provider.diff("id", stored, fewer), { changes: true });
   });
 });

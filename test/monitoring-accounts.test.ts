@@ -5,10 +5,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { MonitoringAccountsProvider } from "../components/monitoring-accounts-provider";
+import { useDockerStandin } from "./docker-standin";
 
 /** Records each call's arguments; a login answers with a token, everything else with nothing. */
 const DOCKER_STANDIN = `#!/bin/sh
@@ -62,22 +61,9 @@ describe("the monitoring accounts' provider", () => {
   });
 
   describe("an update", () => {
-    let dir = "";
-    let savedPath: string | undefined;
-    before(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), "matrix-fleet-accounts-"));
-      fs.writeFileSync(path.join(dir, "docker"), DOCKER_STANDIN, { mode: 0o755 });
-      savedPath = process.env.PATH;
-      process.env.PATH = `${dir}:${savedPath}`;
-      process.env.MATRIX_FLEET_STANDIN_STATE = dir;
-    });
-    after(() => {
-      process.env.PATH = savedPath;
-      delete process.env.MATRIX_FLEET_STANDIN_STATE;
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const standin = useDockerStandin(DOCKER_STANDIN);
     const calls = (): string[] => {
-      const file = path.join(dir, "calls");
+      const file = standin.file("calls");
       const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n") : [];
       fs.rmSync(file, { force: true });
       return lines;

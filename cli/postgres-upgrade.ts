@@ -16,7 +16,8 @@ stops Synapse and PostgreSQL, dumps the database with the old server's own pg_du
 data into a volume that is kept (<data volume>-pg<old major>), empties the data volume, initialises the new major
 in it with the same user, database and initdb arguments, restores the dump with psql and compares the row counts
 of Synapse's main tables. Then: pulumi config set --path images.postgres <image>; pulumi up (PostgreSQL is replaced
-onto the restored volume); ./fleet postgres-upgrade --stack <name> --finish (starts Synapse, compares the counts).`;
+onto the restored volume); ./fleet postgres-upgrade --stack <name> --finish (compares the counts on the new server,
+then starts Synapse).`;
 
 /** Tables whose row counts must survive the move (users, rooms, what was said in them, media). */
 const COUNTED = ["users", "rooms", "events", "room_memberships", "local_media_repository", "devices"];
@@ -47,6 +48,13 @@ class Host {
   counts(container: string): Record<string, number> {
     return Object.fromEntries(
       COUNTED.map((t) => [t, Number(this.psql(container, `SELECT count(*) FROM ${t}`))]),
+    );
+  }
+  /** Whether the server in `container` accepts connections. */
+  ready(container: string): boolean {
+    return (
+      spawnSync("docker", ["-H", this.docker, "exec", container, "pg_isready", "-U", this.database.user])
+        .status === 0
     );
   }
   waitFor(what: string, ok: () => boolean, seconds: number): void {
@@ -157,11 +165,8 @@ function restore(host: Host, db: Database, target: string, dump: string): Record
     // The entrypoint's first start runs a socket-only server to create the database; wait for the real one.
     host.waitFor(
       `PostgreSQL ${db.newMajor}'s first start`,
-      () =>
-        /init process complete/.test(host.run(["logs", temporary])) &&
-        spawnSync("docker", ["-H", host.docker, "exec", temporary, "pg_isready", "-U", host.database.user])
-          .status === 0,
-      120,
+      () => /init process complete/.test(host.run(["logs", temporary])) && host.ready(temporary),
+      300,
     );
     say(`restoring into PostgreSQL ${db.newMajor} with psql`);
     host.run(
@@ -235,26 +240,30 @@ function upgrade(stack: string, host: Host, target: string, workDir: string): vo
 
 function finish(stack: string, host: Host, workDir: string): void {
   const pg = dockerName(stack, "postgres");
+  const synapse = dockerName(stack, "synapse");
   const before = JSON.parse(fs.readFileSync(path.join(workDir, `${stack}-counts.json`), "utf8")) as Record<
     string,
     number
   >;
-  host.run(["start", dockerName(stack, "synapse")]);
+  // Counted before Synapse starts: from its first second it writes (users, the monitoring's alert bot and call
+  // probe), so only the rows of the database PostgreSQL was replaced onto can be compared with the dump's.
+  const running = host.run(["inspect", "--format", "{{.State.Running}}", synapse]).trim() === "true";
+  host.waitFor(`${pg} accepting connections`, () => host.ready(pg), 120);
+  const after = host.counts(pg);
+  if (running) say(`${synapse} was already running: its writes count too, so the rows are not compared`);
+  else if (JSON.stringify(after) !== JSON.stringify(before))
+    throw new UsageError(
+      `rows differ after the move: ${JSON.stringify(before)} before, ${JSON.stringify(after)} now; ${synapse} stays stopped`,
+    );
+  host.run(["start", synapse]);
   host.waitFor(
     "Synapse healthy",
-    () =>
-      host.run(["inspect", "--format", "{{.State.Health.Status}}", dockerName(stack, "synapse")]).trim() ===
-      "healthy",
+    () => host.run(["inspect", "--format", "{{.State.Health.Status}}", synapse]).trim() === "healthy",
     300,
   );
-  const after = host.counts(pg);
-  if (JSON.stringify(after) !== JSON.stringify(before))
-    throw new UsageError(
-      `rows differ after the move: ${JSON.stringify(before)} before, ${JSON.stringify(after)} now`,
-    );
   const version = host.psql(pg, "SHOW server_version");
   process.stdout.write(
-    `${stack}: Synapse runs on PostgreSQL ${version}; rows as before the move: ${JSON.stringify(after)}\n`,
+    `${stack}: Synapse runs on PostgreSQL ${version}; ${running ? "rows when --finish began" : "rows as before the move"}: ${JSON.stringify(after)}\n`,
   );
 }
 

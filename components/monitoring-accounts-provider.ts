@@ -30,6 +30,13 @@ export interface AccountsInputs {
   readonly database: { readonly user: string; readonly name: string };
   readonly monitorRole: string;
   readonly monitorPassword: string;
+  /**
+   * The ID of the PostgreSQL container the exporter's role was made in. A role lives in PostgreSQL's cluster, not in
+   * a database's dump: a cluster made again (a lost Docker host restored from its backup, a new major restored from
+   * a dump) has none, so a new container gets the role again. The Matrix accounts are data of the database, which
+   * its backup brings back; made on a new host's empty database, they would make it look used to `./fleet restore`.
+   */
+  readonly postgresContainerId: string;
 }
 
 /** What the state keeps: no password, only a digest of each, so a changed one is seen by `diff`. */
@@ -37,6 +44,7 @@ export interface AccountsOutputs {
   readonly users: readonly string[];
   readonly monitorRole: string;
   readonly digests: Readonly<Record<string, string>>;
+  readonly postgresContainerId: string;
 }
 
 function dockerWithInput(host: string, args: readonly string[], input: string): Promise<string> {
@@ -69,6 +77,7 @@ function outputsOf(inputs: AccountsInputs): AccountsOutputs {
       ...inputs.matrixAccounts.map((a) => [a.user, digest(a.password)]),
       [inputs.monitorRole, digest(inputs.monitorPassword)],
     ]),
+    postgresContainerId: inputs.postgresContainerId,
   };
 }
 
@@ -197,12 +206,21 @@ export class MonitoringAccountsProvider implements pulumi.dynamic.ResourceProvid
     const changes =
       next.monitorRole !== olds.monitorRole ||
       next.users.join(",") !== (olds.users ?? []).join(",") ||
-      !same(next.digests, olds.digests);
+      !same(next.digests, olds.digests) ||
+      next.postgresContainerId !== olds.postgresContainerId;
     return { changes };
   }
 
-  async update(_id: string, _olds: AccountsOutputs, news: AccountsInputs) {
-    return { outs: await provision(withoutProviderText(news)) };
+  async update(_id: string, olds: AccountsOutputs, news: AccountsInputs) {
+    const inputs = withoutProviderText(news);
+    const next = outputsOf(inputs);
+    const accountsChanged =
+      next.users.join(",") !== (olds.users ?? []).join(",") ||
+      Object.keys(next.digests).some((k) => k !== next.monitorRole && next.digests[k] !== olds.digests?.[k]);
+    if (accountsChanged) return { outs: await provision(inputs) };
+    // Only the role's password or the PostgreSQL container changed: the Matrix accounts are left alone.
+    await ensureMonitorRole(inputs);
+    return { outs: next };
   }
 
   /** The accounts and the role stay: deactivating an account needs an admin, and the data is the organisation's. */

@@ -44,6 +44,7 @@ export class MonitoringAccounts extends pulumi.CustomResource {
         database: org.adoption.database,
         monitorRole: POSTGRES_MONITOR_ROLE,
         monitorPassword: pulumi.secret(passwords.postgresMonitor),
+        postgresContainerId: args.postgres.id,
         users: undefined,
         digests: undefined,
         __provider: providerText("components/monitoring-accounts-provider", "MonitoringAccountsProvider"),

@@ -7,14 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { AlertBot } from "../agents/alert-bot";
 import { WebhookAlert } from "../agents/alert-messages";
 import { CallProbe } from "../agents/call-probe";
 import { MatrixRoom } from "../agents/matrix-room";
-import { MonitoringAccountsProvider } from "../components/monitoring-accounts-provider";
 import { buildStackPlan } from "../config-templates/plan";
 import { PROJECT_DIR } from "../config/stack-files";
 import { placeholderSecrets } from "../facts/secrets";
@@ -348,42 +346,5 @@ describe("the alert bot posts Alertmanager's alerts into the organisation's room
     );
     assert.throws(() => bot.receive("{"));
     bot.stop();
-  });
-});
-
-describe("the monitoring accounts' provider", () => {
-  const inputs = {
-    dockerHost: "unix:///var/run/docker.sock",
-    synapseContainer: "matrix-produktor-synapse",
-    synapsePort: 8008,
-    serverName: "produktor.io",
-    matrixAccounts: [
-      { user: "matrix-fleet-probe", password: "a".repeat(40) },
-      { user: "matrix-fleet-alerts", password: "b".repeat(40) },
-    ],
-    postgresContainer: "matrix-produktor-postgres",
-    database: { user: "synapse", name: "synapse" },
-    monitorRole: "matrix_fleet_monitor",
-    monitorPassword: "c".repeat(40),
-  };
-
-  it("sees a change only when a password or an account changes", async () => {
-    const provider = new MonitoringAccountsProvider();
-    const digests = (password: string) => createHash("sha256").update(password).digest("hex");
-    // As the engine hands outputs back: keys in its own (sorted) order.
-    const stored = {
-      digests: {
-        matrix_fleet_monitor: digests("c".repeat(40)),
-        "matrix-fleet-alerts": digests("b".repeat(40)),
-        "matrix-fleet-probe": digests("a".repeat(40)),
-      },
-      monitorRole: "matrix_fleet_monitor",
-      users: ["matrix-fleet-probe", "matrix-fleet-alerts"],
-    };
-    assert.deepEqual(await provider.diff("id", stored, inputs), { changes: false });
-    const rotated = { ...inputs, monitorPassword: "d".repeat(40) };
-    assert.deepEqual(await provider.diff("id", stored, rotated), { changes: true });
-    const fewer = { ...inputs, matrixAccounts: inputs.matrixAccounts.slice(0, 1) };
-    assert.deepEqual(await provider.diff("id", stored, fewer), { changes: true });
   });
 });

@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { PostgresMajorCheckProvider } from "../components/postgres-major-check-provider";
 import { providerText } from "../components/provider-text";
+import { useDockerStandin } from "./docker-standin";
 
 const load = <T>(text: string): T => {
   const module = { exports: {} as { handler?: () => T } };
@@ -32,20 +31,7 @@ esac
 `;
 
 describe("the PostgreSQL major check", () => {
-  let dir: string;
-  let savedPath: string | undefined;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "matrix-fleet-pg-major-"));
-    fs.writeFileSync(path.join(dir, "docker"), DOCKER_STANDIN, { mode: 0o755 });
-    savedPath = process.env.PATH;
-    process.env.PATH = `${dir}:${savedPath}`;
-    process.env.MATRIX_FLEET_STANDIN_STATE = dir;
-  });
-  after(() => {
-    process.env.PATH = savedPath;
-    delete process.env.MATRIX_FLEET_STANDIN_STATE;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const standin = useDockerStandin(DOCKER_STANDIN);
   const inputs = (imageMajor: number) => ({
     dockerHost: "unix:///standin.sock",
     container: "matrix-moda1-postgres",
@@ -64,8 +50,8 @@ describe("the PostgreSQL major check", () => {
   };
 
   it("refuses another major than the data's, naming both and the procedure", async () => {
-    fs.writeFileSync(path.join(dir, "running"), "true");
-    fs.writeFileSync(path.join(dir, "major"), "15\n");
+    fs.writeFileSync(standin.file("running"), "true");
+    fs.writeFileSync(standin.file("major"), "15\n");
     assert.deepEqual(
       (await check(17)).map((f) => f.reason),
       [
@@ -76,20 +62,20 @@ describe("the PostgreSQL major check", () => {
   });
 
   it("reads a stopped container's data through a throwaway container on its volumes (the procedure's middle)", async () => {
-    fs.writeFileSync(path.join(dir, "running"), "false");
-    fs.writeFileSync(path.join(dir, "major"), "17\n");
+    fs.writeFileSync(standin.file("running"), "false");
+    fs.writeFileSync(standin.file("major"), "17\n");
     assert.deepEqual(await check(17), []);
     assert.equal((await check(15)).length, 1);
   });
 
   it("asks the Docker host nothing on a first deploy or an unchanged major, and passes a stack without a container", async () => {
-    fs.writeFileSync(path.join(dir, "calls"), "");
-    fs.writeFileSync(path.join(dir, "running"), "true");
-    fs.writeFileSync(path.join(dir, "major"), "15\n");
+    fs.writeFileSync(standin.file("calls"), "");
+    fs.writeFileSync(standin.file("running"), "true");
+    fs.writeFileSync(standin.file("major"), "15\n");
     assert.deepEqual(await check(17, null), [], "a first deploy");
     assert.deepEqual(await check(17, 17), [], "the major the stack was deployed with");
-    assert.equal(fs.readFileSync(path.join(dir, "calls"), "utf8"), "", "the Docker host was contacted");
-    fs.rmSync(path.join(dir, "running"), { force: true });
+    assert.equal(fs.readFileSync(standin.file("calls"), "utf8"), "", "the Docker host was contacted");
+    fs.rmSync(standin.file("running"), { force: true });
     assert.deepEqual(await check(17), [], "no container to read");
   });
 });

@@ -6,9 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type {
   PreUpgradeBackupInputs,
@@ -18,6 +16,7 @@ import { providerText } from "../components/provider-text";
 import { ObservedContainer, decidePreUpgradeBackup } from "../model/pre-upgrade";
 import { orgFor } from "./helpers";
 import { runStack } from "./pulumi-harness";
+import { useDockerStandin } from "./docker-standin";
 
 const OLD = `sha256:${"a".repeat(64)}`;
 const NEW = `sha256:${"b".repeat(64)}`;
@@ -100,21 +99,8 @@ esac
 `;
 
 describe("the pre-upgrade backup as the engine runs it", () => {
-  let dir: string;
-  let savedPath: string | undefined;
-  const write = (file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "matrix-fleet-pre-upgrade-"));
-    fs.writeFileSync(path.join(dir, "docker"), DOCKER_STANDIN, { mode: 0o755 });
-    savedPath = process.env.PATH;
-    process.env.PATH = `${dir}:${savedPath}`;
-    process.env.MATRIX_FLEET_STANDIN_STATE = dir;
-  });
-  after(() => {
-    process.env.PATH = savedPath;
-    delete process.env.MATRIX_FLEET_STANDIN_STATE;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const standin = useDockerStandin(DOCKER_STANDIN);
+  const write = (file: string, text: string) => fs.writeFileSync(standin.file(file), text);
   const provider = () =>
     load<PreUpgradeBackupProvider>(
       providerText("components/pre-upgrade-backup-provider", "PreUpgradeBackupProvider"),
@@ -132,18 +118,18 @@ describe("the pre-upgrade backup as the engine runs it", () => {
     timeoutSeconds: 10,
   };
   const deployed = (synapseImage: string, synapseState = "running healthy") => {
-    for (const f of fs.readdirSync(dir)) if (f.startsWith("matrix-lab-")) fs.rmSync(path.join(dir, f));
+    for (const f of fs.readdirSync(standin.dir)) if (f.startsWith("matrix-lab-")) fs.rmSync(standin.file(f));
     write("matrix-lab-synapse", `${synapseImage} ${synapseState}\n`);
     write("matrix-lab-postgres", `${PG} running healthy\n`);
     write("matrix-lab-backup", `${OLD} running healthy\n`);
     write("matrix-lab-backup-dump", `${PG} running healthy\n`);
     write("calls", "");
   };
-  const calls = () => fs.readFileSync(path.join(dir, "calls"), "utf8");
+  const calls = () => fs.readFileSync(standin.file("calls"), "utf8");
 
   it("on a first deploy asks the host, finds nothing, and takes no backup", async () => {
     write("calls", "");
-    for (const f of fs.readdirSync(dir)) if (f.startsWith("matrix-lab-")) fs.rmSync(path.join(dir, f));
+    for (const f of fs.readdirSync(standin.dir)) if (f.startsWith("matrix-lab-")) fs.rmSync(standin.file(f));
     const created = await provider().create(inputs);
     assert.equal(created.outs.taken, false);
     assert.match(created.outs.reason, /do not run on this Docker host yet/);

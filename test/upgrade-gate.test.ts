@@ -5,11 +5,10 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { UpgradeGateProvider } from "../components/synapse-upgrade-gate-provider";
 import { providerText } from "../components/provider-text";
+import { useDockerStandin } from "./docker-standin";
 
 const load = <T>(text: string): T => {
   const module = { exports: {} as { handler?: () => T } };
@@ -37,20 +36,7 @@ esac
 `;
 
 describe("the upgrade gate waits for Synapse's background updates", () => {
-  let dir: string;
-  let savedPath: string | undefined;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "matrix-fleet-upgrade-gate-"));
-    fs.writeFileSync(path.join(dir, "docker"), DOCKER_STANDIN, { mode: 0o755 });
-    savedPath = process.env.PATH;
-    process.env.PATH = `${dir}:${savedPath}`;
-    process.env.MATRIX_FLEET_STANDIN_STATE = dir;
-  });
-  after(() => {
-    process.env.PATH = savedPath;
-    delete process.env.MATRIX_FLEET_STANDIN_STATE;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const standin = useDockerStandin(DOCKER_STANDIN);
   const provider = () =>
     load<UpgradeGateProvider>(
       providerText("components/synapse-upgrade-gate-provider", "UpgradeGateProvider"),
@@ -68,13 +54,13 @@ describe("the upgrade gate waits for Synapse's background updates", () => {
 
   it("returns only once the table is empty, with the schema and compat versions the database holds", async () => {
     fs.writeFileSync(
-      path.join(dir, "pending"),
+      standin.file("pending"),
       "populate_user_directory_createtables\npopulate_user_directory_process_rooms\n",
     );
-    fs.writeFileSync(path.join(dir, "calls"), "");
+    fs.writeFileSync(standin.file("calls"), "");
     const created = await provider().create(inputs);
     const reads = fs
-      .readFileSync(path.join(dir, "calls"), "utf8")
+      .readFileSync(standin.file("calls"), "utf8")
       .split("\n")
       .filter((l) => l.includes("background_updates"));
     assert.equal(reads.length, 3, "read until the table was empty");
@@ -96,16 +82,16 @@ describe("the upgrade gate waits for Synapse's background updates", () => {
   });
 
   it("asks again while a replaced PostgreSQL is still starting", async () => {
-    fs.writeFileSync(path.join(dir, "pending"), "");
-    fs.writeFileSync(path.join(dir, "starting"), "");
+    fs.writeFileSync(standin.file("pending"), "");
+    fs.writeFileSync(standin.file("starting"), "");
     const created = await provider().create(inputs);
     assert.equal(created.outs.pendingAtStart, 0);
-    assert.ok(!fs.existsSync(path.join(dir, "starting")), "the first answer was the starting one");
+    assert.ok(!fs.existsSync(standin.file("starting")), "the first answer was the starting one");
   });
 
   it("fails `up` naming the updates still pending when they outlast the timeout", async () => {
     fs.writeFileSync(
-      path.join(dir, "pending"),
+      standin.file("pending"),
       Array.from({ length: 400 }, (_, i) => `update_${i}`).join("\n"),
     );
     await assert.rejects(provider().create({ ...inputs, timeoutSeconds: 0.1 }), (error: Error) => {

@@ -18,7 +18,7 @@ import { LabFleet } from "../deploy/fleet";
 import { CLIENT_NAMESPACE, labCaDir } from "../deploy/sites";
 import { registerWithSharedSecret } from "../matrix-client";
 import { prometheusQuery, untilSeries } from "../alert-room";
-import { runTryCommands, tryCommands } from "./try-commands";
+import { runTryCommands, tryCommands, writeAdminLogin } from "./try-commands";
 
 const STACK = "demo";
 const LAB_DIR = path.resolve(process.env.LAB_DIR ?? ".lab/demo");
@@ -145,12 +145,14 @@ async function main(): Promise<number> {
     );
     await sayWhatPrometheusScrapes();
     const urls = outputs.urls as Record<string, string>;
+    // The password goes into a file of the operator's alone, never onto the screen or a command line.
+    const loginFile = path.join(fleet.dir, "admin-login.json");
+    writeAdminLogin(loginFile, "admin", password);
     const commands = tryCommands({
       clientNamespace: CLIENT_NAMESPACE,
       caFile: path.join(labCaDir(), "ca.pem"),
       homeserverUrl: urls.homeserver!,
-      adminUser: "admin",
-      adminPassword: password,
+      adminLoginFile: loginFile,
       dockerHost: site.dockerHost,
       siteNamespace: site.namespace,
     });
@@ -168,7 +170,7 @@ async function main(): Promise<number> {
         "",
         `The demo organisation runs (server name ${site.serverName}, WAN address ${site.wan}):`,
         ...Object.entries(urls).map(([name, url]) => `  ${name.padEnd(16)} ${url}`),
-        `  first admin      ${admin.userId}   password ${password}`,
+        `  first admin      ${admin.userId}   password in ${loginFile} (mode 0600; gone when the demo ends)`,
         "",
         "Its names resolve only inside the lab's namespaces. From another shell (as root):",
         ...commands.flatMap(({ what, command }) => [`  # ${what}`, `  ${command}`]),
@@ -182,6 +184,7 @@ async function main(): Promise<number> {
     await hold(holdSeconds);
     ok = true;
   } finally {
+    fs.rmSync(path.join(fleet.dir, "admin-login.json"), { force: true });
     const destroyed = await destroy(fleet);
     await fleet.stop();
     ok = ok && destroyed;

@@ -6,6 +6,7 @@
  * namespaces' hosts files know: issue #24.)
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 
 export interface TryCommand {
   /** What it shows, printed above the command. */
@@ -21,8 +22,8 @@ export interface DemoAccess {
   readonly caFile: string;
   /** `https://<homeserver host>` */
   readonly homeserverUrl: string;
-  readonly adminUser: string;
-  readonly adminPassword: string;
+  /** The first admin's login request (its password inside), a file of mode 0600: no password on a command line. */
+  readonly adminLoginFile: string;
   readonly dockerHost: string;
   /** The Docker host's own namespace: the monitoring answers on its loopback only. */
   readonly siteNamespace: string;
@@ -30,11 +31,6 @@ export interface DemoAccess {
 
 export function tryCommands(access: DemoAccess): TryCommand[] {
   const curl = `ip netns exec ${access.clientNamespace} curl --fail -sS --cacert ${access.caFile}`;
-  const login = JSON.stringify({
-    type: "m.login.password",
-    identifier: { type: "m.id.user", user: access.adminUser },
-    password: access.adminPassword,
-  });
   return [
     {
       what: "the client API through the proxy, as a client on the internet reaches it",
@@ -43,7 +39,7 @@ export function tryCommands(access: DemoAccess): TryCommand[] {
     },
     {
       what: "the first admin's login",
-      command: `${curl} -d '${login}' ${access.homeserverUrl}/_matrix/client/v3/login`,
+      command: `${curl} -d @${access.adminLoginFile} ${access.homeserverUrl}/_matrix/client/v3/login`,
       expect: /"access_token"/,
     },
     {
@@ -62,6 +58,13 @@ export function tryCommands(access: DemoAccess): TryCommand[] {
       expect: /^\[/,
     },
   ];
+}
+
+/** The login request for `tryCommands`' admin login, written for its owner alone (mode 0600). */
+export function writeAdminLogin(file: string, user: string, password: string): void {
+  const login = { type: "m.login.password", identifier: { type: "m.id.user", user }, password };
+  fs.writeFileSync(file, `${JSON.stringify(login)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
 }
 
 /** Runs each command as printed (30 s each at most); the failures, each with the command and its output. */

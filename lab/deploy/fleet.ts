@@ -139,6 +139,23 @@ export class LabFleet {
     return (start < 0 ? text.slice(-4000) : text.slice(start, start + 6000)).trimEnd();
   }
 
+  /**
+   * The slowest steps of an `up`, from the engine's progress lines ("<type> <name> created (23s)"): where a lab's
+   * minutes go, printed beside the scenarios that take them.
+   */
+  static slowest(result: CommandResult, count = 6): string {
+    const done = /(\S+)\s+(\S+)\s+(created|updated|replaced|deleted|read)\s+\((?:(\d+)m)?(\d+(?:\.\d+)?)s\)/g;
+    return [...result.stdout.matchAll(done)]
+      .map((m) => ({
+        step: `${m[3]} ${m[1]!.split(":").pop()} ${m[2]}`,
+        seconds: Number(m[4] ?? 0) * 60 + Number(m[5]),
+      }))
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, count)
+      .map((s) => `${s.step} ${Math.round(s.seconds)} s`)
+      .join(", ");
+  }
+
   /** The proxy hosts NPM holds for a site, as the program sent them. */
   proxyHosts(stack: string): NpmProxyHost[] {
     return [...this.site(stack).npm.hosts.values()] as unknown as NpmProxyHost[];

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { takeBackup } from "../../cli/backup-host";
+import { untilSeries } from "../alert-room";
 import { audioCall } from "../audio-call";
 import { LabFleet } from "../deploy/fleet";
 import { docker, labMountNamespace } from "../deploy/sites";
@@ -174,7 +175,7 @@ export function backupScenarios(current: () => LabFleet): void {
           restore: (Date.now() - restoreStarted) / 1000,
         };
         console.log(
-          `drill restore (exit ${restored.status}, RTO ${JSON.stringify(drill.rto)}):\n${restored.stdout}${restored.stderr}`,
+          `drill restore (exit ${restored.status}, RTO ${JSON.stringify(drill.rto)}; the up's slowest: ${LabFleet.slowest(up)}):\n${restored.stdout}${restored.stderr}`,
         );
         // 0: verify passed; 3: restored, verify failed (the lab does not run everything verify checks).
         assert.ok(restored.status === 0 || restored.status === 3, `restore failed (exit ${restored.status})`);
@@ -238,6 +239,15 @@ export function backupScenarios(current: () => LabFleet): void {
       const outcome = await audioCall(drill.fleet.target(), DRILL_STACK, "drill-call");
       assert.ok((outcome.audible ?? 0) >= 20, `no audio after the restore: ${outcome.error}`);
     });
+
+    it(
+      "the monitoring reads the restored PostgreSQL: its exporter's role is made again in the new cluster",
+      { timeout: 120_000 },
+      async () => {
+        // A role lives in PostgreSQL's cluster, not in the database's dump: only pulumi up makes it on a new host.
+        await untilSeries(DRILL_STACK, "pg_up == 1", 90_000);
+      },
+    );
 
     it("the one-time keys were left out: the device has none and its client uploads new ones", async () => {
       assert.equal(await oneTimeKeyCount(drill.seed.users[0]!.sessions[1]!), 0);

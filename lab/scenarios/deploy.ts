@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { plannedSteps } from "../../tools/engine/workspace";
+import { CommandResult, plannedSteps } from "../../tools/engine/workspace";
 import { LabFleet } from "../deploy/fleet";
 import { docker } from "../deploy/sites";
 import { call, get, login, post, registerWithSharedSecret } from "../matrix-client";
@@ -70,10 +70,24 @@ export function deployScenarios(current: () => LabFleet): void {
     });
   });
   describe("pulumi up of the lab organisations onto their Docker engines", () => {
+    // The first ups run at once, as an operator's terminals would: each stack has its own Docker host, and most of
+    // an up is waiting for health checks, so together they take little more than the slowest alone.
+    let firstUps: Map<string, Promise<CommandResult>> | undefined;
+    const firstUp = (stack: string): Promise<CommandResult> => {
+      firstUps ??= new Map(
+        STACKS.map((s) => {
+          const up = fleet.up(s);
+          up.catch(() => undefined); // awaited by its own test; not an unhandled rejection before that
+          return [s, up];
+        }),
+      );
+      return firstUps.get(stack)!;
+    };
     for (const stack of STACKS) {
       it(`${stack}: creates everything and returns once every container with a healthcheck is healthy`, async () => {
-        const result = await fleet.up(stack);
+        const result = await firstUp(stack);
         assert.equal(result.code, 0, LabFleet.failure(result));
+        console.log(`# ${stack}: the first up's slowest: ${LabFleet.slowest(result)}`);
         const running = containers(fleet, stack);
         assert.ok(running.size >= 4, `${stack} runs ${running.size} containers`);
         for (const c of running.values()) {

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { plannedSteps } from "../../tools/engine/workspace";
+import { untilSeries } from "../alert-room";
 import { LabFleet } from "../deploy/fleet";
 import { docker, labExtraImages } from "../deploy/sites";
 import { checkOrganisation, seedOrganisation } from "./org-data";
@@ -84,6 +85,8 @@ export function postgresMajorScenarios(current: () => LabFleet): void {
         assert.equal(finished.code, 0, finished.out);
         assert.match(serverVersion(fleet), /^17\./);
         await checkOrganisation(seed);
+        // The exporter's role is the cluster's, not in the dump: pulumi up made it again in PostgreSQL 17.
+        await untilSeries(STACK, "pg_up == 1", 90_000);
         const kept = `matrix-${STACK}-postgres-data-pg15`;
         const version = docker(fleet.site(STACK), [
           "run",

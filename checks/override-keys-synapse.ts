@@ -213,6 +213,10 @@ export const SYNAPSE_KEYS: Registry = {
     kind: "section",
     keys: { address: key(RATE), account: key(RATE), failed_attempts: key(RATE) },
   }),
+  // Joins to one room (1/s, burst 10 by default) and of one user (synapse/config/ratelimiting.py): an all-hands
+  // whose members all join the call's room within a minute meets rc_joins_per_room first (docs/capacity.md).
+  rc_joins_per_room: key(RATE),
+  rc_joins: key({ kind: "section", keys: { local: key(RATE), remote: key(RATE) } }),
   ip_range_whitelist: key({ kind: "list", item: CIDR }, { judge: judgeIpRangeWhitelist }),
   auto_join_rooms: key(STRINGS, { judge: judgeAutoJoinRooms }),
   autocreate_auto_join_rooms: key(BOOLEAN),

@@ -1029,6 +1029,9 @@ export const UNUSUAL_OVERRIDE_CASES: readonly Unusual[] = [
           encryption_enabled_by_default_for_room_type: "invite",
           media_retention: { remote_media_lifetime: "14d" },
           rc_login: { address: { per_second: 1000, burst_count: 1000 } },
+          // An all-hands joining one room within a minute (docs/capacity.md: the burst Synapse's defaults refuse).
+          rc_joins_per_room: { per_second: 10, burst_count: 300 },
+          rc_joins: { local: { per_second: 1, burst_count: 20 } },
           ip_range_whitelist: ["198.18.0.0/15"],
         },
         coturn: { "max-bps": "3000000", "stale-nonce": 600, verbose: true },

@@ -153,15 +153,19 @@ describe("render --secrets", () => {
   });
 });
 
+/** A project directory of its own with copies of the stack files, for a test to append keys to. */
+function copyStackFiles(project: string): void {
+  fs.mkdirSync(project);
+  for (const file of fs
+    .readdirSync(PROJECT_DIR)
+    .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml"))
+    fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
+}
+
 describe("render with overrides marked unjudged (issue #28)", () => {
   it("lists each one under its stack, for one stack and for all, and renders them as given", () => {
     const project = path.join(workDir, "unjudged");
-    fs.mkdirSync(project);
-    for (const file of fs
-      .readdirSync(PROJECT_DIR)
-      .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
-      fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
-    }
+    copyStackFiles(project);
     const moda1 = path.join(project, "Pulumi.moda1.yaml");
     fs.writeFileSync(
       moda1,
@@ -187,12 +191,7 @@ describe("render with overrides marked unjudged (issue #28)", () => {
 describe("render with a warning", () => {
   it("prints a stack's warning (calls larger than its host carries), writes its files and exits 0", () => {
     const project = path.join(workDir, "warning");
-    fs.mkdirSync(project);
-    for (const file of fs
-      .readdirSync(PROJECT_DIR)
-      .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
-      fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
-    }
+    copyStackFiles(project);
     const produktor = path.join(project, "Pulumi.produktor.yaml");
     fs.writeFileSync(
       produktor,
@@ -220,12 +219,7 @@ describe("render with a warning", () => {
 describe("render with bad config", () => {
   it("exits 1 with every problem naming stack, key and fix, and no stack trace", () => {
     const project = path.join(workDir, "project");
-    fs.mkdirSync(project);
-    for (const file of fs
-      .readdirSync(PROJECT_DIR)
-      .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
-      fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
-    }
+    copyStackFiles(project);
     const produktor = path.join(project, "Pulumi.produktor.yaml");
     const text = fs.readFileSync(produktor, "utf8");
     fs.writeFileSync(

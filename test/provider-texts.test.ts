@@ -5,13 +5,11 @@
  * the way Docker 20.10 does.
  */
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { AdoptedStoresCheckProvider } from "../components/adopted-stores-check-provider";
 import type { HealthGateProvider } from "../components/container-health-gate-provider";
 import { providerText } from "../components/provider-text";
+import { useDockerStandin } from "./docker-standin";
 
 const load = <T>(text: string): T => {
   const module = { exports: {} as { handler?: () => T } };
@@ -32,18 +30,7 @@ esac
 `;
 
 describe("the provider texts of the health gates and the adopted-stores check", () => {
-  let bin: string;
-  let savedPath: string | undefined;
-  before(() => {
-    bin = fs.mkdtempSync(path.join(os.tmpdir(), "matrix-fleet-docker-standin-"));
-    fs.writeFileSync(path.join(bin, "docker"), DOCKER_STANDIN, { mode: 0o755 });
-    savedPath = process.env.PATH;
-    process.env.PATH = `${bin}:${savedPath}`;
-  });
-  after(() => {
-    process.env.PATH = savedPath;
-    fs.rmSync(bin, { recursive: true, force: true });
-  });
+  useDockerStandin(DOCKER_STANDIN);
 
   it("need nothing but Node's own modules", () => {
     for (const [entry, name] of [
